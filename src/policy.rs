@@ -1,0 +1,200 @@
+//! Policies: the validated semantic model of an IAM policy document, and how text becomes one.
+//!
+//! Text is read into the wire model ([`wire`], serde structs that mirror IAM JSON), then one
+//! conversion ([`validate`]) checks everything and builds the model below. Every error names the
+//! JSON pointer of the offending element.
+//!
+//! INVARIANT (validated model): a [`Policy`] only exists when every element passed validation:
+//! operators are known, numbers/dates/CIDRs/base64 parse, each statement has exactly one of
+//! `Action`/`NotAction` (and of `Resource`/`NotResource` outside trust policies).
+
+pub mod err;
+pub mod glob;
+pub mod pattern;
+pub mod validate;
+pub mod wire;
+
+pub use err::PolicyError;
+pub use pattern::{ActionPattern, ResourcePattern};
+
+use crate::condition::Condition;
+
+/// The policy language version (`Version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `2012-10-17`: policy variables are substituted.
+    V2012_10_17,
+    /// `2008-10-17`: `${…}` is literal text.
+    V2008_10_17,
+    /// No `Version` element: as 2008-10-17.
+    Absent,
+}
+
+impl Version {
+    /// True when policy variables are substituted ([VARS]).
+    pub fn has_variables(self) -> bool {
+        self == Version::V2012_10_17
+    }
+}
+
+/// What a policy document is used as; it decides which elements are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// An identity-based policy (inline or managed).
+    Identity,
+    /// A permissions boundary.
+    Boundary,
+    /// A service control policy.
+    Scp,
+    /// A session policy.
+    Session,
+    /// A role trust policy (resource-based): `Principal` required, `Resource` optional.
+    Trust,
+}
+
+impl PolicyKind {
+    /// True for resource-based documents, which name principals.
+    pub fn is_resource_based(self) -> bool {
+        self == PolicyKind::Trust
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// `Allow`.
+    Allow,
+    /// `Deny`.
+    Deny,
+}
+
+impl Effect {
+    /// The effect as IAM spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// `Action` (negated = false) or `NotAction` (negated = true).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActionClause {
+    /// True for `NotAction`.
+    pub negated: bool,
+    /// The entries.
+    pub patterns: Vec<ActionPattern>,
+}
+
+/// `Resource` (negated = false) or `NotResource` (negated = true).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResourceClause {
+    /// True for `NotResource`.
+    pub negated: bool,
+    /// The entries.
+    pub patterns: Vec<ResourcePattern>,
+}
+
+/// `Principal` or `NotPrincipal`, kept for trust policies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PrincipalClause {
+    /// True for `NotPrincipal`.
+    pub negated: bool,
+    /// `None` for `"*"`, else principal type (`AWS`, `Service`, …) to principals.
+    pub entries: Option<Vec<(String, Vec<String>)>>,
+}
+
+impl PrincipalClause {
+    /// True when the clause names `service` (e.g. `sagemaker.amazonaws.com`) or `*`.
+    pub fn admits_service(&self, service: &str) -> bool {
+        let named = match &self.entries {
+            None => true,
+            Some(entries) => entries.iter().any(|(kind, values)| {
+                (kind == "Service" && values.iter().any(|v| v == service))
+                    || (kind == "AWS" && values.iter().any(|v| v == "*"))
+            }),
+        };
+        named != self.negated
+    }
+}
+
+/// One validated statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Statement {
+    /// Position in the policy's `Statement` list (0 for a single-object `Statement`).
+    pub index: usize,
+    /// JSON pointer of the statement (`/Statement/2`, or `/Statement` for a single object).
+    pub pointer: String,
+    /// `Sid`, if any.
+    pub sid: Option<String>,
+    /// `Effect`.
+    pub effect: Effect,
+    /// `Action` or `NotAction`.
+    pub action: ActionClause,
+    /// `Resource` or `NotResource`; `None` only in trust policies.
+    pub resource: Option<ResourceClause>,
+    /// `Principal` or `NotPrincipal`; only in trust policies.
+    pub principal: Option<PrincipalClause>,
+    /// The conditions, ANDed, in source order.
+    pub conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// `Sid` when present and non-empty, else `#index`.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(s) if !s.is_empty() => s.clone(),
+            _ => format!("#{}", self.index),
+        }
+    }
+}
+
+/// A validated policy document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Policy {
+    /// `Version`.
+    pub version: Version,
+    /// `Id`, if any.
+    pub id: Option<String>,
+    /// The statements, in order.
+    pub statements: Vec<Statement>,
+}
+
+impl Policy {
+    /// Parses and validates a policy document from JSON text.
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let wire = validate::read_wire(text)?;
+        validate::validate(wire, kind)
+    }
+
+    /// Parses and validates a policy document given as a JSON value.
+    pub fn from_value(value: &serde_json::Value, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let wire = validate::read_wire_value(value)?;
+        validate::validate(wire, kind)
+    }
+
+    /// A policy that allows every action on every resource (`FullAWSAccess`-like).
+    pub fn allow_all() -> Policy {
+        Policy {
+            version: Version::V2012_10_17,
+            id: None,
+            statements: vec![Statement {
+                index: 0,
+                pointer: "/Statement/0".to_owned(),
+                sid: None,
+                effect: Effect::Allow,
+                action: ActionClause {
+                    negated: false,
+                    patterns: vec![ActionPattern::Any],
+                },
+                resource: Some(ResourceClause {
+                    negated: false,
+                    patterns: vec![ResourcePattern::Any],
+                }),
+                principal: None,
+                conditions: Vec::new(),
+            }],
+        }
+    }
+}

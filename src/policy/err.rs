@@ -1,0 +1,54 @@
+//! Errors of the policy stage: what is wrong, and where (a JSON pointer into the document).
+
+use std::fmt;
+
+/// A policy document that cannot be read or does not validate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// JSON pointer of the offending element (`""` is the whole document).
+    pub pointer: String,
+    /// What is wrong, lowercase, user input in backticks.
+    pub message: String,
+}
+
+impl PolicyError {
+    /// An error at `pointer`.
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The pointer, or `/` for the whole document.
+    pub fn display_pointer(&self) -> &str {
+        if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        }
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {}: {}", self.display_pointer(), self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
+pub fn push_pointer(base: &str, token: &str) -> String {
+    let mut out = String::with_capacity(base.len() + token.len() + 1);
+    out.push_str(base);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
