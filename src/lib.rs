@@ -1,6 +1,16 @@
 //! iamc: a compiled IAM policy decision engine for bulk access audits of Amazon SageMaker.
+//!
+//! Data flows one way: [`policy`] (JSON → validated model) → [`eval`] (decisions and
+//! explanations). [`catalog`] describes the service surface (actions, resource types, condition
+//! keys) that validation and evaluation consult.
 #![forbid(unsafe_code)]
 
+pub mod case;
 pub mod catalog;
+pub mod cli;
 pub mod condition;
+pub mod error;
+pub mod eval;
 pub mod policy;
+
+pub use error::Error;

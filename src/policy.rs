@@ -11,11 +11,13 @@
 pub mod err;
 pub mod glob;
 pub mod pattern;
+pub mod set;
 pub mod validate;
 pub mod wire;
 
 pub use err::PolicyError;
 pub use pattern::{ActionPattern, ResourcePattern};
+pub use set::PolicySet;
 
 use crate::condition::Condition;
 

@@ -4,7 +4,7 @@
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let body = text.trim_end_matches('=');
     let pad = text.len() - body.len();
-    if pad > 2 || (pad > 0 && text.len() % 4 != 0) {
+    if pad > 2 || (pad > 0 && !text.len().is_multiple_of(4)) {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);

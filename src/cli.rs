@@ -1,0 +1,64 @@
+//! The command-line interface: clap argument structs, each turned into a validated settings struct
+//! and run against the library. clap lives only in this module.
+
+mod check;
+mod eval;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::policy::{Policy, PolicyKind};
+
+/// iamc: an exact, compiled IAM policy decision engine for bulk access audits of Amazon SageMaker.
+#[derive(Debug, Parser)]
+#[command(name = "iamc", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide one request against policy files (exit 0 allowed, 2 denied, 1 error).
+    Check(Box<check::CheckArgs>),
+    /// Evaluate JSONL cases (one JSON line out per case line in).
+    Eval(eval::EvalArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(*args),
+        Command::Eval(args) => eval::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("iamc: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The default catalog extended with `--catalog` files, in order.
+fn load_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
+    let mut catalog = Catalog::default_owned();
+    for f in files {
+        catalog.load_file(f)?;
+    }
+    Ok(catalog)
+}
+
+/// Reads and validates a policy file.
+fn read_policy_file(path: &Path, kind: PolicyKind) -> Result<Policy, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    Policy::parse(&text, kind).map_err(|error| Error::Policy {
+        source_name: format!("`{}`", path.display()),
+        error,
+    })
+}

@@ -1,0 +1,218 @@
+//! Requests: the action, the resource and the request context a decision is made for.
+//!
+//! INVARIANT (lowercase keys): context keys are stored with their Unicode lowercase form, and two
+//! keys that differ only in case are refused (S-20), so lookups never depend on spelling.
+
+use std::fmt;
+
+use crate::policy::pattern::split_arn;
+
+/// A request that cannot be evaluated as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    /// The request field at fault (`action`, `context`, …).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+fn req_err(field: &str, message: impl Into<String>) -> RequestError {
+    RequestError { field: field.to_owned(), message: message.into() }
+}
+
+/// A context value: one string, or a list for a multivalued key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ContextValue {
+    /// A single value.
+    Single(String),
+    /// A list of values; the key is multivalued even with one element (S-3).
+    Multi(Vec<String>),
+}
+
+/// One context key with its values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContextEntry {
+    /// The key as given.
+    pub key: String,
+    /// The key in lowercase.
+    pub key_lower: String,
+    /// The values (one for a single value).
+    pub values: Vec<String>,
+    /// True when the request gave a list.
+    pub is_list: bool,
+}
+
+impl ContextEntry {
+    /// True when the entry is a null data set: a single empty string or an empty list (S-8).
+    pub fn is_null_set(&self) -> bool {
+        self.values.is_empty() || (!self.is_list && self.values.iter().all(String::is_empty))
+    }
+
+    /// The values seen by `ForAllValues`/`ForAnyValue` (empty for a null data set).
+    pub fn set_values(&self) -> &[String] {
+        if self.is_null_set() { &[] } else { &self.values }
+    }
+}
+
+/// The request context: keys and values, keys case-insensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Context {
+    entries: Vec<ContextEntry>,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Adds a key. A key already present in another case is an error (S-20).
+    pub fn insert(&mut self, key: &str, value: ContextValue) -> Result<(), RequestError> {
+        if key.is_empty() {
+            return Err(req_err("context", "empty context key"));
+        }
+        let key_lower = key.to_lowercase();
+        if let Some(prev) = self.entries.iter().find(|e| e.key_lower == key_lower) {
+            return Err(req_err(
+                "context",
+                format!(
+                    "keys `{}` and `{key}` differ only in case; context keys are case-insensitive",
+                    prev.key
+                ),
+            ));
+        }
+        let (values, is_list) = match value {
+            ContextValue::Single(v) => (vec![v], false),
+            ContextValue::Multi(v) => (v, true),
+        };
+        self.entries.push(ContextEntry { key: key.to_owned(), key_lower, values, is_list });
+        Ok(())
+    }
+
+    /// Adds a value to a key, making it a list when it already has one (used by `--context`
+    /// flags given twice).
+    pub fn push_value(&mut self, key: &str, value: String) {
+        let key_lower = key.to_lowercase();
+        match self.entries.iter_mut().find(|e| e.key_lower == key_lower) {
+            Some(e) => {
+                e.values.push(value);
+                e.is_list = true;
+            }
+            None => self.entries.push(ContextEntry {
+                key: key.to_owned(),
+                key_lower,
+                values: vec![value],
+                is_list: false,
+            }),
+        }
+    }
+
+    /// Looks a key up by its lowercase form.
+    pub fn get(&self, key_lower: &str) -> Option<&ContextEntry> {
+        self.entries.iter().find(|e| e.key_lower == key_lower)
+    }
+
+    /// All entries, in insertion order.
+    pub fn entries(&self) -> &[ContextEntry] {
+        &self.entries
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// One authorization request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Request {
+    action: String,
+    service_lower: String,
+    name_lower: String,
+    /// The resource ARN, or `*` for actions with no resource type.
+    pub resource: String,
+    /// The calling principal's ARN, if known.
+    pub principal: Option<String>,
+    /// The account that owns the resource, if given (else taken from the resource ARN).
+    pub account: Option<String>,
+    /// The request context.
+    pub context: Context,
+}
+
+impl Request {
+    /// A request for `action` (`service:Name`, any case) on `resource` (S-22).
+    pub fn new(action: &str, resource: &str) -> Result<Request, RequestError> {
+        let Some((service, name)) = action.split_once(':') else {
+            return Err(req_err("action", format!("`{action}` is not of the form `service:Action`")));
+        };
+        let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid(service) || !valid(name) {
+            return Err(req_err("action", format!("`{action}` is not a valid action name")));
+        }
+        if resource.is_empty() {
+            return Err(req_err("resource", "empty resource; use `*` for actions with no resource type"));
+        }
+        Ok(Request {
+            action: action.to_owned(),
+            service_lower: service.to_ascii_lowercase(),
+            name_lower: name.to_ascii_lowercase(),
+            resource: resource.to_owned(),
+            principal: None,
+            account: None,
+            context: Context::new(),
+        })
+    }
+
+    /// The action as given.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The action's service prefix, lowercase.
+    pub fn service_lower(&self) -> &str {
+        &self.service_lower
+    }
+
+    /// The action's name, lowercase.
+    pub fn name_lower(&self) -> &str {
+        &self.name_lower
+    }
+
+    /// The account that owns the resource: `account` if given, else the resource ARN's account.
+    pub fn resource_account(&self) -> Option<&str> {
+        if let Some(a) = &self.account {
+            return Some(a);
+        }
+        split_arn(&self.resource).and_then(|p| p.get(4).copied()).filter(|a| !a.is_empty())
+    }
+
+    /// The principal's account, from its ARN.
+    pub fn principal_account(&self) -> Option<&str> {
+        self.principal
+            .as_deref()
+            .and_then(split_arn)
+            .and_then(|p| p.get(4).copied())
+            .filter(|a| !a.is_empty())
+    }
+
+    /// True when principal and resource accounts are both known and differ (S-27).
+    pub fn is_cross_account(&self) -> bool {
+        match (self.principal_account(), self.resource_account()) {
+            (Some(p), Some(r)) => p != r,
+            _ => false,
+        }
+    }
+}

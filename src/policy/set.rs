@@ -1,0 +1,51 @@
+//! A principal's policy set: every policy that takes part in its decisions, by layer.
+
+use super::Policy;
+
+/// Every policy in force for one principal, by layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PolicySet {
+    /// Identity-based policies (inline and managed alike).
+    pub identity: Vec<Policy>,
+    /// The permissions boundary: `None` when none is set; `Some(vec![])` is set and allows nothing.
+    pub boundary: Option<Vec<Policy>>,
+    /// SCP levels from the organization root down to the account; empty when no SCP applies.
+    /// A level with no policies allows nothing.
+    pub scps: Vec<Vec<Policy>>,
+    /// The session policy, if the request is made by a session that has one.
+    pub session: Option<Policy>,
+}
+
+impl PolicySet {
+    /// A set with only identity policies.
+    pub fn identity(policies: Vec<Policy>) -> PolicySet {
+        PolicySet { identity: policies, ..PolicySet::default() }
+    }
+
+    /// Every policy, with its layer label (`identity[0]`, `boundary[0]`, `scps[1][0]`, `session`).
+    pub fn labelled(&self) -> Vec<(String, &Policy)> {
+        let mut out = Vec::new();
+        for (l, level) in self.scps.iter().enumerate() {
+            for (i, p) in level.iter().enumerate() {
+                out.push((format!("scps[{l}][{i}]"), p));
+            }
+        }
+        for (i, p) in self.identity.iter().enumerate() {
+            out.push((format!("identity[{i}]"), p));
+        }
+        if let Some(b) = &self.boundary {
+            for (i, p) in b.iter().enumerate() {
+                out.push((format!("boundary[{i}]"), p));
+            }
+        }
+        if let Some(s) = &self.session {
+            out.push(("session".to_owned(), s));
+        }
+        out
+    }
+
+    /// Total number of statements over every layer.
+    pub fn statement_count(&self) -> usize {
+        self.labelled().iter().map(|(_, p)| p.statements.len()).sum()
+    }
+}
