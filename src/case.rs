@@ -108,12 +108,19 @@ pub fn parse_case_line(line: &str) -> Result<Case, CaseError> {
         }
     };
     if let Err(e) = de.end() {
-        return Err(CaseError { id: Some(wire.id), message: format!("invalid JSON: {e}") });
+        return Err(CaseError {
+            id: Some(wire.id),
+            message: format!("invalid JSON: {e}"),
+        });
     }
     let id = wire.id.clone();
-    let fail = |message: String| CaseError { id: Some(id.clone()), message };
+    let fail = |message: String| CaseError {
+        id: Some(id.clone()),
+        message,
+    };
 
-    let mut request = Request::new(&wire.action, &wire.resource).map_err(|e| fail(e.to_string()))?;
+    let mut request =
+        Request::new(&wire.action, &wire.resource).map_err(|e| fail(e.to_string()))?;
     request.principal = wire.principal;
     request.account = wire.account;
     if let Some(ctx) = wire.context {
@@ -122,17 +129,24 @@ pub fn parse_case_line(line: &str) -> Result<Case, CaseError> {
                 WireContextValue::One(s) => ContextValue::Single(s),
                 WireContextValue::Many(v) => ContextValue::Multi(v),
             };
-            request.context.insert(&key, value).map_err(|e| fail(e.to_string()))?;
+            request
+                .context
+                .insert(&key, value)
+                .map_err(|e| fail(e.to_string()))?;
         }
     }
 
     let parse = |raw: &RawValue, kind: PolicyKind, label: String| {
-        Policy::parse(raw.get(), kind)
-            .map_err(|e| CaseError { id: Some(id.clone()), message: format!("invalid policy {label} {e}") })
+        Policy::parse(raw.get(), kind).map_err(|e| CaseError {
+            id: Some(id.clone()),
+            message: format!("invalid policy {label} {e}"),
+        })
     };
     let mut policies = PolicySet::default();
     for (i, raw) in wire.identity.unwrap_or_default().into_iter().enumerate() {
-        policies.identity.push(parse(raw, PolicyKind::Identity, format!("identity[{i}]"))?);
+        policies
+            .identity
+            .push(parse(raw, PolicyKind::Identity, format!("identity[{i}]"))?);
     }
     if let Some(b) = wire.boundary {
         let mut out = Vec::with_capacity(b.len());
@@ -159,7 +173,13 @@ pub fn parse_case_line(line: &str) -> Result<Case, CaseError> {
             ))
         })?),
     };
-    Ok(Case { id, request, policies, expect, why: wire.why })
+    Ok(Case {
+        id,
+        request,
+        policies,
+        expect,
+        why: wire.why,
+    })
 }
 
 #[cfg(test)]
@@ -176,12 +196,22 @@ mod tests {
 
         let e = parse_case_line(r#"{"id":"c3","action":"s3:GetObject","resource":"*","identity":[{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringLikee":{"a:b":"c"}}}]}]}"#).unwrap_err();
         assert_eq!(e.id.as_deref(), Some("c3"));
-        assert_eq!(e.message, "invalid policy identity[0] at /Statement/0/Condition/StringLikee: unknown condition operator `StringLikee`");
+        assert_eq!(
+            e.message,
+            "invalid policy identity[0] at /Statement/0/Condition/StringLikee: unknown condition operator `StringLikee`"
+        );
 
-        let e = parse_case_line(r#"{"id":"c4","action":"s3:GetObject","resource":"*","context":{"k":5}}"#).unwrap_err();
+        let e = parse_case_line(
+            r#"{"id":"c4","action":"s3:GetObject","resource":"*","context":{"k":5}}"#,
+        )
+        .unwrap_err();
         assert!(e.message.starts_with("field `context.k`"), "{}", e.message);
         let e = parse_case_line(r#"{"id":"c5","action":"s3:GetObject"}"#).unwrap_err();
-        assert!(e.message.contains("missing field `resource`"), "{}", e.message);
+        assert!(
+            e.message.contains("missing field `resource`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.id.as_deref(), Some("c5"));
         let e = parse_case_line("{not json").unwrap_err();
         assert!(e.message.starts_with("invalid JSON"), "{}", e.message);

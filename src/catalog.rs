@@ -425,6 +425,22 @@ pub struct Catalog {
     global_keys: Vec<KeyInfo>,
     /// Index of `global_keys`.
     global_index: KeyIndex,
+    /// Dense action ids: id → (service prefix, index in its `actions`), in prefix then
+    /// published order. Rebuilt whenever a service is added.
+    action_refs: Vec<(String, usize)>,
+    /// Lowercase `service:name` → dense action id.
+    action_ids: HashMap<String, ActionId>,
+    /// Changes whenever the catalog changes; compiled sets and prepared requests carry it so a
+    /// dense id is only trusted against the catalog that assigned it.
+    generation: u64,
+}
+
+/// A dense index of an action within one [`Catalog`] (see [`Catalog::action_id`]).
+pub type ActionId = u32;
+
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The embedded default files: label and text.
@@ -508,7 +524,61 @@ impl Catalog {
 
     /// Adds a service, replacing (and returning) one with the same prefix.
     pub fn insert_service(&mut self, service: Service) -> Option<Service> {
-        self.services.insert(service.prefix.clone(), service)
+        let old = self.services.insert(service.prefix.clone(), service);
+        self.rebuild_action_ids();
+        old
+    }
+
+    fn rebuild_action_ids(&mut self) {
+        self.action_refs.clear();
+        self.action_ids.clear();
+        for (prefix, svc) in &self.services {
+            for (i, a) in svc.actions.iter().enumerate() {
+                let Ok(id) = ActionId::try_from(self.action_refs.len()) else {
+                    return;
+                };
+                let full = format!("{prefix}:{}", a.name.to_ascii_lowercase());
+                if self.action_ids.insert(full, id).is_none() {
+                    self.action_refs.push((prefix.clone(), i));
+                } else {
+                    // A duplicate name keeps its first id; keep ids dense.
+                    continue;
+                }
+            }
+        }
+        self.generation = next_generation();
+    }
+
+    /// The dense id of `action` (`service:Name`, any case): `0..action_count()`.
+    pub fn action_id(&self, action: &str) -> Option<ActionId> {
+        self.action_ids.get(&action.to_ascii_lowercase()).copied()
+    }
+
+    /// The action with dense id `id`.
+    pub fn action_by_id(&self, id: ActionId) -> Option<&ActionInfo> {
+        let (prefix, idx) = self.action_refs.get(usize::try_from(id).ok()?)?;
+        self.services.get(prefix)?.actions.get(*idx)
+    }
+
+    /// Number of actions over all services (dense ids run from 0 to this).
+    pub fn action_count(&self) -> usize {
+        self.action_refs.len()
+    }
+
+    /// Every action with its dense id, in id order.
+    pub fn actions_with_ids(&self) -> impl Iterator<Item = (ActionId, &ActionInfo)> {
+        self.action_refs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (prefix, idx))| {
+                let id = ActionId::try_from(i).ok()?;
+                Some((id, self.services.get(prefix)?.actions.get(*idx)?))
+            })
+    }
+
+    /// A stamp that changes whenever the catalog changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Adds global keys, replacing those with the same name (any case).
@@ -530,6 +600,7 @@ impl Catalog {
             }
         }
         self.global_index = KeyIndex::build(&self.global_keys);
+        self.generation = next_generation();
     }
 
     /// The services, ordered by prefix.

@@ -41,11 +41,19 @@ pub enum Error {
 impl Error {
     /// An I/O error while reading `path`.
     pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { action: "read", path: path.into(), source }
+        Error::Io {
+            action: "read",
+            path: path.into(),
+            source,
+        }
     }
 
     /// An I/O error while writing `path`.
     pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { action: "write", path: path.into(), source }
+        Error::Io {
+            action: "write",
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod case;
 pub mod catalog;
 pub mod cli;
+pub mod compile;
 pub mod condition;
 pub mod error;
 pub mod eval;

@@ -10,6 +10,7 @@
 
 pub mod err;
 pub mod glob;
+pub mod lint;
 pub mod pattern;
 pub mod set;
 pub mod validate;
@@ -85,6 +86,8 @@ impl Effect {
 pub struct ActionClause {
     /// True for `NotAction`.
     pub negated: bool,
+    /// True when the JSON held a single string rather than an array.
+    pub single: bool,
     /// The entries.
     pub patterns: Vec<ActionPattern>,
 }
@@ -94,6 +97,8 @@ pub struct ActionClause {
 pub struct ResourceClause {
     /// True for `NotResource`.
     pub negated: bool,
+    /// True when the JSON held a single string rather than an array.
+    pub single: bool,
     /// The entries.
     pub patterns: Vec<ResourcePattern>,
 }
@@ -188,10 +193,12 @@ impl Policy {
                 effect: Effect::Allow,
                 action: ActionClause {
                     negated: false,
+                    single: true,
                     patterns: vec![ActionPattern::Any],
                 },
                 resource: Some(ResourceClause {
                     negated: false,
+                    single: true,
                     patterns: vec![ResourcePattern::Any],
                 }),
                 principal: None,

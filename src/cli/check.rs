@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::error::Error;
-use crate::eval::{reference, Decision, Explanation, Request};
+use crate::eval::{Decision, Explanation, Request, reference};
+use crate::policy::lint::lint;
 use crate::policy::{PolicyKind, PolicySet};
 
 /// Output format.
@@ -87,7 +88,9 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
     let mut policies = PolicySet::default();
     let mut sources = Vec::new();
     for (i, p) in args.policy.iter().enumerate() {
-        policies.identity.push(super::read_policy_file(p, PolicyKind::Identity)?);
+        policies
+            .identity
+            .push(super::read_policy_file(p, PolicyKind::Identity)?);
         sources.push((format!("identity[{i}]"), p.display().to_string()));
     }
     if !args.boundary.is_empty() {
@@ -124,12 +127,19 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
             .context
             .insert(k, crate::eval::ContextValue::Multi(Vec::new()))?;
     }
-    Ok(Settings { policies, sources, request, catalog, format: args.format })
+    Ok(Settings {
+        policies,
+        sources,
+        request,
+        catalog,
+        format: args.format,
+    })
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     let s = settings(args)?;
     let ex = reference::explain(&s.policies, &s.request, &s.catalog);
+    let warnings = warnings(&s);
     match s.format {
         Format::Json => {
             let v = serde_json::json!({
@@ -137,10 +147,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
                 "resource": s.request.resource,
                 "decision": ex.outcome.decision,
                 "explain": ex,
+                "warnings": warnings,
             });
             println!("{v}");
         }
-        Format::Text => print!("{}", render_text(&s, &ex)),
+        Format::Text => {
+            print!("{}", render_text(&s, &ex));
+            if !warnings.is_empty() {
+                println!("  warnings:");
+                for w in &warnings {
+                    println!("    {w}");
+                }
+            }
+        }
     }
     Ok(match ex.outcome.decision {
         Decision::Allowed => ExitCode::SUCCESS,
@@ -148,9 +167,29 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     })
 }
 
+/// Catalog warnings for every policy, prefixed with its file.
+fn warnings(s: &Settings) -> Vec<String> {
+    let mut out = Vec::new();
+    for (label, policy) in s.policies.labelled() {
+        let file = s
+            .sources
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map_or(label.as_str(), |(_, f)| f.as_str());
+        for w in lint(policy, &s.catalog) {
+            out.push(format!("{file} {w}"));
+        }
+    }
+    out
+}
+
 fn render_text(s: &Settings, ex: &Explanation) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{} (decided by {})", ex.outcome.decision, ex.outcome.decided_by);
+    let _ = writeln!(
+        o,
+        "{} (decided by {})",
+        ex.outcome.decision, ex.outcome.decided_by
+    );
     let _ = writeln!(o, "  action:   {}", s.request.action());
     let _ = writeln!(o, "  resource: {}", s.request.resource);
     if ex.evaluated_resource != s.request.resource {
@@ -175,7 +214,11 @@ fn render_text(s: &Settings, ex: &Explanation) -> String {
                 .iter()
                 .find(|(l, _)| *l == label)
                 .map_or("", |(_, f)| f.as_str());
-            let sid = m.sid.as_deref().map(|x| format!(" Sid `{x}`")).unwrap_or_default();
+            let sid = m
+                .sid
+                .as_deref()
+                .map(|x| format!(" Sid `{x}`"))
+                .unwrap_or_default();
             let _ = writeln!(
                 o,
                 "    {:<5} {label} {file} statement {}{sid}",
@@ -185,7 +228,11 @@ fn render_text(s: &Settings, ex: &Explanation) -> String {
         }
     }
     if !ex.missing_keys.is_empty() {
-        let _ = writeln!(o, "  condition keys missing from the request: {}", ex.missing_keys.join(", "));
+        let _ = writeln!(
+            o,
+            "  condition keys missing from the request: {}",
+            ex.missing_keys.join(", ")
+        );
     }
     o
 }

@@ -90,7 +90,15 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         if mismatches.is_empty() {
             String::new()
         } else {
-            format!(": {}", mismatches.iter().take(20).cloned().collect::<Vec<_>>().join(", "))
+            format!(
+                ": {}",
+                mismatches
+                    .iter()
+                    .take(20)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
     );
     Ok(if errors > 0 {

@@ -7,9 +7,7 @@
 //! (if set) and in the session policy (if given).
 
 use crate::catalog::Catalog;
-use crate::condition::{
-    binary, boolean, ip, Condition, Decimal, Instant, SetOp, StrCmp, Values,
-};
+use crate::condition::{Condition, Decimal, Instant, SetOp, StrCmp, Values, binary, boolean, ip};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
 use crate::eval::request::{ContextEntry, Request};
 use crate::policy::pattern::arn_glob_matches;
@@ -28,7 +26,10 @@ pub fn explain(set: &PolicySet, request: &Request, catalog: &Catalog) -> Explana
 
     let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
     for (level, policies) in set.scps.iter().enumerate() {
-        layers.push((Layer::Scp(u32::try_from(level).unwrap_or(u32::MAX)), policies));
+        layers.push((
+            Layer::Scp(u32::try_from(level).unwrap_or(u32::MAX)),
+            policies,
+        ));
     }
     layers.push((Layer::Identity, &set.identity));
     if let Some(b) = &set.boundary {
@@ -61,26 +62,40 @@ pub fn explain(set: &PolicySet, request: &Request, catalog: &Catalog) -> Explana
     missing.dedup();
 
     let has = |layer: Layer, effect: Effect| {
-        matched.iter().any(|m| m.layer == layer && m.effect == effect)
+        matched
+            .iter()
+            .any(|m| m.layer == layer && m.effect == effect)
     };
     let outcome = (|| {
         // 1. Explicit deny in any layer, reported for the first layer in order.
         for (layer, _) in &layers {
             if has(*layer, Effect::Deny) {
-                return Outcome { decision: Decision::ExplicitlyDenied, decided_by: *layer };
+                return Outcome {
+                    decision: Decision::ExplicitlyDenied,
+                    decided_by: *layer,
+                };
             }
         }
         // 2. Cross-account requests: no resource-based policy can grant them (S-27).
-        if request.is_cross_account() {
-            return Outcome { decision: Decision::ImplicitlyDenied, decided_by: Layer::Account };
+        if request.is_cross_account_for(env.resource) {
+            return Outcome {
+                decision: Decision::ImplicitlyDenied,
+                decided_by: Layer::Account,
+            };
         }
         // 3. Every gate needs an allow.
         for (layer, _) in &layers {
             if !has(*layer, Effect::Allow) {
-                return Outcome { decision: Decision::ImplicitlyDenied, decided_by: *layer };
+                return Outcome {
+                    decision: Decision::ImplicitlyDenied,
+                    decided_by: *layer,
+                };
             }
         }
-        Outcome { decision: Decision::Allowed, decided_by: Layer::Identity }
+        Outcome {
+            decision: Decision::Allowed,
+            decided_by: Layer::Identity,
+        }
     })();
 
     Explanation {
@@ -104,8 +119,16 @@ impl<'a> Env<'a> {
         let wildcard_only = catalog
             .action(request.action())
             .is_some_and(|a| a.is_wildcard_only());
-        let resource = if wildcard_only { "*" } else { request.resource.as_str() };
-        Env { request, catalog, resource }
+        let resource = if wildcard_only {
+            "*"
+        } else {
+            request.resource.as_str()
+        };
+        Env {
+            request,
+            catalog,
+            resource,
+        }
     }
 
     fn action_matches(&self, st: &Statement) -> bool {
@@ -206,12 +229,10 @@ impl<'a> Env<'a> {
                     .is_some_and(|p| p.to_lowercase() == v.to_lowercase()),
                 StrCmp::Like => t.resolve_glob(lookup).is_some_and(|g| g.matches(v)),
             }),
-            Values::Numeric(policy) => Decimal::parse(v).is_some_and(|r| {
-                policy.iter().any(|p| c.op.operator.ord_cmp().holds(&r, p))
-            }),
-            Values::Date(policy) => Instant::parse(v).is_some_and(|r| {
-                policy.iter().any(|p| c.op.operator.ord_cmp().holds(&r, p))
-            }),
+            Values::Numeric(policy) => Decimal::parse(v)
+                .is_some_and(|r| policy.iter().any(|p| c.op.operator.ord_cmp().holds(&r, p))),
+            Values::Date(policy) => Instant::parse(v)
+                .is_some_and(|r| policy.iter().any(|p| c.op.operator.ord_cmp().holds(&r, p))),
             Values::Bool(templates) => boolean::parse_bool(v).is_some_and(|r| {
                 templates.iter().any(|t| {
                     t.resolve_string(lookup)
@@ -219,14 +240,14 @@ impl<'a> Env<'a> {
                         .is_some_and(|p| p == r)
                 })
             }),
-            Values::Binary(policy) => {
-                binary::decode_base64(v).is_some_and(|r| policy.contains(&r))
+            Values::Binary(policy) => binary::decode_base64(v).is_some_and(|r| policy.contains(&r)),
+            Values::Ip(policy) => {
+                ip::parse_request_ip(v).is_some_and(|r| policy.iter().any(|p| p.contains(r)))
             }
-            Values::Ip(policy) => ip::parse_request_ip(v)
-                .is_some_and(|r| policy.iter().any(|p| p.contains(r))),
-            Values::Arn(templates) => templates
-                .iter()
-                .any(|t| t.resolve_glob(lookup).is_some_and(|g| arn_glob_matches(&g, v))),
+            Values::Arn(templates) => templates.iter().any(|t| {
+                t.resolve_glob(lookup)
+                    .is_some_and(|g| arn_glob_matches(&g, v))
+            }),
             Values::Null(_) => false,
         }
     }

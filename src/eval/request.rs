@@ -25,7 +25,10 @@ impl fmt::Display for RequestError {
 impl std::error::Error for RequestError {}
 
 fn req_err(field: &str, message: impl Into<String>) -> RequestError {
-    RequestError { field: field.to_owned(), message: message.into() }
+    RequestError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// A context value: one string, or a list for a multivalued key.
@@ -51,14 +54,19 @@ pub struct ContextEntry {
 }
 
 impl ContextEntry {
-    /// True when the entry is a null data set: a single empty string or an empty list (S-8).
+    /// True when the entry is a null data set: every value is the empty string, or there is
+    /// none (S-8).
     pub fn is_null_set(&self) -> bool {
-        self.values.is_empty() || (!self.is_list && self.values.iter().all(String::is_empty))
+        self.values.iter().all(String::is_empty)
     }
 
     /// The values seen by `ForAllValues`/`ForAnyValue` (empty for a null data set).
     pub fn set_values(&self) -> &[String] {
-        if self.is_null_set() { &[] } else { &self.values }
+        if self.is_null_set() {
+            &[]
+        } else {
+            &self.values
+        }
     }
 }
 
@@ -93,7 +101,12 @@ impl Context {
             ContextValue::Single(v) => (vec![v], false),
             ContextValue::Multi(v) => (v, true),
         };
-        self.entries.push(ContextEntry { key: key.to_owned(), key_lower, values, is_list });
+        self.entries.push(ContextEntry {
+            key: key.to_owned(),
+            key_lower,
+            values,
+            is_list,
+        });
         Ok(())
     }
 
@@ -156,14 +169,27 @@ impl Request {
     /// A request for `action` (`service:Name`, any case) on `resource` (S-22).
     pub fn new(action: &str, resource: &str) -> Result<Request, RequestError> {
         let Some((service, name)) = action.split_once(':') else {
-            return Err(req_err("action", format!("`{action}` is not of the form `service:Action`")));
+            return Err(req_err(
+                "action",
+                format!("`{action}` is not of the form `service:Action`"),
+            ));
         };
-        let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
         if !valid(service) || !valid(name) {
-            return Err(req_err("action", format!("`{action}` is not a valid action name")));
+            return Err(req_err(
+                "action",
+                format!("`{action}` is not a valid action name"),
+            ));
         }
         if resource.is_empty() {
-            return Err(req_err("resource", "empty resource; use `*` for actions with no resource type"));
+            return Err(req_err(
+                "resource",
+                "empty resource; use `*` for actions with no resource type",
+            ));
         }
         Ok(Request {
             action: action.to_owned(),
@@ -196,7 +222,9 @@ impl Request {
         if let Some(a) = &self.account {
             return Some(a);
         }
-        split_arn(&self.resource).and_then(|p| p.get(4).copied()).filter(|a| !a.is_empty())
+        split_arn(&self.resource)
+            .and_then(|p| p.get(4).copied())
+            .filter(|a| !a.is_empty())
     }
 
     /// The principal's account, from its ARN.
@@ -210,7 +238,20 @@ impl Request {
 
     /// True when principal and resource accounts are both known and differ (S-27).
     pub fn is_cross_account(&self) -> bool {
-        match (self.principal_account(), self.resource_account()) {
+        self.is_cross_account_for(&self.resource)
+    }
+
+    /// As [`is_cross_account`](Self::is_cross_account) for the resource actually evaluated
+    /// (`*` for wildcard-only actions, whose resource account is then only the `account` field,
+    /// S-28).
+    pub fn is_cross_account_for(&self, evaluated_resource: &str) -> bool {
+        let resource_account = match &self.account {
+            Some(a) => Some(a.as_str()),
+            None => split_arn(evaluated_resource)
+                .and_then(|p| p.get(4).copied())
+                .filter(|a| !a.is_empty()),
+        };
+        match (self.principal_account(), resource_account) {
             (Some(p), Some(r)) => p != r,
             _ => false,
         }

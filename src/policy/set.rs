@@ -19,7 +19,10 @@ pub struct PolicySet {
 impl PolicySet {
     /// A set with only identity policies.
     pub fn identity(policies: Vec<Policy>) -> PolicySet {
-        PolicySet { identity: policies, ..PolicySet::default() }
+        PolicySet {
+            identity: policies,
+            ..PolicySet::default()
+        }
     }
 
     /// Every policy, with its layer label (`identity[0]`, `boundary[0]`, `scps[1][0]`, `session`).
@@ -46,6 +49,9 @@ impl PolicySet {
 
     /// Total number of statements over every layer.
     pub fn statement_count(&self) -> usize {
-        self.labelled().iter().map(|(_, p)| p.statements.len()).sum()
+        self.labelled()
+            .iter()
+            .map(|(_, p)| p.statements.len())
+            .sum()
     }
 }

@@ -194,7 +194,11 @@ fn action_clause(list: StringList, negated: bool, at: &str) -> Result<ActionClau
         let p = ActionPattern::parse(a).map_err(|m| PolicyError::new(item_at(at, &list, i), m))?;
         patterns.push(p);
     }
-    Ok(ActionClause { negated, patterns })
+    Ok(ActionClause {
+        negated,
+        single: list.was_single,
+        patterns,
+    })
 }
 
 fn resource_clause(
@@ -215,7 +219,11 @@ fn resource_clause(
             .map_err(|m| PolicyError::new(item_at(at, &list, i), m))?;
         patterns.push(p);
     }
-    Ok(ResourceClause { negated, patterns })
+    Ok(ResourceClause {
+        negated,
+        single: list.was_single,
+        patterns,
+    })
 }
 
 fn principal_clause(

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use bumpalo::Bump;
 use iamc::case::parse_case_line;
 use iamc::catalog::Catalog;
-use iamc::eval::{reference, Decision};
+use iamc::compile::Compiler;
+use iamc::eval::{Decision, PreparedRequest, compiled, reference};
 
 use crate::common::{files_with_ext, repo};
 
@@ -14,7 +16,24 @@ use crate::common::{files_with_ext, repo};
 type Engine = (&'static str, fn(&iamc::case::Case, &Catalog) -> Decision);
 
 fn engines() -> Vec<Engine> {
-    vec![("reference", |c, cat| reference::evaluate(&c.policies, &c.request, cat).decision)]
+    vec![
+        ("reference", |c, cat| {
+            reference::evaluate(&c.policies, &c.request, cat).decision
+        }),
+        ("compiled", |c, cat| {
+            compiled::evaluate(&c.policies, &c.request, cat)
+                .unwrap()
+                .decision
+        }),
+        ("batch", |c, cat| {
+            let arena = Bump::new();
+            let set = Compiler::new(&arena, cat).compile(&c.policies).unwrap();
+            let reqs = vec![PreparedRequest::new(&c.request, cat); 3];
+            let out = set.evaluate_batch_par(&reqs);
+            assert!(out.windows(2).all(|w| w[0] == w[1]));
+            out[0].decision
+        }),
+    ]
 }
 
 #[test]
@@ -37,7 +56,10 @@ fn case_suite_agrees_with_expect_on_every_engine() {
                 .unwrap_or_else(|e| panic!("{rel}:{}: not JSON: {e}", n + 1));
             let id = raw["id"].as_str().unwrap_or("").to_owned();
             if let Some(prev) = ids.insert(id.clone(), rel.clone()) {
-                failures.push(format!("{rel}:{}: duplicate id `{id}` (also in {prev})", n + 1));
+                failures.push(format!(
+                    "{rel}:{}: duplicate id `{id}` (also in {prev})",
+                    n + 1
+                ));
             }
             let why = raw["why"].as_str().unwrap_or("");
             if why.len() < 20 {
@@ -48,16 +70,35 @@ fn case_suite_agrees_with_expect_on_every_engine() {
                 (Err(e), true) => {
                     errors_expected += 1;
                     if !e.message.contains(" at /") && !e.message.contains("field `") {
-                        failures.push(format!("{rel}:{}: `{id}` error is not located: {}", n + 1, e.message));
+                        failures.push(format!(
+                            "{rel}:{}: `{id}` error is not located: {}",
+                            n + 1,
+                            e.message
+                        ));
                     }
                 }
-                (Ok(_), true) => failures.push(format!("{rel}:{}: `{id}` should be rejected but parsed", n + 1)),
-                (Err(e), false) => failures.push(format!("{rel}:{}: `{id}` does not parse: {}", n + 1, e.message)),
+                (Ok(_), true) => failures.push(format!(
+                    "{rel}:{}: `{id}` should be rejected but parsed",
+                    n + 1
+                )),
+                (Err(e), false) => failures.push(format!(
+                    "{rel}:{}: `{id}` does not parse: {}",
+                    n + 1,
+                    e.message
+                )),
                 (Ok(case), false) => {
                     let Some(expect) = case.expect else {
                         failures.push(format!("{rel}:{}: `{id}` has no `expect`", n + 1));
                         continue;
                     };
+                    let want = reference::explain(&case.policies, &case.request, catalog);
+                    let got = compiled::explain(&case.policies, &case.request, catalog).unwrap();
+                    if want != got {
+                        failures.push(format!(
+                            "{rel}:{}: `{id}` explanations differ:\n  reference {want:?}\n  compiled  {got:?}",
+                            n + 1
+                        ));
+                    }
                     for (name, engine) in engines() {
                         let got = engine(&case, catalog);
                         if got != expect {
@@ -71,7 +112,18 @@ fn case_suite_agrees_with_expect_on_every_engine() {
             }
         }
     }
-    eprintln!("case suite: {total} cases in {} files ({errors_expected} invalid-input cases)", files.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert!(total >= 300, "the suite must hold at least 300 cases, found {total}");
+    eprintln!(
+        "case suite: {total} cases in {} files ({errors_expected} invalid-input cases)",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        total >= 300,
+        "the suite must hold at least 300 cases, found {total}"
+    );
 }

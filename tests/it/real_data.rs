@@ -9,7 +9,11 @@ use crate::common::{files_with_ext, shared};
 fn every_managed_policy_parses() {
     let Some(shared) = shared() else { return };
     let files = files_with_ext(&shared.join("data/managed-policies"), "json");
-    assert!(files.len() >= 271, "expected 271 managed policies, found {}", files.len());
+    assert!(
+        files.len() >= 271,
+        "expected 271 managed policies, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     let mut statements = 0;
     for f in &files {
@@ -19,7 +23,10 @@ fn every_managed_policy_parses() {
             Err(e) => failures.push(format!("{}: {e}", f.display())),
         }
     }
-    eprintln!("managed policies: {} files, {statements} statements", files.len());
+    eprintln!(
+        "managed policies: {} files, {statements} statements",
+        files.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -40,16 +47,33 @@ fn gaad_documents(v: &serde_json::Value) -> Vec<(String, PolicyKind, String)> {
     ] {
         for (i, e) in v[list].as_array().into_iter().flatten().enumerate() {
             for (j, p) in e[inline].as_array().into_iter().flatten().enumerate() {
-                out.push((format!("/{list}/{i}/{inline}/{j}"), PolicyKind::Identity, doc_text(&p["PolicyDocument"])));
+                out.push((
+                    format!("/{list}/{i}/{inline}/{j}"),
+                    PolicyKind::Identity,
+                    doc_text(&p["PolicyDocument"]),
+                ));
             }
             if !e["AssumeRolePolicyDocument"].is_null() {
-                out.push((format!("/{list}/{i}/AssumeRolePolicyDocument"), PolicyKind::Trust, doc_text(&e["AssumeRolePolicyDocument"])));
+                out.push((
+                    format!("/{list}/{i}/AssumeRolePolicyDocument"),
+                    PolicyKind::Trust,
+                    doc_text(&e["AssumeRolePolicyDocument"]),
+                ));
             }
         }
     }
     for (i, p) in v["Policies"].as_array().into_iter().flatten().enumerate() {
-        for (j, ver) in p["PolicyVersionList"].as_array().into_iter().flatten().enumerate() {
-            out.push((format!("/Policies/{i}/PolicyVersionList/{j}"), PolicyKind::Identity, doc_text(&ver["Document"])));
+        for (j, ver) in p["PolicyVersionList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            out.push((
+                format!("/Policies/{i}/PolicyVersionList/{j}"),
+                PolicyKind::Identity,
+                doc_text(&ver["Document"]),
+            ));
         }
     }
     out
@@ -78,11 +102,16 @@ fn percent_decode(s: &str) -> String {
 fn every_gaad_sample_policy_parses() {
     let Some(shared) = shared() else { return };
     let files = files_with_ext(&shared.join("data/gaad-samples"), "json");
-    assert!(files.len() >= 6, "expected 6 GAAD samples, found {}", files.len());
+    assert!(
+        files.len() >= 6,
+        "expected 6 GAAD samples, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     let mut count = 0;
     for f in &files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
         for (ptr, kind, text) in gaad_documents(&v) {
             count += 1;
             if let Err(e) = Policy::parse(&text, kind) {

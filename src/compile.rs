@@ -1,0 +1,536 @@
+//! The compiler: a principal's policy set becomes an immutable [`CompiledSet`] in a bumpalo arena,
+//! evaluated through `&self` from any number of threads.
+//!
+//! What compiling buys (see DESIGN.md):
+//! - **Action index.** Every catalog action (dense id) maps to a *plan*: per layer, the deny and
+//!   allow statements whose `Action`/`NotAction` admit it. Wildcards and `NotAction` are resolved at
+//!   compile time; identical plans are stored once. Actions outside the catalog are matched by a
+//!   regex-automata DFA over the set's action patterns, built on first use.
+//! - **Resource matchers** per statement: literal, prefix, suffix and general globs per ARN segment,
+//!   all linear in the ARN length.
+//! - **Condition programs** with pre-parsed operands, keys identified by hash.
+//!
+//! INVARIANT (no Bump inside): a compiled set holds `&'a [T]` slices into the arena and owned
+//! searchers, never the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
+
+pub mod arn;
+pub mod condition;
+pub mod glob;
+pub mod keys;
+pub mod template;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+use bumpalo::Bump;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::eval::decision::Layer;
+use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
+use arn::CResPat;
+use condition::CCond;
+use glob::{CGlob, TokBuf, tokenize_into};
+
+/// A policy set too large to index.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    /// More statements, policies or patterns than 32-bit ids can number.
+    #[error("policy set too large to compile: {0}")]
+    TooLarge(&'static str),
+}
+
+/// One distinct `service:pattern` action entry of a set (lowercase).
+#[derive(Debug, Clone, Copy)]
+pub struct CActPat<'a> {
+    /// The service prefix.
+    pub service: &'a str,
+    /// The name pattern as text.
+    pub name_text: &'a str,
+    /// The compiled name pattern.
+    pub name: CGlob<'a>,
+}
+
+/// One compiled statement.
+#[derive(Debug, Clone, Copy)]
+pub struct CStmt<'a> {
+    /// Index into the set's layer slots.
+    pub slot: u32,
+    /// Policy index within the layer (level for SCPs).
+    pub policy: u32,
+    /// Statement index within the policy.
+    pub index: u32,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// `Sid`.
+    pub sid: Option<&'a str>,
+    /// `NotAction`.
+    pub act_negated: bool,
+    /// The clause holds `"*"`.
+    pub act_any: bool,
+    /// Indexes of the clause's `service:pattern` entries in the set's distinct patterns.
+    pub act_pats: &'a [u32],
+    /// `NotResource`.
+    pub res_negated: bool,
+    /// The resource entries.
+    pub res: &'a [CResPat<'a>],
+    /// The conditions (ANDed).
+    pub conds: &'a [CCond<'a>],
+    /// Keys the conditions read (condition keys and variables in values), for explanations.
+    pub reads: &'a [(u64, &'a str)],
+}
+
+/// Per layer slot, the statements an action can reach, by effect.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// Deny statements per slot (statement indexes, ascending).
+    pub deny: &'a [&'a [u32]],
+    /// Allow statements per slot.
+    pub allow: &'a [&'a [u32]],
+}
+
+/// Counts describing a compiled set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CompileReport {
+    /// Policies compiled.
+    pub policies: usize,
+    /// Statements compiled.
+    pub statements: usize,
+    /// Distinct `service:pattern` action entries.
+    pub action_patterns: usize,
+    /// Resource entries.
+    pub resource_patterns: usize,
+    /// Conditions.
+    pub conditions: usize,
+    /// Distinct condition keys read.
+    pub condition_keys: usize,
+    /// Distinct plans over the catalog's actions.
+    pub plans: usize,
+    /// Catalog actions indexed.
+    pub catalog_actions: usize,
+}
+
+/// The non-catalog action matcher, built on first use.
+pub(crate) enum Fallback {
+    /// A multi-pattern DFA: pattern id = index in `act_pats`.
+    Dfa(Box<regex_automata::dfa::dense::DFA<Vec<u32>>>),
+    /// The DFA was too large: match each compiled glob.
+    Globs,
+}
+
+/// A compiled policy set.
+pub struct CompiledSet<'a> {
+    pub(crate) slots: &'a [Layer],
+    pub(crate) stmts: &'a [CStmt<'a>],
+    pub(crate) act_pats: &'a [CActPat<'a>],
+    pub(crate) plans: &'a [Plan<'a>],
+    pub(crate) by_action: &'a [u32],
+    pub(crate) catalog_generation: u64,
+    pub(crate) searchers: Vec<AhoCorasick>,
+    pub(crate) fallback: OnceLock<Fallback>,
+    report: CompileReport,
+}
+
+impl std::fmt::Debug for CompiledSet<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledSet")
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compiles policy sets into an arena, against one catalog.
+pub struct Compiler<'a> {
+    arena: &'a Bump,
+    catalog: &'a Catalog,
+}
+
+fn id(n: usize, what: &'static str) -> Result<u32, CompileError> {
+    u32::try_from(n).map_err(|_| CompileError::TooLarge(what))
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler allocating into `arena`, indexing `catalog`'s actions.
+    pub fn new(arena: &'a Bump, catalog: &'a Catalog) -> Compiler<'a> {
+        Compiler { arena, catalog }
+    }
+
+    /// Compiles one principal's policy set.
+    pub fn compile(&self, set: &PolicySet) -> Result<CompiledSet<'a>, CompileError> {
+        let arena = self.arena;
+        let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
+        for (level, policies) in set.scps.iter().enumerate() {
+            layers.push((Layer::Scp(id(level, "scp levels")?), policies));
+        }
+        layers.push((Layer::Identity, &set.identity));
+        if let Some(b) = &set.boundary {
+            layers.push((Layer::Boundary, b));
+        }
+        if let Some(s) = &set.session {
+            layers.push((Layer::Session, std::slice::from_ref(s)));
+        }
+
+        let mut searchers = Vec::new();
+        let mut pat_index: HashMap<(String, String), u32> = HashMap::new();
+        let mut act_pats: Vec<CActPat<'a>> = Vec::new();
+        let mut stmts: Vec<CStmt<'a>> = Vec::new();
+        let mut report = CompileReport::default();
+        let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+
+        for (slot, (_, policies)) in layers.iter().enumerate() {
+            for (pi, policy) in policies.iter().enumerate() {
+                report.policies += 1;
+                for st in &policy.statements {
+                    let mut pats = Vec::new();
+                    let mut any = false;
+                    for p in &st.action.patterns {
+                        match p {
+                            ActionPattern::Any => any = true,
+                            ActionPattern::Service { service, name } => {
+                                let text = name.to_string();
+                                let key = (service.clone(), text.clone());
+                                let idx = match pat_index.get(&key) {
+                                    Some(i) => *i,
+                                    None => {
+                                        let i = id(act_pats.len(), "action patterns")?;
+                                        let mut buf = TokBuf::default();
+                                        tokenize_into(&text, &mut buf);
+                                        act_pats.push(CActPat {
+                                            service: arena.alloc_str(service),
+                                            name_text: arena.alloc_str(&text),
+                                            name: CGlob::build(
+                                                arena,
+                                                buf.as_slice(),
+                                                &mut searchers,
+                                            ),
+                                        });
+                                        pat_index.insert(key, i);
+                                        i
+                                    }
+                                };
+                                pats.push(idx);
+                            }
+                        }
+                    }
+                    let (res_negated, res) = match &st.resource {
+                        Some(r) => {
+                            let v: Vec<CResPat<'a>> = r
+                                .patterns
+                                .iter()
+                                .map(|p| match p {
+                                    ResourcePattern::Any => CResPat::Any,
+                                    ResourcePattern::Arn(t) => {
+                                        CResPat::build(arena, t, &mut searchers)
+                                    }
+                                })
+                                .collect();
+                            report.resource_patterns += v.len();
+                            (r.negated, &*arena.alloc_slice_copy(&v))
+                        }
+                        // Trust policies only: no resource clause matches nothing here.
+                        None => (false, &[][..]),
+                    };
+                    let conds: Vec<CCond<'a>> = st
+                        .conditions
+                        .iter()
+                        .map(|c| CCond::build(arena, c, &mut searchers))
+                        .collect();
+                    let mut reads: Vec<(u64, &'a str)> = Vec::new();
+                    for c in &conds {
+                        reads.push((c.hash, c.key));
+                        reads.extend(c.variables());
+                    }
+                    for (_, k) in &reads {
+                        keys.insert(k);
+                    }
+                    report.conditions += conds.len();
+                    stmts.push(CStmt {
+                        slot: id(slot, "layers")?,
+                        policy: id(pi, "policies")?,
+                        index: id(st.index, "statements")?,
+                        effect: st.effect,
+                        sid: st.sid.as_deref().map(|s| &*arena.alloc_str(s)),
+                        act_negated: st.action.negated,
+                        act_any: any,
+                        act_pats: arena.alloc_slice_copy(&pats),
+                        res_negated,
+                        res,
+                        conds: arena.alloc_slice_copy(&conds),
+                        reads: arena.alloc_slice_copy(&reads),
+                    });
+                }
+            }
+        }
+        id(stmts.len(), "statements")?;
+        report.statements = stmts.len();
+        report.action_patterns = act_pats.len();
+        report.condition_keys = keys.len();
+
+        let (plans, by_action) = self.build_plans(&stmts, &act_pats, layers.len())?;
+        report.plans = plans.len();
+        report.catalog_actions = by_action.len();
+        let slots: Vec<Layer> = layers.iter().map(|(l, _)| *l).collect();
+        Ok(CompiledSet {
+            slots: arena.alloc_slice_copy(&slots),
+            stmts: arena.alloc_slice_copy(&stmts),
+            act_pats: arena.alloc_slice_copy(&act_pats),
+            plans: arena.alloc_slice_copy(&plans),
+            by_action: arena.alloc_slice_copy(&by_action),
+            catalog_generation: self.catalog.generation(),
+            searchers,
+            fallback: OnceLock::new(),
+            report,
+        })
+    }
+
+    /// Resolves every statement's action clause against every catalog action, then groups the
+    /// statements each action reaches into per-slot deny/allow lists, storing each distinct plan
+    /// once.
+    fn build_plans(
+        &self,
+        stmts: &[CStmt<'a>],
+        act_pats: &[CActPat<'a>],
+        nslots: usize,
+    ) -> Result<(Vec<Plan<'a>>, Vec<u32>), CompileError> {
+        let arena = self.arena;
+        let n = self.catalog.action_count();
+        let words = n.div_ceil(64);
+        // Actions each distinct pattern matches, as bitsets over dense ids.
+        let mut by_service: HashMap<&str, Vec<(u32, String)>> = HashMap::new();
+        for (aid, a) in self.catalog.actions_with_ids() {
+            by_service
+                .entry(a.service.as_str())
+                .or_default()
+                .push((aid, a.name.to_ascii_lowercase()));
+        }
+        let pat_bits: Vec<Vec<u64>> = act_pats
+            .iter()
+            .map(|p| {
+                let mut bits = vec![0u64; words];
+                if let Some(actions) = by_service.get(p.service) {
+                    for (aid, name) in actions {
+                        if p.name.matches(name, &[]) {
+                            set_bit(&mut bits, *aid);
+                        }
+                    }
+                }
+                bits
+            })
+            .collect();
+        // Per action: the flattened plan key (slot by slot: deny ids, MAX, allow ids, MAX).
+        let mut per_action: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut stmt_bits = vec![0u64; words];
+        // Statements grouped by (slot, effect) keep ascending order inside each group.
+        let mut groups: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nslots * 2];
+        for (si, st) in stmts.iter().enumerate() {
+            stmt_bits.iter_mut().for_each(|w| *w = 0);
+            if st.act_any {
+                stmt_bits.iter_mut().for_each(|w| *w = u64::MAX);
+            } else {
+                for p in st.act_pats {
+                    if let Some(b) = pat_bits.get(*p as usize) {
+                        for (w, x) in stmt_bits.iter_mut().zip(b) {
+                            *w |= x;
+                        }
+                    }
+                }
+            }
+            if st.act_negated {
+                stmt_bits.iter_mut().for_each(|w| *w = !*w);
+            }
+            let g = st.slot as usize * 2 + usize::from(st.effect == Effect::Allow);
+            if let Some(group) = groups.get_mut(g) {
+                group.push((si, stmt_bits.clone()));
+            }
+        }
+        for (aid, key) in per_action.iter_mut().enumerate() {
+            for group in &groups {
+                for (si, bits) in group {
+                    if get_bit(bits, aid) {
+                        key.push(id(*si, "statements")?);
+                    }
+                }
+                key.push(u32::MAX);
+            }
+        }
+        let mut plan_ids: HashMap<&[u32], u32> = HashMap::new();
+        let mut plans: Vec<Plan<'a>> = Vec::new();
+        let mut by_action = Vec::with_capacity(n);
+        for key in &per_action {
+            let pid = match plan_ids.get(key.as_slice()) {
+                Some(p) => *p,
+                None => {
+                    let mut lists = key.split(|x| *x == u32::MAX);
+                    let mut deny = Vec::with_capacity(nslots);
+                    let mut allow = Vec::with_capacity(nslots);
+                    for _ in 0..nslots {
+                        deny.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
+                        allow.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
+                    }
+                    let p = id(plans.len(), "plans")?;
+                    plans.push(Plan {
+                        deny: arena.alloc_slice_copy(&deny),
+                        allow: arena.alloc_slice_copy(&allow),
+                    });
+                    plan_ids.insert(key.as_slice(), p);
+                    p
+                }
+            };
+            by_action.push(pid);
+        }
+        Ok((plans, by_action))
+    }
+}
+
+fn set_bit(bits: &mut [u64], i: u32) {
+    if let Some(w) = bits.get_mut(i as usize / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn get_bit(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+impl<'a> CompiledSet<'a> {
+    /// Counts describing the set.
+    pub fn report(&self) -> &CompileReport {
+        &self.report
+    }
+
+    /// Bytes this set uses: its arena data plus owned searchers and, once built, the fallback
+    /// DFA.
+    pub fn memory_usage(&self) -> usize {
+        use std::mem::size_of_val;
+        let mut n = size_of_val(self) + size_of_val(self.slots) + size_of_val(self.stmts);
+        n += size_of_val(self.act_pats) + size_of_val(self.plans) + size_of_val(self.by_action);
+        for p in self.act_pats {
+            n += p.service.len() + p.name_text.len() + glob_bytes(&p.name);
+        }
+        for p in self.plans {
+            n += size_of_val(p.deny) + size_of_val(p.allow);
+            n += p
+                .deny
+                .iter()
+                .chain(p.allow.iter())
+                .map(|l| size_of_val(*l))
+                .sum::<usize>();
+        }
+        for s in self.stmts {
+            n += size_of_val(s.act_pats)
+                + size_of_val(s.res)
+                + size_of_val(s.conds)
+                + size_of_val(s.reads);
+            n += s.sid.map_or(0, str::len);
+            for r in s.res {
+                n += res_bytes(r);
+            }
+            for c in s.conds {
+                n += cond_bytes(c);
+            }
+        }
+        n += self
+            .searchers
+            .iter()
+            .map(AhoCorasick::memory_usage)
+            .sum::<usize>();
+        if let Some(Fallback::Dfa(d)) = self.fallback.get() {
+            n += d.memory_usage();
+        }
+        n
+    }
+}
+
+fn glob_bytes(g: &CGlob<'_>) -> usize {
+    match g {
+        CGlob::Any => 0,
+        CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => a.len(),
+        CGlob::PrefixSuffix(a, b) => a.len() + b.len(),
+        CGlob::General { toks, .. } => {
+            std::mem::size_of_val(*toks)
+                + toks
+                    .iter()
+                    .map(|t| {
+                        if let glob::Tok::Lit(s) = t {
+                            s.len()
+                        } else {
+                            0
+                        }
+                    })
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn arn_bytes(a: &arn::CArn<'_>) -> usize {
+    match a {
+        arn::CArn::Full(segs) => {
+            std::mem::size_of_val(*segs) + segs.iter().map(glob_bytes).sum::<usize>()
+        }
+        arn::CArn::Short { head, tail } => {
+            std::mem::size_of_val(*head)
+                + head.iter().map(glob_bytes).sum::<usize>()
+                + glob_bytes(tail)
+        }
+        arn::CArn::Never => 0,
+    }
+}
+
+fn template_bytes(t: &template::CTemplate<'_>) -> usize {
+    std::mem::size_of_val(t.pieces)
+        + t.pieces
+            .iter()
+            .map(|p| match p {
+                template::CPiece::Pat(s) | template::CPiece::Lit(s) => s.len(),
+                template::CPiece::Var { key, default, .. } => {
+                    key.len() + default.map_or(0, str::len)
+                }
+            })
+            .sum::<usize>()
+}
+
+fn res_bytes(r: &CResPat<'_>) -> usize {
+    match r {
+        CResPat::Any => 0,
+        CResPat::Arn(a) => arn_bytes(a),
+        CResPat::ArnVar { head, tail } => {
+            std::mem::size_of_val(*head)
+                + head.iter().map(glob_bytes).sum::<usize>()
+                + template_bytes(tail)
+        }
+    }
+}
+
+fn cond_bytes(c: &CCond<'_>) -> usize {
+    use condition::CVals;
+    let templ = |ts: &[template::CTemplate<'_>]| {
+        std::mem::size_of_val(ts) + ts.iter().map(template_bytes).sum::<usize>()
+    };
+    c.key.len()
+        + match c.vals {
+            CVals::Str {
+                lits,
+                globs,
+                templ: t,
+                ..
+            } => {
+                std::mem::size_of_val(lits)
+                    + lits.iter().map(|s| s.len()).sum::<usize>()
+                    + std::mem::size_of_val(globs)
+                    + globs.iter().map(glob_bytes).sum::<usize>()
+                    + templ(t)
+            }
+            CVals::Num { vals, .. } => std::mem::size_of_val(vals),
+            CVals::Date { vals, .. } => std::mem::size_of_val(vals),
+            CVals::Bool { templ: t, .. } => templ(t),
+            CVals::Bin { vals } => {
+                std::mem::size_of_val(vals) + vals.iter().map(|b| b.len()).sum::<usize>()
+            }
+            CVals::Ip { cidrs } => std::mem::size_of_val(cidrs),
+            CVals::Arn { pats, templ: t } => {
+                std::mem::size_of_val(pats) + pats.iter().map(arn_bytes).sum::<usize>() + templ(t)
+            }
+            CVals::Null { .. } => 0,
+        }
+}

@@ -1,0 +1,311 @@
+//! Compiled ARN matchers for `Resource`/`NotResource` entries and ARN condition values.
+//!
+//! INVARIANT (same splitting as the reference): patterns and ARNs are split at their first five
+//! colons; a pattern with fewer than six segments matches only when its last segment ends in `*`,
+//! which then runs over the rest of the ARN (S-13b, S-14).
+
+use aho_corasick::AhoCorasick;
+use bumpalo::Bump;
+
+use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use super::template::{CPiece, CTemplate};
+use crate::eval::prepared::PreparedRequest;
+use crate::policy::glob::{Piece, Template};
+
+/// Byte offsets of the six segments of an ARN.
+pub type ArnSegs = [usize; 6];
+
+/// Splits `text` at its first five colons: the start offset of each segment.
+pub fn arn_segments(text: &str) -> Option<ArnSegs> {
+    let mut segs = [0usize; 6];
+    let mut found = 1;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b':' {
+            if let Some(slot) = segs.get_mut(found) {
+                *slot = i + 1;
+            }
+            found += 1;
+            if found == 6 {
+                return Some(segs);
+            }
+        }
+    }
+    None
+}
+
+/// An ARN with its segment offsets.
+#[derive(Debug, Clone, Copy)]
+pub struct PArn<'x> {
+    text: &'x str,
+    segs: ArnSegs,
+}
+
+impl<'x> PArn<'x> {
+    /// Pairs text with offsets from [`arn_segments`].
+    pub fn new(text: &'x str, segs: ArnSegs) -> PArn<'x> {
+        PArn { text, segs }
+    }
+
+    /// Segment `i` (0..6), without its colons.
+    pub fn seg(&self, i: usize) -> &'x str {
+        let start = self.segs.get(i).copied().unwrap_or(self.text.len());
+        let end = match self.segs.get(i + 1) {
+            Some(next) => next.saturating_sub(1),
+            None => self.text.len(),
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The ARN from segment `i` to the end, colons included.
+    pub fn rest_from(&self, i: usize) -> &'x str {
+        let start = self.segs.get(i).copied().unwrap_or(self.text.len());
+        self.text.get(start..).unwrap_or("")
+    }
+}
+
+/// A compiled ARN pattern without variables.
+#[derive(Debug, Clone, Copy)]
+pub enum CArn<'a> {
+    /// Six segments, each matched on its own.
+    Full(&'a [CGlob<'a>]),
+    /// Fewer than six segments, the last ending in `*`: `head` per segment, `tail` over the rest.
+    Short {
+        /// Segments before the last given one.
+        head: &'a [CGlob<'a>],
+        /// The last given segment.
+        tail: CGlob<'a>,
+    },
+    /// A short pattern whose last segment does not end in `*`: matches nothing.
+    Never,
+}
+
+/// Splits tokens at the colons of their literals into at most six segments; returns the tokens
+/// and the start index of each segment in them.
+pub fn split_toks<'x>(toks: &[Tok<'x>], out: &mut TokBuf<'x>) -> ([usize; 7], usize) {
+    let mut bounds = [0usize; 7];
+    let mut parts = 1usize;
+    for t in toks {
+        match *t {
+            Tok::Lit(s) => {
+                let mut rest = s;
+                while parts < 6 {
+                    match rest.split_once(':') {
+                        Some((before, after)) => {
+                            out.push(Tok::Lit(before));
+                            if let Some(b) = bounds.get_mut(parts) {
+                                *b = out.as_slice().len();
+                            }
+                            parts += 1;
+                            rest = after;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(Tok::Lit(rest));
+            }
+            other => out.push(other),
+        }
+    }
+    if let Some(b) = bounds.get_mut(parts) {
+        *b = out.as_slice().len();
+    }
+    (bounds, parts)
+}
+
+fn segment<'s, 'x>(toks: &'s [Tok<'x>], bounds: &[usize; 7], i: usize) -> &'s [Tok<'x>] {
+    let (s, e) = (
+        bounds.get(i).copied().unwrap_or(0),
+        bounds.get(i + 1).copied().unwrap_or(0),
+    );
+    toks.get(s..e).unwrap_or(&[])
+}
+
+impl<'a> CArn<'a> {
+    /// Compiles pattern tokens (variables already resolved or absent).
+    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<AhoCorasick>) -> CArn<'a> {
+        let mut buf = TokBuf::default();
+        let (bounds, parts) = split_toks(toks, &mut buf);
+        let all = buf.as_slice();
+        let globs: Vec<CGlob<'a>> = (0..parts)
+            .map(|i| CGlob::build(arena, segment(all, &bounds, i), searchers))
+            .collect();
+        if parts == 6 {
+            return CArn::Full(arena.alloc_slice_copy(&globs));
+        }
+        match globs.split_last() {
+            Some((tail, head)) if tail.ends_with_star() => CArn::Short {
+                head: arena.alloc_slice_copy(head),
+                tail: *tail,
+            },
+            _ => CArn::Never,
+        }
+    }
+
+    /// Matches an ARN.
+    pub fn matches(&self, arn: &PArn<'_>, searchers: &[AhoCorasick]) -> bool {
+        match self {
+            CArn::Full(segs) => segs
+                .iter()
+                .enumerate()
+                .all(|(i, g)| g.matches(arn.seg(i), searchers)),
+            CArn::Short { head, tail } => {
+                head.iter()
+                    .enumerate()
+                    .all(|(i, g)| g.matches(arn.seg(i), searchers))
+                    && tail.matches(arn.rest_from(head.len()), searchers)
+            }
+            CArn::Never => false,
+        }
+    }
+}
+
+/// Matches an ARN against pattern tokens resolved at request time (a template with variables).
+pub fn match_arn_toks(toks: &[Tok<'_>], arn: &PArn<'_>) -> bool {
+    let mut buf = TokBuf::default();
+    let (bounds, parts) = split_toks(toks, &mut buf);
+    let all = buf.as_slice();
+    if parts == 6 {
+        return (0..6).all(|i| match_toks(segment(all, &bounds, i), arn.seg(i), None));
+    }
+    let last = segment(all, &bounds, parts - 1);
+    if last.last() != Some(&Tok::Star) {
+        return false;
+    }
+    (0..parts - 1).all(|i| match_toks(segment(all, &bounds, i), arn.seg(i), None))
+        && match_toks(last, arn.rest_from(parts - 1), None)
+}
+
+/// A compiled `Resource`/`NotResource` entry.
+#[derive(Debug, Clone, Copy)]
+pub enum CResPat<'a> {
+    /// `"*"`.
+    Any,
+    /// An ARN pattern without variables.
+    Arn(CArn<'a>),
+    /// An ARN pattern whose resource segment has variables (they are only allowed there):
+    /// five compiled head segments and the resource-segment template.
+    ArnVar {
+        /// Partition, service, region, account: five segments including `arn`.
+        head: &'a [CGlob<'a>],
+        /// The resource segment.
+        tail: CTemplate<'a>,
+    },
+}
+
+impl<'a> CResPat<'a> {
+    /// Compiles an ARN template.
+    pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<AhoCorasick>) -> CResPat<'a> {
+        if !t.has_variables() {
+            let mut buf = TokBuf::default();
+            for p in t.pieces() {
+                match p {
+                    Piece::Pattern(s) => tokenize_into(s, &mut buf),
+                    Piece::Literal(s) => buf.push(Tok::Lit(s)),
+                    Piece::Var(_) => {}
+                }
+            }
+            return CResPat::Arn(CArn::build(arena, buf.as_slice(), searchers));
+        }
+        // Variables sit after the fifth colon (validated): split the text before them.
+        let mut head_text: Vec<Tok<'_>> = Vec::new();
+        let mut colons = 0usize;
+        let mut tail: Vec<Piece> = Vec::new();
+        for p in t.pieces() {
+            if colons >= 5 {
+                tail.push(p.clone());
+                continue;
+            }
+            let (text, literal) = match p {
+                Piece::Pattern(s) => (s.as_str(), false),
+                Piece::Literal(s) => (s.as_str(), true),
+                Piece::Var(_) => {
+                    // Unreachable after validation; treat the rest as the resource segment.
+                    tail.push(p.clone());
+                    colons = 5;
+                    continue;
+                }
+            };
+            let mut split_at = None;
+            for (i, b) in text.bytes().enumerate() {
+                if b == b':' {
+                    colons += 1;
+                    if colons == 5 {
+                        split_at = Some(i);
+                        break;
+                    }
+                }
+            }
+            let (before, after) = match split_at {
+                Some(i) => (text.get(..=i).unwrap_or(text), text.get(i + 1..)),
+                None => (text, None),
+            };
+            let mut tb = TokBuf::default();
+            if literal {
+                tb.push(Tok::Lit(before));
+            } else {
+                tokenize_into(before, &mut tb);
+            }
+            head_text.extend_from_slice(tb.as_slice());
+            if let Some(a) = after
+                && !a.is_empty()
+            {
+                tail.push(if literal {
+                    Piece::Literal(a.to_owned())
+                } else {
+                    Piece::Pattern(a.to_owned())
+                });
+            }
+        }
+        // head_text ends with the fifth colon: split gives five segments and an empty sixth.
+        let mut buf = TokBuf::default();
+        let (bounds, parts) = split_toks(&head_text, &mut buf);
+        let all = buf.as_slice();
+        let head: Vec<CGlob<'a>> = (0..parts.min(5))
+            .map(|i| CGlob::build(arena, segment(all, &bounds, i), searchers))
+            .collect();
+        let tail_pieces: Vec<CPiece<'a>> = tail
+            .iter()
+            .map(|p| match p {
+                Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
+                Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
+                Piece::Var(v) => CPiece::Var {
+                    hash: super::keys::key_hash(&v.key_lower),
+                    key: arena.alloc_str(&v.key_lower),
+                    default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
+                },
+            })
+            .collect();
+        CResPat::ArnVar {
+            head: arena.alloc_slice_copy(&head),
+            tail: CTemplate {
+                pieces: arena.alloc_slice_copy(&tail_pieces),
+            },
+        }
+    }
+
+    /// Matches the request's evaluated resource.
+    pub fn matches(&self, req: &PreparedRequest, searchers: &[AhoCorasick]) -> bool {
+        match self {
+            CResPat::Any => true,
+            CResPat::Arn(a) => req
+                .resource_arn()
+                .is_some_and(|arn| a.matches(&arn, searchers)),
+            CResPat::ArnVar { head, tail } => {
+                let Some(arn) = req.resource_arn() else {
+                    return false;
+                };
+                if head.len() != 5
+                    || !head
+                        .iter()
+                        .enumerate()
+                        .all(|(i, g)| g.matches(arn.seg(i), searchers))
+                {
+                    return false;
+                }
+                let mut toks = TokBuf::default();
+                // An entry whose variable has no value matches no resource ([VARS]).
+                tail.resolve_toks(req, &mut toks) && match_toks(toks.as_slice(), arn.seg(5), None)
+            }
+        }
+    }
+}

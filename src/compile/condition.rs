@@ -1,0 +1,345 @@
+//! Compiled conditions: each condition becomes a small program with pre-parsed operands
+//! (sorted literal sets, compiled globs and ARN patterns, numbers, instants, CIDRs, bytes) and is
+//! run against a prepared request whose values were parsed once.
+//!
+//! INVARIANT (same rules as the reference): missing keys, `IfExists`, set operators, NOR for
+//! negated operators and the multivalued rule (S-3) are applied exactly as `eval::reference` does;
+//! only the per-value comparison is faster.
+
+use aho_corasick::AhoCorasick;
+use bumpalo::Bump;
+
+use super::arn::{CArn, PArn, match_arn_toks};
+use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use super::keys::key_hash;
+use super::template::CTemplate;
+use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
+use crate::eval::prepared::{PEntry, PValue, PreparedRequest};
+use crate::policy::glob::Piece;
+
+/// The operands of a compiled condition.
+#[derive(Debug, Clone, Copy)]
+pub enum CVals<'a> {
+    /// String operators. `lits` are variable-free values (sorted for `Equals`, lowercased for
+    /// `EqualsIgnoreCase`), `globs` variable-free `Like` patterns, `templ` values with variables.
+    Str {
+        /// How to compare.
+        cmp: StrCmp,
+        /// Variable-free literal values.
+        lits: &'a [&'a str],
+        /// Variable-free `Like` patterns.
+        globs: &'a [CGlob<'a>],
+        /// Values with variables.
+        templ: &'a [CTemplate<'a>],
+    },
+    /// Numeric operators.
+    Num {
+        /// Comparison.
+        cmp: OrdCmp,
+        /// Policy values.
+        vals: &'a [Decimal],
+    },
+    /// Date operators.
+    Date {
+        /// Comparison.
+        cmp: OrdCmp,
+        /// Policy values.
+        vals: &'a [Instant],
+    },
+    /// `Bool`: which literal values occur, and values with variables.
+    Bool {
+        /// `true` is a policy value.
+        t: bool,
+        /// `false` is a policy value.
+        f: bool,
+        /// Values with variables.
+        templ: &'a [CTemplate<'a>],
+    },
+    /// `BinaryEquals`.
+    Bin {
+        /// Decoded policy values.
+        vals: &'a [&'a [u8]],
+    },
+    /// IP operators.
+    Ip {
+        /// Policy networks.
+        cidrs: &'a [Cidr],
+    },
+    /// ARN operators.
+    Arn {
+        /// Variable-free patterns.
+        pats: &'a [CArn<'a>],
+        /// Values with variables.
+        templ: &'a [CTemplate<'a>],
+    },
+    /// `Null`: holds if the key is absent and `true` is listed, or present and `false` is.
+    Null {
+        /// `true` is a policy value.
+        if_absent: bool,
+        /// `false` is a policy value.
+        if_present: bool,
+    },
+}
+
+/// One compiled condition.
+#[derive(Debug, Clone, Copy)]
+pub struct CCond<'a> {
+    /// Hash of the lowercase key.
+    pub hash: u64,
+    /// The lowercase key.
+    pub key: &'a str,
+    /// NOR over values.
+    pub negated: bool,
+    /// `ForAllValues`/`ForAnyValue`.
+    pub set: Option<SetOp>,
+    /// `IfExists`.
+    pub if_exists: bool,
+    /// The operands.
+    pub vals: CVals<'a>,
+}
+
+impl<'a> CCond<'a> {
+    /// Compiles a validated condition.
+    pub fn build(arena: &'a Bump, c: &Condition, searchers: &mut Vec<AhoCorasick>) -> CCond<'a> {
+        let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
+            let v: Vec<CTemplate<'a>> = ts
+                .iter()
+                .filter(|t| t.has_variables())
+                .map(|t| CTemplate::build(arena, t))
+                .collect();
+            arena.alloc_slice_copy(&v)
+        };
+        let vals = match &c.values {
+            Values::String(ts) => {
+                let cmp = c.op.operator.str_cmp();
+                let fixed = ts.iter().filter(|t| !t.has_variables());
+                let (lits, globs): (Vec<&'a str>, Vec<CGlob<'a>>) = match cmp {
+                    StrCmp::Like => (
+                        Vec::new(),
+                        fixed
+                            .map(|t| {
+                                let mut buf = TokBuf::default();
+                                for p in t.pieces() {
+                                    match p {
+                                        Piece::Pattern(s) => tokenize_into(s, &mut buf),
+                                        Piece::Literal(s) => buf.push(Tok::Lit(s)),
+                                        Piece::Var(_) => {}
+                                    }
+                                }
+                                CGlob::build(arena, buf.as_slice(), searchers)
+                            })
+                            .collect(),
+                    ),
+                    StrCmp::Equals => {
+                        let mut v: Vec<&'a str> = fixed
+                            .map(|t| {
+                                &*arena.alloc_str(&t.resolve_string(|_| None).unwrap_or_default())
+                            })
+                            .collect();
+                        v.sort_unstable();
+                        v.dedup();
+                        (v, Vec::new())
+                    }
+                    StrCmp::EqualsIgnoreCase => (
+                        fixed
+                            .map(|t| {
+                                let s = t.resolve_string(|_| None).unwrap_or_default();
+                                &*arena.alloc_str(&s.to_lowercase())
+                            })
+                            .collect(),
+                        Vec::new(),
+                    ),
+                };
+                CVals::Str {
+                    cmp,
+                    lits: arena.alloc_slice_copy(&lits),
+                    globs: arena.alloc_slice_copy(&globs),
+                    templ: templ(ts),
+                }
+            }
+            Values::Numeric(v) => CVals::Num {
+                cmp: c.op.operator.ord_cmp(),
+                vals: arena.alloc_slice_copy(v),
+            },
+            Values::Date(v) => CVals::Date {
+                cmp: c.op.operator.ord_cmp(),
+                vals: arena.alloc_slice_copy(v),
+            },
+            Values::Bool(ts) => {
+                let lit = |want: bool| {
+                    ts.iter().filter(|t| !t.has_variables()).any(|t| {
+                        t.resolve_string(|_| None)
+                            .and_then(|s| crate::condition::boolean::parse_bool(&s))
+                            == Some(want)
+                    })
+                };
+                CVals::Bool {
+                    t: lit(true),
+                    f: lit(false),
+                    templ: templ(ts),
+                }
+            }
+            Values::Binary(v) => {
+                let bytes: Vec<&'a [u8]> = v.iter().map(|b| &*arena.alloc_slice_copy(b)).collect();
+                CVals::Bin {
+                    vals: arena.alloc_slice_copy(&bytes),
+                }
+            }
+            Values::Ip(v) => CVals::Ip {
+                cidrs: arena.alloc_slice_copy(v),
+            },
+            Values::Arn(ts) => {
+                let pats: Vec<CArn<'a>> = ts
+                    .iter()
+                    .filter(|t| !t.has_variables())
+                    .map(|t| {
+                        let mut buf = TokBuf::default();
+                        for p in t.pieces() {
+                            match p {
+                                Piece::Pattern(s) => tokenize_into(s, &mut buf),
+                                Piece::Literal(s) => buf.push(Tok::Lit(s)),
+                                Piece::Var(_) => {}
+                            }
+                        }
+                        CArn::build(arena, buf.as_slice(), searchers)
+                    })
+                    .collect();
+                CVals::Arn {
+                    pats: arena.alloc_slice_copy(&pats),
+                    templ: templ(ts),
+                }
+            }
+            Values::Null(v) => CVals::Null {
+                if_absent: v.iter().any(|b| *b),
+                if_present: v.iter().any(|b| !*b),
+            },
+        };
+        CCond {
+            hash: key_hash(&c.key_lower),
+            key: arena.alloc_str(&c.key_lower),
+            negated: c.op.operator.is_negated(),
+            set: c.op.set,
+            if_exists: c.op.if_exists,
+            vals,
+        }
+    }
+
+    /// The variables this condition's values read.
+    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+        let templ: &[CTemplate<'a>] = match self.vals {
+            CVals::Str { templ, .. } | CVals::Bool { templ, .. } | CVals::Arn { templ, .. } => {
+                templ
+            }
+            _ => &[],
+        };
+        templ.iter().flat_map(|t| t.variables())
+    }
+
+    /// Evaluates the condition against a prepared request.
+    pub fn holds(&self, req: &PreparedRequest, searchers: &[AhoCorasick]) -> bool {
+        let entry = req.entry(self.hash, self.key);
+        if let CVals::Null {
+            if_absent,
+            if_present,
+        } = self.vals
+        {
+            let present = entry.is_some_and(|e| !e.null_set);
+            return if present { if_present } else { if_absent };
+        }
+        let Some(entry) = entry else {
+            if self.if_exists {
+                return true;
+            }
+            return match self.set {
+                Some(SetOp::ForAllValues) => true,
+                Some(SetOp::ForAnyValue) => false,
+                None => self.negated,
+            };
+        };
+        match self.set {
+            None => {
+                if entry.multivalued {
+                    return false;
+                }
+                match entry.values.first() {
+                    Some(v) => self.any_value_matches(v, req, searchers) != self.negated,
+                    None => false,
+                }
+            }
+            Some(SetOp::ForAllValues) => set_values(entry)
+                .iter()
+                .all(|v| self.any_value_matches(v, req, searchers) != self.negated),
+            Some(SetOp::ForAnyValue) => set_values(entry)
+                .iter()
+                .any(|v| self.any_value_matches(v, req, searchers) != self.negated),
+        }
+    }
+
+    fn any_value_matches(
+        &self,
+        v: &PValue,
+        req: &PreparedRequest,
+        searchers: &[AhoCorasick],
+    ) -> bool {
+        match self.vals {
+            CVals::Str {
+                cmp,
+                lits,
+                globs,
+                templ,
+            } => {
+                let text = v.text.as_str();
+                let fixed = match cmp {
+                    StrCmp::Equals => {
+                        if lits.len() > 8 {
+                            lits.binary_search(&text).is_ok()
+                        } else {
+                            lits.contains(&text)
+                        }
+                    }
+                    StrCmp::EqualsIgnoreCase => lits
+                        .iter()
+                        .any(|l| l.chars().eq(text.chars().flat_map(char::to_lowercase))),
+                    StrCmp::Like => globs.iter().any(|g| g.matches(text, searchers)),
+                };
+                fixed
+                    || templ.iter().any(|t| match cmp {
+                        StrCmp::Equals => t.equals(req, text) == Some(true),
+                        StrCmp::EqualsIgnoreCase => t.equals_ignore_case(req, text) == Some(true),
+                        StrCmp::Like => {
+                            let mut buf = TokBuf::default();
+                            t.resolve_toks(req, &mut buf) && match_toks(buf.as_slice(), text, None)
+                        }
+                    })
+            }
+            CVals::Num { cmp, vals } => {
+                v.dec.is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p)))
+            }
+            CVals::Date { cmp, vals } => v
+                .date
+                .is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p))),
+            CVals::Bool { t, f, templ } => v.boolean.is_some_and(|r| {
+                (r && t) || (!r && f) || templ.iter().any(|x| x.resolve_bool(req) == Some(r))
+            }),
+            CVals::Bin { vals } => v.bin.as_deref().is_some_and(|r| vals.contains(&r)),
+            CVals::Ip { cidrs } => v.ip.is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
+            CVals::Arn { pats, templ } => {
+                let Some(segs) = v.arn else {
+                    return false;
+                };
+                let arn = PArn::new(&v.text, segs);
+                pats.iter().any(|p| p.matches(&arn, searchers))
+                    || templ.iter().any(|t| {
+                        let mut buf = TokBuf::default();
+                        t.resolve_toks(req, &mut buf) && match_arn_toks(buf.as_slice(), &arn)
+                    })
+            }
+            CVals::Null { .. } => false,
+        }
+    }
+}
+
+/// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).
+fn set_values(e: &PEntry) -> &[PValue] {
+    if e.null_set { &[] } else { &e.values }
+}

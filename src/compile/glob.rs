@@ -1,0 +1,400 @@
+//! Compiled wildcard matchers: the shapes real policies use (`*`, literal, `prefix*`, `*suffix`,
+//! `a*b`, `*mid*`) get a direct test; anything else is a token program matched by the greedy chunk
+//! algorithm, which never backtracks.
+//!
+//! INVARIANT (linear matching): a pattern is split at its `*`s into chunks of literal text and `?`.
+//! The first chunk is anchored at the start, the last at the end, and every middle chunk is placed
+//! at its leftmost occurrence after the previous one. Leftmost placement leaves the most room for
+//! what follows, so no other placement can succeed where it fails: one forward pass suffices, and a
+//! pattern like `*a*a*a*a*b` costs O(text × chunks), not exponential time.
+
+use aho_corasick::AhoCorasick;
+use bumpalo::Bump;
+
+/// One token of a glob program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok<'a> {
+    /// Literal text.
+    Lit(&'a str),
+    /// `?`: one Unicode scalar value.
+    One,
+    /// `*`: any run.
+    Star,
+}
+
+/// Appends the tokens of pattern text (`*` and `?` live) to `out`.
+pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if c == '*' || c == '?' {
+            if i > start
+                && let Some(lit) = text.get(start..i)
+            {
+                out.push(Tok::Lit(lit));
+            }
+            out.push(if c == '*' { Tok::Star } else { Tok::One });
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len()
+        && let Some(lit) = text.get(start..)
+    {
+        out.push(Tok::Lit(lit));
+    }
+}
+
+/// A token buffer that stays on the stack for patterns of up to 24 tokens, so resolving a policy
+/// variable into a pattern does not allocate on the hot path.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the inline variant is the point: it keeps resolved patterns on the stack"
+)]
+pub enum TokBuf<'a> {
+    /// Inline storage and length.
+    Inline([Tok<'a>; 24], usize),
+    /// Spilled to the heap (very long patterns only).
+    Heap(Vec<Tok<'a>>),
+}
+
+impl<'a> Default for TokBuf<'a> {
+    fn default() -> Self {
+        TokBuf::Inline([Tok::Star; 24], 0)
+    }
+}
+
+impl<'a> TokBuf<'a> {
+    /// Appends a token (empty literals are dropped; consecutive stars are kept, which
+    /// [`match_toks`] treats as one).
+    pub fn push(&mut self, t: Tok<'a>) {
+        if let Tok::Lit("") = t {
+            return;
+        }
+        match self {
+            TokBuf::Inline(arr, n) => {
+                if let Some(slot) = arr.get_mut(*n) {
+                    *slot = t;
+                    *n += 1;
+                } else {
+                    let mut v = arr.to_vec();
+                    v.push(t);
+                    *self = TokBuf::Heap(v);
+                }
+            }
+            TokBuf::Heap(v) => v.push(t),
+        }
+    }
+
+    /// The tokens so far.
+    pub fn as_slice(&self) -> &[Tok<'a>] {
+        match self {
+            TokBuf::Inline(arr, n) => arr.get(..*n).unwrap_or(&[]),
+            TokBuf::Heap(v) => v,
+        }
+    }
+}
+
+/// Length in bytes of the character at byte `at` of `text`.
+fn char_len_at(text: &str, at: usize) -> Option<usize> {
+    text.get(at..)?.chars().next().map(char::len_utf8)
+}
+
+/// Matches `chunk` (no stars) at byte `at` of `text`, returning the end.
+fn match_at(chunk: &[Tok<'_>], text: &str, mut at: usize) -> Option<usize> {
+    for t in chunk {
+        match t {
+            Tok::Lit(s) => {
+                if !text.get(at..)?.starts_with(s) {
+                    return None;
+                }
+                at += s.len();
+            }
+            Tok::One => at += char_len_at(text, at)?,
+            Tok::Star => return None,
+        }
+    }
+    Some(at)
+}
+
+/// Start of `chunk` when it ends exactly at `end` (walking backwards), if it can.
+fn start_for_end(chunk: &[Tok<'_>], text: &str, mut end: usize) -> Option<usize> {
+    for t in chunk.iter().rev() {
+        match t {
+            Tok::Lit(s) => {
+                if !text.get(..end)?.ends_with(s) {
+                    return None;
+                }
+                end -= s.len();
+            }
+            Tok::One => {
+                let c = text.get(..end)?.chars().next_back()?;
+                end -= c.len_utf8();
+            }
+            Tok::Star => return None,
+        }
+    }
+    Some(end)
+}
+
+/// Finds the leftmost occurrence of `chunk` in `text[from..limit]`: (start, end).
+fn find_chunk(
+    chunk: &[Tok<'_>],
+    text: &str,
+    from: usize,
+    limit: usize,
+    searcher: Option<&AhoCorasick>,
+) -> Option<(usize, usize)> {
+    let hay = text.get(..limit)?;
+    match chunk.first() {
+        Some(Tok::Lit(lead)) => {
+            let mut pos = from;
+            loop {
+                let found = match searcher {
+                    Some(ac) => ac
+                        .find(aho_corasick::Input::new(hay).span(pos..hay.len()))
+                        .map(|m| m.start()),
+                    None => memchr::memmem::find(hay.get(pos..)?.as_bytes(), lead.as_bytes())
+                        .map(|i| i + pos),
+                };
+                let start = found?;
+                if let Some(end) = match_at(chunk, hay, start) {
+                    return Some((start, end));
+                }
+                pos = start + char_len_at(hay, start)?;
+            }
+        }
+        Some(_) => {
+            let mut pos = from;
+            loop {
+                if let Some(end) = match_at(chunk, hay, pos) {
+                    return Some((pos, end));
+                }
+                pos += char_len_at(hay, pos)?;
+            }
+        }
+        None => Some((from, from)),
+    }
+}
+
+/// Matches a whole `text` against a token program (greedy chunk algorithm, see the module doc).
+/// `searchers`, when given, holds one prebuilt searcher per middle chunk.
+pub fn match_toks(toks: &[Tok<'_>], text: &str, searchers: Option<&[AhoCorasick]>) -> bool {
+    let stars = toks.iter().filter(|t| **t == Tok::Star).count();
+    if stars == 0 {
+        return match_at(toks, text, 0) == Some(text.len());
+    }
+    let mut parts = toks.split(|t| *t == Tok::Star);
+    let first = parts.next().unwrap_or(&[]);
+    let Some(first_end) = match_at(first, text, 0) else {
+        return false;
+    };
+    // The last chunk is anchored at the end.
+    let last = toks.rsplit(|t| *t == Tok::Star).next().unwrap_or(&[]);
+    let Some(last_start) = start_for_end(last, text, text.len()) else {
+        return false;
+    };
+    if last_start < first_end {
+        return false;
+    }
+    // Middle chunks, each at its leftmost place between the previous one and the last chunk.
+    let mut pos = first_end;
+    let mut i = 0usize;
+    for chunk in parts.take(stars - 1) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let searcher = searchers.and_then(|s| s.get(i));
+        i += 1;
+        match find_chunk(chunk, text, pos, last_start, searcher) {
+            Some((_, end)) => pos = end,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A compiled glob with fast paths for the common shapes.
+#[derive(Debug, Clone, Copy)]
+pub enum CGlob<'a> {
+    /// `*`
+    Any,
+    /// No wildcard.
+    Exact(&'a str),
+    /// `lit*`
+    Prefix(&'a str),
+    /// `*lit`
+    Suffix(&'a str),
+    /// `lit*lit`
+    PrefixSuffix(&'a str, &'a str),
+    /// `*lit*`
+    Contains(&'a str),
+    /// Anything else: a token program, with searchers (indexes into the owner's list) for its
+    /// middle chunks.
+    General {
+        /// The tokens.
+        toks: &'a [Tok<'a>],
+        /// Index of the first middle-chunk searcher in the owner's list, and how many.
+        searchers: (u32, u32),
+    },
+}
+
+impl<'a> CGlob<'a> {
+    /// Compiles tokens into the arena; general programs get aho-corasick searchers for their middle
+    /// chunks' leading literals, appended to `searchers`.
+    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<AhoCorasick>) -> CGlob<'a> {
+        let s = |x: &str| -> &'a str { arena.alloc_str(x) };
+        match toks {
+            [Tok::Star] => return CGlob::Any,
+            [] => return CGlob::Exact(""),
+            _ => {}
+        }
+        // Merge adjacent literals so the shapes below are recognised.
+        let mut merged: Vec<MTok> = Vec::new();
+        for t in toks {
+            match (t, merged.last_mut()) {
+                (Tok::Lit(x), Some(MTok::Lit(prev))) => prev.push_str(x),
+                (Tok::Lit(x), _) => merged.push(MTok::Lit((*x).to_owned())),
+                (Tok::One, _) => merged.push(MTok::One),
+                (Tok::Star, Some(MTok::Star)) => {}
+                (Tok::Star, _) => merged.push(MTok::Star),
+            }
+        }
+        match merged.as_slice() {
+            [MTok::Lit(a)] => return CGlob::Exact(s(a)),
+            [MTok::Lit(a), MTok::Star] => return CGlob::Prefix(s(a)),
+            [MTok::Star, MTok::Lit(b)] => return CGlob::Suffix(s(b)),
+            [MTok::Lit(a), MTok::Star, MTok::Lit(b)] => return CGlob::PrefixSuffix(s(a), s(b)),
+            [MTok::Star, MTok::Lit(m), MTok::Star] => return CGlob::Contains(s(m)),
+            _ => {}
+        }
+        let out: Vec<Tok<'a>> = merged
+            .iter()
+            .map(|m| match m {
+                MTok::Lit(x) => Tok::Lit(s(x)),
+                MTok::One => Tok::One,
+                MTok::Star => Tok::Star,
+            })
+            .collect();
+        let toks: &'a [Tok<'a>] = arena.alloc_slice_copy(&out);
+        // Searchers for the leading literal of each middle chunk, in order; a chunk that starts
+        // with `?` gets none and the program falls back to memchr for all (see below).
+        let chunks: Vec<&[Tok<'a>]> = toks.split(|t| *t == Tok::Star).collect();
+        let middle = chunks.get(1..chunks.len().saturating_sub(1)).unwrap_or(&[]);
+        let start = u32::try_from(searchers.len()).unwrap_or(u32::MAX);
+        let mut built = Vec::new();
+        for c in middle.iter().filter(|c| !c.is_empty()) {
+            match c.first() {
+                Some(Tok::Lit(lead)) => match AhoCorasick::new([lead]) {
+                    Ok(ac) => built.push(ac),
+                    Err(_) => {
+                        built.clear();
+                        break;
+                    }
+                },
+                _ => {
+                    built.clear();
+                    break;
+                }
+            }
+        }
+        let n = u32::try_from(built.len()).unwrap_or(0);
+        searchers.extend(built);
+        CGlob::General {
+            toks,
+            searchers: (start, n),
+        }
+    }
+
+    /// Matches the whole of `text`.
+    pub fn matches(&self, text: &str, searchers: &[AhoCorasick]) -> bool {
+        match *self {
+            CGlob::Any => true,
+            CGlob::Exact(a) => text == a,
+            CGlob::Prefix(a) => text.starts_with(a),
+            CGlob::Suffix(b) => text.ends_with(b),
+            CGlob::PrefixSuffix(a, b) => {
+                text.len() >= a.len() + b.len() && text.starts_with(a) && text.ends_with(b)
+            }
+            CGlob::Contains(m) => memchr::memmem::find(text.as_bytes(), m.as_bytes()).is_some(),
+            CGlob::General {
+                toks,
+                searchers: (start, n),
+            } => {
+                let own = if n == 0 {
+                    None
+                } else {
+                    let (s, e) = (start as usize, start as usize + n as usize);
+                    searchers.get(s..e)
+                };
+                match_toks(toks, text, own)
+            }
+        }
+    }
+
+    /// True when the glob is exactly `*`.
+    pub fn is_any(&self) -> bool {
+        matches!(self, CGlob::Any)
+    }
+
+    /// True when the glob's last token is `*` (for short ARN patterns).
+    pub fn ends_with_star(&self) -> bool {
+        match self {
+            CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) => true,
+            CGlob::General { toks, .. } => toks.last() == Some(&Tok::Star),
+            _ => false,
+        }
+    }
+}
+
+enum MTok {
+    Lit(String),
+    One,
+    Star,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::glob::Glob;
+
+    fn naive(p: &str, t: &str) -> bool {
+        Glob::pattern(p).matches(t)
+    }
+
+    fn compiled(p: &str, t: &str) -> bool {
+        let arena = Bump::new();
+        let mut buf = TokBuf::default();
+        tokenize_into(p, &mut buf);
+        let mut searchers = Vec::new();
+        let g = CGlob::build(&arena, buf.as_slice(), &mut searchers);
+        let direct = match_toks(buf.as_slice(), t, None);
+        let via = g.matches(t, &searchers);
+        assert_eq!(direct, via, "{p} vs {t}");
+        via
+    }
+
+    #[test]
+    fn agrees_with_naive_on_a_grid() {
+        let pats = [
+            "", "*", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "*?", "?*", "a*b*c", "*a*a*b",
+            "a??", "*é?", "ab*ab", "*ab*ab*", "a*?b", "**", "a*b?*c*", "?a*", "*a?",
+        ];
+        let texts = [
+            "", "a", "b", "ab", "abc", "aXc", "aab", "ababab", "abab", "éx", "aéb", "abcabc",
+            "acb", "aaaaaab", "xa", "ba",
+        ];
+        for p in pats {
+            for t in texts {
+                assert_eq!(compiled(p, t), naive(p, t), "pattern {p:?} text {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn adversarial_pattern_is_fast() {
+        let p = "*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        let t = "a".repeat(100_000);
+        let start = std::time::Instant::now();
+        assert!(!compiled(p, &t));
+        assert!(start.elapsed().as_secs() < 2);
+    }
+}

@@ -1,0 +1,187 @@
+//! Policy text with variables, in arena form: resolved per request without allocating.
+//!
+//! INVARIANT (literal substitution): a variable's value and the `${*}`/`${?}`/`${$}` escapes become
+//! [`Tok::Lit`] tokens, never wildcards (S-17).
+
+use bumpalo::Bump;
+
+use super::glob::{Tok, TokBuf, tokenize_into};
+use super::keys::key_hash;
+use crate::eval::prepared::PreparedRequest;
+use crate::policy::glob::{Piece, Template};
+
+/// One piece of a compiled template.
+#[derive(Debug, Clone, Copy)]
+pub enum CPiece<'a> {
+    /// Policy text; wildcards live in glob contexts.
+    Pat(&'a str),
+    /// Always-literal text (escapes).
+    Lit(&'a str),
+    /// A policy variable.
+    Var {
+        /// Hash of the lowercase key.
+        hash: u64,
+        /// The lowercase key.
+        key: &'a str,
+        /// The default value, if any.
+        default: Option<&'a str>,
+    },
+}
+
+/// A compiled template.
+#[derive(Debug, Clone, Copy)]
+pub struct CTemplate<'a> {
+    /// The pieces, in order.
+    pub pieces: &'a [CPiece<'a>],
+}
+
+/// Up to 8 resolved text pieces on the stack.
+#[derive(Default)]
+pub struct StrBuf<'x> {
+    items: [&'x str; 8],
+    len: usize,
+    overflow: Vec<&'x str>,
+}
+
+impl<'x> StrBuf<'x> {
+    fn push(&mut self, s: &'x str) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = s;
+            self.len += 1;
+        } else {
+            self.overflow.push(s);
+        }
+    }
+
+    /// The pieces in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'x str> + '_ {
+        self.items
+            .iter()
+            .take(self.len)
+            .copied()
+            .chain(self.overflow.iter().copied())
+    }
+}
+
+impl<'a> CTemplate<'a> {
+    /// Compiles a template into the arena.
+    pub fn build(arena: &'a Bump, t: &Template) -> CTemplate<'a> {
+        let pieces: Vec<CPiece<'a>> = t
+            .pieces()
+            .iter()
+            .map(|p| match p {
+                Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
+                Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
+                Piece::Var(v) => CPiece::Var {
+                    hash: key_hash(&v.key_lower),
+                    key: arena.alloc_str(&v.key_lower),
+                    default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
+                },
+            })
+            .collect();
+        CTemplate {
+            pieces: arena.alloc_slice_copy(&pieces),
+        }
+    }
+
+    /// True when the template has a variable.
+    pub fn has_variables(&self) -> bool {
+        self.pieces.iter().any(|p| matches!(p, CPiece::Var { .. }))
+    }
+
+    /// The variables' lowercase keys and hashes.
+    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+        self.pieces.iter().filter_map(|p| match p {
+            CPiece::Var { hash, key, .. } => Some((*hash, *key)),
+            _ => None,
+        })
+    }
+
+    /// Resolves to text pieces (all literal); `false` when a variable has no value.
+    pub fn resolve_strs<'x>(&self, req: &'x PreparedRequest, out: &mut StrBuf<'x>) -> bool
+    where
+        'a: 'x,
+    {
+        for p in self.pieces {
+            match *p {
+                CPiece::Pat(s) | CPiece::Lit(s) => out.push(s),
+                CPiece::Var { hash, key, default } => match req.variable(hash, key).or(default) {
+                    Some(v) => out.push(v),
+                    None => return false,
+                },
+            }
+        }
+        true
+    }
+
+    /// Resolves to glob tokens; `false` when a variable has no value.
+    pub fn resolve_toks<'x>(&self, req: &'x PreparedRequest, out: &mut TokBuf<'x>) -> bool
+    where
+        'a: 'x,
+    {
+        for p in self.pieces {
+            match *p {
+                CPiece::Pat(s) => tokenize_into(s, out),
+                CPiece::Lit(s) => out.push(Tok::Lit(s)),
+                CPiece::Var { hash, key, default } => match req.variable(hash, key).or(default) {
+                    Some(v) => out.push(Tok::Lit(v)),
+                    None => return false,
+                },
+            }
+        }
+        true
+    }
+
+    /// `Some(true)` when the resolved text equals `text` exactly; `None` when unresolved.
+    pub fn equals(&self, req: &PreparedRequest, text: &str) -> Option<bool> {
+        let mut buf = StrBuf::default();
+        if !self.resolve_strs(req, &mut buf) {
+            return None;
+        }
+        let mut rest = text;
+        for s in buf.iter() {
+            match rest.strip_prefix(s) {
+                Some(r) => rest = r,
+                None => return Some(false),
+            }
+        }
+        Some(rest.is_empty())
+    }
+
+    /// As [`equals`](Self::equals), comparing Unicode lowercase forms (S-18).
+    pub fn equals_ignore_case(&self, req: &PreparedRequest, text: &str) -> Option<bool> {
+        let mut buf = StrBuf::default();
+        if !self.resolve_strs(req, &mut buf) {
+            return None;
+        }
+        let policy = buf.iter().flat_map(str::chars).flat_map(char::to_lowercase);
+        Some(policy.eq(text.chars().flat_map(char::to_lowercase)))
+    }
+
+    /// The resolved text read as a boolean (S-9); `None` when unresolved or not a boolean.
+    pub fn resolve_bool(&self, req: &PreparedRequest) -> Option<bool> {
+        let mut buf = StrBuf::default();
+        if !self.resolve_strs(req, &mut buf) {
+            return None;
+        }
+        let eq = |word: &str| {
+            let mut rest = word;
+            for s in buf.iter() {
+                match rest.get(..s.len()) {
+                    Some(head) if head.eq_ignore_ascii_case(s) => {
+                        rest = rest.get(s.len()..).unwrap_or("");
+                    }
+                    _ => return false,
+                }
+            }
+            rest.is_empty()
+        };
+        if eq("true") {
+            Some(true)
+        } else if eq("false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
