@@ -45,6 +45,31 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Which evaluator decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Engine {
+    /// The compiled engine (arena, action plans, condition programs).
+    Compiled,
+    /// The reference evaluator: AWS's documented logic written plainly.
+    Reference,
+}
+
+impl Engine {
+    /// Decides and explains one request.
+    fn explain(
+        self,
+        set: &crate::policy::PolicySet,
+        request: &crate::eval::Request,
+        catalog: &Catalog,
+    ) -> Result<crate::eval::Explanation, Error> {
+        match self {
+            Engine::Reference => Ok(crate::eval::reference::explain(set, request, catalog)),
+            Engine::Compiled => crate::eval::compiled::explain(set, request, catalog)
+                .map_err(|e| Error::Usage(e.to_string())),
+        }
+    }
+}
+
 /// The default catalog extended with `--catalog` files, in order.
 fn load_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
     let mut catalog = Catalog::default_owned();

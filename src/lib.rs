@@ -14,4 +14,8 @@ pub mod error;
 pub mod eval;
 pub mod policy;
 
+pub use catalog::Catalog;
+pub use compile::{CompiledSet, Compiler};
 pub use error::Error;
+pub use eval::{Decision, Explanation, Layer, Outcome, PreparedRequest, Request};
+pub use policy::{Policy, PolicyKind, PolicySet};

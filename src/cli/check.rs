@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::error::Error;
-use crate::eval::{Decision, Explanation, Request, reference};
+use crate::eval::{Decision, Explanation, Request};
 use crate::policy::lint::lint;
 use crate::policy::{PolicyKind, PolicySet};
 
@@ -73,6 +73,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The evaluator.
+    #[arg(long, value_enum, default_value_t = super::Engine::Compiled)]
+    engine: super::Engine,
 }
 
 struct Settings {
@@ -81,6 +84,7 @@ struct Settings {
     request: Request,
     catalog: Catalog,
     format: Format,
+    engine: super::Engine,
 }
 
 fn settings(args: CheckArgs) -> Result<Settings, Error> {
@@ -133,12 +137,13 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
         request,
         catalog,
         format: args.format,
+        engine: args.engine,
     })
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     let s = settings(args)?;
-    let ex = reference::explain(&s.policies, &s.request, &s.catalog);
+    let ex = s.engine.explain(&s.policies, &s.request, &s.catalog)?;
     let warnings = warnings(&s);
     match s.format {
         Format::Json => {

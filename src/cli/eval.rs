@@ -10,7 +10,6 @@ use serde_json::json;
 use crate::case::parse_case_line;
 use crate::catalog::Catalog;
 use crate::error::Error;
-use crate::eval::reference;
 
 /// Arguments of `iamc eval`.
 #[derive(Debug, Args)]
@@ -25,12 +24,16 @@ pub struct EvalArgs {
     /// Extra service reference JSON file (AWS's format); repeatable.
     #[arg(long, value_name = "FILE")]
     catalog: Vec<PathBuf>,
+    /// The evaluator.
+    #[arg(long, value_enum, default_value_t = super::Engine::Compiled)]
+    engine: super::Engine,
 }
 
 struct Settings {
     input: Option<PathBuf>,
     explain: bool,
     catalog: Catalog,
+    engine: super::Engine,
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
@@ -38,6 +41,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         input: (args.cases.as_os_str() != "-").then_some(args.cases),
         explain: args.explain,
         catalog: super::load_catalog(&args.catalog)?,
+        engine: args.engine,
     };
     let reader: Box<dyn BufRead> = match &settings.input {
         Some(path) => Box::new(std::io::BufReader::new(
@@ -60,15 +64,25 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         cases += 1;
         let value = match parse_case_line(&line) {
             Ok(case) => {
-                let ex = reference::explain(&case.policies, &case.request, &settings.catalog);
-                let decision = ex.outcome.decision;
-                if case.expect.is_some_and(|e| e != decision) {
-                    mismatches.push(case.id.clone());
-                }
-                if settings.explain {
-                    json!({"id": case.id, "decision": decision, "explain": ex})
-                } else {
-                    json!({"id": case.id, "decision": decision})
+                match settings
+                    .engine
+                    .explain(&case.policies, &case.request, &settings.catalog)
+                {
+                    Err(e) => {
+                        errors += 1;
+                        json!({"id": case.id, "error": e.to_string()})
+                    }
+                    Ok(ex) => {
+                        let decision = ex.outcome.decision;
+                        if case.expect.is_some_and(|e| e != decision) {
+                            mismatches.push(case.id.clone());
+                        }
+                        if settings.explain {
+                            json!({"id": case.id, "decision": decision, "explain": ex})
+                        } else {
+                            json!({"id": case.id, "decision": decision})
+                        }
+                    }
                 }
             }
             Err(e) => {
