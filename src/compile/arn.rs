@@ -9,7 +9,7 @@ use bumpalo::Bump;
 
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use super::template::{CPiece, CTemplate};
-use crate::eval::prepared::PreparedRequest;
+use crate::eval::prepared::EvalCtx;
 use crate::policy::glob::{Piece, Template};
 
 /// Byte offsets of the six segments of an ARN.
@@ -284,7 +284,7 @@ impl<'a> CResPat<'a> {
     }
 
     /// Matches the request's evaluated resource.
-    pub fn matches(&self, req: &PreparedRequest, searchers: &[AhoCorasick]) -> bool {
+    pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
         match self {
             CResPat::Any => true,
             CResPat::Arn(a) => req

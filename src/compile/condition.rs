@@ -14,7 +14,7 @@ use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use super::keys::key_hash;
 use super::template::CTemplate;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
-use crate::eval::prepared::{PEntry, PValue, PreparedRequest};
+use crate::eval::prepared::{EvalCtx, PEntry, PValue};
 use crate::policy::glob::Piece;
 
 /// The operands of a compiled condition.
@@ -236,7 +236,7 @@ impl<'a> CCond<'a> {
     }
 
     /// Evaluates the condition against a prepared request.
-    pub fn holds(&self, req: &PreparedRequest, searchers: &[AhoCorasick]) -> bool {
+    pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
         let entry = req.entry(self.hash, self.key);
         if let CVals::Null {
             if_absent,
@@ -275,12 +275,7 @@ impl<'a> CCond<'a> {
         }
     }
 
-    fn any_value_matches(
-        &self,
-        v: &PValue,
-        req: &PreparedRequest,
-        searchers: &[AhoCorasick],
-    ) -> bool {
+    fn any_value_matches(&self, v: &PValue, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
         match self.vals {
             CVals::Str {
                 cmp,

@@ -7,7 +7,7 @@ use bumpalo::Bump;
 
 use super::glob::{Tok, TokBuf, tokenize_into};
 use super::keys::key_hash;
-use crate::eval::prepared::PreparedRequest;
+use crate::eval::prepared::EvalCtx;
 use crate::policy::glob::{Piece, Template};
 
 /// One piece of a compiled template.
@@ -98,7 +98,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// Resolves to text pieces (all literal); `false` when a variable has no value.
-    pub fn resolve_strs<'x>(&self, req: &'x PreparedRequest, out: &mut StrBuf<'x>) -> bool
+    pub fn resolve_strs<'x>(&self, req: &EvalCtx<'x>, out: &mut StrBuf<'x>) -> bool
     where
         'a: 'x,
     {
@@ -115,7 +115,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// Resolves to glob tokens; `false` when a variable has no value.
-    pub fn resolve_toks<'x>(&self, req: &'x PreparedRequest, out: &mut TokBuf<'x>) -> bool
+    pub fn resolve_toks<'x>(&self, req: &EvalCtx<'x>, out: &mut TokBuf<'x>) -> bool
     where
         'a: 'x,
     {
@@ -133,7 +133,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// `Some(true)` when the resolved text equals `text` exactly; `None` when unresolved.
-    pub fn equals(&self, req: &PreparedRequest, text: &str) -> Option<bool> {
+    pub fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut buf = StrBuf::default();
         if !self.resolve_strs(req, &mut buf) {
             return None;
@@ -149,7 +149,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// As [`equals`](Self::equals), comparing Unicode lowercase forms (S-18).
-    pub fn equals_ignore_case(&self, req: &PreparedRequest, text: &str) -> Option<bool> {
+    pub fn equals_ignore_case(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut buf = StrBuf::default();
         if !self.resolve_strs(req, &mut buf) {
             return None;
@@ -159,7 +159,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// The resolved text read as a boolean (S-9); `None` when unresolved or not a boolean.
-    pub fn resolve_bool(&self, req: &PreparedRequest) -> Option<bool> {
+    pub fn resolve_bool(&self, req: &EvalCtx<'_>) -> Option<bool> {
         let mut buf = StrBuf::default();
         if !self.resolve_strs(req, &mut buf) {
             return None;

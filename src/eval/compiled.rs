@@ -15,7 +15,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 use crate::catalog::Catalog;
 use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback, Plan};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
-use crate::eval::prepared::PreparedRequest;
+use crate::eval::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 use crate::eval::request::Request;
 use crate::policy::{Effect, PolicySet};
 
@@ -145,18 +145,18 @@ impl<'a> CompiledSet<'a> {
     }
 
     #[inline]
-    fn resource_ok(&self, st: &CStmt<'a>, req: &PreparedRequest) -> bool {
+    fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
         let any = st.res.iter().any(|r| r.matches(req, &self.searchers));
         any != st.res_negated
     }
 
     #[inline]
-    fn applies(&self, st: &CStmt<'a>, req: &PreparedRequest) -> bool {
+    fn applies(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
         self.resource_ok(st, req) && st.conds.iter().all(|c| c.holds(req, &self.searchers))
     }
 
     #[inline]
-    fn applies_idx(&self, i: u32, req: &PreparedRequest) -> bool {
+    fn applies_idx(&self, i: u32, req: &EvalCtx<'_>) -> bool {
         self.stmts
             .get(i as usize)
             .is_some_and(|st| self.applies(st, req))
@@ -164,7 +164,31 @@ impl<'a> CompiledSet<'a> {
 
     /// Decides a prepared request.
     pub fn evaluate(&self, req: &PreparedRequest) -> Outcome {
-        let Some(plan) = self.plan(req) else {
+        self.evaluate_in(&req.ctx())
+    }
+
+    /// Decides a prepared request made by a principal whose own context entries
+    /// (`aws:PrincipalTag/…`, `aws:username`, …) are `principal`: the audit path, where one
+    /// prepared request serves every principal.
+    pub fn evaluate_as(&self, req: &PreparedRequest, principal: &PreparedContext) -> Outcome {
+        self.evaluate_in(&EvalCtx {
+            req,
+            principal: &principal.entries,
+        })
+    }
+
+    /// As [`explain`](Self::explain) for a principal's context, see
+    /// [`evaluate_as`](Self::evaluate_as).
+    pub fn explain_as(&self, req: &PreparedRequest, principal: &PreparedContext) -> Explanation {
+        self.explain_in(&EvalCtx {
+            req,
+            principal: &principal.entries,
+        })
+    }
+
+    fn evaluate_in(&self, cx: &EvalCtx<'_>) -> Outcome {
+        let req = cx;
+        let Some(plan) = self.plan(req.req) else {
             return self.evaluate_fallback(req);
         };
         for (slot, deny) in plan.deny.iter().enumerate() {
@@ -175,7 +199,7 @@ impl<'a> CompiledSet<'a> {
                 };
             }
         }
-        if req.cross_account {
+        if req.req.cross_account {
             return Outcome {
                 decision: Decision::ImplicitlyDenied,
                 decided_by: Layer::Account,
@@ -235,8 +259,8 @@ impl<'a> CompiledSet<'a> {
         any != st.act_negated
     }
 
-    fn evaluate_fallback(&self, req: &PreparedRequest) -> Outcome {
-        let pats = self.matched_patterns(req);
+    fn evaluate_fallback(&self, req: &EvalCtx<'_>) -> Outcome {
+        let pats = self.matched_patterns(req.req);
         let reach = |slot: usize, effect: Effect| {
             self.stmts.iter().any(|st| {
                 st.slot as usize == slot
@@ -253,7 +277,7 @@ impl<'a> CompiledSet<'a> {
                 };
             }
         }
-        if req.cross_account {
+        if req.req.cross_account {
             return Outcome {
                 decision: Decision::ImplicitlyDenied,
                 decided_by: Layer::Account,
@@ -275,10 +299,15 @@ impl<'a> CompiledSet<'a> {
 
     /// Decides a prepared request and says why (allocates: not for the hot path).
     pub fn explain(&self, req: &PreparedRequest) -> Explanation {
-        let outcome = self.evaluate(req);
-        let plan = self.plan(req);
+        self.explain_in(&req.ctx())
+    }
+
+    fn explain_in(&self, cx: &EvalCtx<'_>) -> Explanation {
+        let req = cx;
+        let outcome = self.evaluate_in(req);
+        let plan = self.plan(req.req);
         let pats = if plan.is_none() {
-            Some(self.matched_patterns(req))
+            Some(self.matched_patterns(req.req))
         } else {
             None
         };
@@ -314,7 +343,7 @@ impl<'a> CompiledSet<'a> {
             outcome,
             matched,
             missing_keys: missing,
-            evaluated_resource: req.resource().to_owned(),
+            evaluated_resource: req.req.resource().to_owned(),
         }
     }
 

@@ -82,6 +82,88 @@ pub struct PreparedRequest {
     pub(crate) entries: Vec<PEntry>,
 }
 
+/// Context entries that belong to the principal rather than the request (`aws:PrincipalTag/…`,
+/// `aws:username`, `aws:PrincipalArn`, …), prepared once per principal and consulted after the
+/// request's own entries.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedContext {
+    pub(crate) entries: Vec<PEntry>,
+}
+
+impl PreparedContext {
+    /// No principal entries.
+    pub fn empty() -> PreparedContext {
+        PreparedContext::default()
+    }
+
+    /// Prepares a context (multivalued keys per `catalog`).
+    pub fn new(context: &crate::eval::request::Context, catalog: &Catalog) -> PreparedContext {
+        PreparedContext {
+            entries: prepare_entries(context, catalog),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn prepare_entries(context: &crate::eval::request::Context, catalog: &Catalog) -> Vec<PEntry> {
+    context
+        .entries()
+        .iter()
+        .map(|e| PEntry {
+            hash: key_hash(&e.key_lower),
+            key: e.key_lower.clone(),
+            multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
+            null_set: e.is_null_set(),
+            values: e.values.iter().map(|v| PValue::new(v)).collect(),
+        })
+        .collect()
+}
+
+/// What compiled matching reads: a prepared request and, for audits, the principal's entries.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalCtx<'r> {
+    /// The request.
+    pub req: &'r PreparedRequest,
+    /// The principal's entries (empty when the request carries everything).
+    pub principal: &'r [PEntry],
+}
+
+impl<'r> EvalCtx<'r> {
+    /// The context entry for a key: the request's, else the principal's.
+    #[inline]
+    pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry> {
+        let find = |entries: &'r [PEntry]| entries.iter().find(|e| e.hash == hash && e.key == key);
+        find(&self.req.entries).or_else(|| find(self.principal))
+    }
+
+    /// A policy variable's value: single-valued keys only (S-17).
+    #[inline]
+    pub fn variable(&self, hash: u64, key: &str) -> Option<&'r str> {
+        let e = self.entry(hash, key)?;
+        if e.multivalued {
+            return None;
+        }
+        e.values.first().map(|v| v.text.as_str())
+    }
+
+    /// The evaluated resource as an ARN, if it is one.
+    #[inline]
+    pub fn resource_arn(&self) -> Option<PArn<'r>> {
+        self.req
+            .resource_segs
+            .map(|s| PArn::new(&self.req.resource, s))
+    }
+}
+
 impl PreparedRequest {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys.
@@ -96,18 +178,7 @@ impl PreparedRequest {
         } else {
             request.resource.clone()
         };
-        let entries = request
-            .context
-            .entries()
-            .iter()
-            .map(|e| PEntry {
-                hash: key_hash(&e.key_lower),
-                key: e.key_lower.clone(),
-                multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
-                null_set: e.is_null_set(),
-                values: e.values.iter().map(|v| PValue::new(v)).collect(),
-            })
-            .collect();
+        let entries = prepare_entries(&request.context, catalog);
         PreparedRequest {
             service_len: request.service_lower().len(),
             action,
@@ -121,25 +192,16 @@ impl PreparedRequest {
     }
 
     /// The context entry for a key (hash, then name to confirm).
-    #[inline]
     pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry> {
         self.entries.iter().find(|e| e.hash == hash && e.key == key)
     }
 
-    /// A policy variable's value: single-valued keys only (S-17).
-    #[inline]
-    pub fn variable(&self, hash: u64, key: &str) -> Option<&str> {
-        let e = self.entry(hash, key)?;
-        if e.multivalued {
-            return None;
+    /// A view for compiled matching, with no principal entries.
+    pub fn ctx(&self) -> EvalCtx<'_> {
+        EvalCtx {
+            req: self,
+            principal: &[],
         }
-        e.values.first().map(|v| v.text.as_str())
-    }
-
-    /// The evaluated resource as an ARN, if it is one.
-    #[inline]
-    pub fn resource_arn(&self) -> Option<PArn<'_>> {
-        self.resource_segs.map(|s| PArn::new(&self.resource, s))
     }
 
     /// The evaluated resource.
