@@ -23,7 +23,7 @@ pub use arn_format::ArnFormat;
 pub use err::{ArnFormatError, CatalogError};
 
 /// The access level AWS assigns to an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum AccessLevel {
     /// List.
     List,
@@ -32,6 +32,7 @@ pub enum AccessLevel {
     /// Write.
     Write,
     /// Permissions management.
+    #[serde(rename = "Permissions management")]
     PermissionsManagement,
     /// Tagging.
     Tagging,

@@ -1,8 +1,10 @@
 //! The command-line interface: clap argument structs, each turned into a validated settings struct
 //! and run against the library. clap lives only in this module.
 
+mod audit;
 mod check;
 mod eval;
+mod requests;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ enum Command {
     Check(Box<check::CheckArgs>),
     /// Evaluate JSONL cases (one JSON line out per case line in).
     Eval(eval::EvalArgs),
+    /// Audit every principal of accounts (GAAD files) against synthetic SageMaker requests.
+    Audit(Box<audit::AuditArgs>),
+    /// Print the synthetic request space of an account as JSONL.
+    Requests(requests::RequestsArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -35,6 +41,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Eval(args) => eval::run(args),
+        Command::Audit(args) => audit::run(*args),
+        Command::Requests(args) => requests::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@
 //! keys) that validation and evaluation consult.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod case;
 pub mod catalog;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod condition;
 pub mod error;
 pub mod eval;
 pub mod policy;
+pub mod report;
 
 pub use catalog::Catalog;
 pub use compile::{CompiledSet, Compiler};

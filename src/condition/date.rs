@@ -15,6 +15,16 @@ impl Instant {
         self.0
     }
 
+    /// The instant `nanos` nanoseconds after the Unix epoch.
+    pub fn from_nanos(nanos: i128) -> Instant {
+        Instant(nanos)
+    }
+
+    /// This instant moved by `nanos`.
+    pub fn offset(self, nanos: i128) -> Instant {
+        Instant(self.0.saturating_add(nanos))
+    }
+
     /// Parses an ISO 8601 date or date-time, or epoch seconds (digits only, optional sign and
     /// fraction).
     pub fn parse(text: &str) -> Option<Instant> {

@@ -1,0 +1,706 @@
+//! Account loading: `aws iam get-account-authorization-details` (GAAD) files become principals
+//! (roles and users) with their policy sets, tags and trust policies.
+//!
+//! Policy documents may be JSON objects (AWS CLI, boto3) or percent-encoded strings (other SDKs);
+//! both are accepted in all five places GAAD has them. A user gets its groups' inline and attached
+//! policies. Only the default version of a managed policy is in force.
+//!
+//! INVARIANT (nothing silent): a policy that is missing or invalid makes its principal an error,
+//! with the file and the JSON pointer (continued into the policy document), and the principal is
+//! still listed; the rest of the account loads.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::model::AuditError;
+use crate::eval::{Context, ContextValue};
+use crate::policy::err::push_pointer;
+use crate::policy::{Policy, PolicyKind};
+
+/// A role or a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// An IAM role (audited as a role session).
+    Role,
+    /// An IAM user.
+    User,
+}
+
+impl PrincipalKind {
+    /// `role` or `user`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        }
+    }
+}
+
+/// A policy document in force for a principal, with where it came from.
+#[derive(Debug, Clone)]
+pub struct PolicyDoc {
+    /// Readable origin: `inline:Name`, `managed:arn`, `group:G/inline:Name`, `boundary:arn`.
+    pub label: String,
+    /// Identity for grouping: the managed policy ARN, or a hash of the inline document.
+    pub id: String,
+    /// The validated policy.
+    pub policy: Arc<Policy>,
+}
+
+/// One principal of an account.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account id.
+    pub account: String,
+    /// Role or user.
+    pub kind: PrincipalKind,
+    /// Role or user name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its IAM path.
+    pub path: String,
+    /// `RoleId`/`UserId`.
+    pub id: String,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// Identity policies (inline, attached, and for users their groups').
+    pub identity: Vec<PolicyDoc>,
+    /// The permissions boundary.
+    pub boundary: Option<PolicyDoc>,
+    /// The trust policy (roles).
+    pub trust: Option<Arc<Policy>>,
+    /// Errors that stop evaluation.
+    pub errors: Vec<AuditError>,
+    /// Problems that do not (an invalid trust policy).
+    pub warnings: Vec<AuditError>,
+    /// A service-linked role (`/aws-service-role/` path): SCPs do not restrict it.
+    pub service_linked: bool,
+    /// JSON pointer of the principal in its file.
+    pub pointer: String,
+}
+
+impl Principal {
+    /// The request context AWS attaches for this principal: `aws:PrincipalArn`,
+    /// `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`, `aws:username` (users),
+    /// `aws:PrincipalTag/*`, `aws:PrincipalIsAWSService`.
+    pub fn context(&self) -> Context {
+        let mut c = Context::new();
+        let mut put = |k: &str, v: String| {
+            // Keys are distinct by construction; a tag key repeated in another case is skipped.
+            let _ = c.insert(k, ContextValue::Single(v));
+        };
+        put("aws:PrincipalArn", self.arn.clone());
+        put("aws:PrincipalAccount", self.account.clone());
+        put("aws:PrincipalIsAWSService", "false".to_owned());
+        match self.kind {
+            PrincipalKind::Role => {
+                put("aws:PrincipalType", "AssumedRole".to_owned());
+                put("aws:userid", format!("{}:{SESSION_NAME}", self.id));
+            }
+            PrincipalKind::User => {
+                put("aws:PrincipalType", "User".to_owned());
+                put("aws:userid", self.id.clone());
+                put("aws:username", self.name.clone());
+            }
+        }
+        for (k, v) in &self.tags {
+            put(&format!("aws:PrincipalTag/{k}"), v.clone());
+        }
+        c
+    }
+
+    /// The ARN a request by this principal carries (`assumed-role/NAME/iamc-audit` for roles).
+    pub fn session_arn(&self) -> String {
+        match self.kind {
+            PrincipalKind::Role => format!(
+                "arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}",
+                self.account, self.name
+            ),
+            PrincipalKind::User => self.arn.clone(),
+        }
+    }
+}
+
+/// The session name audited role sessions use.
+pub const SESSION_NAME: &str = "iamc-audit";
+
+/// A role of the account, as an `iam:PassRole` target.
+#[derive(Debug, Clone)]
+pub struct RoleTarget {
+    /// Its ARN.
+    pub arn: String,
+    /// Its trust policy admits `sagemaker.amazonaws.com`.
+    pub trusts_sagemaker: bool,
+}
+
+/// One loaded GAAD file.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The account id.
+    pub id: String,
+    /// The file.
+    pub file: String,
+    /// Roles then users, in file order.
+    pub principals: Vec<Principal>,
+    /// Every role (pass-role targets).
+    pub roles: Vec<RoleTarget>,
+    /// Problems with the file itself or with entries that are not principals.
+    pub errors: Vec<AuditError>,
+}
+
+/// Where AWS managed policies missing from a GAAD file's `Policies` list can be found:
+/// a directory of `<PolicyName>.json` documents (such as `../shared/data/managed-policies`).
+#[derive(Debug, Clone, Default)]
+pub struct ManagedPolicyDir(pub Option<PathBuf>);
+
+/// Percent-decodes a policy document string; `+` stays `+` (botocore's `unquote`).
+pub fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%'
+            && let (Some(h), Some(l)) = (b.get(i + 1), b.get(i + 2))
+            && let (Some(h), Some(l)) = ((*h as char).to_digit(16), (*l as char).to_digit(16))
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn fnv_hex(text: &str) -> String {
+    format!("{:016x}", crate::compile::keys::key_hash(text))
+}
+
+fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn list_at<'v>(v: &'v Value, key: &str) -> &'v [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Loads every principal of a GAAD file. A file that cannot be read or is not a JSON object is an
+/// error; anything wrong inside it is reported per principal or per entry.
+pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, AuditError> {
+    let file = path.display().to_string();
+    let fail = |pointer: &str, message: String| AuditError {
+        file: file.clone(),
+        principal: None,
+        pointer: pointer.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail("", format!("cannot read: {e}")))?;
+    let root: Value =
+        serde_json::from_str(&text).map_err(|e| fail("", format!("invalid JSON: {e}")))?;
+    if !root.is_object() {
+        return Err(fail("", "a GAAD file must be a JSON object".to_owned()));
+    }
+    let mut loader = Loader::new(&file, &root, managed);
+    let mut principals = Vec::new();
+    for (i, r) in list_at(&root, "RoleDetailList").iter().enumerate() {
+        principals.push(loader.role(r, &format!("/RoleDetailList/{i}")));
+    }
+    for (i, u) in list_at(&root, "UserDetailList").iter().enumerate() {
+        principals.push(loader.user(u, &format!("/UserDetailList/{i}")));
+    }
+    let id = principals
+        .iter()
+        .find_map(|p| account_of(&p.arn))
+        .or_else(|| {
+            list_at(&root, "Policies")
+                .iter()
+                .filter_map(|p| str_at(p, "Arn"))
+                .find_map(account_of)
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    for p in &mut principals {
+        if p.account.is_empty() {
+            p.account.clone_from(&id);
+        }
+    }
+    let roles = principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Role)
+        .map(|p| RoleTarget {
+            arn: p.arn.clone(),
+            trusts_sagemaker: p
+                .trust
+                .as_ref()
+                .is_some_and(|t| trusts_service(t, "sagemaker.amazonaws.com")),
+        })
+        .collect();
+    let errors = std::mem::take(&mut loader.file_errors);
+    Ok(Account {
+        id,
+        file,
+        principals,
+        roles,
+        errors,
+    })
+}
+
+/// True when a trust policy has an `Allow` statement for `sts:AssumeRole` (or a wildcard) whose
+/// principal admits `service`.
+pub fn trusts_service(trust: &Policy, service: &str) -> bool {
+    trust.statements.iter().any(|s| {
+        s.effect == crate::policy::Effect::Allow
+            && s.principal
+                .as_ref()
+                .is_some_and(|p| p.admits_service(service))
+            && {
+                let any = s
+                    .action
+                    .patterns
+                    .iter()
+                    .any(|a| a.matches("sts", "assumerole"));
+                any != s.action.negated
+            }
+    })
+}
+
+fn account_of(arn: &str) -> Option<String> {
+    crate::policy::pattern::split_arn(arn)
+        .and_then(|p| p.get(4).copied())
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+struct Loader<'v> {
+    file: String,
+    managed_dir: &'v ManagedPolicyDir,
+    /// Managed policies by ARN: (name, default-version document, pointer).
+    managed: HashMap<&'v str, (&'v str, Option<&'v Value>, String)>,
+    cache: HashMap<(String, bool), Result<Arc<Policy>, (String, String)>>,
+    groups: HashMap<&'v str, (usize, &'v Value)>,
+    file_errors: Vec<AuditError>,
+}
+
+impl<'v> Loader<'v> {
+    fn new(file: &str, root: &'v Value, managed_dir: &'v ManagedPolicyDir) -> Loader<'v> {
+        let mut managed = HashMap::new();
+        for (i, p) in list_at(root, "Policies").iter().enumerate() {
+            let Some(arn) = str_at(p, "Arn") else {
+                continue;
+            };
+            let name = str_at(p, "PolicyName").unwrap_or("");
+            let default_id = str_at(p, "DefaultVersionId");
+            let versions = list_at(p, "PolicyVersionList");
+            let pick = versions
+                .iter()
+                .position(|v| v.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
+                .or_else(|| {
+                    versions
+                        .iter()
+                        .position(|v| default_id.is_some() && str_at(v, "VersionId") == default_id)
+                });
+            let (doc, pointer) = match pick {
+                Some(j) => (
+                    versions.get(j).and_then(|v| v.get("Document")),
+                    format!("/Policies/{i}/PolicyVersionList/{j}/Document"),
+                ),
+                None => (None, format!("/Policies/{i}")),
+            };
+            managed.insert(arn, (name, doc, pointer));
+        }
+        let mut groups = HashMap::new();
+        for (i, g) in list_at(root, "GroupDetailList").iter().enumerate() {
+            if let Some(name) = str_at(g, "GroupName") {
+                groups.insert(name, (i, g));
+            }
+        }
+        Loader {
+            file: file.to_owned(),
+            managed_dir,
+            managed,
+            cache: HashMap::new(),
+            groups,
+            file_errors: Vec::new(),
+        }
+    }
+
+    fn error(&self, principal: &str, pointer: &str, message: String) -> AuditError {
+        AuditError {
+            file: self.file.clone(),
+            principal: (!principal.is_empty()).then(|| principal.to_owned()),
+            pointer: pointer.to_owned(),
+            message,
+        }
+    }
+
+    /// Parses a policy document (object or percent-encoded string) at `pointer`.
+    fn document(
+        &self,
+        doc: &Value,
+        pointer: &str,
+        kind: PolicyKind,
+    ) -> Result<(Policy, String), (String, String)> {
+        match doc {
+            Value::Object(_) => {
+                let text = doc.to_string();
+                Policy::from_value(doc, kind)
+                    .map(|p| (p, text))
+                    .map_err(|e| {
+                        (
+                            format!("{pointer}{}", e.pointer),
+                            format!("invalid policy: {}", e.message),
+                        )
+                    })
+            }
+            Value::String(s) => {
+                let Some(text) = percent_decode(s) else {
+                    return Err((
+                        pointer.to_owned(),
+                        "percent-encoded policy document is not UTF-8".to_owned(),
+                    ));
+                };
+                Policy::parse(&text, kind).map(|p| (p, text)).map_err(|e| {
+                    (
+                        format!("{pointer}{}", e.pointer),
+                        format!("invalid policy (percent-encoded document): {}", e.message),
+                    )
+                })
+            }
+            _ => Err((
+                pointer.to_owned(),
+                "a policy document must be a JSON object or a percent-encoded string".to_owned(),
+            )),
+        }
+    }
+
+    /// A managed policy by ARN, parsed once per kind.
+    fn managed_policy(
+        &mut self,
+        arn: &str,
+        boundary: bool,
+    ) -> Result<Arc<Policy>, (String, String)> {
+        let key = (arn.to_owned(), boundary);
+        if let Some(r) = self.cache.get(&key) {
+            return r.clone();
+        }
+        let kind = if boundary {
+            PolicyKind::Boundary
+        } else {
+            PolicyKind::Identity
+        };
+        let result = match self.managed.get(arn).cloned() {
+            Some((_, Some(doc), pointer)) => {
+                self.document(doc, &pointer, kind).map(|(p, _)| Arc::new(p))
+            }
+            Some((_, None, pointer)) => Err((
+                pointer,
+                format!("managed policy `{arn}` has no default version"),
+            )),
+            None => self.from_managed_dir(arn, kind),
+        };
+        self.cache.insert(key, result.clone());
+        result
+    }
+
+    fn from_managed_dir(
+        &self,
+        arn: &str,
+        kind: PolicyKind,
+    ) -> Result<Arc<Policy>, (String, String)> {
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        let missing = || {
+            (
+                String::new(),
+                format!(
+                    "attached policy `{arn}` is not in the file's `Policies` list; pass --managed-policies DIR with its document"
+                ),
+            )
+        };
+        let Some(dir) = &self.managed_dir.0 else {
+            return Err(missing());
+        };
+        if !arn.starts_with("arn:aws:iam::aws:policy/") {
+            return Err(missing());
+        }
+        let path = dir.join(format!("{name}.json"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Err(missing());
+        };
+        Policy::parse(&text, kind).map(Arc::new).map_err(|e| {
+            (
+                e.pointer.clone(),
+                format!("invalid policy in `{}`: {}", path.display(), e.message),
+            )
+        })
+    }
+
+    fn inline(
+        &mut self,
+        list: &'v [Value],
+        base: &str,
+        label_prefix: &str,
+        out: &mut Vec<PolicyDoc>,
+        errors: &mut Vec<AuditError>,
+        who: &str,
+    ) {
+        for (j, p) in list.iter().enumerate() {
+            let pointer = format!("{base}/{j}/PolicyDocument");
+            let name = str_at(p, "PolicyName").unwrap_or("?");
+            let Some(doc) = p.get("PolicyDocument") else {
+                errors.push(self.error(
+                    who,
+                    &format!("{base}/{j}"),
+                    "inline policy without `PolicyDocument`".to_owned(),
+                ));
+                continue;
+            };
+            match self.document(doc, &pointer, PolicyKind::Identity) {
+                Ok((policy, text)) => out.push(PolicyDoc {
+                    label: format!("{label_prefix}inline:{name}"),
+                    id: format!("inline:{}", fnv_hex(&text)),
+                    policy: Arc::new(policy),
+                }),
+                Err((ptr, msg)) => errors.push(self.error(who, &ptr, msg)),
+            }
+        }
+    }
+
+    fn attached(
+        &mut self,
+        list: &'v [Value],
+        base: &str,
+        label_prefix: &str,
+        out: &mut Vec<PolicyDoc>,
+        errors: &mut Vec<AuditError>,
+        who: &str,
+    ) {
+        for (j, a) in list.iter().enumerate() {
+            let Some(arn) = str_at(a, "PolicyArn") else {
+                errors.push(self.error(
+                    who,
+                    &format!("{base}/{j}"),
+                    "attached policy without `PolicyArn`".to_owned(),
+                ));
+                continue;
+            };
+            match self.managed_policy(arn, false) {
+                Ok(policy) => out.push(PolicyDoc {
+                    label: format!("{label_prefix}managed:{arn}"),
+                    id: format!("managed:{arn}"),
+                    policy,
+                }),
+                Err((ptr, msg)) => {
+                    let ptr = if ptr.is_empty() {
+                        format!("{base}/{j}")
+                    } else {
+                        ptr
+                    };
+                    errors.push(self.error(who, &ptr, msg));
+                }
+            }
+        }
+    }
+
+    fn boundary(
+        &mut self,
+        e: &'v Value,
+        base: &str,
+        errors: &mut Vec<AuditError>,
+        who: &str,
+    ) -> Option<PolicyDoc> {
+        let b = e.get("PermissionsBoundary")?;
+        let pointer = push_pointer(base, "PermissionsBoundary");
+        let Some(arn) = str_at(b, "PermissionsBoundaryArn") else {
+            errors.push(self.error(
+                who,
+                &pointer,
+                "permissions boundary without `PermissionsBoundaryArn`".to_owned(),
+            ));
+            return None;
+        };
+        match self.managed_policy(arn, true) {
+            Ok(policy) => Some(PolicyDoc {
+                label: format!("boundary:{arn}"),
+                id: format!("managed:{arn}"),
+                policy,
+            }),
+            Err((ptr, msg)) => {
+                let ptr = if ptr.is_empty() { pointer } else { ptr };
+                errors.push(self.error(who, &ptr, msg));
+                None
+            }
+        }
+    }
+
+    fn common(
+        &self,
+        e: &'v Value,
+        pointer: &str,
+        kind: PrincipalKind,
+    ) -> (Principal, Vec<AuditError>) {
+        let name_key = if kind == PrincipalKind::Role {
+            "RoleName"
+        } else {
+            "UserName"
+        };
+        let id_key = if kind == PrincipalKind::Role {
+            "RoleId"
+        } else {
+            "UserId"
+        };
+        let name = str_at(e, name_key).unwrap_or("").to_owned();
+        let arn = str_at(e, "Arn").unwrap_or("").to_owned();
+        let path = str_at(e, "Path").unwrap_or("/").to_owned();
+        let mut errors = Vec::new();
+        if name.is_empty() || arn.is_empty() {
+            errors.push(self.error(
+                &arn,
+                pointer,
+                format!("entry without `{name_key}` or `Arn`"),
+            ));
+        }
+        let tags = list_at(e, "Tags")
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    str_at(t, "Key")?.to_owned(),
+                    str_at(t, "Value").unwrap_or("").to_owned(),
+                ))
+            })
+            .collect();
+        let p = Principal {
+            account: account_of(&arn).unwrap_or_default(),
+            kind,
+            name,
+            service_linked: path.starts_with("/aws-service-role/"),
+            arn,
+            path,
+            id: str_at(e, id_key).unwrap_or("").to_owned(),
+            tags,
+            identity: Vec::new(),
+            boundary: None,
+            trust: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            pointer: pointer.to_owned(),
+        };
+        (p, errors)
+    }
+
+    fn role(&mut self, r: &'v Value, pointer: &str) -> Principal {
+        let (mut p, mut errors) = self.common(r, pointer, PrincipalKind::Role);
+        let who = p.arn.clone();
+        let mut identity = Vec::new();
+        self.inline(
+            list_at(r, "RolePolicyList"),
+            &format!("{pointer}/RolePolicyList"),
+            "",
+            &mut identity,
+            &mut errors,
+            &who,
+        );
+        self.attached(
+            list_at(r, "AttachedManagedPolicies"),
+            &format!("{pointer}/AttachedManagedPolicies"),
+            "",
+            &mut identity,
+            &mut errors,
+            &who,
+        );
+        p.boundary = self.boundary(r, pointer, &mut errors, &who);
+        if let Some(doc) = r.get("AssumeRolePolicyDocument") {
+            match self.document(
+                doc,
+                &format!("{pointer}/AssumeRolePolicyDocument"),
+                PolicyKind::Trust,
+            ) {
+                Ok((t, _)) => p.trust = Some(Arc::new(t)),
+                Err((ptr, msg)) => {
+                    p.warnings
+                        .push(self.error(&who, &ptr, format!("trust policy: {msg}")))
+                }
+            }
+        }
+        p.identity = identity;
+        p.errors = errors;
+        p
+    }
+
+    fn user(&mut self, u: &'v Value, pointer: &str) -> Principal {
+        let (mut p, mut errors) = self.common(u, pointer, PrincipalKind::User);
+        let who = p.arn.clone();
+        let mut identity = Vec::new();
+        self.inline(
+            list_at(u, "UserPolicyList"),
+            &format!("{pointer}/UserPolicyList"),
+            "",
+            &mut identity,
+            &mut errors,
+            &who,
+        );
+        self.attached(
+            list_at(u, "AttachedManagedPolicies"),
+            &format!("{pointer}/AttachedManagedPolicies"),
+            "",
+            &mut identity,
+            &mut errors,
+            &who,
+        );
+        for (k, g) in list_at(u, "GroupList").iter().enumerate() {
+            let Some(gname) = g.as_str() else {
+                errors.push(self.error(
+                    &who,
+                    &format!("{pointer}/GroupList/{k}"),
+                    "group name must be a string".to_owned(),
+                ));
+                continue;
+            };
+            let Some(&(gi, group)) = self.groups.get(gname) else {
+                errors.push(self.error(
+                    &who,
+                    &format!("{pointer}/GroupList/{k}"),
+                    format!("group `{gname}` is not in `GroupDetailList`"),
+                ));
+                continue;
+            };
+            let prefix = format!("group:{gname}/");
+            self.inline(
+                list_at(group, "GroupPolicyList"),
+                &format!("/GroupDetailList/{gi}/GroupPolicyList"),
+                &prefix,
+                &mut identity,
+                &mut errors,
+                &who,
+            );
+            self.attached(
+                list_at(group, "AttachedManagedPolicies"),
+                &format!("/GroupDetailList/{gi}/AttachedManagedPolicies"),
+                &prefix,
+                &mut identity,
+                &mut errors,
+                &who,
+            );
+        }
+        p.boundary = self.boundary(u, pointer, &mut errors, &who);
+        p.identity = identity;
+        p.errors = errors;
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("%7B%22a%22%3A1%7D").unwrap(), "{\"a\":1}");
+        assert_eq!(percent_decode("a+b%2").unwrap(), "a+b%2");
+    }
+}

@@ -1,0 +1,229 @@
+//! The audit's results: what every report renders. Plain data, `Serialize`, no behaviour.
+//!
+//! INVARIANT (nothing silent): a principal that could not be evaluated is still listed, with
+//! `status: error` and its errors; every error also appears in [`AuditResult::errors`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::AccessLevel;
+
+/// Where a problem is and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditError {
+    /// The input file.
+    pub file: String,
+    /// The principal concerned, if any (its ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// JSON pointer into the file (for policy errors, continued into the policy document).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for AuditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if !self.pointer.is_empty() {
+            write!(f, " at {}", self.pointer)?;
+        }
+        if let Some(p) = &self.principal {
+            write!(f, " ({p})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// How often a principal may perform an action over the request space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Class {
+    /// Allowed for every request in the principal's own account.
+    Always,
+    /// Allowed for some requests and denied for others.
+    Conditional,
+    /// Never allowed.
+    Never,
+}
+
+impl Class {
+    /// From allowed and total counts.
+    pub fn of(allowed: u64, total: u64) -> Class {
+        if allowed == 0 {
+            Class::Never
+        } else if allowed == total {
+            Class::Always
+        } else {
+            Class::Conditional
+        }
+    }
+
+    /// The class name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Always => "Always",
+            Class::Conditional => "Conditional",
+            Class::Never => "Never",
+        }
+    }
+}
+
+/// One principal × action cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionCoverage {
+    /// `service:Action`.
+    pub action: String,
+    /// The action's access level.
+    pub access_level: AccessLevel,
+    /// Requests in the principal's own account that were allowed.
+    pub allowed: u64,
+    /// Requests in the principal's own account.
+    pub total: u64,
+    /// Classification of `allowed`/`total`.
+    pub class: Class,
+    /// For `Conditional`: the condition keys (and `resource`, when the ARN decided) whose values
+    /// decided, from explanations of sampled allowed and denied requests.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deciding_keys: Vec<String>,
+    /// For `Conditional`: the deciding conditions, readable (`ForAllValues:StringLike
+    /// sagemaker:InstanceTypes [ml.m5.*]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// Requests naming another account's resources that were allowed (always 0 for SageMaker,
+    /// which has no resource-based policies) and their number.
+    pub other_account_allowed: u64,
+    /// Requests naming another account's resources.
+    pub other_account_total: u64,
+}
+
+/// Counts of actions by class for one access level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LevelCounts {
+    /// Actions always allowed.
+    pub always: u32,
+    /// Actions allowed under conditions.
+    pub conditional: u32,
+    /// Actions never allowed.
+    pub never: u32,
+}
+
+/// One role a principal may pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PassRoleTarget {
+    /// The target role's ARN.
+    pub role: String,
+    /// `iam:PassRole` on that role with `iam:PassedToService = sagemaker.amazonaws.com`.
+    pub class: Class,
+    /// The target's trust policy admits `sagemaker.amazonaws.com`.
+    pub trusts_sagemaker: bool,
+}
+
+/// Whether a principal could be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Evaluated.
+    Ok,
+    /// Not evaluated: see `errors`.
+    Error,
+}
+
+/// Everything the audit says about one principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrincipalResult {
+    /// Role or user name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// `role` or `user`.
+    pub kind: String,
+    /// Its IAM path.
+    pub path: String,
+    /// Evaluated or not.
+    pub status: Status,
+    /// Why not, or problems that did not stop evaluation (an invalid trust policy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<AuditError>,
+    /// Index of its evaluation group: principals with identical policies and relevant attributes
+    /// are evaluated once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<usize>,
+    /// The policies in force, readable (`inline:Name`, `managed:arn`, `group:G/inline:Name`,
+    /// `boundary:arn`, `scp[0][1]:file`).
+    pub policies: Vec<String>,
+    /// Reachable actions by access level.
+    pub by_level: BTreeMap<AccessLevel, LevelCounts>,
+    /// Every catalog action.
+    pub actions: Vec<ActionCoverage>,
+    /// Roles of the account it may pass to SageMaker.
+    pub passrole: Vec<PassRoleTarget>,
+}
+
+/// One audited account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountResult {
+    /// The 12-digit account id.
+    pub id: String,
+    /// The GAAD file.
+    pub file: String,
+    /// Its principals (roles, then users), in file order.
+    pub principals: Vec<PrincipalResult>,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputFile {
+    /// Its path as given.
+    pub path: String,
+    /// `gaad`, `scp` or `managed-policy`.
+    pub kind: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Counts and timings of one audit run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Principals found.
+    pub principals: usize,
+    /// Principals that could not be evaluated.
+    pub principals_with_errors: usize,
+    /// Distinct evaluation groups.
+    pub groups: usize,
+    /// Catalog actions audited.
+    pub actions: usize,
+    /// Synthetic requests generated (over all accounts).
+    pub requests: u64,
+    /// Decisions evaluated (groups × requests).
+    pub decisions: u64,
+    /// Principal × request pairs those decisions cover (principals × requests).
+    pub principal_decisions: u64,
+    /// Wall time of the evaluation phase, in seconds.
+    pub evaluation_seconds: f64,
+    /// Wall time of the whole run, in seconds.
+    pub wall_seconds: f64,
+    /// `decisions / evaluation_seconds`.
+    pub decisions_per_second: f64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Generator seed.
+    pub seed: u64,
+    /// Requests generated per action (before resource fan-out is capped).
+    pub variants_per_action: usize,
+}
+
+/// The whole audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditResult {
+    /// iamc's version.
+    pub iamc_version: String,
+    /// The inputs.
+    pub inputs: Vec<InputFile>,
+    /// The accounts.
+    pub accounts: Vec<AccountResult>,
+    /// Every error, principal-level and file-level.
+    pub errors: Vec<AuditError>,
+    /// Counts and timings.
+    pub stats: Stats,
+}
