@@ -630,7 +630,13 @@ impl Catalog {
     /// A published name with a `${…}` part (`aws:RequestTag/${TagKey}`) matches any non-empty
     /// text there (`aws:requesttag/Team`); exact names win over templates in all three places.
     pub fn key(&self, key: &str) -> Option<&KeyInfo> {
-        let lower = key.to_ascii_lowercase();
+        // Context keys arrive lowercase already: lowercase only when needed.
+        let lower: std::borrow::Cow<'_, str> = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(key)
+        };
+        let lower: &str = &lower;
         let own = lower
             .split_once(':')
             .and_then(|(prefix, _)| self.services.get(prefix));

@@ -26,7 +26,7 @@ use super::model::{
 use super::requests::{self, ActionRequests, GenConfig, Mentions};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
-use crate::eval::prepared::PreparedContext;
+use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{ContextValue, Decision, Explanation, Layer, PreparedRequest, Request};
 use crate::policy::{Policy, PolicyKind, PolicySet, ResourcePattern};
 
@@ -467,10 +467,10 @@ fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {
 /// Evaluates one action's requests for every group: (group × chunk) tasks in parallel.
 fn evaluate_action(groups: &[Group<'_>], reqs: &ActionRequests, catalog: &Catalog) -> Vec<Agg> {
     const CHUNK: usize = 256;
-    let prepared: Vec<PreparedRequest> = reqs
+    let prepared: Vec<PreparedRequest<'_>> = reqs
         .requests
         .par_iter()
-        .map(|r| PreparedRequest::new(r, catalog))
+        .map_init(|| Preparer::new(catalog), |p, r| p.prepare(r))
         .collect();
     let chunks = prepared.len().div_ceil(CHUNK).max(1);
     let tasks: Vec<(usize, usize)> = (0..groups.len())

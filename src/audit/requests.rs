@@ -789,71 +789,71 @@ pub fn generate_action(
     );
     let mut requests = Vec::with_capacity(cfg.variants);
     let mut own_account = Vec::with_capacity(cfg.variants);
-    let mut dims_cache: Vec<(usize, Vec<Dim>)> = Vec::new();
     let seed = mix(cfg.seed ^ mix(u64::from(action_id).wrapping_add(0x5eed)));
-    // Requests that satisfy each conditioned statement, per resource type: tried first.
-    let mut targeted: Vec<(Option<&str>, Vec<Vec<(String, ContextValue)>>)> = Vec::new();
+    // Per resource type: the dimensions, and requests that satisfy each conditioned statement
+    // (tried first).
+    struct PerType<'t> {
+        name: Option<&'t str>,
+        dims: Vec<Dim>,
+        targeted: Vec<Vec<(String, ContextValue)>>,
+    }
+    let mut per_type: Vec<PerType<'_>> = Vec::new();
+    let mut type_of: Vec<usize> = Vec::with_capacity(resources.len());
     for (_, rt) in &resources {
         let name = rt.map(|r| r.name.as_str());
-        if targeted.iter().any(|(n, _)| *n == name) {
+        if let Some(i) = per_type.iter().position(|t| t.name == name) {
+            type_of.push(i);
             continue;
         }
         let applies = |k: &str| key_applies(catalog, action, *rt, k);
         let multi = |k: &str| catalog.is_multivalued(k);
-        let mut list: Vec<Vec<(String, ContextValue)>> = Vec::new();
+        let mut targeted: Vec<Vec<(String, ContextValue)>> = Vec::new();
         for spec in &mentions.statements {
             if let Some(a) = satisfying(spec, mentions, &applies, &multi)
-                && !list.contains(&a)
+                && !targeted.contains(&a)
             {
-                list.push(a);
+                targeted.push(a);
             }
         }
-        targeted.push((name, list));
+        type_of.push(per_type.len());
+        per_type.push(PerType {
+            name,
+            dims: dims_for(catalog, action, *rt, mentions),
+            targeted,
+        });
     }
+    let mut base = Request::new(&full, "*").ok()?;
+    base.principal = Some(principal);
     for i in 0..cfg.variants {
-        let Some((resource, rt)) = resources.get(i % resources.len()) else {
+        let ri = i % resources.len();
+        let (Some((resource, _)), Some(t)) = (
+            resources.get(ri),
+            type_of.get(ri).and_then(|t| per_type.get(*t)),
+        ) else {
             break;
         };
-        let ri = i % resources.len();
-        let dims = match dims_cache.iter().find(|(r, _)| *r == ri) {
-            Some((_, d)) => d.clone(),
-            None => {
-                let d = dims_for(catalog, action, *rt, mentions);
-                dims_cache.push((ri, d.clone()));
-                d
-            }
-        };
-        let Ok(mut req) = Request::new(&full, resource) else {
-            continue;
-        };
-        req.principal = Some(principal.clone());
+        let mut req = base.clone();
+        req.resource.clone_from(resource);
         let round = i / resources.len();
-        let rt_name = rt.map(|r| r.name.as_str());
-        let assignments = targeted
-            .iter()
-            .find(|(n, _)| *n == rt_name)
-            .map_or(&[][..], |(_, l)| l.as_slice());
-        if let Some(a) = assignments.get(round) {
+        if let Some(a) = t.targeted.get(round) {
             for (k, v) in a {
                 let _ = req.context.insert(k, v.clone());
             }
-            own_account.push(is_own(resource, account));
-            requests.push(req);
-            continue;
-        }
-        let round = round - assignments.len();
-        for (di, dim) in dims.iter().enumerate() {
-            let n = dim.options.len().max(1);
-            // First rounds walk every option of every dimension; later rounds pick at random.
-            let choice = if round == 0 {
-                0
-            } else if round <= n {
-                (round + di) % n
-            } else {
-                (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
-            };
-            if let Some(Some(v)) = dim.options.get(choice) {
-                let _ = req.context.insert(&dim.key, v.clone());
+        } else {
+            let round = round - t.targeted.len();
+            for (di, dim) in t.dims.iter().enumerate() {
+                let n = dim.options.len().max(1);
+                // First rounds walk every option of every dimension; later rounds pick at random.
+                let choice = if round == 0 {
+                    0
+                } else if round <= n {
+                    (round + di) % n
+                } else {
+                    (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
+                };
+                if let Some(Some(v)) = dim.options.get(choice) {
+                    let _ = req.context.insert(&dim.key, v.clone());
+                }
             }
         }
         own_account.push(is_own(resource, account));

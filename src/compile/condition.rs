@@ -283,7 +283,7 @@ impl<'a> CCond<'a> {
                 globs,
                 templ,
             } => {
-                let text = v.text.as_str();
+                let text: &str = &v.text;
                 let fixed = match cmp {
                     StrCmp::Equals => {
                         if lits.len() > 8 {
@@ -335,6 +335,6 @@ impl<'a> CCond<'a> {
 }
 
 /// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).
-fn set_values(e: &PEntry) -> &[PValue] {
+fn set_values<'e, 'r>(e: &'e PEntry<'r>) -> &'e [PValue<'r>] {
     if e.null_set { &[] } else { &e.values }
 }

@@ -7,6 +7,12 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     if pad > 2 || (pad > 0 && !text.len().is_multiple_of(4)) {
         return None;
     }
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    {
+        return None;
+    }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0u32;

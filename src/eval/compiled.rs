@@ -121,9 +121,19 @@ fn build_fallback(pats: &[CActPat<'_>]) -> Fallback {
         .collect();
     let config = dense::Config::new()
         .match_kind(MatchKind::All)
+        .start_kind(regex_automata::dfa::StartKind::Anchored)
         .dfa_size_limit(Some(16 << 20))
         .determinize_size_limit(Some(16 << 20));
-    match dense::Builder::new().configure(config).build_many(&regexes) {
+    match dense::Builder::new()
+        .configure(config)
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
+        .build_many(&regexes)
+    {
         Ok(dfa) => Fallback::Dfa(Box::new(dfa)),
         Err(_) => Fallback::Globs,
     }

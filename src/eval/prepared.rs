@@ -5,6 +5,8 @@
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::catalog::{ActionId, Catalog};
@@ -15,9 +17,9 @@ use crate::eval::request::Request;
 
 /// One context value, parsed every way an operator might read it.
 #[derive(Debug, Clone)]
-pub struct PValue {
+pub struct PValue<'r> {
     /// The text.
-    pub text: String,
+    pub text: Cow<'r, str>,
     /// As a decimal (S-10).
     pub dec: Option<Decimal>,
     /// As an instant (S-11).
@@ -32,40 +34,40 @@ pub struct PValue {
     pub arn: Option<ArnSegs>,
 }
 
-impl PValue {
-    fn new(text: &str) -> PValue {
+impl<'r> PValue<'r> {
+    fn new(text: Cow<'r, str>) -> PValue<'r> {
         PValue {
-            text: text.to_owned(),
-            dec: Decimal::parse(text),
-            date: Instant::parse(text),
-            boolean: boolean::parse_bool(text),
-            ip: ip::parse_request_ip(text),
-            bin: binary::decode_base64(text),
-            arn: arn_segments(text),
+            dec: Decimal::parse(&text),
+            date: Instant::parse(&text),
+            boolean: boolean::parse_bool(&text),
+            ip: ip::parse_request_ip(&text),
+            bin: binary::decode_base64(&text),
+            arn: arn_segments(&text),
+            text,
         }
     }
 }
 
 /// One context key of a prepared request.
 #[derive(Debug, Clone)]
-pub struct PEntry {
+pub struct PEntry<'r> {
     /// Hash of the lowercase key.
     pub hash: u64,
     /// The lowercase key.
-    pub key: String,
+    pub key: Cow<'r, str>,
     /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
     pub multivalued: bool,
-    /// A single empty string or an empty list (S-8).
+    /// Every value is the empty string, or there is none (S-8).
     pub null_set: bool,
     /// The values.
-    pub values: Vec<PValue>,
+    pub values: Vec<PValue<'r>>,
 }
 
-/// A request prepared for compiled evaluation.
+/// A request prepared for compiled evaluation. It borrows the request's text.
 #[derive(Debug, Clone)]
-pub struct PreparedRequest {
+pub struct PreparedRequest<'r> {
     /// Lowercase `service:name`.
-    pub(crate) action: String,
+    pub(crate) action: &'r str,
     /// Length of the service prefix in `action`.
     pub(crate) service_len: usize,
     /// Dense id in the catalog the request was prepared with.
@@ -73,13 +75,13 @@ pub struct PreparedRequest {
     /// Generation of that catalog.
     pub(crate) catalog_generation: u64,
     /// The resource evaluated against (`*` for wildcard-only actions, S-28).
-    pub(crate) resource: String,
+    pub(crate) resource: &'r str,
     /// Segments of `resource` when it is an ARN.
     pub(crate) resource_segs: Option<ArnSegs>,
     /// The cross-account gate (S-27).
     pub(crate) cross_account: bool,
     /// Context entries, in request order.
-    pub(crate) entries: Vec<PEntry>,
+    pub(crate) entries: Vec<PEntry<'r>>,
 }
 
 /// Context entries that belong to the principal rather than the request (`aws:PrincipalTag/…`,
@@ -87,7 +89,7 @@ pub struct PreparedRequest {
 /// request's own entries.
 #[derive(Debug, Clone, Default)]
 pub struct PreparedContext {
-    pub(crate) entries: Vec<PEntry>,
+    pub(crate) entries: Vec<PEntry<'static>>,
 }
 
 impl PreparedContext {
@@ -98,9 +100,22 @@ impl PreparedContext {
 
     /// Prepares a context (multivalued keys per `catalog`).
     pub fn new(context: &crate::eval::request::Context, catalog: &Catalog) -> PreparedContext {
-        PreparedContext {
-            entries: prepare_entries(context, catalog),
-        }
+        let entries = context
+            .entries()
+            .iter()
+            .map(|e| PEntry {
+                hash: key_hash(&e.key_lower),
+                key: Cow::Owned(e.key_lower.clone()),
+                multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
+                null_set: e.is_null_set(),
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| PValue::new(Cow::Owned(v.clone())))
+                    .collect(),
+            })
+            .collect();
+        PreparedContext { entries }
     }
 
     /// Number of entries.
@@ -114,34 +129,21 @@ impl PreparedContext {
     }
 }
 
-fn prepare_entries(context: &crate::eval::request::Context, catalog: &Catalog) -> Vec<PEntry> {
-    context
-        .entries()
-        .iter()
-        .map(|e| PEntry {
-            hash: key_hash(&e.key_lower),
-            key: e.key_lower.clone(),
-            multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
-            null_set: e.is_null_set(),
-            values: e.values.iter().map(|v| PValue::new(v)).collect(),
-        })
-        .collect()
-}
-
 /// What compiled matching reads: a prepared request and, for audits, the principal's entries.
 #[derive(Debug, Clone, Copy)]
 pub struct EvalCtx<'r> {
     /// The request.
-    pub req: &'r PreparedRequest,
+    pub req: &'r PreparedRequest<'r>,
     /// The principal's entries (empty when the request carries everything).
-    pub principal: &'r [PEntry],
+    pub principal: &'r [PEntry<'r>],
 }
 
 impl<'r> EvalCtx<'r> {
     /// The context entry for a key: the request's, else the principal's.
     #[inline]
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry> {
-        let find = |entries: &'r [PEntry]| entries.iter().find(|e| e.hash == hash && e.key == key);
+    pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry<'r>> {
+        let find =
+            |entries: &'r [PEntry<'r>]| entries.iter().find(|e| e.hash == hash && e.key == key);
         find(&self.req.entries).or_else(|| find(self.principal))
     }
 
@@ -152,7 +154,7 @@ impl<'r> EvalCtx<'r> {
         if e.multivalued {
             return None;
         }
-        e.values.first().map(|v| v.text.as_str())
+        e.values.first().map(|v| &*v.text)
     }
 
     /// The evaluated resource as an ARN, if it is one.
@@ -164,35 +166,88 @@ impl<'r> EvalCtx<'r> {
     }
 }
 
-impl PreparedRequest {
-    /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
-    /// keys.
-    pub fn new(request: &Request, catalog: &Catalog) -> PreparedRequest {
-        let action = format!("{}:{}", request.service_lower(), request.name_lower());
-        let action_id = catalog.action_id(&action);
-        let wildcard_only = action_id
-            .and_then(|id| catalog.action_by_id(id))
-            .is_some_and(|a| a.is_wildcard_only());
-        let resource = if wildcard_only {
-            "*".to_owned()
-        } else {
-            request.resource.clone()
+/// Prepares many requests, caching what they share: the action's catalog lookups (consecutive
+/// requests usually share their action) and each key's hash and multivalued flag.
+pub struct Preparer<'c> {
+    catalog: &'c Catalog,
+    last_action: Option<(String, Option<ActionId>, bool)>,
+    keys: HashMap<String, (u64, bool)>,
+}
+
+impl<'c> Preparer<'c> {
+    /// A preparer for `catalog`.
+    pub fn new(catalog: &'c Catalog) -> Preparer<'c> {
+        Preparer {
+            catalog,
+            last_action: None,
+            keys: HashMap::new(),
+        }
+    }
+
+    /// Prepares one request.
+    pub fn prepare<'r>(&mut self, request: &'r Request) -> PreparedRequest<'r> {
+        let catalog = self.catalog;
+        let action = request.action_lower();
+        let (action_id, wildcard_only) = match &self.last_action {
+            Some((a, id, w)) if a == action => (*id, *w),
+            _ => {
+                let id = catalog.action_id(action);
+                let w = id
+                    .and_then(|id| catalog.action_by_id(id))
+                    .is_some_and(|a| a.is_wildcard_only());
+                self.last_action = Some((action.to_owned(), id, w));
+                (id, w)
+            }
         };
-        let entries = prepare_entries(&request.context, catalog);
+        let resource: &'r str = if wildcard_only {
+            "*"
+        } else {
+            &request.resource
+        };
+        let mut entries = Vec::with_capacity(request.context.len());
+        for e in request.context.entries() {
+            let (hash, catalog_multi) = match self.keys.get(&e.key_lower) {
+                Some(k) => *k,
+                None => {
+                    let k = (key_hash(&e.key_lower), catalog.is_multivalued(&e.key_lower));
+                    self.keys.insert(e.key_lower.clone(), k);
+                    k
+                }
+            };
+            entries.push(PEntry {
+                hash,
+                key: Cow::Borrowed(&e.key_lower),
+                multivalued: e.is_list || catalog_multi,
+                null_set: e.is_null_set(),
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| PValue::new(Cow::Borrowed(v)))
+                    .collect(),
+            });
+        }
         PreparedRequest {
             service_len: request.service_lower().len(),
             action,
             action_id,
             catalog_generation: catalog.generation(),
-            resource_segs: arn_segments(&resource),
-            cross_account: request.is_cross_account_for(&resource),
+            resource_segs: arn_segments(resource),
+            cross_account: request.is_cross_account_for(resource),
             resource,
             entries,
         }
     }
+}
+
+impl<'r> PreparedRequest<'r> {
+    /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
+    /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
+    pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
+        Preparer::new(catalog).prepare(request)
+    }
 
     /// The context entry for a key (hash, then name to confirm).
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry> {
+    pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry<'r>> {
         self.entries.iter().find(|e| e.hash == hash && e.key == key)
     }
 
@@ -206,7 +261,7 @@ impl PreparedRequest {
 
     /// The evaluated resource.
     pub fn resource(&self) -> &str {
-        &self.resource
+        self.resource
     }
 
     /// The action's lowercase service prefix and name.
@@ -219,6 +274,6 @@ impl PreparedRequest {
 
     /// The lowercase action.
     pub fn action(&self) -> &str {
-        &self.action
+        self.action
     }
 }

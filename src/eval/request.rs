@@ -153,8 +153,10 @@ impl Context {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Request {
     action: String,
-    service_lower: String,
-    name_lower: String,
+    /// Lowercase `service:name`.
+    action_lower: String,
+    /// Length of the service prefix in `action_lower`.
+    service_len: usize,
     /// The resource ARN, or `*` for actions with no resource type.
     pub resource: String,
     /// The calling principal's ARN, if known.
@@ -193,8 +195,8 @@ impl Request {
         }
         Ok(Request {
             action: action.to_owned(),
-            service_lower: service.to_ascii_lowercase(),
-            name_lower: name.to_ascii_lowercase(),
+            action_lower: action.to_ascii_lowercase(),
+            service_len: service.len(),
             resource: resource.to_owned(),
             principal: None,
             account: None,
@@ -209,12 +211,17 @@ impl Request {
 
     /// The action's service prefix, lowercase.
     pub fn service_lower(&self) -> &str {
-        &self.service_lower
+        self.action_lower.get(..self.service_len).unwrap_or("")
     }
 
     /// The action's name, lowercase.
     pub fn name_lower(&self) -> &str {
-        &self.name_lower
+        self.action_lower.get(self.service_len + 1..).unwrap_or("")
+    }
+
+    /// The action, lowercase: `service:name`.
+    pub fn action_lower(&self) -> &str {
+        &self.action_lower
     }
 
     /// The account that owns the resource: `account` if given, else the resource ARN's account.
