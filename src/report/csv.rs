@@ -1,0 +1,117 @@
+//! `coverage.csv`: one row per principal × action, RFC 4180 (CRLF line ends, fields quoted when
+//! they hold `,`, `"`, CR or LF, quotes doubled).
+//!
+//! INVARIANT (nothing silent): a principal with `status: error` gets exactly one row, with class
+//! `Error`, empty action columns and its error messages in `deciding_keys`.
+
+use crate::audit::model::{AuditResult, Status};
+
+/// The header row's fields.
+pub const HEADER: [&str; 10] = [
+    "account",
+    "principal",
+    "type",
+    "arn",
+    "action",
+    "access_level",
+    "allowed",
+    "total",
+    "class",
+    "deciding_keys",
+];
+
+/// Renders the whole CSV.
+pub fn render(result: &AuditResult) -> String {
+    let cells: usize = result
+        .accounts
+        .iter()
+        .flat_map(|a| &a.principals)
+        .map(|p| p.actions.len().max(1))
+        .sum();
+    let mut out = String::with_capacity(64 + cells * 120);
+    row(&mut out, HEADER);
+    for account in &result.accounts {
+        for p in &account.principals {
+            if p.status == Status::Error {
+                let messages: Vec<&str> = p.errors.iter().map(|e| e.message.as_str()).collect();
+                let fields = [
+                    account.id.as_str(),
+                    &p.name,
+                    &p.kind,
+                    &p.arn,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "Error",
+                    &messages.join("; "),
+                ];
+                row(&mut out, fields);
+                continue;
+            }
+            for a in &p.actions {
+                let (allowed, total) = (a.allowed.to_string(), a.total.to_string());
+                let fields = [
+                    account.id.as_str(),
+                    &p.name,
+                    &p.kind,
+                    &p.arn,
+                    &a.action,
+                    a.access_level.as_str(),
+                    &allowed,
+                    &total,
+                    a.class.as_str(),
+                    &a.deciding_keys.join("; "),
+                ];
+                row(&mut out, fields);
+            }
+        }
+    }
+    out
+}
+
+/// Appends one record and its CRLF.
+fn row<const N: usize>(out: &mut String, fields: [&str; N]) {
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(out, f);
+    }
+    out.push_str("\r\n");
+}
+
+/// Appends one field, quoted when RFC 4180 requires it.
+fn field(out: &mut String, f: &str) {
+    if f.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        for c in f.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    } else {
+        out.push_str(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn quotes_only_when_needed() {
+        let q = |s: &str| {
+            let mut o = String::new();
+            field(&mut o, s);
+            o
+        };
+        assert_eq!(q("plain"), "plain");
+        assert_eq!(q("a,b"), "\"a,b\"");
+        assert_eq!(q("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(q("two\nlines"), "\"two\nlines\"");
+        assert_eq!(q(""), "");
+    }
+}

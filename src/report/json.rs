@@ -1,0 +1,145 @@
+//! `coverage.json` (the whole [`AuditResult`]) and `summary.json` (counts, timings, errors and
+//! class totals, without the per-action cells).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::audit::model::{AuditError, AuditResult, Class, InputFile, LevelCounts};
+use crate::catalog::AccessLevel;
+
+/// The whole result, pretty-printed, with a final newline.
+pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(result)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// The summary, pretty-printed, with a final newline.
+pub fn summary(result: &AuditResult) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(&Summary::of(result))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// The shape of `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    /// iamc's version.
+    pub iamc_version: &'a str,
+    /// The inputs.
+    pub inputs: &'a [InputFile],
+    /// Sizes of the run.
+    pub counts: Counts,
+    /// Every error.
+    pub errors: &'a [AuditError],
+    /// Timings.
+    pub timing: Timing,
+    /// Generator seed.
+    pub seed: u64,
+    /// Requests generated per action.
+    pub variants_per_action: usize,
+    /// Principal × action cells by class.
+    pub classes: ClassCounts,
+    /// Principal × action cells by access level and class, summed over principals; every level
+    /// is present.
+    pub by_level: BTreeMap<AccessLevel, LevelCounts>,
+}
+
+/// Sizes of the run (`summary.json` `counts`).
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    /// Accounts audited.
+    pub accounts: usize,
+    /// Principals found.
+    pub principals: usize,
+    /// Principals that could not be evaluated.
+    pub principals_with_errors: usize,
+    /// Distinct evaluation groups.
+    pub groups: usize,
+    /// Catalog actions audited.
+    pub actions: usize,
+    /// Synthetic requests.
+    pub requests: u64,
+    /// Decisions evaluated.
+    pub decisions: u64,
+    /// Principal × request pairs covered.
+    pub principal_decisions: u64,
+}
+
+/// Timings (`summary.json` `timing`).
+#[derive(Debug, Serialize)]
+pub struct Timing {
+    /// Evaluation phase, seconds.
+    pub evaluation_seconds: f64,
+    /// Whole run, seconds.
+    pub wall_seconds: f64,
+    /// Decisions per second of evaluation.
+    pub decisions_per_second: f64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// Cells by class (`summary.json` `classes`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClassCounts {
+    /// `Always` cells.
+    pub always: u64,
+    /// `Conditional` cells.
+    pub conditional: u64,
+    /// `Never` cells.
+    pub never: u64,
+}
+
+impl<'a> Summary<'a> {
+    /// Computes the summary of `result`.
+    pub fn of(result: &'a AuditResult) -> Summary<'a> {
+        let s = &result.stats;
+        let mut classes = ClassCounts::default();
+        let mut by_level: BTreeMap<AccessLevel, LevelCounts> = AccessLevel::ALL
+            .into_iter()
+            .map(|l| (l, LevelCounts::default()))
+            .collect();
+        for p in result.accounts.iter().flat_map(|a| &a.principals) {
+            for a in &p.actions {
+                match a.class {
+                    Class::Always => classes.always += 1,
+                    Class::Conditional => classes.conditional += 1,
+                    Class::Never => classes.never += 1,
+                }
+            }
+            for (level, c) in &p.by_level {
+                let t = by_level.entry(*level).or_default();
+                t.always = t.always.saturating_add(c.always);
+                t.conditional = t.conditional.saturating_add(c.conditional);
+                t.never = t.never.saturating_add(c.never);
+            }
+        }
+        Summary {
+            iamc_version: &result.iamc_version,
+            inputs: &result.inputs,
+            counts: Counts {
+                accounts: result.accounts.len(),
+                principals: s.principals,
+                principals_with_errors: s.principals_with_errors,
+                groups: s.groups,
+                actions: s.actions,
+                requests: s.requests,
+                decisions: s.decisions,
+                principal_decisions: s.principal_decisions,
+            },
+            errors: &result.errors,
+            timing: Timing {
+                evaluation_seconds: s.evaluation_seconds,
+                wall_seconds: s.wall_seconds,
+                decisions_per_second: s.decisions_per_second,
+                threads: s.threads,
+            },
+            seed: s.seed,
+            variants_per_action: s.variants_per_action,
+            classes,
+            by_level,
+        }
+    }
+}

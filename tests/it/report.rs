@@ -1,0 +1,524 @@
+//! Report writers: the four files exist, parse back, escape user input, are written atomically,
+//! and `report.html` renders in headless Chromium (when installed).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use iamc::audit::model::{
+    AccountResult, ActionCoverage, AuditError, AuditResult, Class, InputFile, LevelCounts,
+    PassRoleTarget, PrincipalResult, Stats, Status,
+};
+use iamc::catalog::AccessLevel;
+use iamc::report::{self, ReportError};
+
+const XSS_NAME: &str = "<script>alert('x')</script>";
+const ODD_KEY: &str = "aws:RequestTag/team,\"ml\"";
+
+/// A fresh directory under Cargo's per-target scratch space.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("report")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn cell(action: &str, level: AccessLevel, allowed: u64, total: u64) -> ActionCoverage {
+    let class = Class::of(allowed, total);
+    let conditional = class == Class::Conditional;
+    ActionCoverage {
+        action: action.to_owned(),
+        access_level: level,
+        allowed,
+        total,
+        class,
+        deciding_keys: if conditional {
+            vec![ODD_KEY.to_owned(), "resource".to_owned()]
+        } else {
+            Vec::new()
+        },
+        conditions: if conditional {
+            vec!["StringEquals aws:RequestTag/team [ml]".to_owned()]
+        } else {
+            Vec::new()
+        },
+        other_account_allowed: 0,
+        other_account_total: 4,
+    }
+}
+
+fn by_level(actions: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {
+    let mut m = BTreeMap::new();
+    for a in actions {
+        let c: &mut LevelCounts = m.entry(a.access_level).or_default();
+        match a.class {
+            Class::Always => c.always += 1,
+            Class::Conditional => c.conditional += 1,
+            Class::Never => c.never += 1,
+        }
+    }
+    m
+}
+
+/// (action, level, allowed) for the two evaluated principals, out of 8 requests each.
+const ACTIONS: [(&str, AccessLevel, u64, u64); 8] = [
+    ("sagemaker:ListModels", AccessLevel::List, 8, 8),
+    ("sagemaker:ListTrainingJobs", AccessLevel::List, 8, 0),
+    ("sagemaker:DescribeModel", AccessLevel::Read, 8, 3),
+    ("sagemaker:CreateTrainingJob", AccessLevel::Write, 8, 5),
+    ("sagemaker:DeleteModel", AccessLevel::Write, 0, 0),
+    (
+        "sagemaker:PutModelPackageGroupPolicy",
+        AccessLevel::PermissionsManagement,
+        8,
+        0,
+    ),
+    ("sagemaker:AddTags", AccessLevel::Tagging, 4, 0),
+    ("sagemaker:DeleteTags", AccessLevel::Tagging, 0, 0),
+];
+
+fn principal(
+    name: &str,
+    kind: &str,
+    pick: impl Fn(&(&str, AccessLevel, u64, u64)) -> u64,
+) -> PrincipalResult {
+    let actions: Vec<ActionCoverage> = ACTIONS.iter().map(|a| cell(a.0, a.1, pick(a), 8)).collect();
+    PrincipalResult {
+        name: name.to_owned(),
+        arn: format!("arn:aws:iam::123456789012:{kind}/{name}"),
+        kind: kind.to_owned(),
+        path: "/".to_owned(),
+        status: Status::Ok,
+        errors: Vec::new(),
+        group: Some(0),
+        policies: vec!["managed:arn:aws:iam::aws:policy/AmazonSageMakerFullAccess".to_owned()],
+        by_level: by_level(&actions),
+        actions,
+        passrole: Vec::new(),
+    }
+}
+
+fn sample() -> AuditResult {
+    let mut admin = principal("ml-admin", "role", |a| a.2);
+    admin.passrole = vec![PassRoleTarget {
+        role: "arn:aws:iam::123456789012:role/SageMakerExec".to_owned(),
+        class: Class::Always,
+        trusts_sagemaker: true,
+    }];
+    let scientist = principal(XSS_NAME, "user", |a| a.3);
+    let broken_err = AuditError {
+        file: "gaad.json".to_owned(),
+        principal: Some("arn:aws:iam::123456789012:role/broken".to_owned()),
+        pointer: "/RoleDetailList/2/RolePolicyList/0/PolicyDocument/Statement/0/Effect".to_owned(),
+        message: "invalid effect `Alow` <b>bold</b>".to_owned(),
+    };
+    let broken = PrincipalResult {
+        name: "broken".to_owned(),
+        arn: "arn:aws:iam::123456789012:role/broken".to_owned(),
+        kind: "role".to_owned(),
+        path: "/".to_owned(),
+        status: Status::Error,
+        errors: vec![broken_err.clone()],
+        group: None,
+        policies: Vec::new(),
+        by_level: BTreeMap::new(),
+        actions: Vec::new(),
+        passrole: Vec::new(),
+    };
+    AuditResult {
+        iamc_version: "0.1.0".to_owned(),
+        inputs: vec![InputFile {
+            path: "gaad.json".to_owned(),
+            kind: "gaad".to_owned(),
+            bytes: 12_345,
+        }],
+        accounts: vec![AccountResult {
+            id: "123456789012".to_owned(),
+            file: "gaad.json".to_owned(),
+            principals: vec![admin, scientist, broken],
+        }],
+        errors: vec![broken_err],
+        stats: Stats {
+            principals: 3,
+            principals_with_errors: 1,
+            groups: 2,
+            actions: 8,
+            requests: 64,
+            decisions: 128,
+            principal_decisions: 128,
+            evaluation_seconds: 0.002,
+            wall_seconds: 0.01,
+            decisions_per_second: 64_000.0,
+            threads: 4,
+            seed: 42,
+            variants_per_action: 8,
+        },
+    }
+}
+
+/// A tiny RFC 4180 reader: CRLF or LF record ends, quoted fields with doubled quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                c => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                assert!(field.is_empty(), "quote inside an unquoted field");
+                quoted = true;
+            }
+            ',' => row.push(std::mem::take(&mut field)),
+            '\r' => assert_eq!(chars.next(), Some('\n'), "bare CR"),
+            '\n' => {}
+            c => field.push(c),
+        }
+        if c == '\r' || c == '\n' {
+            row.push(std::mem::take(&mut field));
+            rows.push(std::mem::take(&mut row));
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "last record lacks its line end"
+    );
+    rows
+}
+
+fn write_sample(name: &str) -> (PathBuf, Vec<PathBuf>) {
+    let dir = scratch(name).join("out");
+    let written = report::write_all(&sample(), &dir).unwrap();
+    (dir, written)
+}
+
+#[test]
+fn writes_four_files() {
+    let (dir, written) = write_sample("four");
+    let names: Vec<_> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "coverage.csv",
+            "coverage.json",
+            "summary.json",
+            "report.html"
+        ]
+    );
+    for p in &written {
+        assert!(p.starts_with(&dir) && p.is_file(), "{}", p.display());
+        eprintln!(
+            "{}: {} bytes",
+            p.display(),
+            std::fs::metadata(p).unwrap().len()
+        );
+    }
+    assert_no_temp_files(&dir);
+}
+
+#[test]
+fn csv_parses_back() {
+    let (dir, _) = write_sample("csv");
+    let rows = parse_csv(&std::fs::read_to_string(dir.join("coverage.csv")).unwrap());
+    assert_eq!(rows[0], iamc::report::csv::HEADER);
+    assert_eq!(rows.len(), 1 + 8 + 8 + 1);
+    assert!(rows.iter().all(|r| r.len() == 10));
+    let find = |principal: &str, action: &str| {
+        rows.iter()
+            .find(|r| r[1] == principal && r[4] == action)
+            .unwrap_or_else(|| panic!("no row {principal} {action}"))
+    };
+    let r = find("ml-admin", "sagemaker:PutModelPackageGroupPolicy");
+    assert_eq!(
+        r[..],
+        [
+            "123456789012",
+            "ml-admin",
+            "role",
+            "arn:aws:iam::123456789012:role/ml-admin",
+            "sagemaker:PutModelPackageGroupPolicy",
+            "Permissions management",
+            "8",
+            "8",
+            "Always",
+            ""
+        ]
+    );
+    let r = find(XSS_NAME, "sagemaker:DescribeModel");
+    assert_eq!(r[8], "Conditional");
+    assert_eq!((r[6].as_str(), r[7].as_str()), ("3", "8"));
+    assert_eq!(r[9], format!("{ODD_KEY}; resource"));
+    assert_eq!(find(XSS_NAME, "sagemaker:DeleteModel")[8], "Never");
+    let errors: Vec<_> = rows.iter().filter(|r| r[1] == "broken").collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0][8], "Error");
+    assert_eq!(errors[0][4], "");
+    assert!(errors[0][9].contains("invalid effect `Alow`"));
+}
+
+#[test]
+fn json_round_trips() {
+    let (dir, _) = write_sample("json");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let coverage = read("coverage.json");
+    assert_eq!(coverage, serde_json::to_value(sample()).unwrap());
+    assert_eq!(coverage["accounts"][0]["principals"][1]["name"], XSS_NAME);
+    assert_eq!(coverage["accounts"][0]["principals"][2]["status"], "error");
+
+    let s = read("summary.json");
+    assert_eq!(s["iamc_version"], "0.1.0");
+    assert_eq!(s["inputs"][0]["bytes"], 12_345);
+    let counts = &s["counts"];
+    assert_eq!(counts["accounts"], 1);
+    assert_eq!(counts["principals"], 3);
+    assert_eq!(counts["principals_with_errors"], 1);
+    assert_eq!(counts["groups"], 2);
+    assert_eq!(counts["actions"], 8);
+    assert_eq!(counts["requests"], 64);
+    assert_eq!(counts["decisions"], 128);
+    assert_eq!(counts["principal_decisions"], 128);
+    assert_eq!(s["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(s["errors"][0]["pointer"], sample().errors[0].pointer);
+    assert_eq!(s["timing"]["threads"], 4);
+    assert_eq!(s["timing"]["decisions_per_second"], 64_000.0);
+    assert_eq!(s["seed"], 42);
+    assert_eq!(s["variants_per_action"], 8);
+    // ml-admin: 5 Always, 1 Conditional, 2 Never; the scientist: 1, 2, 5 (see ACTIONS).
+    assert_eq!(
+        s["classes"],
+        serde_json::json!({"Always": 6, "Conditional": 3, "Never": 7})
+    );
+    assert_eq!(
+        s["by_level"]["Tagging"],
+        serde_json::json!({"always": 0, "conditional": 1, "never": 3})
+    );
+    assert_eq!(
+        s["by_level"]["Permissions management"],
+        serde_json::json!({"always": 1, "conditional": 0, "never": 1})
+    );
+    assert_eq!(s["by_level"].as_object().unwrap().len(), 5);
+}
+
+#[test]
+fn html_escapes_and_shows_everything() {
+    let (dir, _) = write_sample("html");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!html.contains("<script>alert"), "unescaped principal name");
+    assert!(!html.contains("<b>bold</b>"), "unescaped error message");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    assert!(html.contains("invalid effect `Alow` &lt;b&gt;bold&lt;/b&gt;"));
+    assert!(html.contains("aws:RequestTag/team,&quot;ml&quot;"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network"
+    );
+    assert!(html.contains("id=\"hm\""), "heat map");
+    for name in ["ml-admin", "broken", "Permissions management", "Tagging"] {
+        assert!(html.contains(name), "{name}");
+    }
+    assert_eq!(html.matches("<details id=\"p").count(), 3);
+    assert!(html.contains("<tr class=\"e\""), "error row");
+    assert!(html.contains("/RoleDetailList/2/RolePolicyList/0/PolicyDocument/Statement/0/Effect"));
+    assert!(html.contains("arn:aws:iam::123456789012:role/SageMakerExec"));
+    assert!(html.contains("card bad"), "error count in red");
+}
+
+#[test]
+fn failed_write_names_the_path_and_leaves_no_temp_file() {
+    let dir = scratch("atomic");
+    // The final name is taken by a non-empty directory, so the rename fails.
+    std::fs::create_dir_all(dir.join("summary.json").join("x")).unwrap();
+    let err = report::write_all(&sample(), &dir).unwrap_err();
+    assert!(matches!(err, ReportError::Io { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&dir.join("summary.json").display().to_string()),
+        "{msg}"
+    );
+    assert!(msg.starts_with("cannot write `"), "{msg}");
+    assert_no_temp_files(&dir);
+    // The files before it were written whole; the one after was not attempted.
+    assert!(dir.join("coverage.json").is_file());
+    assert!(!dir.join("report.html").exists());
+
+    // An output directory that cannot be created.
+    let file = dir.join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let err = report::write_all(&sample(), &file.join("out")).unwrap_err();
+    assert!(err.to_string().contains("plain-file"), "{err}");
+}
+
+#[test]
+fn overwrites_atomically() {
+    let (dir, _) = write_sample("overwrite");
+    report::write_all(&sample(), &dir).unwrap();
+    assert_no_temp_files(&dir);
+}
+
+fn assert_no_temp_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(".tmp"), "temporary file left: {name}");
+    }
+}
+
+/// A realistic-size result: 460 actions × 300 principals, to keep the HTML size in check.
+fn large() -> AuditResult {
+    let levels = [
+        (AccessLevel::List, 60),
+        (AccessLevel::Read, 170),
+        (AccessLevel::Write, 200),
+        (AccessLevel::PermissionsManagement, 10),
+        (AccessLevel::Tagging, 20),
+    ];
+    let mut actions = Vec::new();
+    for (level, n) in levels {
+        for i in 0..n {
+            actions.push((
+                format!("sagemaker:{level:?}SomeResourceAction{i:03}"),
+                level,
+            ));
+        }
+    }
+    let mut r = sample();
+    let mut principals = Vec::new();
+    for p in 0..300u64 {
+        let cells: Vec<ActionCoverage> = actions
+            .iter()
+            .enumerate()
+            .map(|(i, (a, l))| {
+                let i = i as u64;
+                // Admin-like (all but Tagging), partial, conditional, nothing: some Tagging
+                // columns end up Never for everyone.
+                let allowed = match (p % 4, i.is_multiple_of(3), i.is_multiple_of(7)) {
+                    (0, _, _) if *l != AccessLevel::Tagging => 24,
+                    (1, true, _) => 24,
+                    (2, _, true) => 10,
+                    _ => 0,
+                };
+                cell(a, *l, allowed, 24)
+            })
+            .collect();
+        principals.push(PrincipalResult {
+            by_level: by_level(&cells),
+            actions: cells,
+            ..principal(&format!("role-{p:03}-ExampleServiceRole"), "role", |_| 0)
+        });
+    }
+    r.accounts[0].principals.splice(0..2, principals);
+    r.stats.principals = 301;
+    r.stats.actions = actions.len();
+    r
+}
+
+#[test]
+fn large_html_stays_small() {
+    let r = large();
+    let html = report::html::render(&r);
+    let csv = report::csv::render(&r);
+    eprintln!(
+        "460 actions x 300 principals: report.html {} bytes, coverage.csv {} bytes",
+        html.len(),
+        csv.len()
+    );
+    assert!(
+        html.len() < 8_000_000,
+        "report.html is {} bytes",
+        html.len()
+    );
+    let dir = scratch("large");
+    report::write_all(&r, &dir).unwrap();
+}
+
+#[test]
+fn chromium_renders_report() {
+    let Some(chromium) = chromium() else {
+        eprintln!("SKIP: chromium not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = scratch("chromium");
+    let out = dir.join("out");
+    report::write_all(&sample(), &out).unwrap();
+    let shot = dir.join("shot.png");
+    screenshot(&chromium, &dir, &out.join("report.html"), "", &shot);
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    eprintln!("screenshot {} ({size} bytes)", shot.display());
+    assert!(size > 10_000, "screenshot is only {size} bytes");
+}
+
+/// `/usr/bin/chromium`, or `chromium` on `PATH`.
+fn chromium() -> Option<PathBuf> {
+    let fixed = PathBuf::from("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("chromium"))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on `html` (plus `fragment`), killing it after 90 s.
+fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &Path) {
+    let profile = dir.join("profile");
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1400,1000")
+        .arg(format!(
+            "file://{}{fragment}",
+            html.canonicalize().unwrap().display()
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium timed out");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
