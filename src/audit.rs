@@ -7,5 +7,6 @@
 
 pub mod account;
 pub mod batch;
+pub mod findings;
 pub mod model;
 pub mod requests;

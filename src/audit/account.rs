@@ -48,6 +48,10 @@ pub struct PolicyDoc {
     pub id: String,
     /// The validated policy.
     pub policy: Arc<Policy>,
+    /// The file the document is in.
+    pub file: String,
+    /// JSON pointer of the document in that file (statement pointers continue it).
+    pub pointer: String,
 }
 
 /// One principal of an account.
@@ -282,7 +286,7 @@ struct Loader<'v> {
     managed_dir: &'v ManagedPolicyDir,
     /// Managed policies by ARN: (name, default-version document, pointer).
     managed: HashMap<&'v str, (&'v str, Option<&'v Value>, String)>,
-    cache: HashMap<(String, bool), Result<Arc<Policy>, (String, String)>>,
+    cache: HashMap<(String, bool), Result<(Arc<Policy>, String, String), (String, String)>>,
     groups: HashMap<&'v str, (usize, &'v Value)>,
     file_errors: Vec<AuditError>,
 }
@@ -384,7 +388,7 @@ impl<'v> Loader<'v> {
         &mut self,
         arn: &str,
         boundary: bool,
-    ) -> Result<Arc<Policy>, (String, String)> {
+    ) -> Result<(Arc<Policy>, String, String), (String, String)> {
         let key = (arn.to_owned(), boundary);
         if let Some(r) = self.cache.get(&key) {
             return r.clone();
@@ -395,9 +399,9 @@ impl<'v> Loader<'v> {
             PolicyKind::Identity
         };
         let result = match self.managed.get(arn).cloned() {
-            Some((_, Some(doc), pointer)) => {
-                self.document(doc, &pointer, kind).map(|(p, _)| Arc::new(p))
-            }
+            Some((_, Some(doc), pointer)) => self
+                .document(doc, &pointer, kind)
+                .map(|(p, _)| (Arc::new(p), self.file.clone(), pointer.clone())),
             Some((_, None, pointer)) => Err((
                 pointer,
                 format!("managed policy `{arn}` has no default version"),
@@ -412,7 +416,7 @@ impl<'v> Loader<'v> {
         &self,
         arn: &str,
         kind: PolicyKind,
-    ) -> Result<Arc<Policy>, (String, String)> {
+    ) -> Result<(Arc<Policy>, String, String), (String, String)> {
         let name = arn.rsplit('/').next().unwrap_or(arn);
         let missing = || {
             (
@@ -432,12 +436,14 @@ impl<'v> Loader<'v> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             return Err(missing());
         };
-        Policy::parse(&text, kind).map(Arc::new).map_err(|e| {
-            (
-                e.pointer.clone(),
-                format!("invalid policy in `{}`: {}", path.display(), e.message),
-            )
-        })
+        Policy::parse(&text, kind)
+            .map(|p| (Arc::new(p), path.display().to_string(), String::new()))
+            .map_err(|e| {
+                (
+                    e.pointer.clone(),
+                    format!("invalid policy in `{}`: {}", path.display(), e.message),
+                )
+            })
     }
 
     fn inline(
@@ -465,6 +471,8 @@ impl<'v> Loader<'v> {
                     label: format!("{label_prefix}inline:{name}"),
                     id: format!("inline:{}", fnv_hex(&text)),
                     policy: Arc::new(policy),
+                    file: self.file.clone(),
+                    pointer: pointer.clone(),
                 }),
                 Err((ptr, msg)) => errors.push(self.error(who, &ptr, msg)),
             }
@@ -490,10 +498,12 @@ impl<'v> Loader<'v> {
                 continue;
             };
             match self.managed_policy(arn, false) {
-                Ok(policy) => out.push(PolicyDoc {
+                Ok((policy, file, pointer)) => out.push(PolicyDoc {
                     label: format!("{label_prefix}managed:{arn}"),
                     id: format!("managed:{arn}"),
                     policy,
+                    file,
+                    pointer,
                 }),
                 Err((ptr, msg)) => {
                     let ptr = if ptr.is_empty() {
@@ -525,10 +535,12 @@ impl<'v> Loader<'v> {
             return None;
         };
         match self.managed_policy(arn, true) {
-            Ok(policy) => Some(PolicyDoc {
+            Ok((policy, file, pointer)) => Some(PolicyDoc {
                 label: format!("boundary:{arn}"),
                 id: format!("managed:{arn}"),
                 policy,
+                file,
+                pointer,
             }),
             Err((ptr, msg)) => {
                 let ptr = if ptr.is_empty() { pointer } else { ptr };

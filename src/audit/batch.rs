@@ -19,8 +19,9 @@ use bumpalo::Bump;
 use rayon::prelude::*;
 
 use super::account::{self, Account, ManagedPolicyDir, Principal};
+use super::findings::{FindingsInput, GroupView, PolicyOrigin, account_findings};
 use super::model::{
-    AccountResult, ActionCoverage, AuditError, AuditResult, Class, InputFile, LevelCounts,
+    AccountResult, ActionCoverage, AuditError, AuditResult, Class, Finding, InputFile, LevelCounts,
     PassRoleTarget, PrincipalResult, Stats, Status,
 };
 use super::requests::{self, ActionRequests, GenConfig, Mentions};
@@ -98,6 +99,44 @@ struct Group<'a> {
     compiled: CompiledSet<'a>,
     context: PreparedContext,
     policies: Vec<String>,
+    origins: Vec<PolicyOrigin>,
+}
+
+/// Where each policy of a principal's set comes from, for locating statements in findings.
+fn origins_of(p: &Principal, cfg: &AuditConfig) -> Vec<PolicyOrigin> {
+    let mut out = Vec::new();
+    for (i, d) in p.identity.iter().enumerate() {
+        out.push(PolicyOrigin {
+            layer: Layer::Identity,
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            label: d.label.clone(),
+            file: d.file.clone(),
+            pointer: d.pointer.clone(),
+        });
+    }
+    if let Some(b) = &p.boundary {
+        out.push(PolicyOrigin {
+            layer: Layer::Boundary,
+            index: 0,
+            label: b.label.clone(),
+            file: b.file.clone(),
+            pointer: b.pointer.clone(),
+        });
+    }
+    if !p.service_linked {
+        for (l, level) in cfg.scp_levels.iter().enumerate() {
+            for (i, f) in level.iter().enumerate() {
+                out.push(PolicyOrigin {
+                    layer: Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    label: format!("scp[{l}][{i}]:{}", f.display()),
+                    file: f.display().to_string(),
+                    pointer: String::new(),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn read_scps(
@@ -218,6 +257,7 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
         .collect();
     stats.actions = actions.len();
     let mut eval_seconds = 0.0;
+    let mut findings = Vec::new();
     let progress = Progress::new(cfg.progress, (cfg.gaad_files.len() * actions.len()) as u64);
 
     for path in &cfg.gaad_files {
@@ -237,11 +277,12 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
         };
         errors.extend(account.errors.iter().cloned());
         let t = Clock::now();
-        let result = pool.install(|| {
+        let (result, account_findings) = pool.install(|| {
             audit_account(
                 &account, &scps, cfg, catalog, &actions, &mut stats, &progress,
             )
         });
+        findings.extend(account_findings);
         eval_seconds += t.elapsed().as_secs_f64();
         for p in &result.principals {
             errors.extend(p.errors.iter().cloned());
@@ -267,6 +308,7 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
         inputs,
         accounts,
         errors,
+        findings,
         stats,
     })
 }
@@ -279,7 +321,7 @@ fn audit_account(
     actions: &[ActionId],
     stats: &mut Stats,
     progress: &Progress,
-) -> AccountResult {
+) -> (AccountResult, Vec<Finding>) {
     let arena = Bump::new();
     let compiler = Compiler::new(&arena, catalog);
     let mut mentions = Mentions::default();
@@ -334,6 +376,7 @@ fn audit_account(
                     members: vec![pi],
                     context: PreparedContext::new(&ctx, catalog),
                     policies: describe_policies(p, cfg),
+                    origins: origins_of(p, cfg),
                     set,
                     compiled,
                 });
@@ -393,6 +436,31 @@ fn audit_account(
         progress.inc(1);
     }
 
+    let findings = {
+        let views: Vec<GroupView<'_, '_>> = groups
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| GroupView {
+                index: gi,
+                set: &g.set,
+                compiled: &g.compiled,
+                context: &g.context,
+                coverage: coverage.get(gi).map_or(&[][..], Vec::as_slice),
+                members: &g.members,
+                origins: &g.origins,
+                pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),
+            })
+            .collect();
+        account_findings(&FindingsInput {
+            account,
+            groups: views,
+            group_of: &group_of,
+            catalog,
+            generator: &cfg.generator,
+            mentions: &mentions,
+            compiler: &compiler,
+        })
+    };
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
     let principals = account
         .principals
@@ -444,11 +512,14 @@ fn audit_account(
             }
         })
         .collect();
-    AccountResult {
-        id: account.id.clone(),
-        file: account.file.clone(),
-        principals,
-    }
+    (
+        AccountResult {
+            id: account.id.clone(),
+            file: account.file.clone(),
+            principals,
+        },
+        findings,
+    )
 }
 
 fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {

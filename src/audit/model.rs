@@ -119,6 +119,127 @@ pub struct PassRoleTarget {
     pub trusts_sagemaker: bool,
 }
 
+/// How bad a finding is; ordered from most to least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Leads to administrator-equivalent access.
+    Critical,
+    /// Leads to another role's privileges or a broad grant of write access.
+    High,
+    /// Worth fixing: over-broad or likely to fail.
+    Medium,
+    /// Hygiene: dead or redundant statements, unused access.
+    Low,
+}
+
+impl Severity {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "critical" => Some(Severity::Critical),
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A SageMaker privilege-escalation, exfiltration or persistence path.
+    Escalation,
+    /// A call the principal is allowed to make but that will fail (missing AddTags, no role to
+    /// pass).
+    WillFail,
+    /// A statement that grants more than it needs to.
+    OverBroad,
+    /// A statement that never changes a decision.
+    DeadStatement,
+    /// Access granted but not used in the CloudTrail period.
+    UnusedAccess,
+}
+
+/// Where a statement is: its policy, file and JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct StatementRef {
+    /// The policy (`inline:Name`, `managed:arn`, `boundary:arn`, `scp[0][1]:file`).
+    pub policy: String,
+    /// The input file.
+    pub file: String,
+    /// JSON pointer of the statement in the file.
+    pub pointer: String,
+    /// `Sid`, or `#index`.
+    pub statement: String,
+    /// `Allow` or `Deny`.
+    pub effect: String,
+}
+
+/// A concrete request that shows a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// `service:Action`.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// The request context (key → values).
+    pub context: BTreeMap<String, Vec<String>>,
+    /// The decision for this request, and for the counterfactual where relevant.
+    pub decision: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable rule id (`sagemaker-notebook-passrole`, `over-broad-write-wildcard`, …).
+    pub rule: String,
+    /// The kind.
+    pub kind: FindingKind,
+    /// The severity.
+    pub severity: Severity,
+    /// One line.
+    pub title: String,
+    /// What holds and why, readable.
+    pub message: String,
+    /// The account.
+    pub account: String,
+    /// The principal's ARN.
+    pub principal: String,
+    /// The actions involved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    /// For pass-role paths: the role passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_role: Option<String>,
+    /// The statements that grant (or are) the finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<StatementRef>,
+    /// Conditions under which it holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// A request that shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witness>,
+    /// Stable across runs: hash of rule, principal, target, actions and statements.
+    pub fingerprint: String,
+    /// The reason given by a matching suppression, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
 /// Whether a principal could be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -224,6 +345,8 @@ pub struct AuditResult {
     pub accounts: Vec<AccountResult>,
     /// Every error, principal-level and file-level.
     pub errors: Vec<AuditError>,
+    /// Findings, in account, principal, severity, rule order.
+    pub findings: Vec<Finding>,
     /// Counts and timings.
     pub stats: Stats,
 }

@@ -141,6 +141,7 @@ fn sample() -> AuditResult {
             principals: vec![admin, scientist, broken],
         }],
         errors: vec![broken_err],
+        findings: Vec::new(),
         stats: Stats {
             principals: 3,
             principals_with_errors: 1,

@@ -1,0 +1,229 @@
+//! Findings: what is wrong with the access coverage shows. Escalation paths ([`paths`]), calls
+//! that will fail ([`willfail`]), over-broad grants ([`broad`]) and dead or redundant statements
+//! ([`dead`]), all decided with the engine over the same request space as coverage.
+//!
+//! Each detector sees every evaluation group of an account through [`FindingsInput`] and returns
+//! findings for groups; [`account_findings`] copies them to every member principal, fingerprints
+//! and orders them.
+//!
+//! INVARIANT (decided by the engine): a finding that claims access holds only if the compiled
+//! engine allows a concrete request (conditions, boundary and SCPs included); detectors never
+//! decide by matching action names alone.
+
+pub mod broad;
+pub mod dead;
+pub mod paths;
+pub mod willfail;
+
+use std::collections::BTreeMap;
+
+use super::account::Account;
+use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef, Witness};
+use super::requests::{GenConfig, Mentions};
+use crate::catalog::Catalog;
+use crate::compile::{CompiledSet, Compiler};
+use crate::eval::prepared::PreparedContext;
+use crate::eval::{Explanation, Layer, PreparedRequest, Request};
+use crate::policy::PolicySet;
+
+/// Where one policy of a group's set comes from.
+#[derive(Debug, Clone)]
+pub struct PolicyOrigin {
+    /// Its layer.
+    pub layer: Layer,
+    /// Its index in the layer (within the level for SCPs).
+    pub index: u32,
+    /// Readable label (`inline:Name`, `managed:arn`, …).
+    pub label: String,
+    /// The input file.
+    pub file: String,
+    /// JSON pointer of the document in the file.
+    pub pointer: String,
+}
+
+/// One evaluation group, as the detectors see it.
+pub struct GroupView<'g, 'a> {
+    /// Index of the group in the account.
+    pub index: usize,
+    /// The policy set.
+    pub set: &'g PolicySet,
+    /// The compiled set.
+    pub compiled: &'g CompiledSet<'a>,
+    /// The principal context of its members.
+    pub context: &'g PreparedContext,
+    /// Coverage per catalog action (in catalog id order).
+    pub coverage: &'g [ActionCoverage],
+    /// Indexes of its members in `account.principals`.
+    pub members: &'g [usize],
+    /// Where each policy comes from.
+    pub origins: &'g [PolicyOrigin],
+    /// Roles its members may pass to SageMaker.
+    pub pass_role: &'g [PassRoleTarget],
+}
+
+impl GroupView<'_, '_> {
+    /// The statement an explanation names, located in its input file.
+    pub fn statement_ref(&self, layer: Layer, policy: u32, statement: u32) -> Option<StatementRef> {
+        let origin = self
+            .origins
+            .iter()
+            .find(|o| o.layer == layer && o.index == policy)?;
+        let doc = match layer {
+            Layer::Scp(l) => self.set.scps.get(l as usize)?.get(policy as usize)?,
+            Layer::Identity => self.set.identity.get(policy as usize)?,
+            Layer::Boundary => self.set.boundary.as_ref()?.get(policy as usize)?,
+            Layer::Session => self.set.session.as_ref()?,
+            Layer::Account => return None,
+        };
+        let st = doc
+            .statements
+            .iter()
+            .find(|s| s.index as u32 == statement)?;
+        Some(StatementRef {
+            policy: origin.label.clone(),
+            file: origin.file.clone(),
+            pointer: format!("{}{}", origin.pointer, st.pointer),
+            statement: st.label(),
+            effect: st.effect.as_str().to_owned(),
+        })
+    }
+
+    /// Decides and explains `request` for this group's members.
+    pub fn explain(&self, request: &Request, catalog: &Catalog) -> Explanation {
+        self.compiled
+            .explain_as(&PreparedRequest::new(request, catalog), self.context)
+    }
+
+    /// The coverage cell of `action` (`service:Action`, any case).
+    pub fn coverage_of(&self, action: &str) -> Option<&ActionCoverage> {
+        self.coverage
+            .iter()
+            .find(|c| c.action.eq_ignore_ascii_case(action))
+    }
+
+    /// The statements an explanation matched with `effect`, located.
+    pub fn matched_refs(
+        &self,
+        ex: &Explanation,
+        effect: crate::policy::Effect,
+    ) -> Vec<StatementRef> {
+        ex.matched
+            .iter()
+            .filter(|m| m.effect == effect)
+            .filter_map(|m| self.statement_ref(m.layer, m.policy, m.statement))
+            .collect()
+    }
+}
+
+/// Everything the detectors need about one account.
+pub struct FindingsInput<'g, 'a> {
+    /// The account.
+    pub account: &'g Account,
+    /// Its evaluation groups.
+    pub groups: Vec<GroupView<'g, 'a>>,
+    /// Group of each principal (`None`: not evaluated).
+    pub group_of: &'g [Option<usize>],
+    /// The catalog.
+    pub catalog: &'g Catalog,
+    /// The request generator's settings.
+    pub generator: &'g GenConfig,
+    /// What the account's policies mention.
+    pub mentions: &'g Mentions,
+    /// A compiler into the account's arena (for counterfactual sets).
+    pub compiler: &'g Compiler<'a>,
+}
+
+impl FindingsInput<'_, '_> {
+    /// The group a principal (by ARN) belongs to.
+    pub fn group_of_principal(&self, arn: &str) -> Option<&GroupView<'_, '_>> {
+        let pi = self.account.principals.iter().position(|p| p.arn == arn)?;
+        let g = (*self.group_of.get(pi)?)?;
+        self.groups.get(g)
+    }
+}
+
+/// A finding for a group, before it is copied to each member.
+#[derive(Debug, Clone)]
+pub struct GroupFinding {
+    /// The group.
+    pub group: usize,
+    /// The finding, with `principal` and `account` left empty.
+    pub finding: Finding,
+}
+
+/// A witness from a request and its decision.
+pub fn witness(request: &Request, decision: &str) -> Witness {
+    let mut context = BTreeMap::new();
+    for e in request.context.entries() {
+        context.insert(e.key.clone(), e.values.clone());
+    }
+    Witness {
+        action: request.action().to_owned(),
+        resource: request.resource.clone(),
+        context,
+        decision: decision.to_owned(),
+    }
+}
+
+/// A stable fingerprint: FNV-1a of the fields that identify a finding.
+pub fn fingerprint(f: &Finding) -> String {
+    let mut text = format!(
+        "{}|{}|{}",
+        f.rule,
+        f.principal,
+        f.target_role.as_deref().unwrap_or("")
+    );
+    for a in &f.actions {
+        text.push('|');
+        text.push_str(a);
+    }
+    for s in &f.statements {
+        text.push('|');
+        text.push_str(&s.policy);
+        text.push_str(&s.pointer);
+    }
+    format!("{:016x}", crate::compile::keys::key_hash(&text))
+}
+
+/// Runs every detector over an account and returns its findings, one per member principal.
+pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
+    let mut by_group: Vec<GroupFinding> = Vec::new();
+    by_group.extend(paths::run(input));
+    by_group.extend(willfail::run(input));
+    by_group.extend(broad::run(input));
+    by_group.extend(dead::run(input));
+    let mut out = Vec::new();
+    for gf in by_group {
+        let Some(group) = input.groups.get(gf.group) else {
+            continue;
+        };
+        for &pi in group.members {
+            let Some(p) = input.account.principals.get(pi) else {
+                continue;
+            };
+            let mut f = gf.finding.clone();
+            f.account.clone_from(&input.account.id);
+            f.principal.clone_from(&p.arn);
+            f.fingerprint = fingerprint(&f);
+            out.push(f);
+        }
+    }
+    out.sort_by(|a, b| {
+        (
+            &a.principal,
+            a.severity,
+            &a.rule,
+            &a.target_role,
+            &a.actions,
+        )
+            .cmp(&(
+                &b.principal,
+                b.severity,
+                &b.rule,
+                &b.target_role,
+                &b.actions,
+            ))
+    });
+    out.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    out
+}

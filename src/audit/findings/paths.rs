@@ -1,0 +1,556 @@
+//! SageMaker privilege-escalation, exfiltration and persistence paths
+//! (`../shared/reference/AUDIT-LANDSCAPE.md` §3), decided with the engine across all of a
+//! principal's policies.
+//!
+//! A path holds when every action it needs is allowed for some request the principal can make in
+//! its own account (conditions, boundary and SCPs respected: the coverage class is not `Never`).
+//! Paths that pass a role hold once per target role of the account that the principal may pass with
+//! `iam:PassedToService = sagemaker.amazonaws.com` and whose trust policy admits
+//! `sagemaker.amazonaws.com`; their severity follows what the target role can do.
+//!
+//! Path 19 of the table (mutable job code in S3) needs no SageMaker action and S3 object
+//! inventories; IAM data cannot decide it, so it is not here.
+
+use super::{FindingsInput, GroupFinding, GroupView, witness};
+use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
+use crate::audit::requests::{self, GenConfig};
+use crate::eval::{ContextValue, Decision, PreparedRequest, Request};
+use crate::policy::Effect;
+
+/// One path of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct PathDef {
+    /// Stable id (rule id in findings and SARIF).
+    pub id: &'static str,
+    /// Row of AUDIT-LANDSCAPE §3, and where the path is documented.
+    pub source: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// SageMaker actions that must all be allowed (without the `sagemaker:` prefix).
+    pub actions: &'static [&'static str],
+    /// At least one of these must also be allowed (empty: none required).
+    pub any_of: &'static [&'static str],
+    /// The path passes an execution role to SageMaker.
+    pub pass_role: bool,
+    /// Severity when no role is passed (the path works on existing resources).
+    pub severity: Severity,
+    /// What an attacker gets.
+    pub effect: &'static str,
+}
+
+/// Every path iamc decides.
+pub const PATHS: &[PathDef] = &[
+    PathDef {
+        id: "sagemaker-notebook-passrole",
+        source: "row 1; pathfinding.cloud sagemaker-001",
+        title: "new notebook instance with a passed role",
+        actions: &[
+            "CreateNotebookInstance",
+            "CreatePresignedNotebookInstanceUrl",
+        ],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "a Jupyter terminal running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-training-job-passrole",
+        source: "row 2; pathfinding.cloud sagemaker-002",
+        title: "new training job with a passed role",
+        actions: &["CreateTrainingJob"],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "attacker code running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-processing-job-passrole",
+        source: "row 3; pathfinding.cloud sagemaker-003",
+        title: "new processing job with a passed role",
+        actions: &["CreateProcessingJob"],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "attacker code running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-existing-notebook-presigned-url",
+        source: "row 4; pathfinding.cloud sagemaker-004",
+        title: "open an existing notebook instance",
+        actions: &["CreatePresignedNotebookInstanceUrl"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "a terminal running as an existing notebook's execution role",
+    },
+    PathDef {
+        id: "sagemaker-notebook-lifecycle-injection",
+        source: "row 5; pathfinding.cloud sagemaker-005",
+        title: "inject an OnStart lifecycle config into an existing notebook",
+        actions: &[
+            "CreateNotebookInstanceLifecycleConfig",
+            "StopNotebookInstance",
+            "UpdateNotebookInstance",
+            "StartNotebookInstance",
+        ],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "a root script running with an existing notebook's execution role",
+    },
+    PathDef {
+        id: "sagemaker-lifecycle-config-rewrite",
+        source: "row 6; HackTricks persistence",
+        title: "rewrite a lifecycle config attached to a notebook",
+        actions: &["UpdateNotebookInstanceLifecycleConfig"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "code that runs with the notebook's role at its next start",
+    },
+    PathDef {
+        id: "sagemaker-hpo-job-passrole",
+        source: "row 7; HackTricks privesc",
+        title: "new hyperparameter tuning job with a passed role",
+        actions: &["CreateHyperParameterTuningJob"],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "attacker training code running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-studio-presigned-domain-url",
+        source: "row 8; HackTricks, Unit 42",
+        title: "mint a Studio login URL for another user profile",
+        actions: &["CreatePresignedDomainUrl"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "another profile's execution role, home directory and apps",
+    },
+    PathDef {
+        id: "sagemaker-studio-app-takeover",
+        source: "row 9; HackTricks",
+        title: "launch an app in another profile and log in",
+        actions: &["CreateApp", "CreatePresignedDomainUrl"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "an app running as the target profile's execution role",
+    },
+    PathDef {
+        id: "sagemaker-user-profile-role-swap",
+        source: "row 10; HackTricks",
+        title: "swap a user profile's execution role",
+        actions: &["UpdateUserProfile", "CreateApp", "CreatePresignedDomainUrl"],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "a Studio app running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-domain-role-swap",
+        source: "row 11; HackTricks",
+        title: "swap the domain's default execution role and create a profile",
+        actions: &[
+            "UpdateDomain",
+            "CreateUserProfile",
+            "CreateApp",
+            "CreatePresignedDomainUrl",
+        ],
+        any_of: &[],
+        pass_role: true,
+        severity: Severity::High,
+        effect: "a Studio app running as the passed role",
+    },
+    PathDef {
+        id: "sagemaker-studio-lifecycle-backdoor",
+        source: "row 12; HackTricks persistence",
+        title: "Studio lifecycle config backdoor for a domain, profile or space",
+        actions: &["CreateStudioLifecycleConfig"],
+        any_of: &["UpdateDomain", "UpdateUserProfile", "UpdateSpace"],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "code in every new app of the domain, profile or space",
+    },
+    PathDef {
+        id: "sagemaker-mlflow-ui-takeover",
+        source: "row 13; HackTricks (also needs sagemaker-mlflow:AccessUI, outside the catalog)",
+        title: "open an MLflow tracking server's UI",
+        actions: &["CreatePresignedMlflowTrackingServerUrl"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "experiments and artifact locations of an MLflow tracking server",
+    },
+    PathDef {
+        id: "sagemaker-endpoint-data-capture-exfiltration",
+        source: "row 14; HackTricks post-exploitation",
+        title: "redirect an endpoint's data capture",
+        actions: &[
+            "DescribeEndpoint",
+            "DescribeEndpointConfig",
+            "CreateEndpointConfig",
+            "UpdateEndpoint",
+        ],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "live inference inputs and outputs copied to a bucket of the attacker's choice",
+    },
+    PathDef {
+        id: "sagemaker-async-inference-hijack",
+        source: "row 15; HackTricks",
+        title: "hijack an endpoint's async inference output",
+        actions: &[
+            "DescribeEndpoint",
+            "DescribeEndpointConfig",
+            "CreateEndpointConfig",
+            "UpdateEndpoint",
+            "InvokeEndpointAsync",
+        ],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::High,
+        effect: "async inference results written where the attacker reads them",
+    },
+    PathDef {
+        id: "sagemaker-model-registry-supply-chain",
+        source: "row 16; HackTricks",
+        title: "register a model version that pipelines deploy",
+        actions: &["CreateModelPackage"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "attacker models deployed by CI/CD under service roles",
+    },
+    PathDef {
+        id: "sagemaker-model-registry-cross-account-policy",
+        source: "row 17; HackTricks persistence",
+        title: "cross-account model registry policy",
+        actions: &["CreateModelPackageGroup", "PutModelPackageGroupPolicy"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "access for another account that survives the creator's deletion",
+    },
+    PathDef {
+        id: "sagemaker-feature-store-poisoning",
+        source: "row 18; HackTricks",
+        title: "write records into an online feature store",
+        actions: &["PutRecord"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "poisoned features served to models",
+    },
+    PathDef {
+        id: "sagemaker-canvas-cross-account-registry",
+        source: "row 20; HackTricks persistence",
+        title: "redirect a Canvas profile's model registration to another account",
+        actions: &["UpdateUserProfile"],
+        any_of: &[],
+        pass_role: false,
+        severity: Severity::Medium,
+        effect: "models registered into an account the attacker controls",
+    },
+];
+
+/// Probe actions that show what a passed role can do.
+const ADMIN_PROBES: &[(&str, &str)] = &[
+    (
+        "iam:AttachRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
+    ("sts:AssumeRole", "arn:aws:iam::{account}:role/iamc-probe"),
+    ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
+    (
+        "ec2:RunInstances",
+        "arn:aws:ec2:us-east-1:{account}:instance/*",
+    ),
+    (
+        "kms:Decrypt",
+        "arn:aws:kms:us-east-1:{account}:key/iamc-probe",
+    ),
+];
+
+/// What a role can do, probed with the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capability {
+    /// Every probe allowed: administrator-equivalent.
+    Admin,
+    /// An IAM write or data access probe allowed.
+    Privileged,
+    /// None of the probes.
+    Limited,
+    /// The role could not be evaluated.
+    Unknown,
+}
+
+fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
+    let Some(group) = input.group_of_principal(role) else {
+        return Capability::Unknown;
+    };
+    let mut allowed = Vec::new();
+    for (action, resource) in ADMIN_PROBES {
+        let resource = resource.replace("{account}", &input.account.id);
+        let Ok(mut r) = Request::new(action, &resource) else {
+            continue;
+        };
+        r.principal = Some(format!(
+            "arn:aws:sts::{}:assumed-role/probe/probe",
+            input.account.id
+        ));
+        let d = group
+            .compiled
+            .evaluate_as(&PreparedRequest::new(&r, input.catalog), group.context);
+        allowed.push(d.decision == Decision::Allowed);
+    }
+    if !allowed.is_empty() && allowed.iter().all(|a| *a) {
+        Capability::Admin
+    } else if allowed.iter().any(|a| *a) {
+        Capability::Privileged
+    } else {
+        Capability::Limited
+    }
+}
+
+/// The first own-account request of `action` the group is allowed, with its explanation.
+fn allowed_request(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    action: &str,
+    only_resource: Option<&str>,
+    force: Option<(&str, &str)>,
+) -> Option<(Request, Vec<StatementRef>)> {
+    let aid = input.catalog.action_id(action)?;
+    let cfg = GenConfig {
+        variants: input.generator.variants.clamp(1, 400),
+        ..input.generator.clone()
+    };
+    let targets: Vec<String> = only_resource.map(str::to_owned).into_iter().collect();
+    let reqs = requests::generate_action(
+        input.catalog,
+        aid,
+        &input.account.id,
+        &cfg,
+        input.mentions,
+        &targets,
+    )?;
+    for (r, own) in reqs.requests.iter().zip(&reqs.own_account) {
+        if !own || only_resource.is_some_and(|res| r.resource != res) {
+            continue;
+        }
+        let mut r = r.clone();
+        if let Some((k, v)) = force {
+            let mut ctx = crate::eval::Context::new();
+            for e in r
+                .context
+                .entries()
+                .iter()
+                .filter(|e| !e.key.eq_ignore_ascii_case(k))
+            {
+                let value = if e.is_list {
+                    ContextValue::Multi(e.values.clone())
+                } else {
+                    ContextValue::Single(e.values.first().cloned().unwrap_or_default())
+                };
+                let _ = ctx.insert(&e.key, value);
+            }
+            let _ = ctx.insert(k, ContextValue::Single(v.to_owned()));
+            r.context = ctx;
+        }
+        let ex = group.explain(&r, input.catalog);
+        if ex.outcome.decision == Decision::Allowed {
+            let refs = group.matched_refs(&ex, Effect::Allow);
+            return Some((r, refs));
+        }
+    }
+    None
+}
+
+fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
+    group
+        .coverage_of(&format!("sagemaker:{action}"))
+        .map(|c| c.class)
+        .filter(|c| *c != Class::Never)
+}
+
+/// Runs the detector.
+pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+    let mut out = Vec::new();
+    for group in &input.groups {
+        for def in PATHS {
+            if def
+                .actions
+                .iter()
+                .any(|a| input.catalog.action(&format!("sagemaker:{a}")).is_none())
+            {
+                continue;
+            }
+            if !def.actions.iter().all(|a| reachable(group, a).is_some()) {
+                continue;
+            }
+            let chosen_any = if def.any_of.is_empty() {
+                None
+            } else {
+                match def.any_of.iter().find(|a| reachable(group, a).is_some()) {
+                    Some(a) => Some(*a),
+                    None => continue,
+                }
+            };
+            let mut actions: Vec<&str> = def.actions.to_vec();
+            actions.extend(chosen_any);
+            let mut statements = Vec::new();
+            let mut conditions = Vec::new();
+            let mut first_witness = None;
+            for a in &actions {
+                let full = format!("sagemaker:{a}");
+                if let Some(c) = group.coverage_of(&full)
+                    && c.class == Class::Conditional
+                {
+                    conditions.extend(c.conditions.iter().map(|x| format!("{full}: {x}")));
+                }
+                if let Some((r, refs)) = allowed_request(input, group, &full, None, None) {
+                    if first_witness.is_none() {
+                        first_witness = Some(witness(&r, "Allowed"));
+                    }
+                    for s in refs {
+                        if !statements.contains(&s) {
+                            statements.push(s);
+                        }
+                    }
+                }
+            }
+            let full_actions: Vec<String> =
+                actions.iter().map(|a| format!("sagemaker:{a}")).collect();
+            if !def.pass_role {
+                out.push(GroupFinding {
+                    group: group.index,
+                    finding: Finding {
+                        rule: def.id.to_owned(),
+                        kind: FindingKind::Escalation,
+                        severity: def.severity,
+                        title: def.title.to_owned(),
+                        message: format!(
+                            "allowed {}: {} (on existing resources; {})",
+                            full_actions.join(", "),
+                            def.effect,
+                            def.source
+                        ),
+                        account: String::new(),
+                        principal: String::new(),
+                        actions: full_actions,
+                        target_role: None,
+                        statements,
+                        conditions,
+                        witness: first_witness,
+                        fingerprint: String::new(),
+                        suppressed: None,
+                    },
+                });
+                continue;
+            }
+            for target in group
+                .pass_role
+                .iter()
+                .filter(|t| t.trusts_sagemaker && t.class != Class::Never)
+            {
+                let capability = capability(input, &target.role);
+                let (severity, what) = match capability {
+                    Capability::Admin => (Severity::Critical, "administrator-equivalent"),
+                    Capability::Privileged => {
+                        (Severity::High, "privileged (IAM write or data access)")
+                    }
+                    Capability::Limited => (Severity::Medium, "limited"),
+                    Capability::Unknown => {
+                        (Severity::High, "not evaluated (its policies have errors)")
+                    }
+                };
+                let mut statements = statements.clone();
+                let mut conditions = conditions.clone();
+                let mut pass_witness = None;
+                if let Some((r, refs)) = allowed_request(
+                    input,
+                    group,
+                    "iam:PassRole",
+                    Some(&target.role),
+                    Some(("iam:PassedToService", "sagemaker.amazonaws.com")),
+                ) {
+                    pass_witness = Some(witness(&r, "Allowed"));
+                    for s in refs {
+                        if !statements.contains(&s) {
+                            statements.push(s);
+                        }
+                    }
+                }
+                if target.class == Class::Conditional {
+                    conditions.push(format!(
+                        "iam:PassRole on {}: allowed only for some requests",
+                        target.role
+                    ));
+                }
+                let mut acts = full_actions.clone();
+                acts.push("iam:PassRole".to_owned());
+                out.push(GroupFinding {
+                    group: group.index,
+                    finding: Finding {
+                        rule: def.id.to_owned(),
+                        kind: FindingKind::Escalation,
+                        severity,
+                        title: def.title.to_owned(),
+                        message: format!(
+                            "allowed {} and iam:PassRole on `{}` (trusts sagemaker.amazonaws.com; {what}): {} ({})",
+                            full_actions.join(", "),
+                            target.role,
+                            def.effect,
+                            def.source
+                        ),
+                        account: String::new(),
+                        principal: String::new(),
+                        actions: acts,
+                        target_role: Some(target.role.clone()),
+                        statements,
+                        conditions,
+                        witness: pass_witness.or_else(|| first_witness.clone()),
+                        fingerprint: String::new(),
+                        suppressed: None,
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn every_path_names_catalog_actions() {
+        let catalog = Catalog::sagemaker_default();
+        for p in PATHS {
+            for a in p.actions.iter().chain(p.any_of) {
+                assert!(
+                    catalog.action(&format!("sagemaker:{a}")).is_some(),
+                    "{}: {a}",
+                    p.id
+                );
+            }
+        }
+        let mut ids: Vec<&str> = PATHS.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), PATHS.len());
+    }
+}
