@@ -296,9 +296,13 @@ enum Capability {
 }
 
 fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
-    let Some(group) = input.group_of_principal(role) else {
-        return Capability::Unknown;
-    };
+    match input.group_of_principal(role) {
+        Some(group) => group_capability(input, group),
+        None => Capability::Unknown,
+    }
+}
+
+fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Capability {
     let mut allowed = Vec::new();
     for (action, resource) in ADMIN_PROBES {
         let resource = resource.replace("{account}", &input.account.id);
@@ -388,6 +392,9 @@ fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let mut out = Vec::new();
     for group in &input.groups {
+        // An administrator-equivalent principal holds every path: one finding, not twenty.
+        let admin = group_capability(input, group) == Capability::Admin;
+        let mut admin_paths: Vec<&str> = Vec::new();
         for def in PATHS {
             if def
                 .actions
@@ -407,6 +414,10 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     None => continue,
                 }
             };
+            if admin {
+                admin_paths.push(def.id);
+                continue;
+            }
             let mut actions: Vec<&str> = def.actions.to_vec();
             actions.extend(chosen_any);
             let mut statements = Vec::new();
@@ -526,6 +537,38 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     },
                 });
             }
+        }
+        if admin && !admin_paths.is_empty() {
+            let targets: Vec<&str> = group
+                .pass_role
+                .iter()
+                .filter(|t| t.trusts_sagemaker && t.class != Class::Never)
+                .map(|t| t.role.as_str())
+                .collect();
+            out.push(GroupFinding {
+                group: group.index,
+                finding: Finding {
+                    rule: "sagemaker-paths-admin-equivalent".to_owned(),
+                    kind: FindingKind::Escalation,
+                    severity: Severity::Critical,
+                    title: "administrator-equivalent: every SageMaker path holds".to_owned(),
+                    message: format!(
+                        "the principal is administrator-equivalent (allowed IAM writes, role assumption, data and compute probes), so {} SageMaker paths hold ({}); roles it can pass to SageMaker: {}",
+                        admin_paths.len(),
+                        admin_paths.join(", "),
+                        if targets.is_empty() { "none".to_owned() } else { targets.join(", ") }
+                    ),
+                    account: String::new(),
+                    principal: String::new(),
+                    actions: Vec::new(),
+                    target_role: None,
+                    statements: Vec::new(),
+                    conditions: Vec::new(),
+                    witness: None,
+                    fingerprint: String::new(),
+                    suppressed: None,
+                },
+            });
         }
     }
     out
