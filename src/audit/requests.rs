@@ -219,7 +219,7 @@ fn template_matches(published: &str, key_lower: &str) -> bool {
 }
 
 /// True when AWS sends `key` with requests for `action` on resource type `rt`.
-fn key_applies(
+pub fn key_applies(
     catalog: &Catalog,
     action: &ActionInfo,
     rt: Option<&ResourceType>,
@@ -246,8 +246,21 @@ fn key_applies(
     false
 }
 
+/// How many instantiations of `text` to try: one per known value of the principal keys its
+/// variables read (up to 8), so a team-scoped pattern is reached for every team.
+fn instantiations(text: &str, mentions: &Mentions) -> u64 {
+    let t = Template::parse(text, true);
+    let n = t
+        .variables()
+        .filter_map(|v| mentions.principal_values.get(&v.key_lower))
+        .map(BTreeSet::len)
+        .max()
+        .unwrap_or(1);
+    n.clamp(1, 8) as u64
+}
+
 /// Replaces wildcards with concrete text so the value matches the pattern; variables take their
-/// default or a mentioned principal value.
+/// default or a mentioned principal value (the `pick`-th, cyclically).
 fn instantiate(text: &str, mentions: &Mentions, pick: u64) -> String {
     let t = Template::parse(text, true);
     let mut out = String::new();
@@ -411,6 +424,7 @@ pub fn glob_witness(a: &str, b: &str) -> Option<String> {
 /// are left out), or `None` when it has no applicable key.
 fn satisfying(
     spec: &[CondSpec],
+    pick: u64,
     mentions: &Mentions,
     applies: &dyn Fn(&str) -> bool,
     multivalued: &dyn Fn(&str) -> bool,
@@ -444,7 +458,7 @@ fn satisfying(
                 Family::Ip => Cidr::parse(&first).and_then(|_| ip_options(&first).get(1).cloned()),
                 _ => Some("iamc-other".to_owned()),
             },
-            Family::String | Family::Arn => Some(instantiate(&first, mentions, 0)),
+            Family::String | Family::Arn => Some(instantiate(&first, mentions, pick)),
             Family::Bool => Some(first.to_ascii_lowercase()),
             Family::Numeric => match q.operator.ord_cmp() {
                 crate::condition::OrdCmp::Lt => shift_decimal(&first, false),
@@ -559,15 +573,16 @@ fn ip_options(cidr_text: &str) -> Vec<String> {
 /// miss it.
 fn scalar_options(m: &KeyMention, mentions: &Mentions) -> Vec<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
-    for (i, v) in m.values.iter().enumerate() {
-        let pick = i as u64;
+    for v in &m.values {
         for f in &m.families {
             match f {
                 FamilyTag::String | FamilyTag::Arn => {
-                    let concrete = instantiate(v, mentions, pick);
-                    out.insert(concrete.clone());
-                    if *f == FamilyTag::String {
-                        out.insert(concrete.to_uppercase());
+                    for pick in 0..instantiations(v, mentions) {
+                        let concrete = instantiate(v, mentions, pick);
+                        if *f == FamilyTag::String {
+                            out.insert(concrete.to_uppercase());
+                        }
+                        out.insert(concrete);
                     }
                 }
                 FamilyTag::Numeric => {
@@ -706,26 +721,29 @@ fn resource_candidates(
         };
         // The resource part: a string matching both the policy's pattern (variables filled in)
         // and the resource type's format, when one exists.
-        let wanted =
-            instantiate_keep_wildcards(parts.get(5).copied().unwrap_or(""), mentions, i as u64);
-        for format in rt.formats() {
-            let Some(fparts) = crate::policy::pattern::split_arn(format.as_str()) else {
-                continue;
-            };
-            let format_glob = placeholders_to_star(fparts.get(5).copied().unwrap_or(""));
-            let Some(name) = glob_witness(&wanted, &format_glob) else {
-                continue;
-            };
-            let arn = format!(
-                "arn:{}:{}:{}:{}:{}",
-                fix(parts.get(1).copied().unwrap_or(""), "aws"),
-                parts.get(2).copied().unwrap_or(""),
-                region,
-                fix(parts.get(4).copied().unwrap_or(""), account),
-                name,
-            );
-            if rt.matches_arn(&arn) {
-                push(arn);
+        let resource_part = parts.get(5).copied().unwrap_or("");
+        for pick in 0..instantiations(resource_part, mentions) {
+            let wanted =
+                instantiate_keep_wildcards(resource_part, mentions, pick.wrapping_add(i as u64));
+            for format in rt.formats() {
+                let Some(fparts) = crate::policy::pattern::split_arn(format.as_str()) else {
+                    continue;
+                };
+                let format_glob = placeholders_to_star(fparts.get(5).copied().unwrap_or(""));
+                let Some(name) = glob_witness(&wanted, &format_glob) else {
+                    continue;
+                };
+                let arn = format!(
+                    "arn:{}:{}:{}:{}:{}",
+                    fix(parts.get(1).copied().unwrap_or(""), "aws"),
+                    parts.get(2).copied().unwrap_or(""),
+                    region,
+                    fix(parts.get(4).copied().unwrap_or(""), account),
+                    name,
+                );
+                if rt.matches_arn(&arn) {
+                    push(arn);
+                }
             }
         }
     }
@@ -809,10 +827,18 @@ pub fn generate_action(
         let multi = |k: &str| catalog.is_multivalued(k);
         let mut targeted: Vec<Vec<(String, ContextValue)>> = Vec::new();
         for spec in &mentions.statements {
-            if let Some(a) = satisfying(spec, mentions, &applies, &multi)
-                && !targeted.contains(&a)
-            {
-                targeted.push(a);
+            let picks = spec
+                .iter()
+                .filter_map(|c| c.values.first())
+                .map(|v| instantiations(v, mentions))
+                .max()
+                .unwrap_or(1);
+            for pick in 0..picks {
+                if let Some(a) = satisfying(spec, pick, mentions, &applies, &multi)
+                    && !targeted.contains(&a)
+                {
+                    targeted.push(a);
+                }
             }
         }
         type_of.push(per_type.len());
