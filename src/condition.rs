@@ -20,6 +20,7 @@ pub use date::Instant;
 pub use ip::Cidr;
 pub use numeric::Decimal;
 
+use crate::policy::err::excerpt;
 use crate::policy::glob::Template;
 
 /// The operator families of the IAM condition language.
@@ -220,12 +221,14 @@ impl QualifiedOperator {
         };
         if operator == Operator::Null && if_exists {
             return Err(format!(
-                "`{text}` is not a condition operator: `Null` has no `IfExists` form"
+                "`{}` is not a condition operator: `Null` has no `IfExists` form",
+                excerpt(text)
             ));
         }
         if operator == Operator::Null && set.is_some() {
             return Err(format!(
-                "`{text}` is not a condition operator: `Null` takes no `ForAllValues:`/`ForAnyValue:` prefix"
+                "`{}` is not a condition operator: `Null` takes no `ForAllValues:`/`ForAnyValue:` prefix",
+                excerpt(text)
             ));
         }
         Ok(QualifiedOperator {
@@ -237,6 +240,7 @@ impl QualifiedOperator {
 }
 
 fn unknown_operator(text: &str) -> String {
+    let shown = excerpt(text);
     let lower = text.to_ascii_lowercase();
     let prefix_lower = ["forallvalues:", "foranyvalue:"];
     let mut base = lower.as_str();
@@ -256,10 +260,10 @@ fn unknown_operator(text: &str) -> String {
         .find(|op| op.name().to_ascii_lowercase() == base)
     {
         Some(op) => format!(
-            "unknown condition operator `{text}` (operator names are case-sensitive: did you mean `{prefix}{}{suffix}`?)",
+            "unknown condition operator `{shown}` (operator names are case-sensitive: did you mean `{prefix}{}{suffix}`?)",
             op.name()
         ),
-        None => format!("unknown condition operator `{text}`"),
+        None => format!("unknown condition operator `{shown}`"),
     }
 }
 
@@ -328,13 +332,16 @@ impl Condition {
         }
         if raw_values.is_empty() {
             return Err(format!(
-                "condition key `{key}` has no values; a condition that tests nothing is not allowed (S-2)"
+                "condition key `{}` has no values; a condition that tests nothing is not allowed (S-2)",
+                excerpt(key)
             ));
         }
         let bad = |kind: &str, v: &str| {
             format!(
-                "`{v}` is not a valid {kind} for `{}` on key `{key}`",
-                op.operator
+                "`{}` is not a valid {kind} for `{}` on key `{}`",
+                excerpt(v),
+                op.operator,
+                excerpt(key)
             )
         };
         let values = match op.operator.family() {

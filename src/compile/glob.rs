@@ -22,6 +22,9 @@ pub enum Tok<'a> {
     Star,
 }
 
+/// Literals longer than this get no prebuilt searcher.
+const MAX_SEARCHER_LITERAL: usize = 64 * 1024;
+
 /// Appends the tokens of pattern text (`*` and `?` live) to `out`.
 pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
     let mut start = 0;
@@ -135,6 +138,54 @@ fn start_for_end(chunk: &[Tok<'_>], text: &str, mut end: usize) -> Option<usize>
     Some(end)
 }
 
+/// Literals longer than this are searched with Knuth-Morris-Pratt rather than memchr.
+const LONG_LITERAL: usize = 256;
+
+/// Calls `check(end)` for every occurrence of `needle` in `hay[from..]` (overlapping ones
+/// included), leftmost first, and returns the first occurrence it accepts: (start, its result).
+fn kmp_find(
+    needle: &[u8],
+    hay: &str,
+    from: usize,
+    check: impl Fn(usize) -> Option<usize>,
+) -> Option<(usize, usize)> {
+    let mut fail = vec![0usize; needle.len()];
+    let mut k = 0usize;
+    for i in 1..needle.len() {
+        while k > 0 && needle.get(i) != needle.get(k) {
+            k = fail.get(k - 1).copied().unwrap_or(0);
+        }
+        if needle.get(i) == needle.get(k) {
+            k += 1;
+        }
+        if let Some(f) = fail.get_mut(i) {
+            *f = k;
+        }
+    }
+    let bytes = hay.as_bytes();
+    let mut q = 0usize;
+    for (i, b) in bytes.iter().enumerate().skip(from) {
+        while q > 0 && needle.get(q) != Some(b) {
+            q = fail.get(q - 1).copied().unwrap_or(0);
+        }
+        if needle.get(q) == Some(b) {
+            q += 1;
+        }
+        if q == needle.len() {
+            let end = i + 1;
+            let start = end - needle.len();
+            // A match of valid UTF-8 text starts on a character boundary.
+            if hay.is_char_boundary(start)
+                && let Some(r) = check(end)
+            {
+                return Some((start, r));
+            }
+            q = fail.get(q - 1).copied().unwrap_or(0);
+        }
+    }
+    None
+}
+
 /// Finds the leftmost occurrence of `chunk` in `text[from..limit]`: (start, end).
 fn find_chunk(
     chunk: &[Tok<'_>],
@@ -146,17 +197,29 @@ fn find_chunk(
     let hay = text.get(..limit)?;
     match chunk.first() {
         Some(Tok::Lit(lead)) => {
+            let rest = chunk.get(1..).unwrap_or(&[]);
+            if let Some(ac) = searcher {
+                // Every occurrence of the lead literal, overlapping ones included, in one linear
+                // pass; only the tokens after it are checked per occurrence.
+                let input = aho_corasick::Input::new(hay).span(from..hay.len());
+                for m in ac.find_overlapping_iter(input) {
+                    if let Some(end) = match_at(rest, hay, m.end()) {
+                        return Some((m.start(), end));
+                    }
+                }
+                return None;
+            }
+            if lead.len() > LONG_LITERAL {
+                // Every occurrence in O(text + literal) with Knuth-Morris-Pratt, so a long
+                // periodic literal does not cost O(text × literal). Allocates: only for literals
+                // longer than any real policy holds.
+                return kmp_find(lead.as_bytes(), hay, from, |end| match_at(rest, hay, end));
+            }
+            let finder = memchr::memmem::Finder::new(lead.as_bytes());
             let mut pos = from;
             loop {
-                let found = match searcher {
-                    Some(ac) => ac
-                        .find(aho_corasick::Input::new(hay).span(pos..hay.len()))
-                        .map(|m| m.start()),
-                    None => memchr::memmem::find(hay.get(pos..)?.as_bytes(), lead.as_bytes())
-                        .map(|i| i + pos),
-                };
-                let start = found?;
-                if let Some(end) = match_at(chunk, hay, start) {
+                let start = finder.find(hay.get(pos..)?.as_bytes())? + pos;
+                if let Some(end) = match_at(rest, hay, start + lead.len()) {
                     return Some((start, end));
                 }
                 pos = start + char_len_at(hay, start)?;
@@ -283,13 +346,20 @@ impl<'a> CGlob<'a> {
         let mut built = Vec::new();
         for c in middle.iter().filter(|c| !c.is_empty()) {
             match c.first() {
-                Some(Tok::Lit(lead)) => match AhoCorasick::new([lead]) {
-                    Ok(ac) => built.push(ac),
-                    Err(_) => {
-                        built.clear();
-                        break;
+                // A contiguous NFA builds in linear time (the DFA kind is quadratic in the length
+                // of a long literal); very long literals search with memchr instead.
+                Some(Tok::Lit(lead)) if lead.len() <= MAX_SEARCHER_LITERAL => {
+                    match AhoCorasick::builder()
+                        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                        .build([lead])
+                    {
+                        Ok(ac) => built.push(ac),
+                        Err(_) => {
+                            built.clear();
+                            break;
+                        }
                     }
-                },
+                }
                 _ => {
                     built.clear();
                     break;

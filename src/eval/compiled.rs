@@ -111,8 +111,16 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+/// Total action-pattern text above which the fallback DFA is not attempted (a regex that large
+/// takes long to determinize and the linear glob matcher is exact anyway).
+const MAX_FALLBACK_PATTERN_BYTES: usize = 64 * 1024;
+
 fn build_fallback(pats: &[CActPat<'_>]) -> Fallback {
-    if pats.is_empty() {
+    let total: usize = pats
+        .iter()
+        .map(|p| p.service.len() + p.name_text.len())
+        .sum();
+    if pats.is_empty() || total > MAX_FALLBACK_PATTERN_BYTES {
         return Fallback::Globs;
     }
     let regexes: Vec<String> = pats
@@ -408,5 +416,28 @@ mod tests {
             glob_to_regex("execute-api", "invoke"),
             "execute\\-api:invoke$"
         );
+    }
+
+    #[test]
+    fn fallback_dfa_has_only_an_anchored_start() {
+        // Searches are anchored. With an unanchored start state as well, determinizing these
+        // MatchKind::All patterns took about a second and ~10 MB per compiled set (found by
+        // tests/it/differential.rs); anchored only, it is a few hundred KB.
+        let names = [
+            "*job*", "list?*", "?*", "create*", "*object", "get*", "p?t*", "*ob*ct*", "*a*", "*e*",
+            "*t*",
+        ];
+        let pats: Vec<CActPat<'_>> = names
+            .iter()
+            .map(|n| CActPat {
+                service: "s3",
+                name_text: n,
+                name: crate::compile::glob::CGlob::Any,
+            })
+            .collect();
+        match build_fallback(&pats) {
+            Fallback::Dfa(dfa) => assert!(dfa.memory_usage() < 2 << 20, "{}", dfa.memory_usage()),
+            Fallback::Globs => panic!("the fallback DFA was not built"),
+        }
     }
 }

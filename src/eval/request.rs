@@ -3,8 +3,11 @@
 //! INVARIANT (lowercase keys): context keys are stored with their Unicode lowercase form, and two
 //! keys that differ only in case are refused (S-20), so lookups never depend on spelling.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
+use crate::policy::err::excerpt;
 use crate::policy::pattern::split_arn;
 
 /// A request that cannot be evaluated as given.
@@ -71,9 +74,25 @@ impl ContextEntry {
 }
 
 /// The request context: keys and values, keys case-insensitive.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     entries: Vec<ContextEntry>,
+    /// Lowercase key → index in `entries`.
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Eq for Context {}
+
+impl Hash for Context {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.entries.hash(state);
+    }
 }
 
 impl Context {
@@ -88,7 +107,11 @@ impl Context {
             return Err(req_err("context", "empty context key"));
         }
         let key_lower = key.to_lowercase();
-        if let Some(prev) = self.entries.iter().find(|e| e.key_lower == key_lower) {
+        if let Some(prev) = self
+            .index
+            .get(&key_lower)
+            .and_then(|i| self.entries.get(*i))
+        {
             return Err(req_err(
                 "context",
                 format!(
@@ -101,6 +124,7 @@ impl Context {
             ContextValue::Single(v) => (vec![v], false),
             ContextValue::Multi(v) => (v, true),
         };
+        self.index.insert(key_lower.clone(), self.entries.len());
         self.entries.push(ContextEntry {
             key: key.to_owned(),
             key_lower,
@@ -114,23 +138,30 @@ impl Context {
     /// flags given twice).
     pub fn push_value(&mut self, key: &str, value: String) {
         let key_lower = key.to_lowercase();
-        match self.entries.iter_mut().find(|e| e.key_lower == key_lower) {
+        match self
+            .index
+            .get(&key_lower)
+            .and_then(|i| self.entries.get_mut(*i))
+        {
             Some(e) => {
                 e.values.push(value);
                 e.is_list = true;
             }
-            None => self.entries.push(ContextEntry {
-                key: key.to_owned(),
-                key_lower,
-                values: vec![value],
-                is_list: false,
-            }),
+            None => {
+                self.index.insert(key_lower.clone(), self.entries.len());
+                self.entries.push(ContextEntry {
+                    key: key.to_owned(),
+                    key_lower,
+                    values: vec![value],
+                    is_list: false,
+                });
+            }
         }
     }
 
     /// Looks a key up by its lowercase form.
     pub fn get(&self, key_lower: &str) -> Option<&ContextEntry> {
-        self.entries.iter().find(|e| e.key_lower == key_lower)
+        self.index.get(key_lower).and_then(|i| self.entries.get(*i))
     }
 
     /// All entries, in insertion order.
@@ -173,7 +204,7 @@ impl Request {
         let Some((service, name)) = action.split_once(':') else {
             return Err(req_err(
                 "action",
-                format!("`{action}` is not of the form `service:Action`"),
+                format!("`{}` is not of the form `service:Action`", excerpt(action)),
             ));
         };
         let valid = |s: &str| {
@@ -184,7 +215,7 @@ impl Request {
         if !valid(service) || !valid(name) {
             return Err(req_err(
                 "action",
-                format!("`{action}` is not a valid action name"),
+                format!("`{}` is not a valid action name", excerpt(action)),
             ));
         }
         if resource.is_empty() {

@@ -52,3 +52,14 @@ pub fn push_pointer(base: &str, token: &str) -> String {
     }
     out
 }
+
+/// User input as shown in a message: whole when short, else its first 100 characters and its
+/// length, so a 10 MB value never makes a 10 MB message.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 120;
+    if text.chars().count() <= MAX {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(100).collect();
+    std::borrow::Cow::Owned(format!("{head}… ({} bytes)", text.len()))
+}

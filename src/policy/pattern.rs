@@ -47,20 +47,21 @@ pub enum ActionPattern {
 impl ActionPattern {
     /// Parses an action entry. Returns a message when it is not valid (S-21).
     pub fn parse(text: &str) -> Result<ActionPattern, String> {
+        let shown = super::err::excerpt(text);
         if text == "*" {
             return Ok(ActionPattern::Any);
         }
         let Some((service, name)) = text.split_once(':') else {
             return Err(format!(
-                "action `{text}` must be `*` or `service:ActionName`"
+                "action `{shown}` must be `*` or `service:ActionName`"
             ));
         };
         if service.is_empty() {
-            return Err(format!("action `{text}` has an empty service prefix"));
+            return Err(format!("action `{shown}` has an empty service prefix"));
         }
         if service.contains(['*', '?']) {
             return Err(format!(
-                "action `{text}` has a wildcard in its service prefix, which IAM does not allow"
+                "action `{shown}` has a wildcard in its service prefix, which IAM does not allow"
             ));
         }
         if !service
@@ -68,18 +69,19 @@ impl ActionPattern {
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
             return Err(format!(
-                "action `{text}` has an invalid service prefix `{service}`"
+                "action `{shown}` has an invalid service prefix `{}`",
+                super::err::excerpt(service)
             ));
         }
         if name.is_empty() {
-            return Err(format!("action `{text}` has an empty action name"));
+            return Err(format!("action `{shown}` has an empty action name"));
         }
         if let Some(bad) = name
             .chars()
             .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?')))
         {
             return Err(format!(
-                "action `{text}` has the character `{bad}`, which no action name contains"
+                "action `{shown}` has the character `{bad}`, which no action name contains"
             ));
         }
         Ok(ActionPattern::Service {
@@ -121,12 +123,13 @@ pub enum ResourcePattern {
 impl ResourcePattern {
     /// Parses a resource entry (S-16). `variables` is true under `Version: 2012-10-17`.
     pub fn parse(text: &str, variables: bool) -> Result<ResourcePattern, String> {
+        let shown = super::err::excerpt(text);
         if text == "*" {
             return Ok(ResourcePattern::Any);
         }
         if !text.starts_with("arn:") {
             return Err(format!(
-                "resource `{text}` must be `*` or an ARN starting with `arn:`"
+                "resource `{shown}` must be `*` or an ARN starting with `arn:`"
             ));
         }
         let parts: Vec<&str> = text.splitn(6, ':').collect();
@@ -134,14 +137,14 @@ impl ResourcePattern {
             let is_last_of_short = parts.len() == 3;
             if service.contains(['*', '?']) && !(is_last_of_short && service.ends_with('*')) {
                 return Err(format!(
-                    "resource `{text}` has a wildcard in its service segment, which IAM does not allow"
+                    "resource `{shown}` has a wildcard in its service segment, which IAM does not allow"
                 ));
             }
         }
         let template = Template::parse(text, variables);
         if variables && variable_before_resource_segment(&template) {
             return Err(format!(
-                "resource `{text}` uses a policy variable outside its resource segment; IAM allows variables only after the fifth colon"
+                "resource `{shown}` uses a policy variable outside its resource segment; IAM allows variables only after the fifth colon"
             ));
         }
         Ok(ResourcePattern::Arn(template))

@@ -59,7 +59,8 @@ pub fn validate(wire: WirePolicy, kind: PolicyKind) -> Result<Policy, PolicyErro
             return Err(PolicyError::new(
                 "/Version",
                 format!(
-                    "unknown policy version `{other}`; IAM accepts `2012-10-17` and `2008-10-17`"
+                    "unknown policy version `{}`; IAM accepts `2012-10-17` and `2008-10-17`",
+                    super::err::excerpt(other)
                 ),
             ));
         }
@@ -95,7 +96,10 @@ fn statement(
         other => {
             return Err(PolicyError::new(
                 at("Effect"),
-                format!("effect must be `Allow` or `Deny` (case-sensitive), found `{other}`"),
+                format!(
+                    "effect must be `Allow` or `Deny` (case-sensitive), found `{}`",
+                    super::err::excerpt(other)
+                ),
             ));
         }
     };
@@ -245,7 +249,10 @@ fn principal_clause(
         }),
         WirePrincipal::Star(s) => Err(PolicyError::new(
             at,
-            format!("a principal given as a string must be `*`, found `{s}`"),
+            format!(
+                "a principal given as a string must be `*`, found `{}`",
+                super::err::excerpt(&s)
+            ),
         )),
         WirePrincipal::Map(m) => Ok(PrincipalClause {
             negated,
