@@ -1,0 +1,162 @@
+//! Compile time: validated policy sets → `CompiledSet` (action plans over the whole catalog,
+//! resource matchers, condition programs). Parsing and validation are done once, outside the
+//! measurement; each iteration compiles into a fresh `Bump`, as an audit does per account.
+//!
+//! - `compile/managed_each`: the 271 AWS managed policies of `../shared/data/managed-policies`,
+//!   each as its own one-policy set (throughput = sets);
+//! - `compile/managed_all_in_one`: the same 271 policies as the identity layer of one set;
+//! - `compile/example_account_principals`: every principal of `examples/account.json` (identity
+//!   policies, boundary, and the two SCP levels of `examples/`), as an audit compiles them.
+//!
+//! The managed-policy benches need the shared data directory (`$IAMC_SHARED`, default
+//! `../shared`) and are skipped with a message when it is absent.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "a bench binary: a bad fixture should abort it loudly"
+)]
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bumpalo::Bump;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use iamc::audit::account::{ManagedPolicyDir, load_gaad};
+use iamc::{Catalog, Compiler, Policy, PolicyKind, PolicySet};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The managed-policy directory, or `None` (with the reason printed) when it is absent.
+fn managed_dir() -> Option<PathBuf> {
+    let shared = std::env::var_os("IAMC_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("..").join("shared"));
+    let dir = shared.join("data").join("managed-policies");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIP compile/managed_*: {} is absent (set IAMC_SHARED to the shared data directory)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn managed_policies(dir: &Path) -> Vec<Policy> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read managed-policy dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("read policy");
+            Policy::parse(&text, PolicyKind::Identity)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()))
+        })
+        .collect()
+}
+
+fn scp(name: &str) -> Policy {
+    let path = repo().join("examples").join(name);
+    let text = std::fs::read_to_string(&path).expect("read example SCP");
+    Policy::parse(&text, PolicyKind::Scp).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every principal of the example account, as the audit builds its policy set.
+fn example_account_sets() -> Vec<PolicySet> {
+    let account = load_gaad(
+        &repo().join("examples").join("account.json"),
+        &ManagedPolicyDir::default(),
+    )
+    .unwrap_or_else(|e| panic!("examples/account.json: {e:?}"));
+    let scps = vec![vec![scp("scp-root.json")], vec![scp("scp-ml-ou.json")]];
+    account
+        .principals
+        .iter()
+        .map(|p| {
+            assert!(p.errors.is_empty(), "{}: {:?}", p.arn, p.errors);
+            PolicySet {
+                identity: p.identity.iter().map(|d| (*d.policy).clone()).collect(),
+                boundary: p.boundary.as_ref().map(|b| vec![(*b.policy).clone()]),
+                scps: if p.service_linked {
+                    Vec::new()
+                } else {
+                    scps.clone()
+                },
+                session: None,
+            }
+        })
+        .collect()
+}
+
+/// Compiles every set into one fresh arena; returns the statements compiled.
+fn compile_all(catalog: &Catalog, sets: &[PolicySet]) -> usize {
+    let arena = Bump::new();
+    let compiler = Compiler::new(&arena, catalog);
+    sets.iter()
+        .map(|s| {
+            compiler
+                .compile(black_box(s))
+                .expect("compiles")
+                .report()
+                .statements
+        })
+        .sum()
+}
+
+fn compile(c: &mut Criterion) {
+    let catalog = Catalog::sagemaker_default();
+    let mut g = c.benchmark_group("compile");
+    g.sample_size(20);
+
+    if let Some(dir) = managed_dir() {
+        let policies = managed_policies(&dir);
+        let each: Vec<PolicySet> = policies
+            .iter()
+            .map(|p| PolicySet::identity(vec![p.clone()]))
+            .collect();
+        let all = [PolicySet::identity(policies)];
+        eprintln!(
+            "managed policies: {} sets, {} statements",
+            each.len(),
+            compile_all(catalog, &all)
+        );
+        g.throughput(Throughput::Elements(each.len() as u64));
+        g.bench_function("managed_each", |b| b.iter(|| compile_all(catalog, &each)));
+        g.throughput(Throughput::Elements(1));
+        g.bench_function("managed_all_in_one", |b| {
+            b.iter(|| compile_all(catalog, &all));
+        });
+    }
+
+    let sets = example_account_sets();
+    eprintln!(
+        "examples/account.json: {} principals, {} statements",
+        sets.len(),
+        compile_all(catalog, &sets)
+    );
+    g.throughput(Throughput::Elements(sets.len() as u64));
+    g.bench_function("example_account_principals", |b| {
+        b.iter(|| compile_all(catalog, &sets));
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = compile
+}
+criterion_main!(benches);
