@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+mod diff;
 mod eval;
 mod requests;
 
@@ -33,6 +34,9 @@ enum Command {
     Audit(Box<audit::AuditArgs>),
     /// Print the synthetic request space of an account as JSONL.
     Requests(requests::RequestsArgs),
+    /// Compare two versions of an account or policy over one request space (exit 2 on new
+    /// access).
+    Diff(Box<diff::DiffArgs>),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -43,6 +47,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Audit(args) => audit::run(*args),
         Command::Requests(args) => requests::run(args),
+        Command::Diff(args) => diff::run(*args),
     };
     match result {
         Ok(code) => code,

@@ -1,9 +1,11 @@
 //! Report writers: the [`AuditResult`] rendered as `coverage.csv`, `coverage.json`,
-//! `summary.json` and `report.html`.
+//! `summary.json`, `report.html`, `findings.json` and `findings.sarif`.
 //!
-//! Every renderer is a pure function of the result ([`csv::render`], [`json::coverage`],
-//! [`json::summary`], [`html::render`]); [`write_all`] renders all four first and only then writes
-//! them, each atomically.
+//! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
+//! [`csv::render`], [`json::coverage`], [`json::summary_with`], [`html::render_with`],
+//! [`findings::render`], [`sarif::render`] (which also reads the input files, through
+//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_all_with`] renders
+//! all six first and only then writes them, each atomically.
 //!
 //! INVARIANT (no partial files): a report file is written to a temporary file in its final
 //! directory, synced, then renamed over the final name, so a reader sees the old file or the
@@ -11,8 +13,11 @@
 
 pub mod csv;
 mod err;
+pub mod findings;
 pub mod html;
 pub mod json;
+pub mod pointer;
+pub mod sarif;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -22,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use err::ReportError;
 
 use crate::audit::model::AuditResult;
+use crate::audit::suppress::SuppressionOutcome;
 
 /// File name of the per principal × action CSV.
 pub const COVERAGE_CSV: &str = "coverage.csv";
@@ -31,19 +37,50 @@ pub const COVERAGE_JSON: &str = "coverage.json";
 pub const SUMMARY_JSON: &str = "summary.json";
 /// File name of the self-contained HTML report.
 pub const REPORT_HTML: &str = "report.html";
+/// File name of the findings as JSON.
+pub const FINDINGS_JSON: &str = "findings.json";
+/// File name of the findings as SARIF 2.1.0.
+pub const FINDINGS_SARIF: &str = "findings.sarif";
 
-/// Renders the four reports and writes them into `out_dir` (created if missing), each
-/// atomically. Returns the paths written, in the order `coverage.csv`, `coverage.json`,
-/// `summary.json`, `report.html`.
-///
-/// Nothing is written unless all four render; a write failure stops at that file (files
-/// written before it stay, complete).
+/// What the reports say beyond the [`AuditResult`].
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// The suppressions file applied to the findings, and what each entry matched.
+    pub suppressions: Option<SuppressionOutcome>,
+}
+
+impl Extras {
+    /// Warnings to report: suppression entries that matched nothing.
+    pub fn warnings(&self) -> Vec<String> {
+        self.suppressions
+            .as_ref()
+            .map(SuppressionOutcome::warnings)
+            .unwrap_or_default()
+    }
+}
+
+/// [`write_all_with`] without extras (no suppressions file).
 pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_all_with(result, &Extras::default(), out_dir)
+}
+
+/// Renders the six reports and writes them into `out_dir` (created if missing), each
+/// atomically. Returns the paths written, in the order `coverage.csv`, `coverage.json`,
+/// `summary.json`, `report.html`, `findings.json`, `findings.sarif`.
+///
+/// Nothing is written unless all six render; a write failure stops at that file (files
+/// written before it stay, complete).
+pub fn write_all_with(
+    result: &AuditResult,
+    extras: &Extras,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     let path = |name: &str| out_dir.join(name);
     let json_err = |name: &str| {
         let p = path(name);
         move |source| ReportError::Json { path: p, source }
     };
+    let sources = sarif::Sources::load(result);
     let files = [
         (path(COVERAGE_CSV), csv::render(result)),
         (
@@ -52,9 +89,17 @@ pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, R
         ),
         (
             path(SUMMARY_JSON),
-            json::summary(result).map_err(json_err(SUMMARY_JSON))?,
+            json::summary_with(result, extras).map_err(json_err(SUMMARY_JSON))?,
         ),
-        (path(REPORT_HTML), html::render(result)),
+        (path(REPORT_HTML), html::render_with(result, extras)),
+        (
+            path(FINDINGS_JSON),
+            findings::render(result, extras).map_err(json_err(FINDINGS_JSON))?,
+        ),
+        (
+            path(FINDINGS_SARIF),
+            sarif::render(result, extras, &sources).map_err(json_err(FINDINGS_SARIF))?,
+        ),
     ];
     fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
         path: out_dir.to_path_buf(),

@@ -19,10 +19,11 @@ use bumpalo::Bump;
 use rayon::prelude::*;
 
 use super::account::{self, Account, ManagedPolicyDir, Principal};
+use super::cloudtrail::{self, TrailLog};
 use super::findings::{FindingsInput, GroupView, PolicyOrigin, account_findings};
 use super::model::{
     AccountResult, ActionCoverage, AuditError, AuditResult, Class, Finding, InputFile, LevelCounts,
-    PassRoleTarget, PrincipalResult, Stats, Status,
+    PassRoleTarget, PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
 };
 use super::requests::{self, ActionRequests, GenConfig, Mentions};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
@@ -48,6 +49,24 @@ pub struct AuditConfig {
     pub progress: bool,
     /// Only actions of these services (empty = every catalog action).
     pub services: Vec<String>,
+    /// CloudTrail files or directories: when given, each principal's logged SageMaker calls are
+    /// compared with its coverage and a minimal policy is proven for it ([`cloudtrail`]).
+    pub cloudtrail: Vec<PathBuf>,
+    /// A request space shared with another audit (`iamc diff`): when set, every account is audited
+    /// against the space these mentions and targets generate, whatever its own policies mention.
+    pub shared_space: Option<SharedSpace>,
+}
+
+/// What a request space is generated from, when several audits must share one (`iamc diff`
+/// compares two versions of an account request by request). The account's own mentions are added
+/// to [`SharedSpace::mentions`]; give it the union of every side's so both see the same space.
+#[derive(Debug, Clone, Default)]
+pub struct SharedSpace {
+    /// What every side's policies and principals mention.
+    pub mentions: Mentions,
+    /// Extra resource candidates (every side's role ARNs, sorted), used instead of the account's
+    /// own roles.
+    pub targets: Vec<String>,
 }
 
 /// A fatal problem: the audit cannot run at all.
@@ -222,8 +241,45 @@ fn describe_policies(p: &Principal, cfg: &AuditConfig) -> Vec<String> {
     out
 }
 
-/// Runs an audit.
+/// Runs an audit of the accounts in `cfg.gaad_files`.
 pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, AuditFailure> {
+    let sources = cfg.gaad_files.iter().map(|path| {
+        let input = InputFile {
+            path: path.display().to_string(),
+            kind: "gaad".to_owned(),
+            bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        };
+        (input, account::load_gaad(path, &cfg.managed_dir))
+    });
+    audit_sources(cfg, catalog, cfg.gaad_files.len(), sources)
+}
+
+/// Runs an audit of accounts already loaded (or built, such as the one-principal account `iamc
+/// diff` makes of a policy file); `cfg.gaad_files` is not read.
+pub fn run_audit_accounts(
+    cfg: &AuditConfig,
+    catalog: &Catalog,
+    accounts: Vec<Account>,
+) -> Result<AuditResult, AuditFailure> {
+    let count = accounts.len();
+    let sources = accounts.into_iter().map(|a| {
+        let input = InputFile {
+            path: a.file.clone(),
+            kind: "gaad".to_owned(),
+            bytes: std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0),
+        };
+        (input, Ok(a))
+    });
+    audit_sources(cfg, catalog, count, sources)
+}
+
+/// The audit proper, over `count` accounts loaded one at a time.
+fn audit_sources(
+    cfg: &AuditConfig,
+    catalog: &Catalog,
+    count: usize,
+    sources: impl Iterator<Item = (InputFile, Result<Account, AuditError>)>,
+) -> Result<AuditResult, AuditFailure> {
     let started = Clock::now();
     let threads = if cfg.threads == 0 {
         rayon::current_num_threads()
@@ -258,16 +314,13 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
     stats.actions = actions.len();
     let mut eval_seconds = 0.0;
     let mut findings = Vec::new();
-    let progress = Progress::new(cfg.progress, (cfg.gaad_files.len() * actions.len()) as u64);
+    let progress = Progress::new(cfg.progress, (count * actions.len()) as u64);
+    let trail = (!cfg.cloudtrail.is_empty()).then(|| cloudtrail::load(&cfg.cloudtrail, catalog));
+    let mut least_privilege = Vec::new();
 
-    for path in &cfg.gaad_files {
-        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        inputs.push(InputFile {
-            path: path.display().to_string(),
-            kind: "gaad".to_owned(),
-            bytes,
-        });
-        let account = match account::load_gaad(path, &cfg.managed_dir) {
+    for (input, loaded) in sources {
+        inputs.push(input);
+        let account = match loaded {
             Ok(a) => a,
             Err(e) => {
                 errors.push(e);
@@ -279,7 +332,14 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
         let t = Clock::now();
         let (result, account_findings) = pool.install(|| {
             audit_account(
-                &account, &scps, cfg, catalog, &actions, &mut stats, &progress,
+                &account,
+                &scps,
+                cfg,
+                catalog,
+                &actions,
+                &mut stats,
+                &progress,
+                trail.as_ref().map(|t| (t, &mut least_privilege)),
             )
         });
         findings.extend(account_findings);
@@ -303,7 +363,12 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
     } else {
         0.0
     };
+    let least_privilege = trail.map(|t| {
+        errors.extend(t.summary.errors.iter().cloned());
+        cloudtrail::finish(&t, least_privilege, &accounts)
+    });
     Ok(AuditResult {
+        least_privilege,
         iamc_version: env!("CARGO_PKG_VERSION").to_owned(),
         inputs,
         accounts,
@@ -313,6 +378,10 @@ pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, Au
     })
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private call site; the arguments are the run's shared state"
+)]
 fn audit_account(
     account: &Account,
     scps: &[Vec<Policy>],
@@ -321,10 +390,15 @@ fn audit_account(
     actions: &[ActionId],
     stats: &mut Stats,
     progress: &Progress,
+    trail: Option<(&TrailLog, &mut Vec<PrincipalLeastPrivilege>)>,
 ) -> (AccountResult, Vec<Finding>) {
     let arena = Bump::new();
     let compiler = Compiler::new(&arena, catalog);
-    let mut mentions = Mentions::default();
+    let mut mentions = cfg
+        .shared_space
+        .as_ref()
+        .map(|s| s.mentions.clone())
+        .unwrap_or_default();
     for level in scps {
         for p in level {
             mentions.add_policy(p);
@@ -396,7 +470,10 @@ fn audit_account(
         }
     }
     stats.groups += groups.len();
-    let targets: Vec<String> = account.roles.iter().map(|r| r.arn.clone()).collect();
+    let targets: Vec<String> = match &cfg.shared_space {
+        Some(shared) => shared.targets.clone(),
+        None => account.roles.iter().map(|r| r.arn.clone()).collect(),
+    };
 
     // Per group, per action: coverage.
     let mut coverage: Vec<Vec<ActionCoverage>> =
@@ -451,7 +528,7 @@ fn audit_account(
                 pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),
             })
             .collect();
-        account_findings(&FindingsInput {
+        let input = FindingsInput {
             account,
             groups: views,
             group_of: &group_of,
@@ -459,7 +536,12 @@ fn audit_account(
             generator: &cfg.generator,
             mentions: &mentions,
             compiler: &compiler,
-        })
+        };
+        let mut findings = account_findings(&input);
+        if let Some((trail, out)) = trail {
+            cloudtrail::account_least_privilege(&input, trail, &mut findings, out);
+        }
+        findings
     };
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
     let principals = account
@@ -831,6 +913,8 @@ mod tests {
                 threads: 2,
                 progress: false,
                 services: Vec::new(),
+                cloudtrail: Vec::new(),
+                shared_space: None,
             };
             run_audit(&cfg, catalog).unwrap()
         };

@@ -349,4 +349,121 @@ pub struct AuditResult {
     pub findings: Vec<Finding>,
     /// Counts and timings.
     pub stats: Stats,
+    /// What CloudTrail says each principal used, and the minimal policies proven from it (only
+    /// when CloudTrail files were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least_privilege: Option<LeastPrivilege>,
+}
+
+/// One CloudTrail file read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrailFile {
+    /// Its path.
+    pub path: String,
+    /// It was gzip-compressed (told by its magic bytes, not its name).
+    pub gzip: bool,
+    /// Its size on disk.
+    pub bytes: u64,
+    /// Records it holds (0 when it could not be read).
+    pub records: u64,
+}
+
+/// What the CloudTrail logs show, over every audited account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LeastPrivilege {
+    /// The files read.
+    pub files: Vec<TrailFile>,
+    /// Records read.
+    pub records: u64,
+    /// Records of other services (not `sagemaker.amazonaws.com`).
+    pub other_service_records: u64,
+    /// SageMaker records.
+    pub sagemaker_events: u64,
+    /// SageMaker event names that are not IAM actions of the catalog, with their counts.
+    pub not_iam_actions: BTreeMap<String, u64>,
+    /// SageMaker calls refused with an access-denied error: attempted, not used.
+    pub access_denied: u64,
+    /// SageMaker calls by identities that are neither an IAM user nor a role session (root,
+    /// AWS services, federated users), by `userIdentity.type`.
+    pub unattributed: BTreeMap<String, u64>,
+    /// SageMaker calls by principals that are not in any audited account, by ARN.
+    pub unaudited: BTreeMap<String, u64>,
+    /// Files and records that could not be used (also in [`AuditResult::errors`]).
+    pub errors: Vec<AuditError>,
+    /// Per audited principal with logged SageMaker calls.
+    pub principals: Vec<PrincipalLeastPrivilege>,
+}
+
+/// Used versus granted access of one principal, and its proven minimal policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrincipalLeastPrivilege {
+    /// The account.
+    pub account: String,
+    /// The principal's ARN.
+    pub principal: String,
+    /// Its name.
+    pub name: String,
+    /// `role` or `user`.
+    pub kind: String,
+    /// Authorized SageMaker calls logged.
+    pub events: u64,
+    /// SageMaker calls refused with an access-denied error.
+    pub access_denied: u64,
+    /// Time of the first and of the last logged call.
+    pub period: (String, String),
+    /// SageMaker actions used, sorted.
+    pub used: Vec<String>,
+    /// Actions the logged calls needed without logging them (`iam:PassRole` for a passed role,
+    /// `sagemaker:AddTags` for tags on create), sorted.
+    pub inferred: Vec<String>,
+    /// Used SageMaker actions whose coverage class is `Never`: the log shows a success the
+    /// synthetic request space did not reach.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_not_granted: Vec<String>,
+    /// Actions at least one of whose calls named a resource that could not be recovered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources_unknown: Vec<String>,
+    /// SageMaker actions granted (coverage class not `Never`).
+    pub granted: u32,
+    /// Granted SageMaker actions not used (nor inferred).
+    pub unused: u32,
+    /// The unused actions by access level.
+    pub unused_by_level: BTreeMap<AccessLevel, Vec<String>>,
+    /// The minimal policy document (`null` when no logged call is allowed by the current
+    /// policies).
+    pub policy: serde_json::Value,
+    /// Where the minimal policy was written, once written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The engine's check of the minimal policy.
+    pub proof: Proof,
+}
+
+/// The engine's check of a minimal policy against the logged calls and the current policies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Proof {
+    /// Logged requests (calls and the dependent requests they imply).
+    pub logged_requests: u64,
+    /// Logged requests the current policies allow.
+    pub allowed_by_current: u64,
+    /// Logged requests the minimal policy allows (with the same boundary and SCPs).
+    pub allowed_by_minimal: u64,
+    /// Logged requests the current policies deny, though the log says they succeeded (policies
+    /// changed since, or the log lacks context such as resource tags); the first few.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub denied_by_current: Vec<Witness>,
+    /// Requests checked for "the minimal policy allows nothing the current policies deny": the
+    /// audit's space for the used actions, that space extended with the minimal policy's ARNs
+    /// and values, and the logged requests.
+    pub space_requests: u64,
+    /// Requests the minimal policy allows and the current policies deny.
+    pub counterexamples: u64,
+    /// The first few counterexamples.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counterexample_samples: Vec<Witness>,
+    /// How the policy was narrowed to remove counterexamples, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub narrowing: Vec<String>,
+    /// Every logged request the current policies allow is allowed, and no counterexample.
+    pub verified: bool,
 }

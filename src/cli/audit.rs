@@ -8,7 +8,9 @@ use clap::Args;
 
 use crate::audit::account::ManagedPolicyDir;
 use crate::audit::batch::{AuditConfig, run_audit};
+use crate::audit::model::Severity;
 use crate::audit::requests::GenConfig;
+use crate::audit::suppress::Suppressions;
 use crate::error::Error;
 
 /// Arguments of `iamc audit`.
@@ -17,9 +19,11 @@ use crate::error::Error;
 Example:
   iamc audit examples/account.json --scp-level examples/scp-root.json --out report/
 
-Writes coverage.csv, coverage.json, summary.json and report.html into --out.
+Writes coverage.csv, coverage.json, summary.json, report.html, findings.json and
+findings.sarif into --out.
 Exit status: 0 clean, 1 some input could not be read or a principal could not be evaluated
-(the rest of the audit still completes and the reports say which and why).")]
+(the rest of the audit still completes and the reports say which and why), 2 with --fail-on
+when an unsuppressed finding at or above that severity remains (1 takes precedence).")]
 pub struct AuditArgs {
     /// `aws iam get-account-authorization-details` output files, one per account.
     #[arg(required = true, value_name = "GAAD_FILE")]
@@ -53,6 +57,42 @@ pub struct AuditArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// CloudTrail log file (JSON or gzipped JSON, as delivered) or directory of them (every
+    /// `*.json` and `*.json.gz` under it); repeatable. Adds unused-access findings and writes a
+    /// proven minimal policy per principal to `--out`/minimal-policies/.
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    cloudtrail: Vec<PathBuf>,
+    /// Suppressions file (`{"suppressions": [{"principal", "rule", "reason", ...}]}`): matching
+    /// findings are marked suppressed with the reason, not dropped.
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
+    /// Exit 2 when an unsuppressed finding at or above this severity remains.
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    /// Critical findings only.
+    Critical,
+    /// High or critical.
+    High,
+    /// Medium or above.
+    Medium,
+    /// Any finding.
+    Low,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
 }
 
 pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
@@ -60,6 +100,12 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     if args.variants == 0 {
         return Err(Error::Usage("`--variants` must be at least 1".to_owned()));
     }
+    let suppressions = args
+        .suppressions
+        .as_deref()
+        .map(Suppressions::load)
+        .transpose()
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let cfg = AuditConfig {
         gaad_files: args.files,
         scp_levels: args
@@ -81,10 +127,17 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         threads: args.threads,
         progress: !args.quiet,
         services: args.service,
+        cloudtrail: args.cloudtrail,
+        shared_space: None,
     };
-    let result = run_audit(&cfg, &catalog).map_err(|e| Error::Usage(e.to_string()))?;
-    let written =
-        crate::report::write_all(&result, &args.out).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut result = run_audit(&cfg, &catalog).map_err(|e| Error::Usage(e.to_string()))?;
+    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &args.out)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let extras = crate::report::Extras {
+        suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
+    };
+    let written = crate::report::write_all_with(&result, &extras, &args.out)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let s = &result.stats;
     if !args.quiet {
         eprintln!(
@@ -100,16 +153,33 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
             s.decisions_per_second,
             s.threads
         );
-        for f in &written {
+        for f in written.iter().chain(&policies) {
             eprintln!("  wrote {}", f.display());
         }
+    }
+    if let Some(lp) = &result.least_privilege {
+        eprint!("{}", crate::audit::cloudtrail::summary_text(lp));
+    }
+    let counts = crate::report::findings::FindingCounts::of(&result.findings);
+    eprintln!("iamc audit: {}", counts.line());
+    for w in extras.warnings() {
+        eprintln!("iamc audit: warning: {w}");
     }
     for e in &result.errors {
         eprintln!("iamc audit: error: {e}");
     }
-    Ok(if result.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    let failing = args.fail_on.map_or(0, |t| counts.at_or_above(t.severity()));
+    if let Some(t) = args.fail_on.filter(|_| failing > 0) {
+        eprintln!(
+            "iamc audit: {failing} unsuppressed finding(s) at or above `{}` (--fail-on)",
+            t.severity().as_str()
+        );
+    }
+    Ok(if !result.errors.is_empty() {
         ExitCode::from(1)
+    } else if failing > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     })
 }

@@ -12,7 +12,7 @@ use bumpalo::Bump;
 use super::arn::{CArn, PArn, match_arn_toks};
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use super::keys::key_hash;
-use super::template::CTemplate;
+use super::template::{CTemplate, lowercase_equals};
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
 use crate::eval::prepared::{EvalCtx, PEntry, PValue};
 use crate::policy::glob::Piece;
@@ -292,9 +292,7 @@ impl<'a> CCond<'a> {
                             lits.contains(&text)
                         }
                     }
-                    StrCmp::EqualsIgnoreCase => lits
-                        .iter()
-                        .any(|l| l.chars().eq(text.chars().flat_map(char::to_lowercase))),
+                    StrCmp::EqualsIgnoreCase => lits.iter().any(|l| lowercase_equals(l, text)),
                     StrCmp::Like => globs.iter().any(|g| g.matches(text, searchers)),
                 };
                 fixed

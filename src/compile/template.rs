@@ -63,6 +63,20 @@ impl<'x> StrBuf<'x> {
     }
 }
 
+/// True when `text.to_lowercase() == lower` (S-18), without allocating unless `text` holds a
+/// capital sigma: `str::to_lowercase` maps `Σ` to `ς` at the end of a word and to `σ` elsewhere,
+/// the one place where it differs from lowercasing character by character.
+pub fn lowercase_equals(lower: &str, text: &str) -> bool {
+    lowercase_equals_chars(lower.chars(), text)
+}
+
+fn lowercase_equals_chars(lower: impl Iterator<Item = char>, text: &str) -> bool {
+    if text.contains('Σ') {
+        return lower.eq(text.to_lowercase().chars());
+    }
+    lower.eq(text.chars().flat_map(char::to_lowercase))
+}
+
 impl<'a> CTemplate<'a> {
     /// Compiles a template into the arena.
     pub fn build(arena: &'a Bump, t: &Template) -> CTemplate<'a> {
@@ -154,8 +168,13 @@ impl<'a> CTemplate<'a> {
         if !self.resolve_strs(req, &mut buf) {
             return None;
         }
+        if buf.iter().any(|s| s.contains('Σ')) {
+            // Rare: a capital sigma lowercases by its position in the whole value.
+            let policy: String = buf.iter().collect();
+            return Some(lowercase_equals(&policy.to_lowercase(), text));
+        }
         let policy = buf.iter().flat_map(str::chars).flat_map(char::to_lowercase);
-        Some(policy.eq(text.chars().flat_map(char::to_lowercase)))
+        Some(lowercase_equals_chars(policy, text))
     }
 
     /// The resolved text read as a boolean (S-9); `None` when unresolved or not a boolean.
@@ -183,5 +202,38 @@ impl<'a> CTemplate<'a> {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::eval::{PreparedRequest, Request};
+
+    #[test]
+    fn ignore_case_follows_str_to_lowercase_for_final_sigma() {
+        // "ΟΔΟΣ".to_lowercase() is "οδος" (final ς), not "οδοσ" (S-18).
+        assert!(lowercase_equals("οδος", "ΟΔΟΣ"));
+        assert!(lowercase_equals("οδος", "οδος"));
+        assert!(!lowercase_equals("οδοσ", "ΟΔΟΣ"));
+        assert!(lowercase_equals("σα", "ΣΑ"));
+        assert!(lowercase_equals("alice", "ALICE"));
+
+        let arena = Bump::new();
+        let catalog = Catalog::empty();
+        let mut request = Request::new("s3:GetObject", "*").unwrap();
+        request
+            .context
+            .insert(
+                "custom:word",
+                crate::eval::ContextValue::Single("ΟΔ".to_owned()),
+            )
+            .unwrap();
+        let prepared = PreparedRequest::new(&request, &catalog);
+        let t = CTemplate::build(&arena, &Template::parse("${custom:word}ΟΣ", true));
+        assert_eq!(t.equals_ignore_case(&prepared.ctx(), "οδος"), Some(true));
+        assert_eq!(t.equals_ignore_case(&prepared.ctx(), "ΟΔΟΣ"), Some(true));
+        assert_eq!(t.equals_ignore_case(&prepared.ctx(), "οδοσ"), Some(false));
     }
 }

@@ -376,6 +376,20 @@ impl<'a> CompiledSet<'a> {
         reqs.par_iter().map(|r| self.evaluate(r)).collect()
     }
 
+    /// For a catalog action, the number of deny and allow statements its plan holds per layer
+    /// (what a decision can touch); `None` for actions outside the catalog.
+    pub fn plan_sizes(&self, req: &PreparedRequest<'_>) -> Option<Vec<(Layer, usize, usize)>> {
+        let plan = self.plan(req)?;
+        Some(
+            plan.deny
+                .iter()
+                .zip(plan.allow.iter())
+                .enumerate()
+                .map(|(slot, (d, a))| (self.slot_layer(slot), d.len(), a.len()))
+                .collect(),
+        )
+    }
+
     /// The layers, in evaluation order.
     pub fn layers(&self) -> &[Layer] {
         self.slots

@@ -1,10 +1,12 @@
-//! `coverage.json` (the whole [`AuditResult`]) and `summary.json` (counts, timings, errors and
-//! class totals, without the per-action cells).
+//! `coverage.json` (the whole [`AuditResult`]) and `summary.json` (counts, timings, errors, class
+//! totals, finding counts and warnings, without the per-action cells or the findings themselves).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::Extras;
+use super::findings::FindingCounts;
 use crate::audit::model::{AuditError, AuditResult, Class, InputFile, LevelCounts};
 use crate::catalog::AccessLevel;
 
@@ -15,9 +17,16 @@ pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
     Ok(s)
 }
 
-/// The summary, pretty-printed, with a final newline.
+/// The summary without extras, pretty-printed, with a final newline.
 pub fn summary(result: &AuditResult) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(&Summary::of(result))?;
+    summary_with(result, &Extras::default())
+}
+
+/// The summary, with the warnings of `extras`, pretty-printed, with a final newline.
+pub fn summary_with(result: &AuditResult, extras: &Extras) -> Result<String, serde_json::Error> {
+    let mut summary = Summary::of(result);
+    summary.warnings = extras.warnings();
+    let mut s = serde_json::to_string_pretty(&summary)?;
     s.push('\n');
     Ok(s)
 }
@@ -44,6 +53,10 @@ pub struct Summary<'a> {
     /// Principal × action cells by access level and class, summed over principals; every level
     /// is present.
     pub by_level: BTreeMap<AccessLevel, LevelCounts>,
+    /// Findings: total, suppressed, and unsuppressed ones by severity, kind and rule.
+    pub findings: FindingCounts,
+    /// Warnings that do not make the run fail (`suppression /suppressions/2 matched nothing`).
+    pub warnings: Vec<String>,
 }
 
 /// Sizes of the run (`summary.json` `counts`).
@@ -93,7 +106,7 @@ pub struct ClassCounts {
 }
 
 impl<'a> Summary<'a> {
-    /// Computes the summary of `result`.
+    /// Computes the summary of `result` (no warnings: those come with [`summary_with`]).
     pub fn of(result: &'a AuditResult) -> Summary<'a> {
         let s = &result.stats;
         let mut classes = ClassCounts::default();
@@ -140,6 +153,8 @@ impl<'a> Summary<'a> {
             variants_per_action: s.variants_per_action,
             classes,
             by_level,
+            findings: FindingCounts::of(&result.findings),
+            warnings: Vec::new(),
         }
     }
 }

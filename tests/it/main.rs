@@ -7,6 +7,21 @@
     clippy::indexing_slicing
 )]
 
+mod adversarial;
+mod alloc;
+mod audit;
 mod cases;
+mod cloudtrail;
 mod common;
+mod diff;
+mod differential;
+mod findings_broad;
+mod findings_dead;
+mod findings_paths;
+mod findings_willfail;
+mod r#gen;
 mod real_data;
+mod regressions;
+mod report;
+mod sarif;
+mod suppress;

@@ -157,6 +157,7 @@ fn sample() -> AuditResult {
             seed: 42,
             variants_per_action: 8,
         },
+        least_privilege: None,
     }
 }
 
@@ -221,7 +222,9 @@ fn writes_four_files() {
             "coverage.csv",
             "coverage.json",
             "summary.json",
-            "report.html"
+            "report.html",
+            "findings.json",
+            "findings.sarif"
         ]
     );
     for p in &written {

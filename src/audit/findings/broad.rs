@@ -1,8 +1,591 @@
-//! Placeholder: filled in by its detector.
+//! Over-broad grants, per `Allow` statement of a group's identity policies, each reported only
+//! when the engine shows the statement taking part in an allowed request (boundary and SCPs
+//! included), so a grant that a guardrail cancels is not reported:
+//!
+//! - `over-broad-write-wildcard`: a wildcard `Action` (`*`, `sagemaker:*`, `sagemaker:Create*`)
+//!   or a `NotAction` that covers SageMaker Write or Tagging actions. High at 50 Write actions or
+//!   with `NotAction`, else Medium.
+//! - `over-broad-resource-star`: `Resource: "*"` on SageMaker actions that support resource-level
+//!   scoping. Medium; Low when the statement has conditions or covers only Read and List actions.
+//! - `over-broad-passrole`: `iam:PassRole` on every role (an unlisted role is passable: High), or
+//!   without `iam:PassedToService` scoping (a role may be passed to `ec2.amazonaws.com`: Medium).
+//! - `admin-equivalent`: every administrator probe over several services is allowed (Critical,
+//!   one per group).
+//!
+//! Counts come from the catalog: how many SageMaker actions the statement's action clause covers,
+//! by access level.
 
-use super::{FindingsInput, GroupFinding};
+use std::collections::BTreeMap;
+
+use super::willfail::{RequestCache, allowed, merge_refs, pass_role_requests};
+use super::{FindingsInput, GroupFinding, GroupView, witness};
+use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
+use crate::catalog::{AccessLevel, ActionId, ActionInfo};
+use crate::eval::{Decision, Layer, Request};
+use crate::policy::{ActionClause, ActionPattern, Effect, Policy, ResourcePattern, Statement};
+
+/// Rule id: wildcard or `NotAction` grants of SageMaker write actions.
+pub const RULE_WRITE_WILDCARD: &str = "over-broad-write-wildcard";
+/// Rule id: `Resource: "*"` on SageMaker actions that can be scoped.
+pub const RULE_RESOURCE_STAR: &str = "over-broad-resource-star";
+/// Rule id: `iam:PassRole` on every role or to every service.
+pub const RULE_PASSROLE: &str = "over-broad-passrole";
+/// Rule id: the group can do everything.
+pub const RULE_ADMIN: &str = "admin-equivalent";
+
+/// Write actions from which a wildcard grant is High.
+const HIGH_WRITE_COUNT: usize = 50;
+
+/// Probes over several services; all allowed means administrator-equivalent (the escalation
+/// detector's list, with the audit's region).
+const ADMIN_PROBES: &[(&str, &str)] = &[
+    (
+        "iam:AttachRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
+    ("sts:AssumeRole", "arn:aws:iam::{account}:role/iamc-probe"),
+    ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
+    (
+        "ec2:RunInstances",
+        "arn:aws:ec2:{region}:{account}:instance/*",
+    ),
+    (
+        "kms:Decrypt",
+        "arn:aws:kms:{region}:{account}:key/iamc-probe",
+    ),
+];
+
+/// A role no policy names: passable only through a pattern that matches every role.
+const UNLISTED_ROLE: &str = "role/iamc-probe/iamc-unlisted-role";
+
+/// A service no SageMaker execution role needs to be passed to.
+const OTHER_SERVICE: &str = "ec2.amazonaws.com";
+
+/// True when the action clause covers `action`.
+fn covers(clause: &ActionClause, action: &ActionInfo) -> bool {
+    let name = action.name.to_ascii_lowercase();
+    clause
+        .patterns
+        .iter()
+        .any(|p| p.matches(&action.service, &name))
+        != clause.negated
+}
+
+/// True when the pattern holds a wildcard.
+fn is_wildcard(p: &ActionPattern) -> bool {
+    match p {
+        ActionPattern::Any => true,
+        ActionPattern::Service { name, .. } => name.has_wildcard(),
+    }
+}
+
+/// Counts by access level, most dangerous first: `257 Write, 2 Tagging, 104 Read, 97 List`.
+fn describe_counts(actions: &[(ActionId, &ActionInfo)]) -> String {
+    let mut by: BTreeMap<AccessLevel, usize> = BTreeMap::new();
+    for (_, a) in actions {
+        *by.entry(a.access_level).or_default() += 1;
+    }
+    [
+        AccessLevel::PermissionsManagement,
+        AccessLevel::Write,
+        AccessLevel::Tagging,
+        AccessLevel::Read,
+        AccessLevel::List,
+    ]
+    .iter()
+    .filter_map(|l| by.get(l).map(|n| format!("{n} {l}")))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+fn describe_conditions(st: &Statement) -> Vec<String> {
+    st.conditions
+        .iter()
+        .map(|c| format!("{} {} [{}]", c.op, c.key, c.raw_values.join(", ")))
+        .collect()
+}
+
+/// One statement of the group's identity policies, located.
+struct Located<'s> {
+    policy: u32,
+    statement: &'s Statement,
+    at: StatementRef,
+}
+
+impl Located<'_> {
+    /// True when the explanation of an allowed request names this statement.
+    fn matched(&self, ex: &crate::eval::Explanation) -> bool {
+        ex.matched.iter().any(|m| {
+            m.layer == Layer::Identity
+                && m.policy == self.policy
+                && m.statement as usize == self.statement.index
+                && m.effect == Effect::Allow
+        })
+    }
+}
+
+/// The first allowed own-account request of `actions` (those the group reaches) in which `st`
+/// takes part.
+fn contributing_request(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    cache: &mut RequestCache<'_, '_, '_>,
+    st: &Located<'_>,
+    actions: &[(ActionId, &ActionInfo)],
+) -> Option<Request> {
+    // Actions always allowed first: the statement most likely takes part there.
+    let mut order: Vec<(ActionId, Class)> = actions
+        .iter()
+        .filter_map(|(id, a)| {
+            let class = group.coverage_of(&a.full_name())?.class;
+            (class != Class::Never).then_some((*id, class))
+        })
+        .collect();
+    order.sort_by_key(|(_, c)| *c);
+    for (id, _) in order {
+        let Some(reqs) = cache.get(id, &[], None) else {
+            continue;
+        };
+        for (r, own) in reqs.requests.iter().zip(&reqs.own_account) {
+            if !own || !allowed(group, r, input.catalog) {
+                continue;
+            }
+            if st.matched(&group.explain(r, input.catalog)) {
+                return Some(r.clone());
+            }
+        }
+    }
+    None
+}
+
+/// A finding about one statement, witnessed by an allowed request it takes part in.
+fn finding(
+    st: &Located<'_>,
+    (rule, severity): (&str, Severity),
+    title: &str,
+    message: String,
+    actions: Vec<String>,
+    request: &Request,
+) -> Finding {
+    Finding {
+        rule: rule.to_owned(),
+        kind: FindingKind::OverBroad,
+        severity,
+        title: title.to_owned(),
+        message,
+        account: String::new(),
+        principal: String::new(),
+        actions,
+        target_role: None,
+        statements: vec![st.at.clone()],
+        conditions: describe_conditions(st.statement),
+        witness: Some(witness(request, "Allowed")),
+        fingerprint: String::new(),
+        suppressed: None,
+    }
+}
+
+/// `1 action`, `2 actions`.
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// ` on Resource [..]` when the statement's resources are not just `*`, else empty.
+fn resource_note(st: &Statement) -> String {
+    match &st.resource {
+        Some(r) if r.negated || r.patterns.iter().any(|p| *p != ResourcePattern::Any) => {
+            let list: Vec<String> = r
+                .patterns
+                .iter()
+                .map(|p| match p {
+                    ResourcePattern::Any => "*".to_owned(),
+                    ResourcePattern::Arn(t) => t.to_string(),
+                })
+                .collect();
+            let field = if r.negated { "NotResource" } else { "Resource" };
+            format!(" (on `{field}` [{}])", list.join(", "))
+        }
+        _ => String::new(),
+    }
+}
+
+/// Names the statement in messages: its `Sid` (or `#index`) and its policy.
+fn named(st: &Located<'_>) -> String {
+    format!("statement `{}` of `{}`", st.at.statement, st.at.policy)
+}
+
+fn write_wildcard(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    cache: &mut RequestCache<'_, '_, '_>,
+    st: &Located<'_>,
+    covered: &[(ActionId, &ActionInfo)],
+) -> Option<GroupFinding> {
+    let clause = &st.statement.action;
+    let wildcards: Vec<&ActionPattern> =
+        clause.patterns.iter().filter(|p| is_wildcard(p)).collect();
+    let is_write =
+        |a: &ActionInfo| matches!(a.access_level, AccessLevel::Write | AccessLevel::Tagging);
+    let through_wildcard: Vec<(ActionId, &ActionInfo)> = covered
+        .iter()
+        .filter(|(_, a)| is_write(a))
+        .filter(|(_, a)| {
+            clause.negated || {
+                let name = a.name.to_ascii_lowercase();
+                wildcards.iter().any(|p| p.matches(&a.service, &name))
+            }
+        })
+        .copied()
+        .collect();
+    if through_wildcard.is_empty() {
+        return None;
+    }
+    let request = contributing_request(input, group, cache, st, &through_wildcard)?;
+    let writes = covered
+        .iter()
+        .filter(|(_, a)| a.access_level == AccessLevel::Write)
+        .count();
+    let severity = if clause.negated || writes >= HIGH_WRITE_COUNT {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let how = if clause.negated {
+        format!(
+            "`NotAction` [{}]",
+            clause
+                .patterns
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        wildcards
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(GroupFinding {
+        group: group.index,
+        finding: finding(
+            st,
+            (RULE_WRITE_WILDCARD, severity),
+            "wildcard grant of SageMaker write actions",
+            format!(
+                "{} grants {} SageMaker actions through {how}{}",
+                named(st),
+                describe_counts(covered),
+                resource_note(st.statement)
+            ),
+            clause.patterns.iter().map(ToString::to_string).collect(),
+            &request,
+        ),
+    })
+}
+
+fn resource_star(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    cache: &mut RequestCache<'_, '_, '_>,
+    st: &Located<'_>,
+    covered: &[(ActionId, &ActionInfo)],
+) -> Option<GroupFinding> {
+    let resource = st.statement.resource.as_ref()?;
+    if resource.negated || !resource.patterns.contains(&ResourcePattern::Any) {
+        return None;
+    }
+    let scopable: Vec<(ActionId, &ActionInfo)> = covered
+        .iter()
+        .filter(|(_, a)| !a.is_wildcard_only())
+        .copied()
+        .collect();
+    if scopable.is_empty() {
+        return None;
+    }
+    let request = contributing_request(input, group, cache, st, &scopable)?;
+    let read_only = scopable
+        .iter()
+        .all(|(_, a)| matches!(a.access_level, AccessLevel::Read | AccessLevel::List));
+    let conditioned = !st.statement.conditions.is_empty();
+    let severity = if conditioned || read_only {
+        Severity::Low
+    } else {
+        Severity::Medium
+    };
+    let mut note = String::new();
+    if conditioned {
+        note.push_str("; its conditions narrow it");
+    }
+    if read_only {
+        note.push_str("; read and list actions only");
+    }
+    Some(GroupFinding {
+        group: group.index,
+        finding: finding(
+            st,
+            (RULE_RESOURCE_STAR, severity),
+            "Resource \"*\" on SageMaker actions that can be scoped to resources",
+            format!(
+                "{} allows {} that support resource-level scoping ({}) on `Resource: \"*\"`{note}",
+                named(st),
+                plural(scopable.len(), "SageMaker action"),
+                describe_counts(&scopable)
+            ),
+            st.statement
+                .action
+                .patterns
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            &request,
+        ),
+    })
+}
+
+fn passrole(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    cache: &mut RequestCache<'_, '_, '_>,
+    st: &Located<'_>,
+) -> Option<GroupFinding> {
+    let pass = input.catalog.action("iam:PassRole")?;
+    if !covers(&st.statement.action, pass) {
+        return None;
+    }
+    let account = &input.account.id;
+    let unlisted = format!("arn:aws:iam::{account}:{UNLISTED_ROLE}");
+    // Roles to pass to another service: those trusting SageMaker first, then the others.
+    let mut roles: Vec<String> = input
+        .account
+        .roles
+        .iter()
+        .filter(|r| r.trusts_sagemaker)
+        .chain(input.account.roles.iter().filter(|r| !r.trusts_sagemaker))
+        .map(|r| r.arn.clone())
+        .take(32)
+        .collect();
+    roles.push(unlisted.clone());
+    let first_taking_part =
+        |cache: &mut RequestCache<'_, '_, '_>, roles: &[String], service: &str| {
+            pass_role_requests(cache, input.catalog, roles, service)
+                .into_iter()
+                .find(|r| {
+                    allowed(group, r, input.catalog) && st.matched(&group.explain(r, input.catalog))
+                })
+        };
+    let every_role = first_taking_part(
+        cache,
+        std::slice::from_ref(&unlisted),
+        "sagemaker.amazonaws.com",
+    )
+    .or_else(|| first_taking_part(cache, std::slice::from_ref(&unlisted), OTHER_SERVICE));
+    let any_service = first_taking_part(cache, &roles, OTHER_SERVICE);
+    let (severity, message, request) = match (every_role, any_service) {
+        (Some(r), other) => (
+            Severity::High,
+            format!(
+                "{} allows iam:PassRole on every role of the account (an unlisted role `{unlisted}` is passable){}",
+                named(st),
+                if other.is_some() {
+                    ", to any service (iam:PassedToService is not scoped)"
+                } else {
+                    ""
+                }
+            ),
+            r,
+        ),
+        (None, Some(r)) => (
+            Severity::Medium,
+            format!(
+                "{} allows iam:PassRole on `{}` with iam:PassedToService={OTHER_SERVICE}: the passed roles are not scoped to SageMaker with iam:PassedToService",
+                named(st),
+                r.resource
+            ),
+            r,
+        ),
+        (None, None) => return None,
+    };
+    Some(GroupFinding {
+        group: group.index,
+        finding: finding(
+            st,
+            (RULE_PASSROLE, severity),
+            "iam:PassRole granted too broadly",
+            message,
+            vec!["iam:PassRole".to_owned()],
+            &request,
+        ),
+    })
+}
+
+fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<GroupFinding> {
+    let principal = group
+        .members
+        .first()
+        .and_then(|&i| input.account.principals.get(i))
+        .map(crate::audit::account::Principal::session_arn);
+    let mut statements: Vec<StatementRef> = Vec::new();
+    let mut first = None;
+    let mut probes = Vec::new();
+    for (action, resource) in ADMIN_PROBES {
+        let resource = resource
+            .replace("{account}", &input.account.id)
+            .replace("{region}", &input.generator.region);
+        let mut r = Request::new(action, &resource).ok()?;
+        r.principal.clone_from(&principal);
+        let ex = group.explain(&r, input.catalog);
+        if ex.outcome.decision != Decision::Allowed {
+            return None;
+        }
+        let identity: Vec<StatementRef> = ex
+            .matched
+            .iter()
+            .filter(|m| m.layer == Layer::Identity && m.effect == Effect::Allow)
+            .filter_map(|m| group.statement_ref(m.layer, m.policy, m.statement))
+            .collect();
+        merge_refs(&mut statements, identity);
+        probes.push(*action);
+        if first.is_none() {
+            first = Some(witness(&r, "Allowed"));
+        }
+    }
+    Some(GroupFinding {
+        group: group.index,
+        finding: Finding {
+            rule: RULE_ADMIN.to_owned(),
+            kind: FindingKind::OverBroad,
+            severity: Severity::Critical,
+            title: "administrator-equivalent".to_owned(),
+            message: format!(
+                "allowed every administrator probe ({}): the principal can do everything, granted by {}",
+                probes.join(", "),
+                statements
+                    .iter()
+                    .map(|s| format!("statement `{}` of `{}`", s.statement, s.policy))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            account: String::new(),
+            principal: String::new(),
+            actions: probes.iter().map(|p| (*p).to_owned()).collect(),
+            target_role: None,
+            statements,
+            conditions: Vec::new(),
+            witness: first,
+            fingerprint: String::new(),
+            suppressed: None,
+        },
+    })
+}
+
+/// The `Allow` statements of the group's identity policies, located in their files.
+fn identity_statements<'s>(group: &GroupView<'s, '_>) -> Vec<Located<'s>> {
+    let mut out = Vec::new();
+    for (pi, policy) in group.set.identity.iter().enumerate() {
+        let Ok(pi) = u32::try_from(pi) else { continue };
+        out.extend(allow_statements(group, pi, policy));
+    }
+    out
+}
+
+fn allow_statements<'s>(
+    group: &GroupView<'_, '_>,
+    pi: u32,
+    policy: &'s Policy,
+) -> Vec<Located<'s>> {
+    policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .filter_map(|s| {
+            let at = group.statement_ref(Layer::Identity, pi, u32::try_from(s.index).ok()?)?;
+            Some(Located {
+                policy: pi,
+                statement: s,
+                at,
+            })
+        })
+        .collect()
+}
 
 /// Runs the detector.
-pub fn run(_input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
-    Vec::new()
+pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+    let sagemaker: Vec<(ActionId, &ActionInfo)> = input
+        .catalog
+        .actions_with_ids()
+        .filter(|(_, a)| a.service == "sagemaker")
+        .collect();
+    let mut cache = RequestCache::new(input);
+    let mut out = Vec::new();
+    for group in &input.groups {
+        for st in identity_statements(group) {
+            let covered: Vec<(ActionId, &ActionInfo)> = sagemaker
+                .iter()
+                .filter(|(_, a)| covers(&st.statement.action, a))
+                .copied()
+                .collect();
+            out.extend(write_wildcard(input, group, &mut cache, &st, &covered));
+            out.extend(resource_star(input, group, &mut cache, &st, &covered));
+            out.extend(passrole(input, group, &mut cache, &st));
+        }
+        out.extend(admin(input, group));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::policy::PolicyKind;
+
+    fn clause(json: &str) -> ActionClause {
+        let p = Policy::parse(json, PolicyKind::Identity).unwrap();
+        p.statements[0].action.clone()
+    }
+
+    #[test]
+    fn coverage_by_access_level() {
+        let catalog = Catalog::sagemaker_default();
+        let all: Vec<(ActionId, &ActionInfo)> = catalog
+            .actions_with_ids()
+            .filter(|(_, a)| a.service == "sagemaker")
+            .collect();
+        let star =
+            clause(r#"{"Statement":{"Effect":"Allow","Action":"sagemaker:*","Resource":"*"}}"#);
+        let covered: Vec<_> = all
+            .iter()
+            .filter(|(_, a)| covers(&star, a))
+            .copied()
+            .collect();
+        assert_eq!(covered.len(), all.len());
+        let text = describe_counts(&covered);
+        assert!(text.starts_with("257 Write, 2 Tagging"), "{text}");
+
+        let not =
+            clause(r#"{"Statement":{"Effect":"Allow","NotAction":"sagemaker:*","Resource":"*"}}"#);
+        assert!(!all.iter().any(|(_, a)| covers(&not, a)));
+        let pass = catalog.action("iam:PassRole").unwrap();
+        assert!(covers(&not, pass));
+
+        let create = clause(
+            r#"{"Statement":{"Effect":"Allow","Action":["sagemaker:Create*","sagemaker:DescribeModel"],"Resource":"*"}}"#,
+        );
+        assert!(create.patterns.iter().any(is_wildcard));
+        assert!(!is_wildcard(&create.patterns[1]));
+    }
 }

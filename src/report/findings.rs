@@ -1,0 +1,136 @@
+//! `findings.json`: the findings alone, with counts, for scripts and CI gates.
+//!
+//! ```json
+//! {"iamc_version": "0.1.0",
+//!  "findings": [ ...unsuppressed findings... ],
+//!  "counts": {"total": 12, "unsuppressed": 10, "suppressed": 2,
+//!             "by_severity": {"critical": 1, "high": 6, "medium": 3, "low": 0},
+//!             "by_kind": {"escalation": 10}, "by_rule": {"sagemaker-notebook-passrole": 4}},
+//!  "suppressed": [ ...suppressed findings, each with its `suppressed` reason... ],
+//!  "suppressions": {"file": "...", "entries": [{"pointer": "/suppressions/0", ..., "matched": 2}]},
+//!  "warnings": ["suppression /suppressions/1 matched nothing (`file`)"]}
+//! ```
+//!
+//! INVARIANT (counts are of what remains): `by_severity`, `by_kind` and `by_rule` count
+//! unsuppressed findings only (what `--fail-on` gates on); `by_severity` always has all four
+//! severities. Suppressed findings are listed and counted, never dropped.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Extras;
+use crate::audit::model::{AuditResult, Finding, FindingKind, Severity};
+use crate::audit::suppress::SuppressionOutcome;
+
+/// Finding counts, in `findings.json` and `summary.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FindingCounts {
+    /// Every finding, suppressed or not.
+    pub total: usize,
+    /// Findings not suppressed.
+    pub unsuppressed: usize,
+    /// Findings suppressed.
+    pub suppressed: usize,
+    /// Unsuppressed findings by severity (all four present).
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Unsuppressed findings by kind.
+    pub by_kind: BTreeMap<FindingKind, usize>,
+    /// Unsuppressed findings by rule id.
+    pub by_rule: BTreeMap<String, usize>,
+}
+
+impl FindingCounts {
+    /// Counts `findings`.
+    pub fn of(findings: &[Finding]) -> FindingCounts {
+        let mut c = FindingCounts {
+            by_severity: [
+                Severity::Critical,
+                Severity::High,
+                Severity::Medium,
+                Severity::Low,
+            ]
+            .into_iter()
+            .map(|s| (s, 0))
+            .collect(),
+            ..FindingCounts::default()
+        };
+        for f in findings {
+            c.total += 1;
+            if f.suppressed.is_some() {
+                c.suppressed += 1;
+                continue;
+            }
+            c.unsuppressed += 1;
+            *c.by_severity.entry(f.severity).or_default() += 1;
+            *c.by_kind.entry(f.kind).or_default() += 1;
+            *c.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        c
+    }
+
+    /// Unsuppressed findings at `threshold` or more severe.
+    pub fn at_or_above(&self, threshold: Severity) -> usize {
+        self.by_severity
+            .iter()
+            .filter(|(s, _)| **s <= threshold)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// One line: `3 findings: 1 critical, 2 high, 0 medium, 0 low (1 suppressed)`.
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = self
+            .by_severity
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect();
+        format!(
+            "{} finding{}: {} ({} suppressed)",
+            self.unsuppressed,
+            if self.unsuppressed == 1 { "" } else { "s" },
+            parts.join(", "),
+            self.suppressed
+        )
+    }
+}
+
+/// The shape of `findings.json`.
+#[derive(Debug, Serialize)]
+pub struct FindingsDoc<'a> {
+    /// iamc's version.
+    pub iamc_version: &'a str,
+    /// Unsuppressed findings, in result order.
+    pub findings: Vec<&'a Finding>,
+    /// Counts.
+    pub counts: FindingCounts,
+    /// Suppressed findings, in result order, each with its reason.
+    pub suppressed: Vec<&'a Finding>,
+    /// The suppressions file applied and what each entry matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<&'a SuppressionOutcome>,
+    /// Warnings (unused suppressions).
+    pub warnings: Vec<String>,
+}
+
+impl<'a> FindingsDoc<'a> {
+    /// The document for `result`.
+    pub fn of(result: &'a AuditResult, extras: &'a Extras) -> FindingsDoc<'a> {
+        let (suppressed, findings) = result.findings.iter().partition(|f| f.suppressed.is_some());
+        FindingsDoc {
+            iamc_version: &result.iamc_version,
+            findings,
+            counts: FindingCounts::of(&result.findings),
+            suppressed,
+            suppressions: extras.suppressions.as_ref(),
+            warnings: extras.warnings(),
+        }
+    }
+}
+
+/// `findings.json`, pretty-printed, with a final newline.
+pub fn render(result: &AuditResult, extras: &Extras) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(&FindingsDoc::of(result, extras))?;
+    s.push('\n');
+    Ok(s)
+}
