@@ -14,5 +14,6 @@ pub mod cloudtrail;
 pub mod diff;
 pub mod findings;
 pub mod model;
+pub mod passrole;
 pub mod requests;
 pub mod suppress;

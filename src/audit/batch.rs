@@ -20,16 +20,17 @@ use rayon::prelude::*;
 
 use super::account::{self, Account, ManagedPolicyDir, Principal};
 use super::cloudtrail::{self, TrailLog};
-use super::findings::{FindingsInput, GroupView, PolicyOrigin, account_findings};
+use super::findings::{FindingsInput, GroupView, PolicyOrigin, RequestCache, account_findings};
 use super::model::{
     AccountResult, ActionCoverage, AuditError, AuditResult, Class, Finding, InputFile, LevelCounts,
     PassRoleTarget, PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
 };
+use super::passrole::{PassRoleSpace, PreparedSpace};
 use super::requests::{self, ActionRequests, GenConfig, Mentions};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::prepared::{PreparedContext, Preparer};
-use crate::eval::{ContextValue, Decision, Explanation, Layer, PreparedRequest, Request};
+use crate::eval::{Decision, Explanation, Layer, PreparedRequest};
 use crate::policy::{Policy, PolicyKind, PolicySet, ResourcePattern};
 
 /// Everything an audit run needs.
@@ -503,14 +504,21 @@ fn audit_account(
                 c.push(cell);
             }
         }
-        if reqs.action.eq_ignore_ascii_case("iam:PassRole") {
-            for (gi, g) in groups.iter().enumerate() {
-                if let Some(slot) = pass_role.get_mut(gi) {
-                    *slot = pass_role_reach(g, account, catalog, &cfg.generator, &mentions);
-                }
-            }
-        }
         progress.inc(1);
+    }
+    // iam:PassRole reach per group, over classes of roles no policy tells apart.
+    let sets: Vec<&PolicySet> = groups.iter().map(|g| &g.set).collect();
+    let role_space = PassRoleSpace::build(account, &sets, catalog, &cfg.generator, &mentions);
+    if actions.iter().any(|a| {
+        catalog
+            .action_by_id(*a)
+            .is_some_and(|x| x.full_name() == "iam:PassRole")
+    }) {
+        let prepared = PreparedSpace::new(&role_space, catalog);
+        pass_role = groups
+            .par_iter()
+            .map(|g| prepared.reach(&role_space, account, &g.compiled, &g.context))
+            .collect();
     }
 
     let findings = {
@@ -528,14 +536,18 @@ fn audit_account(
                 pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),
             })
             .collect();
+        let cache = RequestCache::default();
         let input = FindingsInput {
             account,
-            groups: views,
+            groups: &views,
+            focus: None,
+            cache: &cache,
             group_of: &group_of,
             catalog,
             generator: &cfg.generator,
             mentions: &mentions,
             compiler: &compiler,
+            pass_role_space: &role_space,
         };
         let mut findings = account_findings(&input);
         if let Some((trail, out)) = trail {
@@ -589,7 +601,7 @@ fn audit_account(
                 group: gi,
                 policies,
                 by_level,
-                actions: Arc::unwrap_or_clone(actions),
+                actions,
                 passrole,
             }
         })
@@ -775,74 +787,6 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> Ac
         other_account_allowed: agg.other_allowed,
         other_account_total: agg.other_total,
     }
-}
-
-/// `iam:PassRole` on every role of the account with `iam:PassedToService =
-/// sagemaker.amazonaws.com`.
-fn pass_role_reach(
-    g: &Group<'_>,
-    account: &Account,
-    catalog: &Catalog,
-    generator: &GenConfig,
-    mentions: &Mentions,
-) -> Vec<PassRoleTarget> {
-    let Some(aid) = catalog.action_id("iam:PassRole") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let small = GenConfig {
-        variants: generator.variants.clamp(1, 64),
-        ..generator.clone()
-    };
-    for role in &account.roles {
-        let Some(reqs) = requests::generate_action(
-            catalog,
-            aid,
-            &account.id,
-            &small,
-            mentions,
-            std::slice::from_ref(&role.arn),
-        ) else {
-            continue;
-        };
-        let (mut allowed, mut total) = (0u64, 0u64);
-        for r in reqs.requests.iter().filter(|r| r.resource == role.arn) {
-            let mut r: Request = r.clone();
-            let mut ctx = crate::eval::Context::new();
-            for e in r.context.entries() {
-                if e.key_lower != "iam:passedtoservice" {
-                    let v = if e.is_list {
-                        ContextValue::Multi(e.values.clone())
-                    } else {
-                        ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-                    };
-                    let _ = ctx.insert(&e.key, v);
-                }
-            }
-            let _ = ctx.insert(
-                "iam:PassedToService",
-                ContextValue::Single("sagemaker.amazonaws.com".to_owned()),
-            );
-            r.context = ctx;
-            total += 1;
-            if g.compiled
-                .evaluate_as(&PreparedRequest::new(&r, catalog), &g.context)
-                .decision
-                == Decision::Allowed
-            {
-                allowed += 1;
-            }
-        }
-        let class = Class::of(allowed, total);
-        if class != Class::Never {
-            out.push(PassRoleTarget {
-                role: role.arn.clone(),
-                class,
-                trusts_sagemaker: role.trusts_sagemaker,
-            });
-        }
-    }
-    out
 }
 
 /// An indicatif bar on stderr when asked for and stderr is a terminal.

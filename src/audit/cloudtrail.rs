@@ -53,10 +53,10 @@
 //! (each with one key the identity policies read changed), every request it allows the current
 //! policies must allow too. A statement that allows a counterexample is narrowed, first into one
 //! statement per action with the keys the identity policies read pinned to the logged values,
-//! then into one statement per logged request; what remains is reported ([`minimal`]).
+//! then into one statement per logged request; what remains is reported (`minimal`).
 //!
-//! Reading and attribution live here, request reconstruction in [`request`], minimal policies in
-//! [`minimal`]; [`account_least_privilege`] is the audit's hook, run per account after findings.
+//! Reading and attribution live here, request reconstruction in `request`, minimal policies in
+//! `minimal`; [`account_least_privilege`] is the audit's hook, run per account after findings.
 //!
 //! INVARIANT (proven, not assumed): `Proof::verified` is true only when the compiled engine found
 //! no counterexample over every request checked and allowed every logged request the current
@@ -609,6 +609,7 @@ fn unused_finding(r: &PrincipalLeastPrivilege) -> Option<Finding> {
         principal: r.principal.clone(),
         actions: r.unused_by_level.values().flatten().cloned().collect(),
         target_role: None,
+        other_targets: Vec::new(),
         statements: Vec::new(),
         conditions: Vec::new(),
         witness: None,

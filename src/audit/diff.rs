@@ -91,7 +91,7 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// `gaad` or `policy`.
+    /// `GAAD` or `policy`, for messages.
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Gaad => "GAAD",
@@ -401,7 +401,7 @@ fn direction(old: Option<Cell>, new: Option<Cell>) -> Option<Direction> {
 
 fn cells(p: Option<&PrincipalResult>) -> BTreeMap<String, (AccessLevel, Cell)> {
     p.into_iter()
-        .flat_map(|p| &p.actions)
+        .flat_map(|p| p.actions.iter())
         .map(|c| {
             (
                 c.action.clone(),

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::account::Account;
 use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef, Witness};
-use super::requests::{GenConfig, Mentions};
+use super::requests::{ActionRequests, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::prepared::PreparedContext;
@@ -116,11 +116,16 @@ impl GroupView<'_, '_> {
 }
 
 /// Everything the detectors need about one account.
+#[derive(Clone, Copy)]
 pub struct FindingsInput<'g, 'a> {
     /// The account.
     pub account: &'g Account,
     /// Its evaluation groups.
-    pub groups: Vec<GroupView<'g, 'a>>,
+    pub groups: &'g [GroupView<'g, 'a>],
+    /// When set, detectors look at this group only (the audit runs groups in parallel).
+    pub focus: Option<usize>,
+    /// Requests generated per action for the detectors, shared by every group.
+    pub cache: &'g RequestCache,
     /// Group of each principal (`None`: not evaluated).
     pub group_of: &'g [Option<usize>],
     /// The catalog.
@@ -131,6 +136,54 @@ pub struct FindingsInput<'g, 'a> {
     pub mentions: &'g Mentions,
     /// A compiler into the account's arena (for counterfactual sets).
     pub compiler: &'g Compiler<'a>,
+    /// The account's roles in pass-role classes, with their requests.
+    pub pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
+}
+
+/// Requests generated once per action for the detectors (up to 400 per action), shared by every
+/// group and thread.
+#[derive(Default)]
+pub struct RequestCache {
+    map: std::sync::Mutex<
+        std::collections::HashMap<crate::catalog::ActionId, std::sync::Arc<ActionRequests>>,
+    >,
+}
+
+impl<'g, 'a> FindingsInput<'g, 'a> {
+    /// The groups a detector should look at: the focused one, or all.
+    pub fn focus_groups(&self) -> impl Iterator<Item = &'g GroupView<'g, 'a>> + '_ {
+        let focus = self.focus;
+        self.groups
+            .iter()
+            .filter(move |g| focus.is_none_or(|f| f == g.index))
+    }
+
+    /// The detectors' requests for `action` (`service:Action`): generated on first use.
+    pub fn requests(&self, action: &str) -> Option<std::sync::Arc<ActionRequests>> {
+        let aid = self.catalog.action_id(action)?;
+        if let Ok(map) = self.cache.map.lock()
+            && let Some(r) = map.get(&aid)
+        {
+            return Some(r.clone());
+        }
+        let cfg = GenConfig {
+            variants: self.generator.variants.clamp(1, 400),
+            ..self.generator.clone()
+        };
+        let targets: Vec<String> = self.account.roles.iter().map(|r| r.arn.clone()).collect();
+        let reqs = std::sync::Arc::new(crate::audit::requests::generate_action(
+            self.catalog,
+            aid,
+            &self.account.id,
+            &cfg,
+            self.mentions,
+            &targets,
+        )?);
+        if let Ok(mut map) = self.cache.map.lock() {
+            map.entry(aid).or_insert_with(|| reqs.clone());
+        }
+        Some(reqs)
+    }
 }
 
 impl FindingsInput<'_, '_> {
@@ -187,10 +240,22 @@ pub fn fingerprint(f: &Finding) -> String {
 
 /// Runs every detector over an account and returns its findings, one per member principal.
 pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
-    let mut by_group: Vec<GroupFinding> = Vec::new();
-    by_group.extend(paths::run(input));
-    by_group.extend(willfail::run(input));
-    by_group.extend(broad::run(input));
+    // Detectors that honour `focus` run one group at a time.
+    let per_group: Vec<Vec<GroupFinding>> = input
+        .groups
+        .iter()
+        .map(|g| {
+            let focused = FindingsInput {
+                focus: Some(g.index),
+                ..*input
+            };
+            let mut v = paths::run(&focused);
+            v.extend(willfail::run(&focused));
+            v.extend(broad::run(&focused));
+            v
+        })
+        .collect();
+    let mut by_group: Vec<GroupFinding> = per_group.into_iter().flatten().collect();
     by_group.extend(dead::run(input));
     let mut out = Vec::new();
     for gf in by_group {

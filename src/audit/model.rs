@@ -224,6 +224,9 @@ pub struct Finding {
     /// For pass-role paths: the role passed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_role: Option<String>,
+    /// For pass-role paths: the other roles of the same capability that could be passed too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_targets: Vec<String>,
     /// The statements that grant (or are) the finding.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub statements: Vec<StatementRef>,
@@ -275,8 +278,8 @@ pub struct PrincipalResult {
     pub policies: Vec<String>,
     /// Reachable actions by access level.
     pub by_level: BTreeMap<AccessLevel, LevelCounts>,
-    /// Every catalog action.
-    pub actions: Vec<ActionCoverage>,
+    /// Every catalog action (shared by the members of an evaluation group).
+    pub actions: std::sync::Arc<Vec<ActionCoverage>>,
     /// Roles of the account it may pass to SageMaker.
     pub passrole: Vec<PassRoleTarget>,
 }

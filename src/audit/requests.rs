@@ -689,8 +689,9 @@ fn resource_candidates(
     extra: &[String],
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut push = |s: String| {
-        if !out.contains(&s) {
+        if seen.insert(s.clone()) {
             out.push(s);
         }
     };

@@ -49,7 +49,7 @@ pub fn render(result: &AuditResult) -> String {
                 row(&mut out, fields);
                 continue;
             }
-            for a in &p.actions {
+            for a in p.actions.iter() {
                 let (allowed, total) = (a.allowed.to_string(), a.total.to_string());
                 let fields = [
                     account.id.as_str(),

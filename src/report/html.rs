@@ -158,7 +158,7 @@ impl<'a> Columns<'a> {
             .accounts
             .iter()
             .flat_map(|a| &a.principals)
-            .flat_map(|p| &p.actions)
+            .flat_map(|p| p.actions.iter())
         {
             let e = seen
                 .entry(a.action.as_str())
@@ -199,7 +199,7 @@ impl<'a> Columns<'a> {
 /// Always/Conditional/Never counts over a principal's cells.
 fn class_totals(p: &PrincipalResult) -> [usize; 3] {
     let mut t = [0usize; 3];
-    for a in &p.actions {
+    for a in p.actions.iter() {
         let slot = match a.class {
             Class::Always => t.get_mut(0),
             Class::Conditional => t.get_mut(1),
@@ -393,16 +393,59 @@ fn heat_map(h: &mut Html, r: &AuditResult, cols: &Columns<'_>) {
         h.text(&account.file);
         h.raw(" · ");
         h.num(account.principals.len());
-        h.raw(" principals</small></th><td colspan=\"");
+        h.raw(" principals");
+        let rows = display_rows(r, account);
+        if rows.len() < account.principals.len() {
+            h.raw(", one row per group of principals with the same access");
+        }
+        h.raw("</small></th><td colspan=\"");
         h.num(n.max(1));
         h.raw("\"></td></tr>\n");
-        for p in &account.principals {
-            heat_row(h, p, id, cols);
+        for (p, others) in rows {
+            heat_row(h, p, id, cols, others.len());
             id += 1;
         }
         h.raw("</tbody>\n");
     }
     h.raw("</table></div>\n</section>\n");
+}
+
+/// Above this many principals the heat map and the drill-down show one row per evaluation group
+/// (principals with identical access), listing its members, so the page stays usable.
+const COMPACT_ABOVE: usize = 300;
+
+/// At most this many findings rows; the rest are in findings.json and findings.sarif.
+const MAX_FINDING_ROWS: usize = 2000;
+
+/// The principals a page shows for an account, each with the other members of its group when the
+/// page is compact.
+fn display_rows<'r>(
+    r: &'r AuditResult,
+    account: &'r AccountResult,
+) -> Vec<(&'r PrincipalResult, Vec<&'r PrincipalResult>)> {
+    let total: usize = r.accounts.iter().map(|a| a.principals.len()).sum();
+    if total <= COMPACT_ABOVE {
+        return account.principals.iter().map(|p| (p, Vec::new())).collect();
+    }
+    let mut rows: Vec<(&PrincipalResult, Vec<&PrincipalResult>)> = Vec::new();
+    let mut by_group: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for p in &account.principals {
+        match p.group.filter(|_| p.status == Status::Ok) {
+            Some(g) => match by_group.get(&g) {
+                Some(&row) => {
+                    if let Some((_, others)) = rows.get_mut(row) {
+                        others.push(p);
+                    }
+                }
+                None => {
+                    by_group.insert(g, rows.len());
+                    rows.push((p, Vec::new()));
+                }
+            },
+            None => rows.push((p, Vec::new())),
+        }
+    }
+    rows
 }
 
 /// The `data-q` attribute: what the filter box matches (name and ARN, lowercase).
@@ -415,7 +458,7 @@ fn filter_attr(h: &mut Html, p: &PrincipalResult) {
 }
 
 /// The sticky name cell of a heat-map row.
-fn name_cell(h: &mut Html, p: &PrincipalResult, id: usize) {
+fn name_cell(h: &mut Html, p: &PrincipalResult, id: usize, others: usize) {
     h.raw("<th><a href=\"#p");
     h.num(id);
     h.raw("\" title=\"");
@@ -424,17 +467,21 @@ fn name_cell(h: &mut Html, p: &PrincipalResult, id: usize) {
     h.text(&p.name);
     h.raw("</a><small>");
     h.text(&p.kind);
+    if others > 0 {
+        h.raw(" +");
+        h.num(others);
+    }
     h.raw("</small></th>");
 }
 
 /// One principal's heat-map row.
-fn heat_row(h: &mut Html, p: &PrincipalResult, id: usize, cols: &Columns<'_>) {
+fn heat_row(h: &mut Html, p: &PrincipalResult, id: usize, cols: &Columns<'_>, others: usize) {
     let n = cols.list.len();
     if p.status == Status::Error {
         h.raw("<tr class=\"e\"");
         filter_attr(h, p);
         h.raw(">");
-        name_cell(h, p, id);
+        name_cell(h, p, id, others);
         h.raw("<td class=\"cs\">error</td><td class=\"em\" colspan=\"");
         h.num(n.max(1));
         h.raw("\"><span>");
@@ -448,7 +495,7 @@ fn heat_row(h: &mut Html, p: &PrincipalResult, id: usize, cols: &Columns<'_>) {
         return;
     }
     let mut cells: Vec<Option<&ActionCoverage>> = vec![None; n];
-    for a in &p.actions {
+    for a in p.actions.iter() {
         if let Some(slot) = cols
             .index
             .get(a.action.as_str())
@@ -483,7 +530,7 @@ fn heat_row(h: &mut Html, p: &PrincipalResult, id: usize, cols: &Columns<'_>) {
         }
     }
     h.raw("\">");
-    name_cell(h, p, id);
+    name_cell(h, p, id, others);
     h.raw("<td class=\"cs\"><span class=\"sum\">");
     for l in AccessLevel::ALL {
         let c = p.by_level.get(&l).copied().unwrap_or_default();
@@ -555,8 +602,8 @@ fn drill_down(h: &mut Html, r: &AuditResult, index: &FindingIndex<'_>) {
         h.raw("<h3>account <code>");
         h.text(&account.id);
         h.raw("</code></h3>\n");
-        for p in &account.principals {
-            principal_details(h, account, p, id, index);
+        for (p, others) in display_rows(r, account) {
+            principal_details(h, account, p, id, index, &others);
             id += 1;
         }
     }
@@ -570,6 +617,7 @@ fn principal_details(
     p: &PrincipalResult,
     id: usize,
     index: &FindingIndex<'_>,
+    others: &[&PrincipalResult],
 ) {
     let [always, conditional, never] = class_totals(p);
     h.raw("<details id=\"p");
@@ -613,6 +661,22 @@ fn principal_details(
     dt(h, "account", &account.id);
     if let Some(g) = p.group {
         dt(h, "evaluation group", &g.to_string());
+    }
+    if !others.is_empty() {
+        h.raw("<dt>same access</dt><dd>");
+        h.num(others.len());
+        h.raw(" more principals of this evaluation group: ");
+        for (k, o) in others.iter().enumerate() {
+            if k > 0 {
+                h.raw(", ");
+            }
+            h.raw("<code title=\"");
+            h.text(&o.arn);
+            h.raw("\">");
+            h.text(&o.name);
+            h.raw("</code>");
+        }
+        h.raw("</dd>");
     }
     h.raw("<dt>policies</dt><dd>");
     if p.policies.is_empty() {
@@ -925,7 +989,9 @@ fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &FindingIndex
             &b.principal,
         ))
     });
-    for (i, f) in order {
+    let shown = order.len().min(MAX_FINDING_ROWS);
+    let hidden = order.len() - shown;
+    for (i, f) in order.into_iter().take(shown) {
         h.raw("<tr id=\"f");
         h.num(i);
         h.raw("\"");
@@ -1010,7 +1076,13 @@ fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &FindingIndex
         }
         h.raw("</td></tr>\n");
     }
-    h.raw("</table>\n</section>\n");
+    h.raw("</table>\n");
+    if hidden > 0 {
+        h.raw("<p class=\"hint\">");
+        h.num(hidden);
+        h.raw(" less severe findings are not shown here; findings.json and findings.sarif list them all.</p>\n");
+    }
+    h.raw("</section>\n");
 }
 
 /// Every error of the run.

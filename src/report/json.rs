@@ -1,5 +1,6 @@
-//! `coverage.json` (the whole [`AuditResult`]) and `summary.json` (counts, timings, errors, class
-//! totals, finding counts and warnings, without the per-action cells or the findings themselves).
+//! `coverage.json` (every principal, and every evaluation group's per-action cells, stored once per
+//! group) and `summary.json` (counts, timings, errors, class totals, finding counts and warnings,
+//! without the per-action cells or the findings themselves, which are in `findings.json`).
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,130 @@ use super::findings::FindingCounts;
 use crate::audit::model::{AuditError, AuditResult, Class, InputFile, LevelCounts};
 use crate::catalog::AccessLevel;
 
-/// The whole result, pretty-printed, with a final newline.
+/// `coverage.json`: compact JSON (it can be large), with a final newline.
 pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(result)?;
+    let mut s = serde_json::to_string(&CoverageDoc::of(result))?;
     s.push('\n');
     Ok(s)
+}
+
+/// The shape of `coverage.json`.
+#[derive(Debug, Serialize)]
+pub struct CoverageDoc<'a> {
+    /// iamc's version.
+    pub iamc_version: &'a str,
+    /// The inputs.
+    pub inputs: &'a [InputFile],
+    /// Counts and timings.
+    pub stats: &'a crate::audit::model::Stats,
+    /// Every error.
+    pub errors: &'a [AuditError],
+    /// The accounts.
+    pub accounts: Vec<AccountDoc<'a>>,
+}
+
+/// One account of `coverage.json`.
+#[derive(Debug, Serialize)]
+pub struct AccountDoc<'a> {
+    /// The account id.
+    pub id: &'a str,
+    /// The GAAD file.
+    pub file: &'a str,
+    /// Every principal, without its cells: see its `group`.
+    pub principals: Vec<PrincipalDoc<'a>>,
+    /// Every evaluation group: its members and its cells (one per catalog action).
+    pub groups: Vec<GroupDoc<'a>>,
+}
+
+/// One principal of `coverage.json`.
+#[derive(Debug, Serialize)]
+pub struct PrincipalDoc<'a> {
+    /// Role or user name.
+    pub name: &'a str,
+    /// Its ARN.
+    pub arn: &'a str,
+    /// `role` or `user`.
+    pub kind: &'a str,
+    /// Its IAM path.
+    pub path: &'a str,
+    /// Evaluated or not.
+    pub status: crate::audit::model::Status,
+    /// Its errors and warnings.
+    #[serde(skip_serializing_if = "<[AuditError]>::is_empty")]
+    pub errors: &'a [AuditError],
+    /// Its evaluation group (index into the account's `groups`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<usize>,
+    /// The policies in force.
+    pub policies: &'a [String],
+    /// Reachable actions by access level.
+    pub by_level: &'a BTreeMap<AccessLevel, LevelCounts>,
+    /// Roles it may pass to SageMaker.
+    pub passrole: &'a [crate::audit::model::PassRoleTarget],
+}
+
+/// One evaluation group of `coverage.json`.
+#[derive(Debug, Serialize)]
+pub struct GroupDoc<'a> {
+    /// Its index.
+    pub group: usize,
+    /// Its members' ARNs.
+    pub members: Vec<&'a str>,
+    /// One cell per catalog action.
+    pub actions: &'a [crate::audit::model::ActionCoverage],
+}
+
+impl<'a> CoverageDoc<'a> {
+    /// The document for `result`.
+    pub fn of(result: &'a AuditResult) -> CoverageDoc<'a> {
+        let accounts = result
+            .accounts
+            .iter()
+            .map(|a| {
+                let mut groups: Vec<GroupDoc<'a>> = Vec::new();
+                for p in &a.principals {
+                    let Some(g) = p.group else { continue };
+                    match groups.iter_mut().find(|d| d.group == g) {
+                        Some(d) => d.members.push(&p.arn),
+                        None => groups.push(GroupDoc {
+                            group: g,
+                            members: vec![&p.arn],
+                            actions: &p.actions,
+                        }),
+                    }
+                }
+                groups.sort_by_key(|d| d.group);
+                AccountDoc {
+                    id: &a.id,
+                    file: &a.file,
+                    principals: a
+                        .principals
+                        .iter()
+                        .map(|p| PrincipalDoc {
+                            name: &p.name,
+                            arn: &p.arn,
+                            kind: &p.kind,
+                            path: &p.path,
+                            status: p.status,
+                            errors: &p.errors,
+                            group: p.group,
+                            policies: &p.policies,
+                            by_level: &p.by_level,
+                            passrole: &p.passrole,
+                        })
+                        .collect(),
+                    groups,
+                }
+            })
+            .collect();
+        CoverageDoc {
+            iamc_version: &result.iamc_version,
+            inputs: &result.inputs,
+            stats: &result.stats,
+            errors: &result.errors,
+            accounts,
+        }
+    }
 }
 
 /// The summary without extras, pretty-printed, with a final newline.
@@ -115,7 +235,7 @@ impl<'a> Summary<'a> {
             .map(|l| (l, LevelCounts::default()))
             .collect();
         for p in result.accounts.iter().flat_map(|a| &a.principals) {
-            for a in &p.actions {
+            for a in p.actions.iter() {
                 match a.class {
                     Class::Always => classes.always += 1,
                     Class::Conditional => classes.conditional += 1,

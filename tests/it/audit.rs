@@ -533,7 +533,7 @@ fn example_account_principals_and_policies() {
         assert_eq!(p.status, Status::Ok, "{}: {:?}", p.name, p.errors);
         assert_eq!(p.actions.len(), catalog.action_count(), "{}", p.name);
         groups.insert(p.group.unwrap());
-        for c in &p.actions {
+        for c in p.actions.iter() {
             // S-27: SageMaker has no resource-based policies, so another account's resources are
             // never reachable.
             assert_eq!(c.other_account_allowed, 0, "{} × {}", p.name, c.action);
@@ -743,7 +743,7 @@ fn deciding_keys_keep_the_policy_spelling() {
     }
     let mut bad = Vec::new();
     for p in &with_two_scp_levels().accounts[0].principals {
-        for c in &p.actions {
+        for c in p.actions.iter() {
             for k in &c.deciding_keys {
                 if k != "resource" && !texts.contains(k.as_str()) {
                     bad.push(format!("{} × {}: {k}", p.name, c.action));
@@ -779,7 +779,7 @@ fn results_do_not_depend_on_thread_count() {
             .iter()
             .zip(&two.accounts[0].principals)
         {
-            for (x, y) in a.actions.iter().zip(&b.actions) {
+            for (x, y) in a.actions.iter().zip(b.actions.iter()) {
                 assert_eq!(x, y, "{}", a.name);
             }
             assert_eq!(a, b);

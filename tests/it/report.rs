@@ -96,7 +96,7 @@ fn principal(
         group: Some(0),
         policies: vec!["managed:arn:aws:iam::aws:policy/AmazonSageMakerFullAccess".to_owned()],
         by_level: by_level(&actions),
-        actions,
+        actions: actions.into(),
         passrole: Vec::new(),
     }
 }
@@ -125,7 +125,7 @@ fn sample() -> AuditResult {
         group: None,
         policies: Vec::new(),
         by_level: BTreeMap::new(),
-        actions: Vec::new(),
+        actions: Vec::new().into(),
         passrole: Vec::new(),
     };
     AuditResult {
@@ -285,9 +285,45 @@ fn json_round_trips() {
         serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
     };
     let coverage = read("coverage.json");
-    assert_eq!(coverage, serde_json::to_value(sample()).unwrap());
-    assert_eq!(coverage["accounts"][0]["principals"][1]["name"], XSS_NAME);
-    assert_eq!(coverage["accounts"][0]["principals"][2]["status"], "error");
+    let sample = sample();
+    let whole = serde_json::to_value(&sample).unwrap();
+    let account = &coverage["accounts"][0];
+    assert_eq!(account["principals"][1]["name"], XSS_NAME);
+    assert_eq!(account["principals"][2]["status"], "error");
+    assert!(
+        account["principals"][0].get("actions").is_none(),
+        "cells live in groups"
+    );
+    // A group's cells are stored once: those of its first member (members of one group share
+    // their cells in real results).
+    for (i, p) in sample.accounts[0].principals.iter().enumerate() {
+        assert_eq!(
+            account["principals"][i]["by_level"],
+            whole["accounts"][0]["principals"][i]["by_level"]
+        );
+        let Some(g) = p.group else { continue };
+        let doc = account["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["group"] == g)
+            .unwrap();
+        assert!(
+            doc["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == &p.arn)
+        );
+        if doc["members"][0] == p.arn.as_str() {
+            assert_eq!(
+                doc["actions"],
+                whole["accounts"][0]["principals"][i]["actions"]
+            );
+        }
+    }
+    assert_eq!(coverage["stats"], whole["stats"]);
+    assert_eq!(coverage["errors"], whole["errors"]);
 
     let s = read("summary.json");
     assert_eq!(s["iamc_version"], "0.1.0");
@@ -302,7 +338,7 @@ fn json_round_trips() {
     assert_eq!(counts["decisions"], 128);
     assert_eq!(counts["principal_decisions"], 128);
     assert_eq!(s["errors"].as_array().unwrap().len(), 1);
-    assert_eq!(s["errors"][0]["pointer"], sample().errors[0].pointer);
+    assert_eq!(s["errors"][0]["pointer"], sample.errors[0].pointer);
     assert_eq!(s["timing"]["threads"], 4);
     assert_eq!(s["timing"]["decisions_per_second"], 64_000.0);
     assert_eq!(s["seed"], 42);
@@ -430,7 +466,7 @@ fn large() -> AuditResult {
             .collect();
         principals.push(PrincipalResult {
             by_level: by_level(&cells),
-            actions: cells,
+            actions: cells.into(),
             ..principal(&format!("role-{p:03}-ExampleServiceRole"), "role", |_| 0)
         });
     }

@@ -547,6 +547,9 @@ fn with_key(context: &Context, key: &str, spelled: &str, value: Option<ContextVa
     out
 }
 
+/// A request's values for the keys the identity policies read.
+type Projection = Vec<(String, Vec<String>)>;
+
 /// The neighbourhood of the logged requests: each one with one key the identity policies read
 /// removed or set to another value (the policies' values, a value none of them has, and for
 /// multivalued keys the empty set and the logged set plus another value). The generated space
@@ -562,7 +565,7 @@ fn neighbours(
     let mut out = Vec::new();
     // Only the action, the resource and the keys the identity policies read can separate the
     // two sets, so logged requests alike in those have the same neighbourhood.
-    let mut seen: BTreeSet<(String, String, Vec<(String, Vec<String>)>)> = BTreeSet::new();
+    let mut seen: BTreeSet<(String, String, Projection)> = BTreeSet::new();
     for r in basis.iter().filter_map(|&i| logged.get(i)) {
         let projection = read
             .keys()

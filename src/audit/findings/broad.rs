@@ -185,6 +185,7 @@ fn finding(
         principal: String::new(),
         actions,
         target_role: None,
+        other_targets: Vec::new(),
         statements: vec![st.at.clone()],
         conditions: describe_conditions(st.statement),
         witness: Some(witness(request, "Allowed")),
@@ -483,6 +484,7 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
             principal: String::new(),
             actions: probes.iter().map(|p| (*p).to_owned()).collect(),
             target_role: None,
+            other_targets: Vec::new(),
             statements,
             conditions: Vec::new(),
             witness: first,
@@ -531,7 +533,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         .collect();
     let mut cache = RequestCache::new(input);
     let mut out = Vec::new();
-    for group in &input.groups {
+    for group in input.focus_groups() {
         for st in identity_statements(group) {
             let covered: Vec<(ActionId, &ActionInfo)> = sagemaker
                 .iter()

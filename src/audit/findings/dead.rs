@@ -58,6 +58,8 @@ use crate::catalog::{ActionId, Catalog};
 use crate::compile::CompiledSet;
 use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
+use crate::policy::glob::{Piece, Template};
+use crate::policy::pattern::split_arn;
 use crate::policy::{
     ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement, Version,
 };
@@ -99,17 +101,16 @@ struct Candidate<'g> {
     wider: bool,
 }
 
-/// The run's requests of one action, prepared once per account.
+/// The run's own-account requests of one action, prepared once per account.
 struct Space<'r> {
-    requests: &'r [Request],
-    own: &'r [bool],
+    requests: Vec<&'r Request>,
     prepared: Vec<PreparedRequest<'r>>,
 }
 
 /// What judging a statement found.
 #[derive(Default)]
 struct Tally {
-    /// Requests decided.
+    /// Own-account requests decided (another account's are never allowed, so never judged).
     requests: u64,
     /// Of which from the statement's own mentions.
     focused: u64,
@@ -122,28 +123,23 @@ struct Tally {
     /// Matched requests not allowed, by outcome (with the statement for an `Allow`, without it for
     /// a `Deny`).
     denied: BTreeMap<(Decision, Layer), u64>,
-    /// A matched allowed request (own account preferred) and its outcomes with and without.
-    allowed_witness: Option<(Request, bool, Outcome, Outcome)>,
-    /// A matched request that is not allowed.
-    denied_witness: Option<(Request, bool, Outcome, Outcome)>,
+    /// The first matched allowed request, and its outcomes with and without the statement.
+    allowed_witness: Option<(Request, Outcome, Outcome)>,
+    /// The first matched request that is not allowed.
+    denied_witness: Option<(Request, Outcome, Outcome)>,
     /// Lowercase context keys carried by some request decided.
     seen_keys: BTreeSet<String>,
 }
 
 impl Tally {
     fn keep(
-        slot: &mut Option<(Request, bool, Outcome, Outcome)>,
+        slot: &mut Option<(Request, Outcome, Outcome)>,
         request: &Request,
-        own: bool,
         with: Outcome,
         without: Outcome,
     ) {
-        let better = match slot {
-            None => true,
-            Some((_, was_own, _, _)) => own && !*was_own,
-        };
-        if better {
-            *slot = Some((request.clone(), own, with, without));
+        if slot.is_none() {
+            *slot = Some((request.clone(), with, without));
         }
     }
 }
@@ -279,16 +275,23 @@ struct Judge<'x, 'a> {
     context: &'x PreparedContext,
 }
 
-/// The request keys a statement reads (condition keys and variables, principal keys left out),
-/// lowercase.
-fn request_keys(st: &Statement) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// The request keys a statement reads (condition keys and variables, principal keys left out):
+/// lowercase key to the key as first written.
+fn request_keys(st: &Statement) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
     for c in &st.conditions {
-        out.insert(c.key_lower.clone());
-        out.extend(c.variables().map(|v| v.key_lower.clone()));
+        out.entry(c.key_lower.clone())
+            .or_insert_with(|| c.key.clone());
+        for v in c.variables() {
+            out.entry(v.key_lower.clone())
+                .or_insert_with(|| v.key.clone());
+        }
     }
-    out.extend(resource_variables(st).map(|v| v.key_lower.clone()));
-    out.retain(|k| !requests::is_principal_key(k));
+    for v in resource_variables(st) {
+        out.entry(v.key_lower.clone())
+            .or_insert_with(|| v.key.clone());
+    }
+    out.retain(|k, _| !requests::is_principal_key(k));
     out
 }
 
@@ -360,6 +363,112 @@ fn focused_mentions(c: &Candidate<'_>, principal: &crate::eval::Context) -> Ment
     m
 }
 
+/// Fills a template's variables (principal keys from the group's principal, request keys with
+/// [`VARIABLE_VALUE`], else the default) and keeps its wildcards.
+fn fill_variables(t: &Template, principal: &crate::eval::Context) -> String {
+    let mut out = String::new();
+    for piece in t.pieces() {
+        match piece {
+            Piece::Pattern(s) => out.push_str(s),
+            // A literal `*` or `?` cannot be written in a glob: use a character no wildcard needs.
+            Piece::Literal(s) => out.push_str(&s.replace(['*', '?'], "x")),
+            Piece::Var(v) => {
+                let value = if requests::is_principal_key(&v.key_lower) {
+                    principal
+                        .get(&v.key_lower)
+                        .and_then(|e| e.values.first().cloned())
+                        .or_else(|| v.default.clone())
+                        .unwrap_or_else(|| VARIABLE_VALUE.to_owned())
+                } else {
+                    VARIABLE_VALUE.to_owned()
+                };
+                out.push_str(&value.replace(['*', '?'], "x"));
+            }
+        }
+    }
+    out
+}
+
+/// Concrete ARNs, one per resource entry of the statement and resource type of its covered
+/// actions, that the entry matches and the type's format accepts: wildcard partition, region and
+/// account segments take the run's partition, region and account, and every placeholder of the
+/// format gets at least one character.
+fn statement_arns(
+    catalog: &Catalog,
+    c: &Candidate<'_>,
+    account: &str,
+    region: &str,
+    principal: &crate::eval::Context,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let Some(clause) = c.statement.resource.as_ref().filter(|r| !r.negated) else {
+        return out;
+    };
+    for pattern in &clause.patterns {
+        let ResourcePattern::Arn(t) = pattern else {
+            continue;
+        };
+        let text = fill_variables(t, principal);
+        let Some([_, partition, service, reg, acct, resource]) = split_arn(&text) else {
+            continue;
+        };
+        let wild = |seg: &str| seg.contains(['*', '?']);
+        let partition = if wild(partition) { "aws" } else { partition };
+        let reg = if wild(reg) { region } else { reg };
+        let acct = if wild(acct) { account } else { acct };
+        let Some(svc) = catalog.service(service) else {
+            continue;
+        };
+        for id in &c.actions {
+            let Some(action) = catalog.action_by_id(*id) else {
+                continue;
+            };
+            for rt in action
+                .resources
+                .iter()
+                .filter_map(|r| svc.resource_type(&r.name))
+            {
+                for format in rt.formats() {
+                    let Some([.., fres]) = split_arn(format.as_str()) else {
+                        continue;
+                    };
+                    let glob = non_empty_placeholders(fres);
+                    let Some(name) = requests::glob_witness(resource, &glob) else {
+                        continue;
+                    };
+                    let arn = format!("arn:{partition}:{service}:{reg}:{acct}:{name}");
+                    if rt.matches_arn(&arn) && !out.contains(&arn) {
+                        out.push(arn);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An ARN format's resource part as a glob in which every `${…}` placeholder is `?*`.
+fn non_empty_placeholders(format: &str) -> String {
+    let mut out = String::new();
+    let mut rest = format;
+    while let Some(i) = rest.find("${") {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        match after.find('}') {
+            Some(j) => {
+                out.push_str("?*");
+                rest = after.get(j + 1..).unwrap_or("");
+            }
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Requests per action in the focused space: enough rounds over every resource candidate the
 /// generator makes for the action (a generic ARN, one per fitting pattern, another region and
 /// another account per resource type) for the satisfying contexts and each key's options.
@@ -380,7 +489,6 @@ impl Judge<'_, '_> {
         tally: &mut Tally,
         request: &Request,
         prepared: &PreparedRequest<'_>,
-        own: bool,
     ) -> bool {
         let (without, matcher) = sets;
         tally.requests += 1;
@@ -403,7 +511,7 @@ impl Judge<'_, '_> {
         tally.matched += 1;
         if with.decision.is_allowed() {
             tally.allowed += 1;
-            Tally::keep(&mut tally.allowed_witness, request, own, with, wo);
+            Tally::keep(&mut tally.allowed_witness, request, with, wo);
         } else {
             let shown = if c.statement.effect == Effect::Deny {
                 wo
@@ -414,7 +522,7 @@ impl Judge<'_, '_> {
                 .denied
                 .entry((shown.decision, shown.decided_by))
                 .or_default() += 1;
-            Tally::keep(&mut tally.denied_witness, request, own, with, wo);
+            Tally::keep(&mut tally.denied_witness, request, with, wo);
         }
         true
     }
@@ -431,19 +539,21 @@ impl Judge<'_, '_> {
             let Some(space) = self.spaces.get(id) else {
                 continue;
             };
-            for ((request, prepared), own) in space
-                .requests
-                .iter()
-                .zip(&space.prepared)
-                .zip(space.own.iter())
-            {
-                if !self.step(c, sets, &mut tally, request, prepared, *own) {
+            for (request, prepared) in space.requests.iter().zip(&space.prepared) {
+                if !self.step(c, sets, &mut tally, request, prepared) {
                     return Verdict::Live(tally.evaluations);
                 }
             }
         }
         if is_scoped(c.statement) {
             let mentions = focused_mentions(c, self.principal);
+            let arns = statement_arns(
+                self.catalog,
+                c,
+                self.account,
+                &self.generator.region,
+                self.principal,
+            );
             let mut preparer = Preparer::new(self.catalog);
             for id in &c.actions {
                 let cfg = GenConfig {
@@ -456,14 +566,19 @@ impl Judge<'_, '_> {
                     self.account,
                     &cfg,
                     &mentions,
-                    &[],
+                    &arns,
                 ) else {
                     continue;
                 };
-                for (request, own) in reqs.requests.iter().zip(&reqs.own_account) {
+                for (request, _) in reqs
+                    .requests
+                    .iter()
+                    .zip(&reqs.own_account)
+                    .filter(|(_, own)| **own)
+                {
                     let prepared = preparer.prepare(request);
                     tally.focused += 1;
-                    if !self.step(c, sets, &mut tally, request, &prepared, *own) {
+                    if !self.step(c, sets, &mut tally, request, &prepared) {
                         return Verdict::Live(tally.evaluations);
                     }
                 }
@@ -486,6 +601,7 @@ fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
             principal: String::new(),
             actions: Vec::new(),
             target_role: None,
+            other_targets: Vec::new(),
             statements: Vec::new(),
             conditions: Vec::new(),
             witness: None,
@@ -542,7 +658,8 @@ fn finding(
         }
     );
     let mut basis = format!(
-        "judged over {} generated requests (at most {cap} per action from the run's space",
+        "judged over {} generated requests for this account's resources (from the run's space, at \
+         most {cap} per action",
         tally.requests
     );
     if tally.focused > 0 {
@@ -559,8 +676,8 @@ fn finding(
     }
     let who = format!("`{}` of {}", me.statement, me.policy);
     let mut related: Vec<StatementRef> = Vec::new();
-    let pick = |w: &Option<(Request, bool, Outcome, Outcome)>| {
-        w.as_ref().map(|(r, _, with, wo)| {
+    let pick = |w: &Option<(Request, Outcome, Outcome)>| {
+        w.as_ref().map(|(r, with, wo)| {
             (
                 r.clone(),
                 format!(
@@ -575,11 +692,12 @@ fn finding(
         Effect::Allow if tally.matched == 0 => {
             let unsent: Vec<String> = request_keys(c.statement)
                 .into_iter()
-                .filter(|k| !tally.seen_keys.contains(k))
-                .map(|k| format!("`{k}`"))
+                .filter(|(k, _)| !tally.seen_keys.contains(k))
+                .map(|(_, spelled)| format!("`{spelled}`"))
                 .collect();
             let why = if unsent.is_empty() {
-                "its resources or conditions never fit a request SageMaker can receive".to_owned()
+                "its resources or conditions never fit a request for this account's resources"
+                    .to_owned()
             } else {
                 format!(
                     "it reads {}, which the catalog does not list for these actions, so no \
@@ -672,6 +790,7 @@ fn finding(
             principal: String::new(),
             actions: listed,
             target_role: None,
+            other_targets: Vec::new(),
             statements,
             conditions: Vec::new(),
             witness: shown.map(|(r, d)| witness(&r, &d)),
@@ -695,11 +814,9 @@ fn run_inner(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         return Vec::new();
     }
     let names: BTreeMap<ActionId, &str> = audited.iter().map(|a| (a.id, a.full.as_str())).collect();
-    let per_group: Vec<Vec<Candidate<'_>>> = input
-        .groups
-        .iter()
-        .map(|g| candidates(g.set, &audited))
-        .collect();
+    let groups: Vec<&GroupView<'_, '_>> = input.focus_groups().collect();
+    let per_group: Vec<Vec<Candidate<'_>>> =
+        groups.iter().map(|g| candidates(g.set, &audited)).collect();
     // The run's requests of every action some statement covers, generated and prepared once.
     let needed: BTreeSet<ActionId> = per_group
         .iter()
@@ -732,22 +849,24 @@ fn run_inner(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let spaces: BTreeMap<ActionId, Space<'_>> = generated
         .par_iter()
         .map(|g| {
+            // Another account's resources are never allowed (SageMaker has no resource-based
+            // policies), with or without any statement: only own-account requests are judged.
+            let requests: Vec<&Request> = g
+                .requests
+                .iter()
+                .zip(&g.own_account)
+                .filter(|(_, own)| **own)
+                .map(|(r, _)| r)
+                .collect();
             let mut preparer = Preparer::new(input.catalog);
-            let prepared = g.requests.iter().map(|r| preparer.prepare(r)).collect();
-            (
-                g.action_id,
-                Space {
-                    requests: &g.requests,
-                    own: &g.own_account,
-                    prepared,
-                },
-            )
+            let prepared = requests.iter().map(|r| preparer.prepare(r)).collect();
+            (g.action_id, Space { requests, prepared })
         })
         .collect();
 
     let mut out = Vec::new();
     let mut spent: u64 = 0;
-    for (group, cands) in input.groups.iter().zip(&per_group) {
+    for (group, cands) in groups.iter().zip(&per_group) {
         if cands.is_empty() {
             continue;
         }

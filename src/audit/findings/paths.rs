@@ -12,9 +12,8 @@
 //! inventories; IAM data cannot decide it, so it is not here.
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
-use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
-use crate::audit::requests::{self, GenConfig};
-use crate::eval::{ContextValue, Decision, PreparedRequest, Request};
+use crate::audit::model::{Class, Finding, FindingKind, PassRoleTarget, Severity, StatementRef};
+use crate::eval::{Decision, PreparedRequest, Request};
 use crate::policy::Effect;
 
 /// One path of the table.
@@ -327,53 +326,36 @@ fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) ->
     }
 }
 
-/// The first own-account request of `action` the group is allowed, with its explanation.
+/// The first own-account request of `action` the group is allowed, with its explanation. For
+/// `iam:PassRole` on a target role, the pass-role space's requests for that role are used
+/// (`iam:PassedToService = sagemaker.amazonaws.com`).
 fn allowed_request(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
     action: &str,
-    only_resource: Option<&str>,
-    force: Option<(&str, &str)>,
+    pass_role_target: Option<&str>,
 ) -> Option<(Request, Vec<StatementRef>)> {
-    let aid = input.catalog.action_id(action)?;
-    let cfg = GenConfig {
-        variants: input.generator.variants.clamp(1, 400),
-        ..input.generator.clone()
-    };
-    let targets: Vec<String> = only_resource.map(str::to_owned).into_iter().collect();
-    let reqs = requests::generate_action(
-        input.catalog,
-        aid,
-        &input.account.id,
-        &cfg,
-        input.mentions,
-        &targets,
-    )?;
-    for (r, own) in reqs.requests.iter().zip(&reqs.own_account) {
-        if !own || only_resource.is_some_and(|res| r.resource != res) {
-            continue;
-        }
-        let mut r = r.clone();
-        if let Some((k, v)) = force {
-            let mut ctx = crate::eval::Context::new();
-            for e in r
-                .context
-                .entries()
+    let candidates: Vec<Request> = match pass_role_target {
+        Some(role) => input.pass_role_space.requests_for(input.account, role),
+        None => {
+            let reqs = input.requests(action)?;
+            reqs.requests
                 .iter()
-                .filter(|e| !e.key.eq_ignore_ascii_case(k))
-            {
-                let value = if e.is_list {
-                    ContextValue::Multi(e.values.clone())
-                } else {
-                    ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-                };
-                let _ = ctx.insert(&e.key, value);
-            }
-            let _ = ctx.insert(k, ContextValue::Single(v.to_owned()));
-            r.context = ctx;
+                .zip(&reqs.own_account)
+                .filter(|(_, own)| **own)
+                .map(|(r, _)| r.clone())
+                .collect()
         }
-        let ex = group.explain(&r, input.catalog);
-        if ex.outcome.decision == Decision::Allowed {
+    };
+    let mut preparer = crate::eval::prepared::Preparer::new(input.catalog);
+    for r in candidates {
+        let allowed = group
+            .compiled
+            .evaluate_as(&preparer.prepare(&r), group.context)
+            .decision
+            == Decision::Allowed;
+        if allowed {
+            let ex = group.explain(&r, input.catalog);
             let refs = group.matched_refs(&ex, Effect::Allow);
             return Some((r, refs));
         }
@@ -391,9 +373,11 @@ fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let mut out = Vec::new();
-    for group in &input.groups {
+    for group in input.focus_groups() {
         // An administrator-equivalent principal holds every path: one finding, not twenty.
         let admin = group_capability(input, group) == Capability::Admin;
+        let mut capabilities: std::collections::HashMap<String, Capability> =
+            std::collections::HashMap::new();
         let mut admin_paths: Vec<&str> = Vec::new();
         for def in PATHS {
             if def
@@ -430,7 +414,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 {
                     conditions.extend(c.conditions.iter().map(|x| format!("{full}: {x}")));
                 }
-                if let Some((r, refs)) = allowed_request(input, group, &full, None, None) {
+                if let Some((r, refs)) = allowed_request(input, group, &full, None) {
                     if first_witness.is_none() {
                         first_witness = Some(witness(&r, "Allowed"));
                     }
@@ -461,6 +445,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         principal: String::new(),
                         actions: full_actions,
                         target_role: None,
+                        other_targets: Vec::new(),
                         statements,
                         conditions,
                         witness: first_witness,
@@ -470,12 +455,26 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 });
                 continue;
             }
+            // One finding per capability class of target roles: the most privileged class
+            // first; each names one target and lists the others of its class.
+            let mut by_capability: Vec<(Capability, Vec<&PassRoleTarget>)> = Vec::new();
             for target in group
                 .pass_role
                 .iter()
                 .filter(|t| t.trusts_sagemaker && t.class != Class::Never)
             {
-                let capability = capability(input, &target.role);
+                let cap = *capabilities
+                    .entry(target.role.clone())
+                    .or_insert_with(|| capability(input, &target.role));
+                match by_capability.iter_mut().find(|(c, _)| *c == cap) {
+                    Some((_, v)) => v.push(target),
+                    None => by_capability.push((cap, vec![target])),
+                }
+            }
+            for (capability, targets) in by_capability {
+                let Some(target) = targets.first().copied() else {
+                    continue;
+                };
                 let (severity, what) = match capability {
                     Capability::Admin => (Severity::Critical, "administrator-equivalent"),
                     Capability::Privileged => {
@@ -489,13 +488,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 let mut statements = statements.clone();
                 let mut conditions = conditions.clone();
                 let mut pass_witness = None;
-                if let Some((r, refs)) = allowed_request(
-                    input,
-                    group,
-                    "iam:PassRole",
-                    Some(&target.role),
-                    Some(("iam:PassedToService", "sagemaker.amazonaws.com")),
-                ) {
+                if let Some((r, refs)) =
+                    allowed_request(input, group, "iam:PassRole", Some(&target.role))
+                {
                     pass_witness = Some(witness(&r, "Allowed"));
                     for s in refs {
                         if !statements.contains(&s) {
@@ -509,6 +504,15 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         target.role
                     ));
                 }
+                let others: Vec<String> = targets.iter().skip(1).map(|t| t.role.clone()).collect();
+                let also = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (and {} more {what} roles that trust SageMaker)",
+                        others.len()
+                    )
+                };
                 let mut acts = full_actions.clone();
                 acts.push("iam:PassRole".to_owned());
                 out.push(GroupFinding {
@@ -519,7 +523,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         severity,
                         title: def.title.to_owned(),
                         message: format!(
-                            "allowed {} and iam:PassRole on `{}` (trusts sagemaker.amazonaws.com; {what}): {} ({})",
+                            "allowed {} and iam:PassRole on `{}`{also} (trusts sagemaker.amazonaws.com; {what}): {} ({})",
                             full_actions.join(", "),
                             target.role,
                             def.effect,
@@ -529,6 +533,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         principal: String::new(),
                         actions: acts,
                         target_role: Some(target.role.clone()),
+                        other_targets: others,
                         statements,
                         conditions,
                         witness: pass_witness.or_else(|| first_witness.clone()),
@@ -562,6 +567,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     principal: String::new(),
                     actions: Vec::new(),
                     target_role: None,
+                    other_targets: Vec::new(),
                     statements: Vec::new(),
                     conditions: Vec::new(),
                     witness: None,

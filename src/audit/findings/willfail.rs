@@ -383,6 +383,7 @@ fn tag_on_create(
             principal: String::new(),
             actions,
             target_role: None,
+            other_targets: Vec::new(),
             conditions,
             statements,
             witness: Some(first.denied.clone()),
@@ -564,6 +565,7 @@ fn no_role(
             principal: String::new(),
             actions,
             target_role: None,
+            other_targets: Vec::new(),
             conditions,
             statements,
             witness: pass_witness.or(create_witness),
@@ -579,7 +581,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let with_role = role_creates(input.catalog);
     let mut cache = RequestCache::new(input);
     let mut out = Vec::new();
-    for group in &input.groups {
+    for group in input.focus_groups() {
         out.extend(tag_on_create(input, group, &mut cache, &taggable));
         out.extend(no_role(input, group, &mut cache, &with_role));
     }
