@@ -465,11 +465,14 @@ fn glob_bytes(g: &CGlob<'_>) -> usize {
 
 fn arn_bytes(a: &arn::CArn<'_>) -> usize {
     match a {
-        arn::CArn::Full(segs) => {
-            std::mem::size_of_val(*segs) + segs.iter().map(glob_bytes).sum::<usize>()
+        arn::CArn::Full { prefix, segs, .. } => {
+            prefix.len() + std::mem::size_of_val(*segs) + segs.iter().map(glob_bytes).sum::<usize>()
         }
-        arn::CArn::Short { head, tail } => {
-            std::mem::size_of_val(*head)
+        arn::CArn::Short {
+            prefix, head, tail, ..
+        } => {
+            prefix.len()
+                + std::mem::size_of_val(*head)
                 + head.iter().map(glob_bytes).sum::<usize>()
                 + glob_bytes(tail)
         }

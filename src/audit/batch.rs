@@ -556,6 +556,7 @@ fn audit_account(
         findings
     };
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
+    let pass_role: Vec<Arc<Vec<PassRoleTarget>>> = pass_role.into_iter().map(Arc::new).collect();
     let principals = account
         .principals
         .iter()
@@ -583,7 +584,7 @@ fn audit_account(
                     None => (
                         Arc::default(),
                         BTreeMap::new(),
-                        Vec::new(),
+                        Arc::default(),
                         describe_policies(p, cfg),
                     ),
                 };
@@ -731,24 +732,24 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> Ac
                     keys.insert(c.key.clone());
                     conditions.insert(describe_condition(c));
                 }
-                if let Some(r) = &st.resource {
-                    let scoped = r.negated
+                if let Some(r) = &st.resource
+                    && (r.negated
                         || r.patterns
                             .iter()
-                            .any(|p| !matches!(p, ResourcePattern::Any));
-                    if scoped {
-                        keys.insert("resource".to_owned());
-                        let list: Vec<String> = r
-                            .patterns
-                            .iter()
-                            .map(|p| match p {
-                                ResourcePattern::Any => "*".to_owned(),
-                                ResourcePattern::Arn(t) => t.to_string(),
-                            })
-                            .collect();
-                        let field = if r.negated { "NotResource" } else { "Resource" };
-                        conditions.insert(format!("{field} [{}]", list.join(", ")));
-                    }
+                            .any(|p| !matches!(p, ResourcePattern::Any)))
+                    && resource_decides(g, reqs, *i, &agg.denied_samples, catalog)
+                {
+                    keys.insert("resource".to_owned());
+                    let list: Vec<String> = r
+                        .patterns
+                        .iter()
+                        .map(|p| match p {
+                            ResourcePattern::Any => "*".to_owned(),
+                            ResourcePattern::Arn(t) => t.to_string(),
+                        })
+                        .collect();
+                    let field = if r.negated { "NotResource" } else { "Resource" };
+                    conditions.insert(format!("{field} [{}]", list.join(", ")));
                 }
             }
         }
@@ -771,7 +772,7 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> Ac
             }
             for k in &ex.missing_keys {
                 if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
-                    keys.insert(k.clone());
+                    keys.insert(spelling(&g.set, k, catalog));
                 }
             }
         }
@@ -786,6 +787,54 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> Ac
         conditions: conditions.into_iter().collect(),
         other_account_allowed: agg.other_allowed,
         other_account_total: agg.other_total,
+    }
+}
+
+/// True when putting a denied sample's resource into the allowed sample `allowed` (everything
+/// else unchanged) makes the request denied: the ARN decides, not only the context.
+fn resource_decides(
+    g: &Group<'_>,
+    reqs: &ActionRequests,
+    allowed: usize,
+    denied: &[usize],
+    catalog: &Catalog,
+) -> bool {
+    let Some(a) = reqs.requests.get(allowed) else {
+        return false;
+    };
+    denied
+        .iter()
+        .filter_map(|d| reqs.requests.get(*d))
+        .any(|d| {
+            if d.resource == a.resource {
+                return false;
+            }
+            let mut swapped = a.clone();
+            swapped.resource.clone_from(&d.resource);
+            g.compiled
+                .evaluate_as(&PreparedRequest::new(&swapped, catalog), &g.context)
+                .decision
+                != Decision::Allowed
+        })
+}
+
+/// A lowercase condition key as a policy of the set spells it, else as the catalog publishes it.
+fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
+    for (_, p) in set.labelled() {
+        for st in &p.statements {
+            for c in &st.conditions {
+                if c.key_lower == key_lower {
+                    return c.key.clone();
+                }
+                if let Some(v) = c.variables().find(|v| v.key_lower == key_lower) {
+                    return v.key.clone();
+                }
+            }
+        }
+    }
+    match catalog.key(key_lower) {
+        Some(k) if !k.name.contains("${") => k.name.clone(),
+        _ => key_lower.to_owned(),
     }
 }
 

@@ -420,7 +420,7 @@ fn cells(p: Option<&PrincipalResult>) -> BTreeMap<String, (AccessLevel, Cell)> {
 
 fn pass_targets(p: Option<&PrincipalResult>) -> BTreeMap<String, Class> {
     p.into_iter()
-        .flat_map(|p| &p.passrole)
+        .flat_map(|p| p.passrole.iter())
         .map(|t| (t.role.clone(), t.class))
         .collect()
 }

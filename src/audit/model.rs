@@ -280,8 +280,8 @@ pub struct PrincipalResult {
     pub by_level: BTreeMap<AccessLevel, LevelCounts>,
     /// Every catalog action (shared by the members of an evaluation group).
     pub actions: std::sync::Arc<Vec<ActionCoverage>>,
-    /// Roles of the account it may pass to SageMaker.
-    pub passrole: Vec<PassRoleTarget>,
+    /// Roles of the account it may pass to SageMaker (shared by the members of its group).
+    pub passrole: std::sync::Arc<Vec<PassRoleTarget>>,
 }
 
 /// One audited account.

@@ -27,7 +27,18 @@ pub struct Mentions {
     /// Values of principal keys (`aws:principaltag/team` → `ml`), to instantiate variables.
     pub principal_values: BTreeMap<String, BTreeSet<String>>,
     /// Per statement with conditions: the conditions, to build a request that satisfies them all.
-    pub statements: BTreeSet<Vec<CondSpec>>,
+    pub statements: BTreeSet<StatementSpec>,
+}
+
+/// A statement with conditions, as much as the generator needs to build a request it applies to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StatementSpec {
+    /// `Effect: Deny`.
+    pub deny: bool,
+    /// Its conditions.
+    pub conds: Vec<CondSpec>,
+    /// Its `Resource` ARN patterns as written; empty for `*`, `NotResource` or none.
+    pub resources: Vec<String>,
 }
 
 /// One condition, as much as the generator needs to satisfy it.
@@ -50,6 +61,9 @@ pub struct KeyMention {
     pub families: BTreeSet<FamilyTag>,
     /// Policy values, as written.
     pub values: BTreeSet<String>,
+    /// Read as a variable of a `Resource` pattern (`${sagemaker:DomainId}`): requests carry it
+    /// for every action of its service.
+    pub resource_variable: bool,
 }
 
 /// An orderable stand-in for [`Family`].
@@ -93,8 +107,27 @@ impl Mentions {
     pub fn add_policy(&mut self, policy: &Policy) {
         for st in &policy.statements {
             if !st.conditions.is_empty() {
-                self.statements.insert(
-                    st.conditions
+                let resources = match &st.resource {
+                    Some(r)
+                        if !r.negated
+                            && r.patterns
+                                .iter()
+                                .all(|p| matches!(p, ResourcePattern::Arn(_))) =>
+                    {
+                        r.patterns
+                            .iter()
+                            .filter_map(|p| match p {
+                                ResourcePattern::Arn(t) => Some(t.to_string()),
+                                ResourcePattern::Any => None,
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                self.statements.insert(StatementSpec {
+                    deny: st.effect == crate::policy::Effect::Deny,
+                    conds: st
+                        .conditions
                         .iter()
                         .map(|c| CondSpec {
                             key: c.key.clone(),
@@ -102,7 +135,8 @@ impl Mentions {
                             values: c.raw_values.clone(),
                         })
                         .collect(),
-                );
+                    resources,
+                });
             }
             for c in &st.conditions {
                 let m = self.keys.entry(c.key_lower.clone()).or_default();
@@ -117,6 +151,22 @@ impl Mentions {
             if let Some(r) = &st.resource {
                 for p in &r.patterns {
                     if let ResourcePattern::Arn(t) = p {
+                        // A request-key variable in a resource pattern is a key requests must
+                        // carry, with the value the generator puts into the ARN (`iamc`, or the
+                        // default).
+                        for v in t.variables() {
+                            if is_principal_key(&v.key_lower) {
+                                continue;
+                            }
+                            let m = self.keys.entry(v.key_lower.clone()).or_default();
+                            if m.spelled.is_empty() {
+                                m.spelled.clone_from(&v.key);
+                            }
+                            m.families.insert(FamilyTag::String);
+                            m.values
+                                .insert(v.default.clone().unwrap_or_else(|| "iamc".to_owned()));
+                            m.resource_variable = true;
+                        }
                         let text = t.to_string();
                         if let Some(service) = text.split(':').nth(2) {
                             self.arns
@@ -329,7 +379,8 @@ fn placeholders_to_star(format: &str) -> String {
         out.push_str(rest.get(..i).unwrap_or(""));
         match rest.get(i..).and_then(|r| r.find('}')) {
             Some(j) => {
-                out.push('*');
+                // A placeholder is never empty.
+                out.push_str("?*");
                 rest = rest.get(i + j + 1..).unwrap_or("");
             }
             None => {
@@ -357,9 +408,11 @@ pub fn glob_witness(a: &str, b: &str) -> Option<String> {
         .copied()
         .filter(|c| *c != '*' && *c != '?')
         .collect();
-    alphabet.push('x');
     alphabet.sort_unstable();
     alphabet.dedup();
+    // `x` first: where a wildcard meets a wildcard, the witness says `x`, never `/` or `:`.
+    alphabet.retain(|c| *c != 'x');
+    alphabet.insert(0, 'x');
     // Positions reachable from `i` without consuming (a `*` may match nothing).
     let closure = |p: &[char], i: usize| {
         let mut out = vec![i];
@@ -486,6 +539,57 @@ fn satisfying(
         out.push((c.key.clone(), cv));
     }
     any.then_some(out)
+}
+
+/// Adds to `assignment` what makes a Deny with `conds` not apply: the first condition whose key
+/// the assignment leaves free and that absence or one value falsifies. Nothing is added when
+/// absence already does it, or when every condition's key is taken.
+fn avoid_deny(
+    assignment: &mut Vec<(String, ContextValue)>,
+    conds: &[CondSpec],
+    pick: u64,
+    mentions: &Mentions,
+    applies: &dyn Fn(&str) -> bool,
+    multivalued: &dyn Fn(&str) -> bool,
+) {
+    use crate::condition::{Family, QualifiedOperator};
+    for c in conds {
+        let lower = c.key.to_lowercase();
+        if !applies(&lower) || assignment.iter().any(|(k, _)| k.to_lowercase() == lower) {
+            continue;
+        }
+        let Ok(q) = QualifiedOperator::parse(&c.op) else {
+            continue;
+        };
+        let first = c.values.first().cloned().unwrap_or_default();
+        let value: Option<String> = match q.operator.family() {
+            Family::Null => {
+                if c.values.iter().any(|v| v.eq_ignore_ascii_case("true")) {
+                    Some("iamc".to_owned())
+                } else {
+                    return; // `Null false` fails when the key is absent
+                }
+            }
+            // A negated operator holds when the key is absent (unless it is a set operator,
+            // where ForAllValues holds and ForAnyValue fails): give it a listed value.
+            _ if q.operator.is_negated() => match q.operator.family() {
+                Family::Ip => ip_options(&first).first().cloned(),
+                Family::String | Family::Arn => Some(instantiate(&first, mentions, pick)),
+                _ => Some(first.clone()),
+            },
+            // A positive operator fails on absence, unless IfExists or ForAllValues.
+            _ if !q.if_exists && q.set != Some(crate::condition::SetOp::ForAllValues) => return,
+            _ => Some("iamc-other".to_owned()),
+        };
+        let Some(v) = value else { continue };
+        let cv = if q.set.is_some() || multivalued(&lower) {
+            ContextValue::Multi(vec![v])
+        } else {
+            ContextValue::Single(v)
+        };
+        assignment.push((c.key.clone(), cv));
+        return;
+    }
 }
 
 /// One dimension of variation: a key and its options (`None` = absent).
@@ -627,7 +731,9 @@ fn dims_for(
 ) -> Vec<Dim> {
     let mut dims = Vec::new();
     for (key, m) in &mentions.keys {
-        if !key_applies(catalog, action, rt, key) {
+        let own_service_variable =
+            m.resource_variable && key.split(':').next() == Some(action.service.as_str());
+        if !key_applies(catalog, action, rt, key) && !own_service_variable {
             continue;
         }
         let scalars = scalar_options(m, mentions);
@@ -810,15 +916,15 @@ pub fn generate_action(
     let mut own_account = Vec::with_capacity(cfg.variants);
     let seed = mix(cfg.seed ^ mix(u64::from(action_id).wrapping_add(0x5eed)));
     // Per resource type: the dimensions, and requests that satisfy each conditioned statement
-    // (tried first).
+    // as a whole, paired with resources of that type its `Resource` matches (emitted first).
     struct PerType<'t> {
         name: Option<&'t str>,
         dims: Vec<Dim>,
-        targeted: Vec<Vec<(String, ContextValue)>>,
     }
     let mut per_type: Vec<PerType<'_>> = Vec::new();
     let mut type_of: Vec<usize> = Vec::with_capacity(resources.len());
-    for (_, rt) in &resources {
+    let mut plan: Vec<(usize, Vec<(String, ContextValue)>)> = Vec::new();
+    for (ri, (_, rt)) in resources.iter().enumerate() {
         let name = rt.map(|r| r.name.as_str());
         if let Some(i) = per_type.iter().position(|t| t.name == name) {
             type_of.push(i);
@@ -826,19 +932,64 @@ pub fn generate_action(
         }
         let applies = |k: &str| key_applies(catalog, action, *rt, k);
         let multi = |k: &str| catalog.is_multivalued(k);
-        let mut targeted: Vec<Vec<(String, ContextValue)>> = Vec::new();
+        // Resources of this type, in order (this one is the first).
+        let of_type: Vec<usize> = resources
+            .iter()
+            .enumerate()
+            .skip(ri)
+            .filter(|(_, (_, t))| t.map(|r| r.name.as_str()) == name)
+            .map(|(i, _)| i)
+            .collect();
         for spec in &mentions.statements {
             let picks = spec
+                .conds
                 .iter()
                 .filter_map(|c| c.values.first())
+                .chain(spec.resources.iter())
                 .map(|v| instantiations(v, mentions))
                 .max()
                 .unwrap_or(1);
             for pick in 0..picks {
-                if let Some(a) = satisfying(spec, pick, mentions, &applies, &multi)
-                    && !targeted.contains(&a)
-                {
-                    targeted.push(a);
+                let Some(mut a) = satisfying(&spec.conds, pick, mentions, &applies, &multi) else {
+                    continue;
+                };
+                // An allow is only reached past the account's guardrails: falsify one condition
+                // of each conditioned Deny that the assignment leaves open.
+                if !spec.deny {
+                    for d in mentions.statements.iter().filter(|d| d.deny) {
+                        avoid_deny(&mut a, &d.conds, pick, mentions, &applies, &multi);
+                    }
+                }
+                // Up to two resources of the type the statement's Resource matches; the type's
+                // first resource when it names none or matches none.
+                let globs: Vec<crate::policy::glob::Glob> = spec
+                    .resources
+                    .iter()
+                    .map(|r| {
+                        crate::policy::glob::Glob::pattern(&instantiate_keep_wildcards(
+                            r, mentions, pick,
+                        ))
+                    })
+                    .collect();
+                let mut paired: Vec<usize> = of_type
+                    .iter()
+                    .copied()
+                    .filter(|i| {
+                        resources.get(*i).is_some_and(|(arn, _)| {
+                            globs
+                                .iter()
+                                .any(|g| crate::policy::pattern::arn_glob_matches(g, arn))
+                        })
+                    })
+                    .take(2)
+                    .collect();
+                if paired.is_empty() {
+                    paired.push(ri);
+                }
+                for r in paired {
+                    if !plan.iter().any(|(pr, pa)| *pr == r && *pa == a) {
+                        plan.push((r, a.clone()));
+                    }
                 }
             }
         }
@@ -846,12 +997,24 @@ pub fn generate_action(
         per_type.push(PerType {
             name,
             dims: dims_for(catalog, action, *rt, mentions),
-            targeted,
         });
     }
     let mut base = Request::new(&full, "*").ok()?;
     base.principal = Some(principal);
-    for i in 0..cfg.variants {
+    // Every planned request, then the generic ones up to `variants` in total.
+    for (ri, assignment) in &plan {
+        let Some((resource, _)) = resources.get(*ri) else {
+            continue;
+        };
+        let mut req = base.clone();
+        req.resource.clone_from(resource);
+        for (k, v) in assignment {
+            let _ = req.context.insert(k, v.clone());
+        }
+        own_account.push(is_own(resource, account));
+        requests.push(req);
+    }
+    for i in 0..cfg.variants.saturating_sub(plan.len()) {
         let ri = i % resources.len();
         let (Some((resource, _)), Some(t)) = (
             resources.get(ri),
@@ -862,25 +1025,18 @@ pub fn generate_action(
         let mut req = base.clone();
         req.resource.clone_from(resource);
         let round = i / resources.len();
-        if let Some(a) = t.targeted.get(round) {
-            for (k, v) in a {
-                let _ = req.context.insert(k, v.clone());
-            }
-        } else {
-            let round = round - t.targeted.len();
-            for (di, dim) in t.dims.iter().enumerate() {
-                let n = dim.options.len().max(1);
-                // First rounds walk every option of every dimension; later rounds pick at random.
-                let choice = if round == 0 {
-                    0
-                } else if round <= n {
-                    (round + di) % n
-                } else {
-                    (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
-                };
-                if let Some(Some(v)) = dim.options.get(choice) {
-                    let _ = req.context.insert(&dim.key, v.clone());
-                }
+        for (di, dim) in t.dims.iter().enumerate() {
+            let n = dim.options.len().max(1);
+            // First rounds walk every option of every dimension; later rounds pick at random.
+            let choice = if round == 0 {
+                0
+            } else if round <= n {
+                (round + di) % n
+            } else {
+                (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
+            };
+            if let Some(Some(v)) = dim.options.get(choice) {
+                let _ = req.context.insert(&dim.key, v.clone());
             }
         }
         own_account.push(is_own(resource, account));
@@ -919,7 +1075,13 @@ mod tests {
         assert_eq!(glob_witness("a?c", "abc").as_deref(), Some("abc"));
         assert_eq!(
             placeholders_to_star("app/${DomainId}/${UserProfileName}/x"),
-            "app/*/*/x"
+            "app/?*/?*/x"
         );
+        // The last placeholder is not left empty (ARN formats need every part).
+        let w = glob_witness(
+            "user-profile/d-8x2k4m1q0z7a/*",
+            &placeholders_to_star("user-profile/${DomainId}/${UserProfileName}"),
+        );
+        assert_eq!(w.as_deref(), Some("user-profile/d-8x2k4m1q0z7a/x"));
     }
 }

@@ -56,6 +56,11 @@ impl<'x> PArn<'x> {
         self.text.get(start..end).unwrap_or("")
     }
 
+    /// The whole ARN.
+    pub fn text(&self) -> &'x str {
+        self.text
+    }
+
     /// The ARN from segment `i` to the end, colons included.
     pub fn rest_from(&self, i: usize) -> &'x str {
         let start = self.segs.get(i).copied().unwrap_or(self.text.len());
@@ -63,14 +68,27 @@ impl<'x> PArn<'x> {
     }
 }
 
-/// A compiled ARN pattern without variables.
+/// A compiled ARN pattern without variables. Leading literal segments (`arn:aws:sagemaker:`)
+/// are checked as one prefix of the ARN; since an ARN's first five segments hold no colon, the
+/// prefix fixes exactly those segments.
 #[derive(Debug, Clone, Copy)]
 pub enum CArn<'a> {
-    /// Six segments, each matched on its own.
-    Full(&'a [CGlob<'a>]),
+    /// Six segments: the first `first` as `prefix`, each later one matched on its own.
+    Full {
+        /// Leading literal segments, each followed by its colon.
+        prefix: &'a str,
+        /// How many segments `prefix` covers.
+        first: usize,
+        /// Segments `first..6`.
+        segs: &'a [CGlob<'a>],
+    },
     /// Fewer than six segments, the last ending in `*`: `head` per segment, `tail` over the rest.
     Short {
-        /// Segments before the last given one.
+        /// Leading literal segments, each followed by its colon.
+        prefix: &'a str,
+        /// How many segments `prefix` covers.
+        first: usize,
+        /// Segments from `first` up to the last given one.
         head: &'a [CGlob<'a>],
         /// The last given segment.
         tail: CGlob<'a>,
@@ -129,11 +147,37 @@ impl<'a> CArn<'a> {
         let globs: Vec<CGlob<'a>> = (0..parts)
             .map(|i| CGlob::build(arena, segment(all, &bounds, i), searchers))
             .collect();
-        if parts == 6 {
-            return CArn::Full(arena.alloc_slice_copy(&globs));
+        // Leading literal segments among the first five (never the one a short pattern ends on).
+        let mergeable = if parts == 6 {
+            5
+        } else {
+            parts.saturating_sub(1)
+        };
+        let mut prefix = String::new();
+        let mut first = 0;
+        for g in globs.iter().take(mergeable) {
+            match g {
+                CGlob::Exact(s) => {
+                    prefix.push_str(s);
+                    prefix.push(':');
+                    first += 1;
+                }
+                _ => break,
+            }
         }
-        match globs.split_last() {
+        let prefix: &'a str = arena.alloc_str(&prefix);
+        let rest = globs.get(first..).unwrap_or(&[]);
+        if parts == 6 {
+            return CArn::Full {
+                prefix,
+                first,
+                segs: arena.alloc_slice_copy(rest),
+            };
+        }
+        match rest.split_last() {
             Some((tail, head)) if tail.ends_with_star() => CArn::Short {
+                prefix,
+                first,
                 head: arena.alloc_slice_copy(head),
                 tail: *tail,
             },
@@ -142,17 +186,32 @@ impl<'a> CArn<'a> {
     }
 
     /// Matches an ARN.
+    #[inline]
     pub fn matches(&self, arn: &PArn<'_>, searchers: &[AhoCorasick]) -> bool {
         match self {
-            CArn::Full(segs) => segs
-                .iter()
-                .enumerate()
-                .all(|(i, g)| g.matches(arn.seg(i), searchers)),
-            CArn::Short { head, tail } => {
-                head.iter()
-                    .enumerate()
-                    .all(|(i, g)| g.matches(arn.seg(i), searchers))
-                    && tail.matches(arn.rest_from(head.len()), searchers)
+            CArn::Full {
+                prefix,
+                first,
+                segs,
+            } => {
+                arn.text().starts_with(prefix)
+                    && segs
+                        .iter()
+                        .enumerate()
+                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
+            }
+            CArn::Short {
+                prefix,
+                first,
+                head,
+                tail,
+            } => {
+                arn.text().starts_with(prefix)
+                    && head
+                        .iter()
+                        .enumerate()
+                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
+                    && tail.matches(arn.rest_from(first + head.len()), searchers)
             }
             CArn::Never => false,
         }
@@ -269,7 +328,7 @@ impl<'a> CResPat<'a> {
                 Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
                 Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
                 Piece::Var(v) => CPiece::Var {
-                    hash: super::keys::key_hash(&v.key_lower),
+                    hash: super::keys::key_id(&v.key_lower),
                     key: arena.alloc_str(&v.key_lower),
                     default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
                 },

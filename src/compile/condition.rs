@@ -11,7 +11,7 @@ use bumpalo::Bump;
 
 use super::arn::{CArn, PArn, match_arn_toks};
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
-use super::keys::key_hash;
+use super::keys::key_id;
 use super::template::{CTemplate, lowercase_equals};
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
 use crate::eval::prepared::{EvalCtx, PEntry, PValue};
@@ -215,7 +215,7 @@ impl<'a> CCond<'a> {
             },
         };
         CCond {
-            hash: key_hash(&c.key_lower),
+            hash: key_id(&c.key_lower),
             key: arena.alloc_str(&c.key_lower),
             negated: c.op.operator.is_negated(),
             set: c.op.set,

@@ -6,7 +6,7 @@
 use bumpalo::Bump;
 
 use super::glob::{Tok, TokBuf, tokenize_into};
-use super::keys::key_hash;
+use super::keys::key_id;
 use crate::eval::prepared::EvalCtx;
 use crate::policy::glob::{Piece, Template};
 
@@ -87,7 +87,7 @@ impl<'a> CTemplate<'a> {
                 Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
                 Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
                 Piece::Var(v) => CPiece::Var {
-                    hash: key_hash(&v.key_lower),
+                    hash: key_id(&v.key_lower),
                     key: arena.alloc_str(&v.key_lower),
                     default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
                 },
@@ -146,14 +146,15 @@ impl<'a> CTemplate<'a> {
         true
     }
 
-    /// `Some(true)` when the resolved text equals `text` exactly; `None` when unresolved.
+    /// `Some(true)` when the resolved text equals `text` exactly; `None` or `Some(false)`
+    /// otherwise (callers treat both as no match, so the walk stops at the first difference).
     pub fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
-        let mut buf = StrBuf::default();
-        if !self.resolve_strs(req, &mut buf) {
-            return None;
-        }
         let mut rest = text;
-        for s in buf.iter() {
+        for p in self.pieces {
+            let s = match *p {
+                CPiece::Pat(s) | CPiece::Lit(s) => s,
+                CPiece::Var { hash, key, default } => req.variable(hash, key).or(default)?,
+            };
             match rest.strip_prefix(s) {
                 Some(r) => rest = r,
                 None => return Some(false),

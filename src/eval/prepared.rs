@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::arn::{ArnSegs, PArn, arn_segments};
-use crate::compile::keys::key_hash;
+use crate::compile::keys::{UNKNOWN, lookup_key_id};
 use crate::condition::{Decimal, Instant, binary, boolean, ip};
 use crate::eval::request::Request;
 
@@ -51,7 +51,8 @@ impl<'r> PValue<'r> {
 /// One context key of a prepared request.
 #[derive(Debug, Clone)]
 pub struct PEntry<'r> {
-    /// Hash of the lowercase key.
+    /// Interned id of the lowercase key, or [`UNKNOWN`] when no compiled set had interned it
+    /// when the request was prepared (then the key is matched by name).
     pub hash: u64,
     /// The lowercase key.
     pub key: Cow<'r, str>,
@@ -104,7 +105,7 @@ impl PreparedContext {
             .entries()
             .iter()
             .map(|e| PEntry {
-                hash: key_hash(&e.key_lower),
+                hash: lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
                 key: Cow::Owned(e.key_lower.clone()),
                 multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
                 null_set: e.is_null_set(),
@@ -142,8 +143,12 @@ impl<'r> EvalCtx<'r> {
     /// The context entry for a key: the request's, else the principal's.
     #[inline]
     pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry<'r>> {
-        let find =
-            |entries: &'r [PEntry<'r>]| entries.iter().find(|e| e.hash == hash && e.key == key);
+        // Interned ids are exact; an entry unknown at preparation is matched by name.
+        let find = |entries: &'r [PEntry<'r>]| {
+            entries
+                .iter()
+                .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
+        };
         find(&self.req.entries).or_else(|| find(self.principal))
     }
 
@@ -209,7 +214,10 @@ impl<'c> Preparer<'c> {
             let (hash, catalog_multi) = match self.keys.get(&e.key_lower) {
                 Some(k) => *k,
                 None => {
-                    let k = (key_hash(&e.key_lower), catalog.is_multivalued(&e.key_lower));
+                    let k = (
+                        lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
+                        catalog.is_multivalued(&e.key_lower),
+                    );
                     self.keys.insert(e.key_lower.clone(), k);
                     k
                 }
@@ -248,7 +256,9 @@ impl<'r> PreparedRequest<'r> {
 
     /// The context entry for a key (hash, then name to confirm).
     pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry<'r>> {
-        self.entries.iter().find(|e| e.hash == hash && e.key == key)
+        self.entries
+            .iter()
+            .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
     }
 
     /// A view for compiled matching, with no principal entries.

@@ -813,7 +813,11 @@ fn passrole_table(h: &mut Html, p: &PrincipalResult) {
     }
     h.raw("<table class=\"grid\"><caption><code>iam:PassRole</code> to SageMaker</caption>");
     h.raw("<tr><th>role</th><th>class</th><th>trusts SageMaker</th></tr>\n");
-    for t in &p.passrole {
+    // Roles that trust SageMaker first; at most 100 rows (coverage.json lists them all).
+    let mut targets: Vec<&crate::audit::model::PassRoleTarget> = p.passrole.iter().collect();
+    targets.sort_by_key(|t| !t.trusts_sagemaker);
+    let hidden = targets.len().saturating_sub(100);
+    for t in targets.into_iter().take(100) {
         h.raw("<tr><td><code>");
         h.text(&t.role);
         h.raw("</code></td><td><span class=\"pill k");
@@ -825,6 +829,11 @@ fn passrole_table(h: &mut Html, p: &PrincipalResult) {
         h.raw("</td></tr>\n");
     }
     h.raw("</table>\n");
+    if hidden > 0 {
+        h.raw("<p class=\"hint\">");
+        h.num(hidden);
+        h.raw(" more roles; coverage.json lists them all.</p>\n");
+    }
 }
 
 /// Findings in result order, with each principal's drill-down id.

@@ -69,8 +69,6 @@ pub struct PrincipalDoc<'a> {
     pub policies: &'a [String],
     /// Reachable actions by access level.
     pub by_level: &'a BTreeMap<AccessLevel, LevelCounts>,
-    /// Roles it may pass to SageMaker.
-    pub passrole: &'a [crate::audit::model::PassRoleTarget],
 }
 
 /// One evaluation group of `coverage.json`.
@@ -82,6 +80,8 @@ pub struct GroupDoc<'a> {
     pub members: Vec<&'a str>,
     /// One cell per catalog action.
     pub actions: &'a [crate::audit::model::ActionCoverage],
+    /// Roles its members may pass to SageMaker.
+    pub passrole: &'a [crate::audit::model::PassRoleTarget],
 }
 
 impl<'a> CoverageDoc<'a> {
@@ -100,6 +100,7 @@ impl<'a> CoverageDoc<'a> {
                             group: g,
                             members: vec![&p.arn],
                             actions: &p.actions,
+                            passrole: &p.passrole,
                         }),
                     }
                 }
@@ -120,7 +121,6 @@ impl<'a> CoverageDoc<'a> {
                             group: p.group,
                             policies: &p.policies,
                             by_level: &p.by_level,
-                            passrole: &p.passrole,
                         })
                         .collect(),
                     groups,

@@ -97,7 +97,7 @@ fn principal(
         policies: vec!["managed:arn:aws:iam::aws:policy/AmazonSageMakerFullAccess".to_owned()],
         by_level: by_level(&actions),
         actions: actions.into(),
-        passrole: Vec::new(),
+        passrole: Vec::new().into(),
     }
 }
 
@@ -107,7 +107,8 @@ fn sample() -> AuditResult {
         role: "arn:aws:iam::123456789012:role/SageMakerExec".to_owned(),
         class: Class::Always,
         trusts_sagemaker: true,
-    }];
+    }]
+    .into();
     let scientist = principal(XSS_NAME, "user", |a| a.3);
     let broken_err = AuditError {
         file: "gaad.json".to_owned(),
@@ -126,7 +127,7 @@ fn sample() -> AuditResult {
         policies: Vec::new(),
         by_level: BTreeMap::new(),
         actions: Vec::new().into(),
-        passrole: Vec::new(),
+        passrole: Vec::new().into(),
     };
     AuditResult {
         iamc_version: "0.1.0".to_owned(),

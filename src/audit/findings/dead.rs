@@ -32,10 +32,11 @@
 //! run's space), and, for statements with conditions or resource patterns, a *focused* space per
 //! action generated from what that statement alone mentions, with the group's principal values for
 //! principal variables and one shared value for variables that name request keys
-//! (`${sagemaker:DomainId}` in an ARN and in the request), sized to visit every resource candidate
-//! a few times ([`FOCUSED_MIN_VARIANTS`] to [`FOCUSED_MAX_VARIANTS`] per action). The run's space
-//! can miss a statement's resources in a crowded account (many roles, many resource types); the
-//! focused space does not. A change on any of these requests proves the statement alive; no change
+//! (`${sagemaker:DomainId}` in an ARN and in the request), plus one concrete ARN per resource entry
+//! and resource type with every placeholder of the type's format non-empty, sized to visit every
+//! resource candidate a few times ([`FOCUSED_MIN_VARIANTS`] to [`FOCUSED_MAX_VARIANTS`] per
+//! action). The run's space can miss a statement's resources in a crowded account (many roles,
+//! many resource types); the focused space does not. A change on any of these requests proves the statement alive; no change
 //! is evidence over that sampled space, which every message states.
 //!
 //! Cost: groups with more than [`MAX_GROUP_STATEMENTS`] identity and boundary statements are
@@ -52,8 +53,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
-use crate::audit::model::{Finding, FindingKind, Severity, StatementRef};
-use crate::audit::requests::{self, ActionRequests, CondSpec, FamilyTag, GenConfig, Mentions};
+use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
+use crate::audit::requests::{
+    self, ActionRequests, CondSpec, FamilyTag, GenConfig, Mentions, StatementSpec,
+};
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::CompiledSet;
 use crate::eval::prepared::{PreparedContext, Preparer};
@@ -351,12 +354,28 @@ fn focused_mentions(c: &Candidate<'_>, principal: &crate::eval::Context) -> Ment
                 values: vec![VARIABLE_VALUE.to_owned()],
             })
             .collect();
-        let mut specs: Vec<Vec<CondSpec>> = m.statements.iter().cloned().collect();
+        let mut specs: Vec<StatementSpec> = m.statements.iter().cloned().collect();
         if specs.is_empty() {
-            specs.push(Vec::new());
+            // No conditions: a spec of the variables alone, paired with the statement's ARNs.
+            let resources = match &c.statement.resource {
+                Some(r) if !r.negated => r
+                    .patterns
+                    .iter()
+                    .filter_map(|p| match p {
+                        ResourcePattern::Arn(t) => Some(t.to_string()),
+                        ResourcePattern::Any => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            specs.push(StatementSpec {
+                deny: false,
+                conds: Vec::new(),
+                resources,
+            });
         }
         for mut s in specs {
-            s.extend(extra.iter().cloned());
+            s.conds.extend(extra.iter().cloned());
             m.statements.insert(s);
         }
     }
@@ -746,7 +765,7 @@ fn finding(
             pick(&tally.denied_witness),
         ),
         Effect::Deny => {
-            let what = if tally.matched == 0 {
+            let mut what = if tally.matched == 0 {
                 "matches none of their requests".to_owned()
             } else {
                 format!(
@@ -755,6 +774,17 @@ fn finding(
                     denied_summary(tally)
                 )
             };
+            let never = covered.iter().all(|a| {
+                group
+                    .coverage_of(a)
+                    .is_some_and(|cell| cell.class == Class::Never)
+            });
+            if never {
+                what.push_str(
+                    "; nothing allows the actions it covers for this principal in the audited \
+                     request space",
+                );
+            }
             (
                 "dead-statement-no-effect",
                 "deny statement has no effect",
@@ -802,13 +832,6 @@ fn finding(
 
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
-    let t0 = std::time::Instant::now(); // TEMP-TIMING
-    let r = run_inner(input); // TEMP-TIMING
-    eprintln!("TEMP dead::run {:?}", t0.elapsed()); // TEMP-TIMING
-    r // TEMP-TIMING
-}
-fn run_inner(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
-    // TEMP-TIMING
     let audited = audited_actions(input);
     if audited.is_empty() {
         return Vec::new();
@@ -927,7 +950,6 @@ fn run_inner(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             .par_iter()
             .map(|(c, w, m)| judge.judge(c, w, m))
             .collect();
-        eprintln!("TEMP group {} spent {spent}", group.index); // TEMP-TIMING
         for ((c, _, _), verdict) in compiled.iter().zip(verdicts) {
             match verdict {
                 Verdict::Live(n) => spent += n,

@@ -504,14 +504,18 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         target.role
                     ));
                 }
-                let others: Vec<String> = targets.iter().skip(1).map(|t| t.role.clone()).collect();
-                let also = if others.is_empty() {
+                // The message gives the count; the list stops at 50 roles.
+                let others: Vec<String> = targets
+                    .iter()
+                    .skip(1)
+                    .take(50)
+                    .map(|t| t.role.clone())
+                    .collect();
+                let more = targets.len().saturating_sub(1);
+                let also = if more == 0 {
                     String::new()
                 } else {
-                    format!(
-                        " (and {} more {what} roles that trust SageMaker)",
-                        others.len()
-                    )
+                    format!(" (and {more} more {what} roles that trust SageMaker)")
                 };
                 let mut acts = full_actions.clone();
                 acts.push("iam:PassRole".to_owned());
