@@ -642,12 +642,12 @@ impl Catalog {
             .and_then(|(prefix, _)| self.services.get(prefix));
         let global = || {
             self.global_index
-                .exact(&lower)
+                .exact(lower)
                 .and_then(|i| self.global_keys.get(i))
         };
         let global_template = || {
             self.global_index
-                .template(&lower)
+                .template(lower)
                 .and_then(|i| self.global_keys.get(i))
         };
         let others = || {
@@ -655,12 +655,12 @@ impl Catalog {
                 .values()
                 .filter(|s| Some(s.prefix.as_str()) != own.map(|o| o.prefix.as_str()))
         };
-        own.and_then(|s| s.key_exact(&lower))
+        own.and_then(|s| s.key_exact(lower))
             .or_else(global)
-            .or_else(|| others().find_map(|s| s.key_exact(&lower)))
-            .or_else(|| own.and_then(|s| s.key_template(&lower)))
+            .or_else(|| others().find_map(|s| s.key_exact(lower)))
+            .or_else(|| own.and_then(|s| s.key_template(lower)))
             .or_else(global_template)
-            .or_else(|| others().find_map(|s| s.key_template(&lower)))
+            .or_else(|| others().find_map(|s| s.key_template(lower)))
     }
 
     /// True when the catalog types `key` as `ArrayOf…`.

@@ -281,12 +281,15 @@ fn account_of(arn: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A loaded managed policy (policy, file, pointer) or where and why it failed.
+type Loaded = Result<(Arc<Policy>, String, String), (String, String)>;
+
 struct Loader<'v> {
     file: String,
     managed_dir: &'v ManagedPolicyDir,
     /// Managed policies by ARN: (name, default-version document, pointer).
     managed: HashMap<&'v str, (&'v str, Option<&'v Value>, String)>,
-    cache: HashMap<(String, bool), Result<(Arc<Policy>, String, String), (String, String)>>,
+    cache: HashMap<(String, bool), Loaded>,
     groups: HashMap<&'v str, (usize, &'v Value)>,
     file_errors: Vec<AuditError>,
 }
@@ -406,13 +409,13 @@ impl<'v> Loader<'v> {
                 pointer,
                 format!("managed policy `{arn}` has no default version"),
             )),
-            None => self.from_managed_dir(arn, kind),
+            None => self.load_from_managed_dir(arn, kind),
         };
         self.cache.insert(key, result.clone());
         result
     }
 
-    fn from_managed_dir(
+    fn load_from_managed_dir(
         &self,
         arn: &str,
         kind: PolicyKind,

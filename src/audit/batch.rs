@@ -438,7 +438,9 @@ fn audit_account(
             if let Some(group) = groups.get_mut(g) {
                 group.members.push(pi);
             }
-            group_of[pi] = Some(g);
+            if let Some(slot) = group_of.get_mut(pi) {
+                *slot = Some(g);
+            }
             continue;
         }
         match compiler.compile(&set) {
@@ -456,7 +458,9 @@ fn audit_account(
                     compiled,
                 });
                 index.insert(key, g);
-                group_of[pi] = Some(g);
+                if let Some(slot) = group_of.get_mut(pi) {
+                    *slot = Some(g);
+                }
             }
             Err(e) => {
                 if let Some(errs) = principal_errors.get_mut(pi) {
@@ -546,7 +550,7 @@ fn audit_account(
             catalog,
             generator: &cfg.generator,
             mentions: &mentions,
-            compiler: &compiler,
+            compiler: Some(&compiler),
             pass_role_space: &role_space,
         };
         let mut findings = account_findings(&input);
@@ -685,12 +689,12 @@ fn evaluate_action(groups: &[Group<'_>], reqs: &ActionRequests, catalog: &Catalo
 }
 
 /// Finds the statement an explanation names.
-fn statement<'s>(
-    set: &'s PolicySet,
+fn statement(
+    set: &PolicySet,
     layer: Layer,
     policy: u32,
     index: u32,
-) -> Option<&'s crate::policy::Statement> {
+) -> Option<&crate::policy::Statement> {
     let p = match layer {
         Layer::Scp(l) => set.scps.get(l as usize)?.get(policy as usize)?,
         Layer::Identity => set.identity.get(policy as usize)?,

@@ -134,8 +134,9 @@ pub struct FindingsInput<'g, 'a> {
     pub generator: &'g GenConfig,
     /// What the account's policies mention.
     pub mentions: &'g Mentions,
-    /// A compiler into the account's arena (for counterfactual sets).
-    pub compiler: &'g Compiler<'a>,
+    /// A compiler into the account's arena, for counterfactual sets. It is not `Sync`, so only
+    /// the detectors that run over the whole account (not per group in parallel) get it.
+    pub compiler: Option<&'g Compiler<'a>>,
     /// The account's roles in pass-role classes, with their requests.
     pub pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
 }
@@ -240,14 +241,30 @@ pub fn fingerprint(f: &Finding) -> String {
 
 /// Runs every detector over an account and returns its findings, one per member principal.
 pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
-    // Detectors that honour `focus` run one group at a time.
-    let per_group: Vec<Vec<GroupFinding>> = input
-        .groups
-        .iter()
+    use rayon::prelude::*;
+    // Detectors that honour `focus` run one group per task; the compiler stays behind.
+    let (account, groups, group_of, catalog) =
+        (input.account, input.groups, input.group_of, input.catalog);
+    let (generator, mentions, cache, space) = (
+        input.generator,
+        input.mentions,
+        input.cache,
+        input.pass_role_space,
+    );
+    let per_group: Vec<Vec<GroupFinding>> = groups
+        .par_iter()
         .map(|g| {
             let focused = FindingsInput {
+                account,
+                groups,
                 focus: Some(g.index),
-                ..*input
+                cache,
+                group_of,
+                catalog,
+                generator,
+                mentions,
+                compiler: None,
+                pass_role_space: space,
             };
             let mut v = paths::run(&focused);
             v.extend(willfail::run(&focused));

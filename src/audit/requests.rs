@@ -319,7 +319,7 @@ fn instantiate(text: &str, mentions: &Mentions, pick: u64) -> String {
             Piece::Pattern(s) => {
                 for c in s.chars() {
                     match c {
-                        '*' => out.push_str("x"),
+                        '*' => out.push('x'),
                         '?' => out.push('q'),
                         c => out.push(c),
                     }
@@ -752,7 +752,7 @@ fn dims_for(
             options.extend(scalars.into_iter().map(|s| Some(ContextValue::Single(s))));
         }
         // Spell the key as the policy did, sometimes in another case: keys are case-insensitive.
-        let key_name = if key.contains('/') && mix(key.len() as u64) % 2 == 0 {
+        let key_name = if key.contains('/') && mix(key.len() as u64).is_multiple_of(2) {
             m.spelled.to_uppercase()
         } else {
             m.spelled.clone()
@@ -822,7 +822,7 @@ fn resource_candidates(
             }
         };
         let region = match parts.get(3) {
-            Some(r) if r.is_empty() => String::new(),
+            Some(&"") => String::new(),
             Some(r) => fix(r, &cfg.region),
             None => cfg.region.clone(),
         };

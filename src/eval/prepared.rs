@@ -167,7 +167,7 @@ impl<'r> EvalCtx<'r> {
     pub fn resource_arn(&self) -> Option<PArn<'r>> {
         self.req
             .resource_segs
-            .map(|s| PArn::new(&self.req.resource, s))
+            .map(|s| PArn::new(self.req.resource, s))
     }
 }
 

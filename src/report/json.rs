@@ -31,6 +31,9 @@ pub struct CoverageDoc<'a> {
     pub errors: &'a [AuditError],
     /// The accounts.
     pub accounts: Vec<AccountDoc<'a>>,
+    /// CloudTrail least privilege, when CloudTrail logs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least_privilege: Option<&'a crate::audit::model::LeastPrivilege>,
 }
 
 /// One account of `coverage.json`.
@@ -133,6 +136,7 @@ impl<'a> CoverageDoc<'a> {
             stats: &result.stats,
             errors: &result.errors,
             accounts,
+            least_privilege: result.least_privilege.as_ref(),
         }
     }
 }

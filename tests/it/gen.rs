@@ -325,8 +325,6 @@ struct Gen<'u, 'd> {
     mentions: Vec<Mention>,
     /// Variable keys (lowercase) the policies read.
     var_keys: Vec<String>,
-    /// Invalid policies or requests deliberately produced (for the summary).
-    corrupted: bool,
 }
 
 /// Generates one case line (a JSON object in the case format) with id `id`.
@@ -338,7 +336,6 @@ pub fn case(u: &mut Unstructured<'_>, id: &str) -> Value {
         resource_names: Vec::new(),
         mentions: Vec::new(),
         var_keys: Vec::new(),
-        corrupted: false,
     };
     g.case(id)
 }
@@ -649,7 +646,7 @@ impl Gen<'_, '_> {
         s.insert(key.into(), actions);
 
         let n = [1, 2, 3][self.weighted(&[60, 28, 12])];
-        let resources: Vec<String> = (0..n).map(|_| self.resource_pattern(first, vars)).collect();
+        let resources: Vec<String> = (0..n).map(|_| self.resource_pattern(first)).collect();
         let key = if self.chance(12) {
             "NotResource"
         } else {
@@ -678,7 +675,6 @@ impl Gen<'_, '_> {
 
     /// Makes a case invalid: a policy IAM rejects, or a request the case format rejects.
     fn corrupt(&mut self, case: &mut Map<String, Value>) {
-        self.corrupted = true;
         let which = self.below(4);
         if which == 0 {
             let ctx = case
@@ -835,12 +831,12 @@ impl Gen<'_, '_> {
 
     // --- resources ---------------------------------------------------------------------------
 
-    fn resource_pattern(&mut self, first: bool, vars: bool) -> String {
+    fn resource_pattern(&mut self, first: bool) -> String {
         let derived = if first { 60 } else { 45 };
         match self.weighted(&[derived, 18, 15, 12]) {
             0 if self.resource.starts_with("arn:") => {
                 let r = self.resource.clone();
-                self.derive_arn(&r, vars)
+                self.derive_arn(&r)
             }
             0 | 1 => "*".to_owned(),
             2 => {
@@ -848,7 +844,7 @@ impl Gen<'_, '_> {
                 let other = self.target_resource();
                 (self.resource, self.resource_names) = saved;
                 if other.starts_with("arn:") {
-                    self.derive_arn(&other, vars)
+                    self.derive_arn(&other)
                 } else {
                     "*".to_owned()
                 }
@@ -875,7 +871,7 @@ impl Gen<'_, '_> {
 
     /// Derives an ARN pattern from an ARN: segments kept, wildcarded or changed, sometimes cut
     /// short (S-13b), variables and escapes in the resource segment.
-    fn derive_arn(&mut self, arn: &str, vars: bool) -> String {
+    fn derive_arn(&mut self, arn: &str) -> String {
         let segs: Vec<&str> = arn.splitn(6, ':').collect();
         if segs.len() < 6 {
             return arn.to_owned();
@@ -909,7 +905,7 @@ impl Gen<'_, '_> {
             3 => "1111*".to_owned(),
             _ => "?".repeat(12),
         });
-        let res = self.mutate_resource_segment(segs[5], vars);
+        let res = self.mutate_resource_segment(segs[5]);
         out.push(res);
         if self.chance(12) {
             // A short pattern: keep 2..=5 segments, the last ending in `*` (mostly).
@@ -929,7 +925,7 @@ impl Gen<'_, '_> {
         out.join(":")
     }
 
-    fn mutate_resource_segment(&mut self, seg: &str, vars: bool) -> String {
+    fn mutate_resource_segment(&mut self, seg: &str) -> String {
         let parts: Vec<&str> = seg.split('/').collect();
         match self.weighted(&[25, 8, 5, 14, 48]) {
             0 => return seg.to_owned(),
@@ -981,7 +977,6 @@ impl Gen<'_, '_> {
                 _ => format!("{p}:*"),
             };
         }
-        let _ = vars;
         parts.join("/")
     }
 
@@ -1505,7 +1500,6 @@ impl GlobInput {
             resource_names: Vec::new(),
             mentions: Vec::new(),
             var_keys: Vec::new(),
-            corrupted: false,
         };
         let n = 1 + g.below(4);
         let mut pieces = Vec::with_capacity(n);

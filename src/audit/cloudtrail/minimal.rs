@@ -694,9 +694,15 @@ pub(super) fn minimal_policy(
             scps: group.set.scps.clone(),
             session: None,
         };
-        let compiled = match input.compiler.compile(&set) {
-            Ok(c) => c,
-            Err(e) => {
+        let compiled = match input.compiler.map(|c| c.compile(&set)) {
+            Some(Ok(c)) => c,
+            None => {
+                proof
+                    .narrowing
+                    .push("internal error: no compiler for the minimal policy check".to_owned());
+                return (doc, proof);
+            }
+            Some(Err(e)) => {
                 proof.narrowing.push(format!(
                     "internal error: the minimal policy does not compile: {e}"
                 ));

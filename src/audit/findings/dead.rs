@@ -832,6 +832,10 @@ fn finding(
 
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+    // Counterfactual sets need the account's compiler, given to whole-account runs only.
+    let Some(compiler) = input.compiler else {
+        return Vec::new();
+    };
     let audited = audited_actions(input);
     if audited.is_empty() {
         return Vec::new();
@@ -923,10 +927,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             let Some(w) = without(group.set, c) else {
                 continue;
             };
-            let (Ok(w), Ok(m)) = (
-                input.compiler.compile(&w),
-                input.compiler.compile(&matcher(c)),
-            ) else {
+            let (Ok(w), Ok(m)) = (compiler.compile(&w), compiler.compile(&matcher(c))) else {
                 continue;
             };
             compiled.push((c, w, m));
