@@ -214,7 +214,7 @@ impl Default for GenConfig {
             seed: 1,
             variants: 1000,
             region: "us-east-1".to_owned(),
-            other_region: "eu-west-1".to_owned(),
+            other_region: "ap-southeast-2".to_owned(),
             other_account: "999999999999".to_owned(),
         }
     }
@@ -592,6 +592,45 @@ fn avoid_deny(
     }
 }
 
+/// Global keys AWS puts in every request context: the generator never leaves them out.
+const ALWAYS_PRESENT: &[&str] =
+    &["aws:requestedregion", "aws:currenttime", "aws:epochtime", "aws:securetransport"];
+
+/// The audited region, offered for `aws:RequestedRegion` on actions without a regional ARN.
+fn cfg_region_placeholder() -> String {
+    GenConfig::default().region
+}
+
+/// The region of an ARN, when it has one.
+fn region_of(resource: &str) -> Option<&str> {
+    crate::policy::pattern::split_arn(resource)
+        .and_then(|p| p.get(3).copied())
+        .filter(|r| !r.is_empty())
+}
+
+/// Sets `aws:RequestedRegion` to the resource's region (AWS sends the region the call is made
+/// in, which is the regional resource's), replacing any generated value; other keys are kept.
+fn pin_region(req: &mut Request) {
+    let Some(region) = region_of(&req.resource).map(str::to_owned) else { return };
+    let has = req.context.get("aws:requestedregion").is_some();
+    if has {
+        let mut ctx = crate::eval::Context::new();
+        for e in req.context.entries() {
+            if e.key_lower == "aws:requestedregion" {
+                continue;
+            }
+            let v = if e.is_list {
+                ContextValue::Multi(e.values.clone())
+            } else {
+                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
+            };
+            let _ = ctx.insert(&e.key, v);
+        }
+        let _ = ctx.insert("aws:RequestedRegion", ContextValue::Single(region));
+        req.context = ctx;
+    }
+}
+
 /// One dimension of variation: a key and its options (`None` = absent).
 #[derive(Debug, Clone)]
 struct Dim {
@@ -736,9 +775,16 @@ fn dims_for(
         if !key_applies(catalog, action, rt, key) && !own_service_variable {
             continue;
         }
-        let scalars = scalar_options(m, mentions);
+        let mut scalars = scalar_options(m, mentions);
+        if key == "aws:requestedregion" {
+            scalars.extend([cfg_region_placeholder(), "ap-southeast-2".to_owned()]);
+            scalars.sort();
+            scalars.dedup();
+        }
         let multivalued = catalog.is_multivalued(key);
-        let mut options: Vec<Option<ContextValue>> = vec![None];
+        // AWS sends these with every request: never absent.
+        let mut options: Vec<Option<ContextValue>> =
+            if ALWAYS_PRESENT.contains(&key.as_str()) { Vec::new() } else { vec![None] };
         if multivalued {
             let first = scalars.first().cloned().unwrap_or_default();
             let last = scalars.last().cloned().unwrap_or_default();
@@ -1011,6 +1057,7 @@ pub fn generate_action(
         for (k, v) in assignment {
             let _ = req.context.insert(k, v.clone());
         }
+        pin_region(&mut req);
         own_account.push(is_own(resource, account));
         requests.push(req);
     }
@@ -1039,6 +1086,7 @@ pub fn generate_action(
                 let _ = req.context.insert(&dim.key, v.clone());
             }
         }
+        pin_region(&mut req);
         own_account.push(is_own(resource, account));
         requests.push(req);
     }

@@ -504,7 +504,7 @@ impl Gen<'_, '_> {
 
     /// The account in the request's resource, or the first account when it names none.
     fn resource_account(&self) -> &'static str {
-        let acct = self.resource.splitn(6, ':').nth(4).unwrap_or("");
+        let acct = self.resource.split(':').nth(4).unwrap_or("");
         ACCOUNTS
             .iter()
             .copied()
@@ -1274,11 +1274,11 @@ impl Gen<'_, '_> {
         if self.chance(50) {
             return v.to_owned();
         }
-        if let Ok(n) = v.parse::<i64>() {
-            if self.chance(70) {
-                let d = if self.chance(50) { 1 } else { -1 };
-                return (n + d).to_string();
-            }
+        if let Ok(n) = v.parse::<i64>()
+            && self.chance(70)
+        {
+            let d = if self.chance(50) { 1 } else { -1 };
+            return (n + d).to_string();
         }
         match self.below(6) {
             0 => self.mutate_char(v),
