@@ -593,8 +593,12 @@ fn avoid_deny(
 }
 
 /// Global keys AWS puts in every request context: the generator never leaves them out.
-const ALWAYS_PRESENT: &[&str] =
-    &["aws:requestedregion", "aws:currenttime", "aws:epochtime", "aws:securetransport"];
+const ALWAYS_PRESENT: &[&str] = &[
+    "aws:requestedregion",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:securetransport",
+];
 
 /// The audited region, offered for `aws:RequestedRegion` on actions without a regional ARN.
 fn cfg_region_placeholder() -> String {
@@ -611,7 +615,9 @@ fn region_of(resource: &str) -> Option<&str> {
 /// Sets `aws:RequestedRegion` to the resource's region (AWS sends the region the call is made
 /// in, which is the regional resource's), replacing any generated value; other keys are kept.
 fn pin_region(req: &mut Request) {
-    let Some(region) = region_of(&req.resource).map(str::to_owned) else { return };
+    let Some(region) = region_of(&req.resource).map(str::to_owned) else {
+        return;
+    };
     let has = req.context.get("aws:requestedregion").is_some();
     if has {
         let mut ctx = crate::eval::Context::new();
@@ -783,8 +789,11 @@ fn dims_for(
         }
         let multivalued = catalog.is_multivalued(key);
         // AWS sends these with every request: never absent.
-        let mut options: Vec<Option<ContextValue>> =
-            if ALWAYS_PRESENT.contains(&key.as_str()) { Vec::new() } else { vec![None] };
+        let mut options: Vec<Option<ContextValue>> = if ALWAYS_PRESENT.contains(&key.as_str()) {
+            Vec::new()
+        } else {
+            vec![None]
+        };
         if multivalued {
             let first = scalars.first().cloned().unwrap_or_default();
             let last = scalars.last().cloned().unwrap_or_default();

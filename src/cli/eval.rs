@@ -99,8 +99,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
     }
     out.flush().map_err(|e| Error::write("<stdout>", e))?;
     eprintln!(
-        "iamc eval: {cases} cases, {errors} errors, {} disagree with `expect`{}",
+        "iamc eval: {cases} case{}, {errors} error{}, {} disagree{} with `expect`{}",
+        plural(cases),
+        plural(errors),
         mismatches.len(),
+        if mismatches.len() == 1 { "s" } else { "" },
         if mismatches.is_empty() {
             String::new()
         } else {
@@ -122,4 +125,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `"s"` unless `n` is one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -22,20 +22,22 @@ pub fn key_id(lower: &str) -> u64 {
     if let Some(id) = lookup_key_id(lower) {
         return id;
     }
-    match table().write() {
-        Ok(mut t) => {
-            let next = t.len() as u64;
-            *t.entry(lower.into()).or_insert(next)
-        }
-        // A poisoned table (a panic elsewhere while holding it): fall back to an id no
-        // request carries, so the key is matched by name.
-        Err(_) => UNKNOWN - 1,
-    }
+    // A poisoned lock only means another thread panicked while holding it; the map itself is
+    // never left half-updated by `entry().or_insert`, so its contents stay usable.
+    let mut t = table()
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let next = t.len() as u64;
+    *t.entry(lower.into()).or_insert(next)
 }
 
 /// The id of a lowercase key if some compiled set interned it (preparation time).
 pub fn lookup_key_id(lower: &str) -> Option<u64> {
-    table().read().ok()?.get(lower).copied()
+    table()
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(lower)
+        .copied()
 }
 
 /// Kept for callers that want a stable 64-bit digest of a key name (fingerprints, file names):

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use super::willfail::{RequestCache, allowed, merge_refs, pass_role_requests};
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
-use crate::catalog::{AccessLevel, ActionId, ActionInfo};
+use crate::catalog::{AccessLevel, ActionId, ActionInfo, Catalog};
 use crate::eval::{Decision, Layer, Request};
 use crate::policy::{ActionClause, ActionPattern, Effect, Policy, ResourcePattern, Statement};
 
@@ -142,15 +142,16 @@ fn contributing_request(
     actions: &[(ActionId, &ActionInfo)],
 ) -> Option<Request> {
     // Actions always allowed first: the statement most likely takes part there.
-    let mut order: Vec<(ActionId, Class)> = actions
+    let mut order: Vec<(ActionId, &ActionInfo, Class)> = actions
         .iter()
-        .filter_map(|(id, a)| {
+        .filter_map(|&(id, a)| {
             let class = group.coverage_of(&a.full_name())?.class;
-            (class != Class::Never).then_some((*id, class))
+            (class != Class::Never).then_some((id, a, class))
         })
         .collect();
-    order.sort_by_key(|(_, c)| *c);
-    for (id, _) in order {
+    order.sort_by_key(|&(_, _, c)| c);
+    let mut fallback = None;
+    for (id, info, _) in order {
         let Some(reqs) = cache.get(id, &[], None) else {
             continue;
         };
@@ -159,11 +160,38 @@ fn contributing_request(
                 continue;
             }
             if st.matched(&group.explain(r, input.catalog)) {
-                return Some(r.clone());
+                // A witness on the action's own (required) resource type reads best: a
+                // training job, not the reserved capacity it may optionally name.
+                if on_required_type(input.catalog, info, &r.resource) {
+                    return Some(r.clone());
+                }
+                if fallback.is_none() {
+                    fallback = Some(r.clone());
+                }
             }
         }
+        if fallback.is_some() {
+            return fallback;
+        }
     }
-    None
+    fallback
+}
+
+/// True when `resource` is of a resource type the action requires, or the action names no
+/// required type.
+fn on_required_type(catalog: &Catalog, action: &ActionInfo, resource: &str) -> bool {
+    let required: Vec<&str> = action
+        .resources
+        .iter()
+        .filter(|r| r.required == Some(true))
+        .map(|r| r.name.as_str())
+        .collect();
+    if required.is_empty() {
+        return true;
+    }
+    catalog
+        .resource_type_for(action, resource)
+        .is_some_and(|rt| required.contains(&rt.name.as_str()))
 }
 
 /// A finding about one statement, witnessed by an allowed request it takes part in.

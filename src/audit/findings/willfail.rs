@@ -539,11 +539,16 @@ fn no_role(
             (
                 Severity::Medium,
                 format!(
-                    "iam:PassRole with iam:PassedToService=sagemaker.amazonaws.com is denied on {} of the account that trust sagemaker.amazonaws.com",
+                    "iam:PassRole with iam:PassedToService=sagemaker.amazonaws.com is denied on {} of the account that {} sagemaker.amazonaws.com",
                     if trusting.len() == 1 {
                         "the one role".to_owned()
                     } else {
                         format!("each of the {} roles", trusting.len())
+                    },
+                    if trusting.len() == 1 {
+                        "trusts"
+                    } else {
+                        "trust"
                     }
                 ),
                 denied,
