@@ -552,7 +552,11 @@ impl Catalog {
 
     /// The dense id of `action` (`service:Name`, any case): `0..action_count()`.
     pub fn action_id(&self, action: &str) -> Option<ActionId> {
-        self.action_ids.get(&action.to_ascii_lowercase()).copied()
+        if action.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.action_ids.get(&action.to_ascii_lowercase()).copied()
+        } else {
+            self.action_ids.get(action).copied()
+        }
     }
 
     /// The action with dense id `id`.

@@ -148,7 +148,16 @@ pub struct RequestCache {
     map: std::sync::Mutex<
         std::collections::HashMap<crate::catalog::ActionId, std::sync::Arc<ActionRequests>>,
     >,
+    /// The per-group detectors' requests by (action, extra targets, variants), generated once
+    /// per account rather than once per group.
+    pub(crate) detector: std::sync::Mutex<DetectorRequests>,
 }
+
+/// Requests by (action, extra resource targets, variants); `None` when the action has none.
+pub(crate) type DetectorRequests = std::collections::HashMap<
+    (crate::catalog::ActionId, Vec<String>, usize),
+    std::sync::Arc<Option<ActionRequests>>,
+>;
 
 impl<'g, 'a> FindingsInput<'g, 'a> {
     /// The groups a detector should look at: the focused one, or all.

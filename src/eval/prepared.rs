@@ -192,6 +192,30 @@ impl<'c> Preparer<'c> {
     /// Prepares one request.
     pub fn prepare<'r>(&mut self, request: &'r Request) -> PreparedRequest<'r> {
         let catalog = self.catalog;
+        let mut keys = std::mem::take(&mut self.keys);
+        let prepared = self.prepare_with(request, |key| match keys.get(key) {
+            Some(k) => *k,
+            None => {
+                let k = (
+                    lookup_key_id(key).unwrap_or(UNKNOWN),
+                    catalog.is_multivalued(key),
+                );
+                keys.insert(key.to_owned(), k);
+                k
+            }
+        });
+        self.keys = keys;
+        prepared
+    }
+
+    /// Prepares one request, resolving each lowercase key to its interned id and catalog
+    /// multivalued flag with `key_info`.
+    fn prepare_with<'r>(
+        &mut self,
+        request: &'r Request,
+        mut key_info: impl FnMut(&str) -> (u64, bool),
+    ) -> PreparedRequest<'r> {
+        let catalog = self.catalog;
         let action = request.action_lower();
         let (action_id, wildcard_only) = match &self.last_action {
             Some((a, id, w)) if a == action => (*id, *w),
@@ -211,17 +235,7 @@ impl<'c> Preparer<'c> {
         };
         let mut entries = Vec::with_capacity(request.context.len());
         for e in request.context.entries() {
-            let (hash, catalog_multi) = match self.keys.get(&e.key_lower) {
-                Some(k) => *k,
-                None => {
-                    let k = (
-                        lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
-                        catalog.is_multivalued(&e.key_lower),
-                    );
-                    self.keys.insert(e.key_lower.clone(), k);
-                    k
-                }
-            };
+            let (hash, catalog_multi) = key_info(&e.key_lower);
             entries.push(PEntry {
                 hash,
                 key: Cow::Borrowed(&e.key_lower),
@@ -251,7 +265,13 @@ impl<'r> PreparedRequest<'r> {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
-        Preparer::new(catalog).prepare(request)
+        // One request: look each key up directly rather than filling a cache nobody reuses.
+        Preparer::new(catalog).prepare_with(request, |key| {
+            (
+                lookup_key_id(key).unwrap_or(UNKNOWN),
+                catalog.is_multivalued(key),
+            )
+        })
     }
 
     /// The context entry for a key (hash, then name to confirm).

@@ -185,6 +185,17 @@ pub struct LineIndex<'t> {
     text: &'t str,
     /// Byte offset of each line's first byte; `starts[0] == 0`.
     starts: Vec<usize>,
+    /// Characters before each [`CHUNK`]-byte boundary, so a column on a long line (compact JSON
+    /// is one line) costs at most one chunk of counting, not the whole line.
+    chars_before: Vec<usize>,
+}
+
+/// Bytes between character-count checkpoints.
+const CHUNK: usize = 4096;
+
+/// Characters starting in `b` (bytes that are not UTF-8 continuation bytes).
+fn char_starts(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
 }
 
 impl<'t> LineIndex<'t> {
@@ -199,7 +210,29 @@ impl<'t> LineIndex<'t> {
                 _ => {}
             }
         }
-        LineIndex { text, starts }
+        let mut chars_before = Vec::with_capacity(b.len() / CHUNK + 1);
+        let mut n = 0;
+        chars_before.push(0);
+        for chunk in b.chunks(CHUNK) {
+            n += char_starts(chunk);
+            chars_before.push(n);
+        }
+        LineIndex {
+            text,
+            starts,
+            chars_before,
+        }
+    }
+
+    /// Characters in `text[..offset]`, `offset` a char boundary.
+    fn chars_to(&self, offset: usize) -> usize {
+        let k = offset / CHUNK;
+        let base = self.chars_before.get(k).copied().unwrap_or(0);
+        base + self
+            .text
+            .as_bytes()
+            .get(k * CHUNK..offset)
+            .map_or(0, char_starts)
     }
 
     /// The position of byte `offset` (clamped to the text's end).
@@ -207,10 +240,11 @@ impl<'t> LineIndex<'t> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = match self.text.get(start..offset) {
-            Some(s) => s.chars().count(),
+        let column = if self.text.is_char_boundary(start) && self.text.is_char_boundary(offset) {
+            self.chars_to(offset) - self.chars_to(start)
+        } else {
             // Not a char boundary (never for a value's first byte): count bytes.
-            None => offset - start,
+            offset - start
         };
         Position {
             line,
@@ -516,6 +550,25 @@ mod tests {
         let text = "{\"é\": 1,\r\n\"x\":\r2}";
         assert_eq!(pos(text, "/é"), (1, 7, true));
         assert_eq!(pos(text, "/x"), (3, 1, true));
+    }
+
+    #[test]
+    fn columns_on_a_long_line_cross_checkpoints() {
+        // One compact line longer than several checkpoints, with multibyte characters on both
+        // sides of the boundaries: every column equals a plain count of code points.
+        let mut text = String::from("{");
+        for i in 0..3000 {
+            text.push_str(&format!("\"k{i}é😀\": \"v\\u00e9{i}\", "));
+        }
+        text.push_str("\"last\": 1}");
+        let idx = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().step_by(97) {
+            let want = text.get(..offset).unwrap().chars().count() + 1;
+            assert_eq!(idx.position(offset).column, want, "offset {offset}");
+        }
+        let value = text.rfind("1}").unwrap();
+        let want = text.get(..value).unwrap().chars().count() + 1;
+        assert_eq!(pos(&text, "/last"), (1, want, true));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! and context rewriting.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef, Witness};
@@ -42,11 +43,13 @@ const ROLE_OPTIONAL: &[&str] = &[
 /// The tag Studio adds to everything it creates, used when a create request carries no tags.
 const STUDIO_TAG: &str = "sagemaker:domain-arn";
 
-/// Requests generated once per account and action, shared by every group and rule.
+/// Requests generated once per account and action, shared by every group and rule: a local
+/// view of the account's [`super::RequestCache`], so a group's rules take the lock once per
+/// action.
 pub(super) struct RequestCache<'i, 'g, 'a> {
     input: &'i FindingsInput<'g, 'a>,
     config: GenConfig,
-    cache: HashMap<(ActionId, Vec<String>), Option<ActionRequests>>,
+    cache: HashMap<(ActionId, Vec<String>, usize), Arc<Option<ActionRequests>>>,
 }
 
 impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
@@ -71,23 +74,35 @@ impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
         variants: Option<usize>,
     ) -> Option<&ActionRequests> {
         let input = self.input;
-        let mut config = self.config.clone();
-        if let Some(v) = variants {
-            config.variants = v.max(1);
-        }
-        self.cache
-            .entry((action, targets.to_vec()))
-            .or_insert_with(|| {
-                requests::generate_action(
-                    input.catalog,
-                    action,
-                    &input.account.id,
-                    &config,
-                    input.mentions,
-                    targets,
-                )
-            })
-            .as_ref()
+        let variants = variants.map_or(self.config.variants, |v| v.max(1));
+        let key = (action, targets.to_vec(), variants);
+        let config = &self.config;
+        let entry: &Arc<Option<ActionRequests>> = self.cache.entry(key).or_insert_with_key(|key| {
+            let shared = &input.cache.detector;
+            if let Ok(map) = shared.lock()
+                && let Some(r) = map.get(key)
+            {
+                return r.clone();
+            }
+            // Generated outside the lock; a race only generates the same requests twice.
+            let config = GenConfig {
+                variants,
+                ..config.clone()
+            };
+            let reqs = Arc::new(requests::generate_action(
+                input.catalog,
+                action,
+                &input.account.id,
+                &config,
+                input.mentions,
+                targets,
+            ));
+            match shared.lock() {
+                Ok(mut map) => map.entry(key.clone()).or_insert(reqs).clone(),
+                Err(_) => reqs,
+            }
+        });
+        Option::as_ref(entry)
     }
 }
 
