@@ -4,8 +4,8 @@
 //! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
 //! [`csv::render`], [`json::coverage`], [`json::summary_with`], [`html::render_with`],
 //! [`findings::render`], [`sarif::render`] (which also reads the input files, through
-//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_all_with`] renders
-//! all six first and only then writes them, each atomically.
+//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_all_with`] stages
+//! all six in temporary files and only then renames them into place.
 //!
 //! INVARIANT (no partial files): a report file is written to a temporary file in its final
 //! directory, synced, then renamed over the final name, so a reader sees the old file or the
@@ -68,50 +68,108 @@ pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, R
 /// atomically. Returns the paths written, in the order `coverage.csv`, `coverage.json`,
 /// `summary.json`, `report.html`, `findings.json`, `findings.sarif`.
 ///
-/// Nothing is written unless all six render; a write failure stops at that file (files
-/// written before it stay, complete).
+/// Each report is rendered and written to its temporary file as soon as it is ready (in
+/// parallel on the current rayon pool, so only a few rendered reports are in memory at once);
+/// the temporary files are renamed into place only when all six are staged, so a render or
+/// write failure leaves every old report in place. A failure during the final renames stops at
+/// that file (the files renamed before it stay, complete).
 pub fn write_all_with(
     result: &AuditResult,
     extras: &Extras,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let path = |name: &str| out_dir.join(name);
-    let json_err = |name: &str| {
-        let p = path(name);
-        move |source| ReportError::Json { path: p, source }
-    };
-    let sources = sarif::Sources::load(result);
-    let files = [
-        (path(COVERAGE_CSV), csv::render(result)),
-        (
-            path(COVERAGE_JSON),
-            json::coverage(result).map_err(json_err(COVERAGE_JSON))?,
-        ),
-        (
-            path(SUMMARY_JSON),
-            json::summary_with(result, extras).map_err(json_err(SUMMARY_JSON))?,
-        ),
-        (path(REPORT_HTML), html::render_with(result, extras)),
-        (
-            path(FINDINGS_JSON),
-            findings::render(result, extras).map_err(json_err(FINDINGS_JSON))?,
-        ),
-        (
-            path(FINDINGS_SARIF),
-            sarif::render(result, extras, &sources).map_err(json_err(FINDINGS_SARIF))?,
-        ),
-    ];
+    use rayon::prelude::*;
+    type Render<'x> = Box<dyn Fn() -> Result<String, serde_json::Error> + Send + Sync + 'x>;
     fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let mut written = Vec::with_capacity(files.len());
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
+    let sources = sarif::Sources::load(result);
+    let sources = &sources;
+    // In the order of the returned paths.
+    let jobs: [(&str, Render<'_>); 6] = [
+        (COVERAGE_CSV, Box::new(|| Ok(csv::render(result)))),
+        (COVERAGE_JSON, Box::new(|| json::coverage(result))),
+        (
+            SUMMARY_JSON,
+            Box::new(|| json::summary_with(result, extras)),
+        ),
+        (
+            REPORT_HTML,
+            Box::new(|| Ok(html::render_with(result, extras))),
+        ),
+        (FINDINGS_JSON, Box::new(|| findings::render(result, extras))),
+        (
+            FINDINGS_SARIF,
+            Box::new(|| sarif::render(result, extras, sources)),
+        ),
+    ];
+    let staged: Vec<Result<(PathBuf, PathBuf), ReportError>> = jobs
+        .par_iter()
+        .map(|(name, render)| {
+            let path = out_dir.join(name);
+            let text = render().map_err(|source| ReportError::Json {
+                path: path.clone(),
+                source,
+            })?;
+            let tmp = stage(&path, text.as_bytes())?;
+            Ok((tmp, path))
+        })
+        .collect();
+    if staged.iter().any(Result::is_err) {
+        let mut first = None;
+        for s in staged {
+            match s {
+                // Best effort: these temporary files are ours.
+                Ok((tmp, _)) => drop(fs::remove_file(&tmp)),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        return Err(first.unwrap_or_else(|| ReportError::Io {
+            path: out_dir.to_path_buf(),
+            source: std::io::Error::other("a report failed to render"),
+        }));
+    }
+    let staged: Vec<(PathBuf, PathBuf)> = staged.into_iter().flatten().collect();
+    let mut written = Vec::with_capacity(staged.len());
+    let mut rest = staged.iter();
+    for (tmp, path) in rest.by_ref() {
+        if let Err(source) = fs::rename(tmp, path) {
+            let _ = fs::remove_file(tmp);
+            for (tmp, _) in rest {
+                let _ = fs::remove_file(tmp);
+            }
+            return Err(ReportError::Io {
+                path: path.clone(),
+                source,
+            });
+        }
+        written.push(path.clone());
     }
     sync_dir(out_dir);
     Ok(written)
+}
+
+/// Writes `bytes` to a new temporary file beside `path`, synced; returns its path. On error the
+/// temporary file is removed and the error names `path`.
+fn stage(path: &Path, bytes: &[u8]) -> Result<PathBuf, ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (tmp, mut file) = create_temp(path).map_err(io)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.flush())
+        .and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(tmp)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, synced and then

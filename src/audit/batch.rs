@@ -485,30 +485,44 @@ fn audit_account(
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
-    for &aid in actions {
-        let Some(reqs) = requests::generate_action(
-            catalog,
-            aid,
-            &account.id,
-            &cfg.generator,
-            &mentions,
-            &targets,
-        ) else {
-            progress.inc(1);
-            continue;
-        };
-        let n = reqs.requests.len() as u64;
-        stats.requests += n;
-        stats.decisions += n * groups.len() as u64;
-        stats.principal_decisions += n * members_ok;
-        let aggs = evaluate_action(&groups, &reqs, catalog);
-        for (gi, (g, agg)) in groups.iter().zip(aggs).enumerate() {
-            let cell = cell(g, &reqs, agg, catalog);
-            if let Some(c) = coverage.get_mut(gi) {
+    // A few actions at a time: their requests are generated in parallel, then each action's
+    // requests are evaluated for every group in parallel, then the groups' cells are built in
+    // parallel. Cells are pushed in action order, whatever the thread count.
+    let batch = 2 * rayon::current_num_threads().max(1);
+    for chunk in actions.chunks(batch) {
+        let generated: Vec<Option<ActionRequests>> = chunk
+            .par_iter()
+            .map(|&aid| {
+                requests::generate_action(
+                    catalog,
+                    aid,
+                    &account.id,
+                    &cfg.generator,
+                    &mentions,
+                    &targets,
+                )
+            })
+            .collect();
+        for reqs in generated {
+            let Some(reqs) = reqs else {
+                progress.inc(1);
+                continue;
+            };
+            let n = reqs.requests.len() as u64;
+            stats.requests += n;
+            stats.decisions += n * groups.len() as u64;
+            stats.principal_decisions += n * members_ok;
+            let aggs = evaluate_action(&groups, &reqs, catalog);
+            let cells: Vec<ActionCoverage> = groups
+                .par_iter()
+                .zip(aggs)
+                .map(|(g, agg)| cell(g, &reqs, agg, catalog))
+                .collect();
+            for (c, cell) in coverage.iter_mut().zip(cells) {
                 c.push(cell);
             }
+            progress.inc(1);
         }
-        progress.inc(1);
     }
     // iam:PassRole reach per group, over classes of roles no policy tells apart.
     let sets: Vec<&PolicySet> = groups.iter().map(|g| &g.set).collect();

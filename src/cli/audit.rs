@@ -136,7 +136,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     let extras = crate::report::Extras {
         suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
     };
-    let written = crate::report::write_all_with(&result, &extras, &args.out)
+    // The reports render in parallel on as many threads as the audit used.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(result.stats.threads.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the report threads: {e}")))?;
+    let written = pool
+        .install(|| crate::report::write_all_with(&result, &extras, &args.out))
         .map_err(|e| Error::Usage(e.to_string()))?;
     let s = &result.stats;
     if !args.quiet {

@@ -58,7 +58,7 @@ use crate::audit::requests::{
     self, ActionRequests, CondSpec, FamilyTag, GenConfig, Mentions, StatementSpec,
 };
 use crate::catalog::{ActionId, Catalog};
-use crate::compile::CompiledSet;
+use crate::compile::{CompiledSet, Compiler};
 use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
 use crate::policy::glob::{Piece, Template};
@@ -66,6 +66,7 @@ use crate::policy::pattern::split_arn;
 use crate::policy::{
     ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement, Version,
 };
+use bumpalo::Bump;
 
 /// Groups with more identity and boundary statements than this are not judged.
 pub const MAX_GROUP_STATEMENTS: usize = 200;
@@ -832,10 +833,11 @@ fn finding(
 
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
-    // Counterfactual sets need the account's compiler, given to whole-account runs only.
-    let Some(compiler) = input.compiler else {
+    // A whole-account run only (the one given the account's compiler); focused per-group runs
+    // skip it. Counterfactual sets are compiled per task below.
+    if input.compiler.is_none() {
         return Vec::new();
-    };
+    }
     let audited = audited_actions(input);
     if audited.is_empty() {
         return Vec::new();
@@ -891,77 +893,137 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         })
         .collect();
 
+    // Groups are judged in parallel batches, each task compiling its counterfactual sets into
+    // an arena of its own (a compiler is not `Sync`); the budget is then charged in group order,
+    // so the findings do not depend on the thread count. A batch past the budget is discarded.
+    let work: Vec<(&GroupView<'_, '_>, &Vec<Candidate<'_>>)> = groups
+        .iter()
+        .copied()
+        .zip(&per_group)
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
+    let batch = 4 * rayon::current_num_threads().max(1);
+    // What the tasks share (the input itself holds the compiler, which is not `Sync`).
+    let shared = Shared {
+        account: input.account,
+        catalog: input.catalog,
+        generator: input.generator,
+    };
     let mut out = Vec::new();
     let mut spent: u64 = 0;
-    for (group, cands) in groups.iter().zip(&per_group) {
-        if cands.is_empty() {
-            continue;
-        }
-        let count: usize = statements_of(group.set)
-            .iter()
-            .map(|(_, _, p)| p.statements.len())
-            .sum();
-        if count > MAX_GROUP_STATEMENTS {
-            out.push(skipped(
-                group,
-                format!(
-                    "{count} identity and boundary statements, more than the \
-                     {MAX_GROUP_STATEMENTS} the dead-statement check judges per principal"
-                ),
-            ));
-            continue;
-        }
+    for chunk in work.chunks(batch) {
         if spent >= BUDGET {
-            out.push(skipped(
-                group,
-                format!(
-                    "the account's budget of {BUDGET} evaluations for the dead-statement check \
-                     was spent on earlier principals"
-                ),
-            ));
+            out.extend(chunk.iter().map(|(g, _)| over_budget(g)));
             continue;
         }
-        // Counterfactual sets, compiled into the account's arena (the compiler is not `Sync`).
-        let mut compiled = Vec::with_capacity(cands.len());
-        for c in cands {
-            let Some(w) = without(group.set, c) else {
-                continue;
-            };
-            let (Ok(w), Ok(m)) = (compiler.compile(&w), compiler.compile(&matcher(c))) else {
-                continue;
-            };
-            compiled.push((c, w, m));
-        }
-        let principal = group
-            .members
-            .first()
-            .and_then(|m| input.account.principals.get(*m))
-            .map(|p| p.context())
-            .unwrap_or_default();
-        let judge = Judge {
-            catalog: input.catalog,
-            account: &input.account.id,
-            generator: input.generator,
-            principal: &principal,
-            spaces: &spaces,
-            current: group.compiled,
-            context: group.context,
-        };
-        let verdicts: Vec<Verdict> = compiled
+        let judged: Vec<GroupVerdicts> = chunk
             .par_iter()
-            .map(|(c, w, m)| judge.judge(c, w, m))
+            .map(|(group, cands)| judge_group(&shared, &spaces, group, cands))
             .collect();
-        for ((c, _, _), verdict) in compiled.iter().zip(verdicts) {
-            match verdict {
-                Verdict::Live(n) => spent += n,
-                Verdict::Dead(tally) => {
-                    spent += tally.evaluations;
-                    out.extend(finding(input, group, c, &tally, &names, cap));
+        for ((group, cands), judged) in chunk.iter().zip(judged) {
+            let verdicts = match judged {
+                GroupVerdicts::TooLarge(count) => {
+                    out.push(skipped(
+                        group,
+                        format!(
+                            "{count} identity and boundary statements, more than the \
+                             {MAX_GROUP_STATEMENTS} the dead-statement check judges per principal"
+                        ),
+                    ));
+                    continue;
+                }
+                GroupVerdicts::Judged(v) => v,
+            };
+            if spent >= BUDGET {
+                out.push(over_budget(group));
+                continue;
+            }
+            for (ci, verdict) in verdicts {
+                let Some(c) = cands.get(ci) else {
+                    continue;
+                };
+                match verdict {
+                    Verdict::Live(n) => spent += n,
+                    Verdict::Dead(tally) => {
+                        spent += tally.evaluations;
+                        out.extend(finding(input, group, c, &tally, &names, cap));
+                    }
                 }
             }
         }
     }
     out
+}
+
+/// One group's verdicts, by candidate index, or why it was not judged.
+enum GroupVerdicts {
+    /// More statements than [`MAX_GROUP_STATEMENTS`].
+    TooLarge(usize),
+    /// The candidates whose counterfactual sets compiled, in order.
+    Judged(Vec<(usize, Verdict)>),
+}
+
+/// The finding for a group left unjudged because the budget ran out.
+fn over_budget(group: &GroupView<'_, '_>) -> GroupFinding {
+    skipped(
+        group,
+        format!(
+            "the account's budget of {BUDGET} evaluations for the dead-statement check \
+             was spent on earlier principals"
+        ),
+    )
+}
+
+/// The parts of [`FindingsInput`] the judging tasks read.
+struct Shared<'x> {
+    account: &'x crate::audit::account::Account,
+    catalog: &'x Catalog,
+    generator: &'x GenConfig,
+}
+
+/// Judges every candidate statement of one group.
+fn judge_group(
+    input: &Shared<'_>,
+    spaces: &BTreeMap<ActionId, Space<'_>>,
+    group: &GroupView<'_, '_>,
+    cands: &[Candidate<'_>],
+) -> GroupVerdicts {
+    let count: usize = statements_of(group.set)
+        .iter()
+        .map(|(_, _, p)| p.statements.len())
+        .sum();
+    if count > MAX_GROUP_STATEMENTS {
+        return GroupVerdicts::TooLarge(count);
+    }
+    let principal = group
+        .members
+        .first()
+        .and_then(|m| input.account.principals.get(*m))
+        .map(|p| p.context())
+        .unwrap_or_default();
+    let judge = Judge {
+        catalog: input.catalog,
+        account: &input.account.id,
+        generator: input.generator,
+        principal: &principal,
+        spaces,
+        current: group.compiled,
+        context: group.context,
+    };
+    // Counterfactual sets: without the statement, and the statement alone.
+    let arena = Bump::new();
+    let compiler = Compiler::new(&arena, input.catalog);
+    let mut verdicts = Vec::with_capacity(cands.len());
+    for (ci, c) in cands.iter().enumerate() {
+        let Some(w) = without(group.set, c) else {
+            continue;
+        };
+        let (Ok(w), Ok(m)) = (compiler.compile(&w), compiler.compile(&matcher(c))) else {
+            continue;
+        };
+        verdicts.push((ci, judge.judge(c, &w, &m)));
+    }
+    GroupVerdicts::Judged(verdicts)
 }
 
 #[cfg(test)]
