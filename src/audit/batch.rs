@@ -485,45 +485,46 @@ fn audit_account(
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
-    // A few actions at a time: their requests are generated in parallel, then each action's
-    // requests are evaluated for every group in parallel, then the groups' cells are built in
-    // parallel. Cells are pushed in action order, whatever the thread count.
-    let batch = 2 * rayon::current_num_threads().max(1);
+    // A few actions at a time, each generated, evaluated for every group and summarised into
+    // the groups' cells as one parallel task (nested: evaluation and cells are parallel too);
+    // cells are pushed in action order, whatever the thread count.
+    let coverage_started = Clock::now();
+    let batch = 4 * rayon::current_num_threads().max(1);
     for chunk in actions.chunks(batch) {
-        let generated: Vec<Option<ActionRequests>> = chunk
+        let done: Vec<Option<(u64, Vec<ActionCoverage>)>> = chunk
             .par_iter()
             .map(|&aid| {
-                requests::generate_action(
+                let reqs = requests::generate_action(
                     catalog,
                     aid,
                     &account.id,
                     &cfg.generator,
                     &mentions,
                     &targets,
-                )
+                )?;
+                let aggs = evaluate_action(&groups, &reqs, catalog);
+                let cells: Vec<ActionCoverage> = groups
+                    .par_iter()
+                    .zip(aggs)
+                    .map(|(g, agg)| cell(g, &reqs, agg, catalog))
+                    .collect();
+                Some((reqs.requests.len() as u64, cells))
             })
             .collect();
-        for reqs in generated {
-            let Some(reqs) = reqs else {
-                progress.inc(1);
-                continue;
-            };
-            let n = reqs.requests.len() as u64;
-            stats.requests += n;
-            stats.decisions += n * groups.len() as u64;
-            stats.principal_decisions += n * members_ok;
-            let aggs = evaluate_action(&groups, &reqs, catalog);
-            let cells: Vec<ActionCoverage> = groups
-                .par_iter()
-                .zip(aggs)
-                .map(|(g, agg)| cell(g, &reqs, agg, catalog))
-                .collect();
-            for (c, cell) in coverage.iter_mut().zip(cells) {
-                c.push(cell);
+        for action in done {
+            if let Some((n, cells)) = action {
+                stats.requests += n;
+                stats.decisions += n * groups.len() as u64;
+                stats.principal_decisions += n * members_ok;
+                for (c, cell) in coverage.iter_mut().zip(cells) {
+                    c.push(cell);
+                }
             }
             progress.inc(1);
         }
     }
+    stats.coverage_seconds += coverage_started.elapsed().as_secs_f64();
+    let findings_started = Clock::now();
     // iam:PassRole reach per group, over classes of roles no policy tells apart.
     let sets: Vec<&PolicySet> = groups.iter().map(|g| &g.set).collect();
     let role_space = PassRoleSpace::build(account, &sets, catalog, &cfg.generator, &mentions);
@@ -573,6 +574,7 @@ fn audit_account(
         }
         findings
     };
+    stats.findings_seconds += findings_started.elapsed().as_secs_f64();
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
     let pass_role: Vec<Arc<Vec<PassRoleTarget>>> = pass_role.into_iter().map(Arc::new).collect();
     let principals = account

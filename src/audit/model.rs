@@ -323,8 +323,12 @@ pub struct Stats {
     pub decisions: u64,
     /// Principal × request pairs those decisions cover (principals × requests).
     pub principal_decisions: u64,
-    /// Wall time of the evaluation phase, in seconds.
+    /// Wall time of the evaluation phase (compile, coverage, findings), in seconds.
     pub evaluation_seconds: f64,
+    /// Of which the coverage pass: request generation and the `decisions`, in seconds.
+    pub coverage_seconds: f64,
+    /// Of which the findings detectors, in seconds.
+    pub findings_seconds: f64,
     /// Wall time of the whole run, in seconds.
     pub wall_seconds: f64,
     /// `decisions / evaluation_seconds`.

@@ -271,6 +271,12 @@ fn header(h: &mut Html, r: &AuditResult) {
     );
     card(
         h,
+        "coverage / findings",
+        &format!("{:.3} s / {:.3} s", s.coverage_seconds, s.findings_seconds),
+        "",
+    );
+    card(
+        h,
         "decisions per second",
         &format!("{:.0}", s.decisions_per_second),
         "",

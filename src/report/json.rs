@@ -207,8 +207,14 @@ pub struct Counts {
 /// Timings (`summary.json` `timing`).
 #[derive(Debug, Serialize)]
 pub struct Timing {
-    /// Evaluation phase, seconds.
+    /// Evaluation phase (compile, coverage, findings), seconds.
     pub evaluation_seconds: f64,
+    /// Coverage pass (request generation and every decision), seconds.
+    pub coverage_seconds: f64,
+    /// `decisions / coverage_seconds`.
+    pub coverage_decisions_per_second: f64,
+    /// Findings detectors, seconds.
+    pub findings_seconds: f64,
     /// Whole run, seconds.
     pub wall_seconds: f64,
     /// Decisions per second of evaluation.
@@ -269,6 +275,13 @@ impl<'a> Summary<'a> {
             errors: &result.errors,
             timing: Timing {
                 evaluation_seconds: s.evaluation_seconds,
+                coverage_seconds: s.coverage_seconds,
+                coverage_decisions_per_second: if s.coverage_seconds > 0.0 {
+                    s.decisions as f64 / s.coverage_seconds
+                } else {
+                    0.0
+                },
+                findings_seconds: s.findings_seconds,
                 wall_seconds: s.wall_seconds,
                 decisions_per_second: s.decisions_per_second,
                 threads: s.threads,

@@ -747,6 +747,8 @@ fn deciding_keys_keep_the_policy_spelling() {
 /// The whole result minus timings (and the thread count itself).
 fn normalized(mut r: AuditResult) -> AuditResult {
     r.stats.evaluation_seconds = 0.0;
+    r.stats.coverage_seconds = 0.0;
+    r.stats.findings_seconds = 0.0;
     r.stats.wall_seconds = 0.0;
     r.stats.decisions_per_second = 0.0;
     r.stats.threads = 0;

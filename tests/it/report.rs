@@ -152,6 +152,8 @@ fn sample() -> AuditResult {
             decisions: 128,
             principal_decisions: 128,
             evaluation_seconds: 0.002,
+            coverage_seconds: 0.0015,
+            findings_seconds: 0.0004,
             wall_seconds: 0.01,
             decisions_per_second: 64_000.0,
             threads: 4,
