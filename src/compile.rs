@@ -129,6 +129,8 @@ pub struct CompiledSet<'a> {
     pub(crate) catalog_generation: u64,
     pub(crate) searchers: Vec<AhoCorasick>,
     pub(crate) fallback: OnceLock<Fallback>,
+    /// Fallback decisions made before the DFA was built (see `DFA_AFTER` in `eval::compiled`).
+    pub(crate) fallback_calls: std::sync::atomic::AtomicU32,
     report: CompileReport,
 }
 
@@ -280,6 +282,7 @@ impl<'a> Compiler<'a> {
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),
+            fallback_calls: std::sync::atomic::AtomicU32::new(0),
             report,
         })
     }

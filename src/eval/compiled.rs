@@ -8,6 +8,8 @@
 //! INVARIANT (equal to the reference): same decision procedure as `eval::reference`, same
 //! explanation; `tests/it` checks it on every case and on random inputs.
 
+use std::sync::atomic::Ordering;
+
 use rayon::prelude::*;
 use regex_automata::dfa::{Automaton, OverlappingState, dense};
 use regex_automata::{Anchored, Input, MatchKind};
@@ -114,6 +116,12 @@ fn push_escaped(out: &mut String, c: char) {
 /// Total action-pattern text above which the fallback DFA is not attempted (a regex that large
 /// takes long to determinize and the linear glob matcher is exact anyway).
 const MAX_FALLBACK_PATTERN_BYTES: usize = 64 * 1024;
+
+/// Decisions on actions outside the catalog (or prepared with another catalog) that a set
+/// matches with its linear glob matchers before it builds the DFA over its action patterns: an
+/// audit asks each principal about a handful of such actions, where building a DFA (milliseconds
+/// for a managed policy's ~190 patterns) costs more than it saves.
+const DFA_AFTER: u32 = 64;
 
 fn build_fallback(pats: &[CActPat<'_>]) -> Fallback {
     let total: usize = pats
@@ -237,10 +245,25 @@ impl<'a> CompiledSet<'a> {
         }
     }
 
+    /// Builds the DFA over the action patterns now, rather than after [`DFA_AFTER`] decisions
+    /// outside the catalog (tests and fuzz targets use it to exercise both matchers).
+    #[doc(hidden)]
+    pub fn build_action_fallback(&self) {
+        self.fallback.get_or_init(|| build_fallback(self.act_pats));
+    }
+
     /// The set's action patterns that match the request's action.
     fn matched_patterns(&self, req: &PreparedRequest) -> PatSet {
+        let fallback = match self.fallback.get() {
+            Some(f) => f,
+            // A few decisions are cheaper by glob than building the DFA; both are exact.
+            None if self.fallback_calls.fetch_add(1, Ordering::Relaxed) < DFA_AFTER => {
+                return self.matched_patterns_by_glob(req);
+            }
+            None => self.fallback.get_or_init(|| build_fallback(self.act_pats)),
+        };
         let mut set = PatSet::new(self.act_pats.len());
-        match self.fallback.get_or_init(|| build_fallback(self.act_pats)) {
+        match fallback {
             Fallback::Dfa(dfa) => {
                 let input = Input::new(req.action()).anchored(Anchored::Yes);
                 let mut state = OverlappingState::start();

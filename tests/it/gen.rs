@@ -1388,7 +1388,16 @@ pub fn check_case_line(line: &str) -> EvalCheck {
             if o != reference.outcome {
                 problems.push(format!("CompiledSet::evaluate_as: {o:?}"));
             }
+            // Outside the catalog generation: the glob matchers first, then the DFA.
             let prep = PreparedRequest::new(&case.request, stale);
+            let e = set.explain(&prep);
+            if e != reference {
+                problems.push(format!(
+                    "CompiledSet::explain (glob fallback): {}",
+                    show(&e)
+                ));
+            }
+            set.build_action_fallback();
             let e = set.explain(&prep);
             if e != reference {
                 problems.push(format!("CompiledSet::explain (DFA fallback): {}", show(&e)));
