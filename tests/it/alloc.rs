@@ -451,7 +451,8 @@ fn compiled_evaluate_allocates_nothing_per_decision() {
         distinct.len()
     );
 
-    // First pass: builds the non-catalog fallback matcher (once per compiled set, by design).
+    // First pass: the first non-catalog decisions match by glob, then the set builds its
+    // fallback DFA (once per compiled set, by design).
     let start = std::time::Instant::now();
     let first = measure(|| {
         for (p, w) in prepared.iter().zip(&want) {
