@@ -79,7 +79,19 @@ pub fn write_all_with(
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
     use rayon::prelude::*;
-    type Render<'x> = Box<dyn Fn() -> Result<String, serde_json::Error> + Send + Sync + 'x>;
+    /// Stages one report at the given final path; returns the temporary file.
+    type Stage<'x> = Box<dyn Fn(&Path) -> Result<PathBuf, ReportError> + Send + Sync + 'x>;
+    fn rendered<'x>(
+        render: impl Fn() -> Result<String, serde_json::Error> + Send + Sync + 'x,
+    ) -> Stage<'x> {
+        Box::new(move |path| {
+            let text = render().map_err(|source| ReportError::Json {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            stage(path, |w| w.write_all(text.as_bytes()))
+        })
+    }
     fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
         path: out_dir.to_path_buf(),
         source,
@@ -87,32 +99,36 @@ pub fn write_all_with(
     let sources = sarif::Sources::load(result);
     let sources = &sources;
     // In the order of the returned paths.
-    let jobs: [(&str, Render<'_>); 6] = [
-        (COVERAGE_CSV, Box::new(|| Ok(csv::render(result)))),
-        (COVERAGE_JSON, Box::new(|| json::coverage(result))),
+    let jobs: [(&str, Stage<'_>); 6] = [
+        // The CSV is the largest report: streamed to its file in pieces.
+        (
+            COVERAGE_CSV,
+            Box::new(|path| {
+                stage(path, |w| {
+                    csv::render_in_pieces(result, |piece| w.write_all(piece.as_bytes()))
+                })
+            }),
+        ),
+        (COVERAGE_JSON, rendered(|| json::coverage(result))),
         (
             SUMMARY_JSON,
-            Box::new(|| json::summary_with(result, extras)),
+            rendered(|| json::summary_with(result, extras)),
         ),
         (
             REPORT_HTML,
-            Box::new(|| Ok(html::render_with(result, extras))),
+            rendered(|| Ok(html::render_with(result, extras))),
         ),
-        (FINDINGS_JSON, Box::new(|| findings::render(result, extras))),
+        (FINDINGS_JSON, rendered(|| findings::render(result, extras))),
         (
             FINDINGS_SARIF,
-            Box::new(|| sarif::render(result, extras, sources)),
+            rendered(|| sarif::render(result, extras, sources)),
         ),
     ];
     let staged: Vec<Result<(PathBuf, PathBuf), ReportError>> = jobs
         .par_iter()
-        .map(|(name, render)| {
+        .map(|(name, stage_at)| {
             let path = out_dir.join(name);
-            let text = render().map_err(|source| ReportError::Json {
-                path: path.clone(),
-                source,
-            })?;
-            let tmp = stage(&path, text.as_bytes())?;
+            let tmp = stage_at(&path)?;
             Ok((tmp, path))
         })
         .collect();
@@ -152,19 +168,22 @@ pub fn write_all_with(
     Ok(written)
 }
 
-/// Writes `bytes` to a new temporary file beside `path`, synced; returns its path. On error the
-/// temporary file is removed and the error names `path`.
-fn stage(path: &Path, bytes: &[u8]) -> Result<PathBuf, ReportError> {
+/// Writes a new temporary file beside `path` with `write` (through a buffer), synced; returns
+/// its path. On error the temporary file is removed and the error names `path`.
+fn stage(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<PathBuf, ReportError> {
     let io = |source| ReportError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let (tmp, mut file) = create_temp(path).map_err(io)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.sync_all());
-    drop(file);
+    let (tmp, file) = create_temp(path).map_err(io)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+    let written = write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .and_then(|()| buffered.get_ref().sync_all());
+    drop(buffered);
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         return Err(io(e));

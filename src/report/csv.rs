@@ -29,9 +29,31 @@ pub fn render(result: &AuditResult) -> String {
         .map(|p| p.actions.len().max(1))
         .sum();
     let mut out = String::with_capacity(64 + cells * 120);
+    let appended: Result<(), std::convert::Infallible> = render_in_pieces(result, |piece| {
+        out.push_str(piece);
+        Ok(())
+    });
+    match appended {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// Renders the CSV in pieces of about a megabyte, handing each to `sink` (a file writer, so a
+/// large account's CSV is never whole in memory). The pieces concatenate to [`render`]'s text.
+pub fn render_in_pieces<E>(
+    result: &AuditResult,
+    mut sink: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    const PIECE: usize = 1 << 20;
+    let mut out = String::with_capacity(PIECE + (PIECE >> 2));
     row(&mut out, HEADER);
     for account in &result.accounts {
         for p in &account.principals {
+            if out.len() >= PIECE {
+                sink(&out)?;
+                out.clear();
+            }
             if p.status == Status::Error {
                 let messages: Vec<&str> = p.errors.iter().map(|e| e.message.as_str()).collect();
                 let fields = [
@@ -67,7 +89,7 @@ pub fn render(result: &AuditResult) -> String {
             }
         }
     }
-    out
+    sink(&out)
 }
 
 /// Appends one record and its CRLF.
