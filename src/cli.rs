@@ -88,6 +88,19 @@ impl Engine {
 }
 
 /// The default catalog extended with `--catalog` files, in order.
+/// `--scp-level FILE,FILE,…` values, one level each, in order (empty names skipped).
+fn scp_levels(levels: &[String]) -> Vec<Vec<PathBuf>> {
+    levels
+        .iter()
+        .map(|l| {
+            l.split(',')
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .collect()
+}
+
 fn load_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
     let mut catalog = Catalog::default_owned();
     for f in files {

@@ -152,15 +152,11 @@ pub fn write_all_with(
     let mut written = Vec::with_capacity(staged.len());
     let mut rest = staged.iter();
     for (tmp, path) in rest.by_ref() {
-        if let Err(source) = fs::rename(tmp, path) {
-            let _ = fs::remove_file(tmp);
+        if let Err(e) = commit(tmp, path) {
             for (tmp, _) in rest {
                 let _ = fs::remove_file(tmp);
             }
-            return Err(ReportError::Io {
-                path: path.clone(),
-                source,
-            });
+            return Err(e);
         }
         written.push(path.clone());
     }
@@ -194,22 +190,20 @@ fn stage(
 /// Writes `bytes` to `path` through a temporary file in the same directory, synced and then
 /// renamed into place. On error the temporary file is removed and the error names `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let (tmp, mut file) = create_temp(path).map_err(io)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
-        // Best effort: the rename did not happen, so `tmp` is ours and still there.
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    let tmp = stage(path, |w| w.write_all(bytes))?;
+    commit(&tmp, path)
+}
+
+/// Renames a staged temporary file over `path`; on failure removes it (best effort: the rename
+/// did not happen, so `tmp` is ours and still there) and names `path`.
+fn commit(tmp: &Path, path: &Path) -> Result<(), ReportError> {
+    fs::rename(tmp, path).map_err(|source| {
+        let _ = fs::remove_file(tmp);
+        ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 /// Distinguishes temporary files of concurrent writers within one process.

@@ -471,22 +471,7 @@ pub fn account_least_privilege(
         }
         out.push(result);
     }
-    findings.sort_by(|a, b| {
-        (
-            &a.principal,
-            a.severity,
-            &a.rule,
-            &a.target_role,
-            &a.actions,
-        )
-            .cmp(&(
-                &b.principal,
-                b.severity,
-                &b.rule,
-                &b.target_role,
-                &b.actions,
-            ))
-    });
+    crate::audit::findings::sort_findings(findings);
 }
 
 fn principal_result(

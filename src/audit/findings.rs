@@ -299,7 +299,14 @@ pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
             out.push(f);
         }
     }
-    out.sort_by(|a, b| {
+    sort_findings(&mut out);
+    out.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    out
+}
+
+/// Sorts findings into report order: principal, severity, rule, target role, actions.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         (
             &a.principal,
             a.severity,
@@ -315,6 +322,4 @@ pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
                 &b.actions,
             ))
     });
-    out.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    out
 }

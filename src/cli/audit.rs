@@ -108,16 +108,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let cfg = AuditConfig {
         gaad_files: args.files,
-        scp_levels: args
-            .scp_level
-            .iter()
-            .map(|l| {
-                l.split(',')
-                    .filter(|f| !f.is_empty())
-                    .map(PathBuf::from)
-                    .collect()
-            })
-            .collect(),
+        scp_levels: super::scp_levels(&args.scp_level),
         managed_dir: ManagedPolicyDir(args.managed_policies),
         generator: GenConfig {
             seed: args.seed,

@@ -105,11 +105,11 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
         }
         policies.boundary = Some(b);
     }
-    for (l, level) in args.scp_level.iter().enumerate() {
+    for (l, level) in super::scp_levels(&args.scp_level).iter().enumerate() {
         let mut out = Vec::new();
-        for (i, f) in level.split(',').filter(|f| !f.is_empty()).enumerate() {
-            out.push(super::read_policy_file(f.as_ref(), PolicyKind::Scp)?);
-            sources.push((format!("scps[{l}][{i}]"), f.to_owned()));
+        for (i, f) in level.iter().enumerate() {
+            out.push(super::read_policy_file(f, PolicyKind::Scp)?);
+            sources.push((format!("scps[{l}][{i}]"), f.display().to_string()));
         }
         policies.scps.push(out);
     }

@@ -75,16 +75,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
     let cfg = DiffConfig {
         old: args.old,
         new: args.new,
-        scp_levels: args
-            .scp_level
-            .iter()
-            .map(|l| {
-                l.split(',')
-                    .filter(|f| !f.is_empty())
-                    .map(PathBuf::from)
-                    .collect()
-            })
-            .collect(),
+        scp_levels: super::scp_levels(&args.scp_level),
         managed_dir: ManagedPolicyDir(args.managed_policies),
         generator: GenConfig {
             seed: args.seed,
