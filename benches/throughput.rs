@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use bumpalo::Bump;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use iamc::eval::prepared::Preparer;
 use iamc::eval::reference;
+use iamc::request::prepared::Preparer;
 use iamc::{Catalog, Compiler, Decision};
 
 const REQUESTS: usize = 4096;

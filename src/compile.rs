@@ -16,7 +16,6 @@
 pub mod arn;
 pub mod condition;
 pub mod glob;
-pub mod keys;
 pub mod template;
 
 use std::collections::HashMap;

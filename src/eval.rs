@@ -1,14 +1,14 @@
-//! Evaluation: requests, decisions, explanations, and the evaluators that produce them.
+//! Evaluation: decisions, explanations, and the evaluators that produce them.
 //!
 //! [`reference`] is the readable specification; the compiled engine must agree with it on every
-//! input.
+//! input. Requests themselves live in the leaf module [`crate::request`]; their types are
+//! re-exported here because every caller of an evaluator needs them.
 
 pub mod compiled;
 pub mod decision;
-pub mod prepared;
 pub mod reference;
-pub mod request;
 
+pub use crate::request::{
+    Context, ContextEntry, ContextValue, PreparedRequest, Request, RequestError,
+};
 pub use decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
-pub use prepared::PreparedRequest;
-pub use request::{Context, ContextEntry, ContextValue, Request, RequestError};

@@ -99,9 +99,11 @@ pub mod error;
 pub mod eval;
 pub mod policy;
 pub mod report;
+pub mod request;
 
 pub use catalog::Catalog;
 pub use compile::{CompiledSet, Compiler};
 pub use error::Error;
-pub use eval::{Decision, Explanation, Layer, Outcome, PreparedRequest, Request};
+pub use eval::{Decision, Explanation, Layer, Outcome};
 pub use policy::{Policy, PolicyKind, PolicySet};
+pub use request::{PreparedRequest, Request};

@@ -182,7 +182,7 @@ pub fn percent_decode(s: &str) -> Option<String> {
 }
 
 fn fnv_hex(text: &str) -> String {
-    format!("{:016x}", crate::compile::keys::key_hash(text))
+    format!("{:016x}", crate::request::keys::key_hash(text))
 }
 
 fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

@@ -29,9 +29,9 @@ use super::passrole::{PassRoleSpace, PreparedSpace};
 use super::requests::{self, ActionRequests, GenConfig, Mentions};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
-use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{Decision, Explanation, Layer, PreparedRequest};
 use crate::policy::{Policy, PolicyKind, PolicySet, ResourcePattern};
+use crate::request::prepared::{PreparedContext, Preparer};
 
 /// Everything an audit run needs.
 #[derive(Debug, Clone)]

@@ -22,9 +22,9 @@ use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef, Witnes
 use super::requests::{ActionRequests, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
-use crate::eval::prepared::PreparedContext;
 use crate::eval::{Explanation, Layer, PreparedRequest, Request};
 use crate::policy::PolicySet;
+use crate::request::prepared::PreparedContext;
 
 /// Where one policy of a group's set comes from.
 #[derive(Debug, Clone)]
@@ -245,7 +245,7 @@ pub fn fingerprint(f: &Finding) -> String {
         text.push_str(&s.policy);
         text.push_str(&s.pointer);
     }
-    format!("{:016x}", crate::compile::keys::key_hash(&text))
+    format!("{:016x}", crate::request::keys::key_hash(&text))
 }
 
 /// Runs every detector over an account and returns its findings, one per member principal.

@@ -17,11 +17,11 @@ use super::model::{Class, PassRoleTarget};
 use super::requests::{self, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::CompiledSet;
-use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
 use crate::policy::glob::Glob;
 use crate::policy::pattern::arn_glob_matches;
 use crate::policy::{PolicySet, ResourcePattern};
+use crate::request::prepared::{PreparedContext, Preparer};
 
 /// Roles that no policy of the account tells apart, with the requests that decide them.
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ use crate::condition::{Cidr, Decimal, Family, Instant, Values};
 use crate::eval::{ContextValue, Request};
 use crate::policy::glob::{Piece, Template};
 use crate::policy::{Policy, ResourcePattern};
+use crate::request::sent::{ALWAYS_PRESENT, is_principal_key, key_applies};
 
 /// What the audited policies mention, gathered once per account.
 #[derive(Debug, Clone, Default)]
@@ -241,59 +242,6 @@ fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
-}
-
-/// Keys whose presence depends on the action (listed per action or resource type in the
-/// Service Authorization Reference), even though they have the `aws:` prefix.
-fn is_action_scoped_global(key: &str) -> bool {
-    key.starts_with("aws:requesttag/")
-        || key == "aws:tagkeys"
-        || key.starts_with("aws:resourcetag/")
-}
-
-/// Keys that belong to the principal and come from its context.
-pub fn is_principal_key(key: &str) -> bool {
-    key.starts_with("aws:principal") || key == "aws:username" || key == "aws:userid"
-}
-
-fn template_matches(published: &str, key_lower: &str) -> bool {
-    let p = published.to_ascii_lowercase();
-    match p.find("${") {
-        Some(i) => {
-            let (prefix, rest) = p.split_at(i);
-            // A `${…}` placeholder at the end stands for any non-empty suffix.
-            rest.ends_with('}') && key_lower.len() > prefix.len() && key_lower.starts_with(prefix)
-        }
-        None => p == key_lower,
-    }
-}
-
-/// True when AWS sends `key` with requests for `action` on resource type `rt`.
-pub fn key_applies(
-    catalog: &Catalog,
-    action: &ActionInfo,
-    rt: Option<&ResourceType>,
-    key: &str,
-) -> bool {
-    if is_principal_key(key) {
-        return false;
-    }
-    let listed = action
-        .condition_keys
-        .iter()
-        .any(|k| template_matches(k, key))
-        || rt.is_some_and(|rt| rt.condition_keys.iter().any(|k| template_matches(k, key)));
-    if listed {
-        return true;
-    }
-    if key.starts_with("aws:") && !is_action_scoped_global(key) {
-        return catalog
-            .global_keys()
-            .iter()
-            .any(|k| template_matches(&k.name, key))
-            || catalog.key(key).is_none();
-    }
-    false
 }
 
 /// How many instantiations of `text` to try: one per known value of the principal keys its
@@ -591,14 +539,6 @@ fn avoid_deny(
         return;
     }
 }
-
-/// Global keys AWS puts in every request context: the generator never leaves them out.
-const ALWAYS_PRESENT: &[&str] = &[
-    "aws:requestedregion",
-    "aws:currenttime",
-    "aws:epochtime",
-    "aws:securetransport",
-];
 
 /// The audited region, offered for `aws:RequestedRegion` on actions without a regional ARN.
 fn cfg_region_placeholder() -> String {

@@ -9,13 +9,14 @@
 use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 
-use super::arn::{CArn, PArn, match_arn_toks};
+use super::arn::{CArn, match_arn_toks};
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
-use super::keys::key_id;
 use super::template::{CTemplate, lowercase_equals};
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
-use crate::eval::prepared::{EvalCtx, PEntry, PValue};
 use crate::policy::glob::Piece;
+use crate::request::arn::PArn;
+use crate::request::keys::key_id;
+use crate::request::prepared::{EvalCtx, PEntry, PValue};
 
 /// The operands of a compiled condition.
 #[derive(Debug, Clone, Copy)]

@@ -6,9 +6,9 @@
 use bumpalo::Bump;
 
 use super::glob::{Tok, TokBuf, tokenize_into};
-use super::keys::key_id;
-use crate::eval::prepared::EvalCtx;
 use crate::policy::glob::{Piece, Template};
+use crate::request::keys::key_id;
+use crate::request::prepared::EvalCtx;
 
 /// One piece of a compiled template.
 #[derive(Debug, Clone, Copy)]

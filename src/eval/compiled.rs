@@ -17,9 +17,9 @@ use regex_automata::{Anchored, Input, MatchKind};
 use crate::catalog::Catalog;
 use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback, Plan};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
-use crate::eval::prepared::{EvalCtx, PreparedContext, PreparedRequest};
-use crate::eval::request::Request;
 use crate::policy::{Effect, PolicySet};
+use crate::request::Request;
+use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 
 /// Compiles `set` into a temporary arena and decides `request`: a convenience for one-off
 /// decisions (`iamc check`, `iamc eval`); bulk callers compile once and prepare requests once.

@@ -9,9 +9,9 @@
 use crate::catalog::Catalog;
 use crate::condition::{Condition, Decimal, Instant, SetOp, StrCmp, Values, binary, boolean, ip};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
-use crate::eval::request::{ContextEntry, Request};
 use crate::policy::pattern::arn_glob_matches;
 use crate::policy::{Effect, Policy, PolicySet, ResourcePattern, Statement};
+use crate::request::{ContextEntry, Request};
 
 /// Decides `request` for the principal whose policies are `set`.
 pub fn evaluate(set: &PolicySet, request: &Request, catalog: &Catalog) -> Outcome {

@@ -18,9 +18,9 @@ use allocation_counter::{AllocationInfo, measure};
 use bumpalo::Bump;
 use iamc::catalog::Catalog;
 use iamc::compile::{CompiledSet, Compiler};
-use iamc::eval::prepared::PreparedContext;
 use iamc::eval::{ContextValue, Decision, Outcome, PreparedRequest, Request, reference};
 use iamc::policy::{Policy, PolicyKind, PolicySet};
+use iamc::request::prepared::PreparedContext;
 use serde_json::json;
 
 use crate::common::repo;

@@ -22,16 +22,17 @@ use serde_json::{Map, Value, json};
 use iamc::Catalog;
 use iamc::case::{Case, parse_case_line};
 use iamc::compile::Compiler;
-use iamc::compile::arn::{CArn, PArn, arn_segments, match_arn_toks};
+use iamc::compile::arn::{CArn, match_arn_toks};
 use iamc::compile::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use iamc::condition::{Family, Operator};
-use iamc::eval::prepared::PreparedContext;
 use iamc::eval::{
     Context, ContextEntry, ContextValue, Explanation, PreparedRequest, Request, compiled, reference,
 };
 use iamc::policy::glob::Glob;
 use iamc::policy::pattern::arn_glob_matches;
 use iamc::policy::{Policy, PolicyKind};
+use iamc::request::arn::{PArn, arn_segments};
+use iamc::request::prepared::PreparedContext;
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary

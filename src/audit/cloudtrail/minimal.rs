@@ -19,9 +19,9 @@ use crate::audit::requests;
 use crate::catalog::{Catalog, KeyType};
 use crate::compile::CompiledSet;
 use crate::condition::{Decimal, Instant};
-use crate::eval::prepared::PreparedContext;
 use crate::eval::{Context, ContextEntry, ContextValue, Decision, Layer, PreparedRequest, Request};
 use crate::policy::{Effect, Policy, PolicyKind, PolicySet};
+use crate::request::prepared::PreparedContext;
 
 /// Witnesses kept per list (denied logged requests, counterexamples).
 const SAMPLES: usize = 5;
@@ -223,7 +223,7 @@ fn keys_read(set: &PolicySet) -> BTreeMap<String, String> {
             }
         }
     }
-    out.retain(|k, _| !requests::is_principal_key(k));
+    out.retain(|k, _| !crate::request::sent::is_principal_key(k));
     out
 }
 
@@ -327,7 +327,7 @@ fn pin(
         let applies = covered.iter().any(|r| {
             r.context.get(lower).is_some()
                 || catalog.action(r.action()).is_some_and(|a| {
-                    requests::key_applies(
+                    crate::request::sent::key_applies(
                         catalog,
                         a,
                         catalog.resource_type_for(a, &r.resource),
@@ -580,7 +580,7 @@ fn neighbours(
         let rt = catalog.resource_type_for(action, &r.resource);
         for (lower, spelled) in read {
             let entry = r.context.get(lower);
-            if entry.is_none() && !requests::key_applies(catalog, action, rt, lower) {
+            if entry.is_none() && !crate::request::sent::key_applies(catalog, action, rt, lower) {
                 continue;
             }
             let spelled = entry.map_or(spelled.as_str(), |e| e.key.as_str());

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use super::{ResourceSource, SAGEMAKER_SOURCE, TrailEvent, file_error, str_at};
 use crate::audit::model::AuditError;
-use crate::audit::requests;
 use crate::catalog::{ActionInfo, Catalog, ResourceType};
 use crate::condition::Instant;
 use crate::eval::{Context, ContextValue, Request};
@@ -340,7 +339,8 @@ pub(super) fn build(
     let (resource, source) = resource_of(rec, params, action, catalog, region, &account);
     let base = base_context(rec, &raw.time, raw.instant);
     let rt = catalog.resource_type_for(action, &resource);
-    let applies = |key: &str| requests::key_applies(catalog, action, rt, &key.to_lowercase());
+    let applies =
+        |key: &str| crate::request::sent::key_applies(catalog, action, rt, &key.to_lowercase());
     let mut ctx = base.clone();
     let request_tags = tags_of(param(params, "tags"));
     if !request_tags.is_empty() && applies("aws:TagKeys") {

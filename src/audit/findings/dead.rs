@@ -59,13 +59,13 @@ use crate::audit::requests::{
 };
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
-use crate::eval::prepared::{PreparedContext, Preparer};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
 use crate::policy::glob::{Piece, Template};
 use crate::policy::pattern::split_arn;
 use crate::policy::{
     ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement, Version,
 };
+use crate::request::prepared::{PreparedContext, Preparer};
 use bumpalo::Bump;
 
 /// Groups with more identity and boundary statements than this are not judged.
@@ -295,7 +295,7 @@ fn request_keys(st: &Statement) -> BTreeMap<String, String> {
         out.entry(v.key_lower.clone())
             .or_insert_with(|| v.key.clone());
     }
-    out.retain(|k, _| !requests::is_principal_key(k));
+    out.retain(|k, _| !crate::request::sent::is_principal_key(k));
     out
 }
 
@@ -326,7 +326,7 @@ fn focused_mentions(c: &Candidate<'_>, principal: &crate::eval::Context) -> Ment
             .iter()
             .flat_map(|cond| cond.variables()),
     ) {
-        if !requests::is_principal_key(&v.key_lower) {
+        if !crate::request::sent::is_principal_key(&v.key_lower) {
             vars.entry(v.key_lower.clone())
                 .or_insert_with(|| v.key.clone());
         }
@@ -393,7 +393,7 @@ fn fill_variables(t: &Template, principal: &crate::eval::Context) -> String {
             // A literal `*` or `?` cannot be written in a glob: use a character no wildcard needs.
             Piece::Literal(s) => out.push_str(&s.replace(['*', '?'], "x")),
             Piece::Var(v) => {
-                let value = if requests::is_principal_key(&v.key_lower) {
+                let value = if crate::request::sent::is_principal_key(&v.key_lower) {
                     principal
                         .get(&v.key_lower)
                         .and_then(|e| e.values.first().cloned())

@@ -347,7 +347,7 @@ fn allowed_request(
                 .collect()
         }
     };
-    let mut preparer = crate::eval::prepared::Preparer::new(input.catalog);
+    let mut preparer = crate::request::prepared::Preparer::new(input.catalog);
     for r in candidates {
         let allowed = group
             .compiled

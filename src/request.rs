@@ -1,7 +1,20 @@
-//! Requests: the action, the resource and the request context a decision is made for.
+//! Requests: the action, the resource and the request context a decision is made for, and what
+//! every engine derives from them once: prepared requests ([`prepared`]), interned condition-key
+//! ids ([`keys`]), ARN segment offsets ([`arn`]) and which keys AWS sends with a request
+//! ([`sent`]).
+//!
+//! This is the leaf that `compile`, `eval`, `analyze` and `audit` all read, so none of them has to
+//! import another to talk about a request.
 //!
 //! INVARIANT (lowercase keys): context keys are stored with their Unicode lowercase form, and two
 //! keys that differ only in case are refused (S-20), so lookups never depend on spelling.
+
+pub mod arn;
+pub mod keys;
+pub mod prepared;
+pub mod sent;
+
+pub use prepared::{EvalCtx, PreparedContext, PreparedRequest, Preparer};
 
 use std::collections::HashMap;
 use std::fmt;

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::catalog::{ActionId, Catalog};
-use crate::compile::arn::{ArnSegs, PArn, arn_segments};
-use crate::compile::keys::{UNKNOWN, lookup_key_id};
 use crate::condition::{Decimal, Instant, binary, boolean, ip};
-use crate::eval::request::Request;
+use crate::request::Request;
+use crate::request::arn::{ArnSegs, PArn, arn_segments};
+use crate::request::keys::{UNKNOWN, lookup_key_id};
 
 /// One context value, parsed every way an operator might read it.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ impl PreparedContext {
     }
 
     /// Prepares a context (multivalued keys per `catalog`).
-    pub fn new(context: &crate::eval::request::Context, catalog: &Catalog) -> PreparedContext {
+    pub fn new(context: &crate::request::Context, catalog: &Catalog) -> PreparedContext {
         let entries = context
             .entries()
             .iter()

@@ -1,0 +1,58 @@
+//! ARN segments: where the six colon-separated parts of an ARN start, shared by request
+//! preparation and the compiled ARN matchers.
+
+/// Byte offsets of the six segments of an ARN.
+pub type ArnSegs = [usize; 6];
+
+/// Splits `text` at its first five colons: the start offset of each segment.
+pub fn arn_segments(text: &str) -> Option<ArnSegs> {
+    let mut segs = [0usize; 6];
+    let mut found = 1;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b':' {
+            if let Some(slot) = segs.get_mut(found) {
+                *slot = i + 1;
+            }
+            found += 1;
+            if found == 6 {
+                return Some(segs);
+            }
+        }
+    }
+    None
+}
+
+/// An ARN with its segment offsets.
+#[derive(Debug, Clone, Copy)]
+pub struct PArn<'x> {
+    text: &'x str,
+    segs: ArnSegs,
+}
+
+impl<'x> PArn<'x> {
+    /// Pairs text with offsets from [`arn_segments`].
+    pub fn new(text: &'x str, segs: ArnSegs) -> PArn<'x> {
+        PArn { text, segs }
+    }
+
+    /// Segment `i` (0..6), without its colons.
+    pub fn seg(&self, i: usize) -> &'x str {
+        let start = self.segs.get(i).copied().unwrap_or(self.text.len());
+        let end = match self.segs.get(i + 1) {
+            Some(next) => next.saturating_sub(1),
+            None => self.text.len(),
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The whole ARN.
+    pub fn text(&self) -> &'x str {
+        self.text
+    }
+
+    /// The ARN from segment `i` to the end, colons included.
+    pub fn rest_from(&self, i: usize) -> &'x str {
+        let start = self.segs.get(i).copied().unwrap_or(self.text.len());
+        self.text.get(start..).unwrap_or("")
+    }
+}
