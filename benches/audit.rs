@@ -24,9 +24,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use iamc::Catalog;
-use iamc::audit::account::ManagedPolicyDir;
-use iamc::audit::batch::{AuditConfig, run_audit};
-use iamc::audit::requests::GenConfig;
+use iamc::audit::load::ManagedPolicyDir;
+use iamc::audit::run::{AuditConfig, run_audit};
+use iamc::audit::space::GenConfig;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,19 +1,24 @@
 //! Bulk audits: accounts in (GAAD files, SCPs), synthetic SageMaker requests, batch evaluation
-//! with rayon, coverage out.
+//! with rayon, coverage and findings out. One module per stage, data flowing one way:
 //!
-//! Data flows one way: [`account`] loads principals and their policy sets, [`requests`] generates
-//! the request space from the catalog and what the policies mention, [`batch`] evaluates every
-//! distinct policy set against it, [`findings`] decides what is wrong, [`suppress`] marks the
-//! findings someone accepted, and [`model`] holds the results that `report` renders.
-//! [`cloudtrail`] compares what CloudTrail says principals used with what they are granted, and
-//! [`diff`] compares two audits of the same request space.
+//! [`load`] reads GAAD files into principals and their policy sets; `group` puts principals whose
+//! decisions must be identical into one evaluation group and compiles it once; [`space`] generates
+//! the request space from the catalog and what the policies mention; `coverage` evaluates every
+//! group against it; [`passrole`] works out which roles each group may pass; [`findings`] decides
+//! what is wrong and [`suppress`] marks the findings someone accepted; [`run`] drives the stages and
+//! [`model`] holds the results that `report` renders. [`cloudtrail`] compares what CloudTrail says
+//! principals used with what they are granted, and [`diff`] compares two audits of one request
+//! space.
 
-pub mod account;
-pub mod batch;
 pub mod cloudtrail;
+mod coverage;
 pub mod diff;
 pub mod findings;
+mod group;
+pub mod load;
 pub mod model;
 pub mod passrole;
-pub mod requests;
+mod progress;
+pub mod run;
+pub mod space;
 pub mod suppress;

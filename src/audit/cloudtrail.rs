@@ -71,8 +71,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::account::Principal;
 use super::findings::{FindingsInput, GroupView, fingerprint};
+use super::load::Principal;
 use super::model::{
     AccountResult, AuditError, AuditResult, Class, Finding, FindingKind, LeastPrivilege,
     PrincipalLeastPrivilege, Proof, Severity, TrailFile,

@@ -25,12 +25,12 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::account::{
+use super::load::{
     self, Account, ManagedPolicyDir, PolicyDoc, Principal, PrincipalKind, RoleTarget,
 };
-use super::batch::{AuditConfig, AuditFailure, SharedSpace, run_audit_accounts};
 use super::model::{AuditError, AuditResult, Class, PrincipalResult, Status};
-use super::requests::{GenConfig, Mentions};
+use super::run::{AuditConfig, AuditFailure, SharedSpace, run_audit_accounts};
+use super::space::{GenConfig, Mentions};
 use crate::catalog::{AccessLevel, Catalog};
 use crate::policy::{Policy, PolicyKind};
 
@@ -222,7 +222,7 @@ fn load_side(path: &Path, managed: &ManagedPolicyDir) -> Result<(InputKind, Acco
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| input_error(path, "", format!("invalid JSON: {e}")))?;
     if value.get("Statement").is_none() {
-        let account = account::load_gaad(path, managed).map_err(DiffError::Input)?;
+        let account = load::load_gaad(path, managed).map_err(DiffError::Input)?;
         return Ok((InputKind::Gaad, account));
     }
     let policy = Policy::parse(&text, PolicyKind::Identity)

@@ -17,9 +17,9 @@ pub mod willfail;
 
 use std::collections::BTreeMap;
 
-use super::account::Account;
+use super::load::Account;
 use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef, Witness};
-use super::requests::{ActionRequests, GenConfig, Mentions};
+use super::space::{ActionRequests, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Explanation, Layer, PreparedRequest, Request};
@@ -181,7 +181,7 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
             ..self.generator.clone()
         };
         let targets: Vec<String> = self.account.roles.iter().map(|r| r.arn.clone()).collect();
-        let reqs = std::sync::Arc::new(crate::audit::requests::generate_action(
+        let reqs = std::sync::Arc::new(crate::audit::space::generate_action(
             self.catalog,
             aid,
             &self.account.id,

@@ -12,9 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::account::Account;
+use super::load::Account;
 use super::model::{Class, PassRoleTarget};
-use super::requests::{self, GenConfig, Mentions};
+use super::space::{self, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::CompiledSet;
 use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
@@ -156,7 +156,7 @@ impl PassRoleSpace {
                 space.class_of.push(ci);
                 continue;
             }
-            let requests = requests::generate_action(
+            let requests = space::generate_action(
                 catalog,
                 aid,
                 &account.id,

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::audit::account::ManagedPolicyDir;
-use crate::audit::batch::{AuditConfig, run_audit};
+use crate::audit::load::ManagedPolicyDir;
 use crate::audit::model::Severity;
-use crate::audit::requests::GenConfig;
+use crate::audit::run::{AuditConfig, run_audit};
+use crate::audit::space::GenConfig;
 use crate::audit::suppress::Suppressions;
 use crate::error::Error;
 

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::audit::account::ManagedPolicyDir;
 use crate::audit::diff::{DiffConfig, render_text, run_diff};
-use crate::audit::requests::GenConfig;
+use crate::audit::load::ManagedPolicyDir;
+use crate::audit::space::GenConfig;
 use crate::error::Error;
 
 /// Output format of `iamc diff`.

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::audit::account::{ManagedPolicyDir, load_gaad};
-use crate::audit::requests::{GenConfig, Mentions, generate_action};
+use crate::audit::load::{ManagedPolicyDir, load_gaad};
+use crate::audit::space::{GenConfig, Mentions, generate_action};
 use crate::error::Error;
 
 /// Arguments of `iamc requests`.

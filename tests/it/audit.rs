@@ -12,10 +12,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::account::ManagedPolicyDir;
-use iamc::audit::batch::{AuditConfig, run_audit};
+use iamc::audit::load::ManagedPolicyDir;
 use iamc::audit::model::{ActionCoverage, AuditResult, Class, PrincipalResult, Status};
-use iamc::audit::requests::GenConfig;
+use iamc::audit::run::{AuditConfig, run_audit};
+use iamc::audit::space::GenConfig;
 use serde_json::Value;
 
 use crate::common::{repo, shared};

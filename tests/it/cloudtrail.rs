@@ -9,13 +9,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::account::ManagedPolicyDir;
-use iamc::audit::batch::{AuditConfig, run_audit};
 use iamc::audit::cloudtrail::write_minimal_policies;
+use iamc::audit::load::ManagedPolicyDir;
 use iamc::audit::model::{
     AuditResult, Class, FindingKind, LeastPrivilege, PrincipalLeastPrivilege, Severity,
 };
-use iamc::audit::requests::GenConfig;
+use iamc::audit::run::{AuditConfig, run_audit};
+use iamc::audit::space::GenConfig;
 use iamc::{Policy, PolicyKind};
 use serde_json::Value;
 

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::account::ManagedPolicyDir;
-use iamc::audit::batch::{AuditConfig, run_audit};
+use iamc::audit::load::ManagedPolicyDir;
 use iamc::audit::model::{AuditResult, Finding, FindingKind, Severity};
-use iamc::audit::requests::GenConfig;
+use iamc::audit::run::{AuditConfig, run_audit};
+use iamc::audit::space::GenConfig;
 use serde_json::Value;
 
 use crate::common::{repo, shared};

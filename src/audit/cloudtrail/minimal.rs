@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::TrailEvent;
 use crate::audit::findings::{FindingsInput, GroupView, witness};
 use crate::audit::model::{Proof, Witness};
-use crate::audit::requests;
+use crate::audit::space;
 use crate::catalog::{Catalog, KeyType};
 use crate::compile::CompiledSet;
 use crate::condition::{Decimal, Instant};
@@ -515,7 +515,7 @@ fn space_for(
         let mut more = targets.clone();
         more.extend(extra_arns.get(a).into_iter().flatten().cloned());
         for (mentions, extra) in [(input.mentions, &targets), (&extended, &more)] {
-            if let Some(reqs) = requests::generate_action(
+            if let Some(reqs) = space::generate_action(
                 input.catalog,
                 aid,
                 &input.account.id,
@@ -559,7 +559,7 @@ fn neighbours(
     logged: &[&Request],
     basis: &[usize],
     read: &BTreeMap<String, String>,
-    mentions: &requests::Mentions,
+    mentions: &space::Mentions,
     catalog: &Catalog,
 ) -> Vec<Request> {
     let mut out = Vec::new();

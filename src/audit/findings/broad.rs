@@ -466,7 +466,7 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
         .members
         .first()
         .and_then(|&i| input.account.principals.get(i))
-        .map(crate::audit::account::Principal::session_arn);
+        .map(crate::audit::load::Principal::session_arn);
     let mut statements: Vec<StatementRef> = Vec::new();
     let mut first = None;
     let mut probes = Vec::new();

@@ -54,7 +54,7 @@ use rayon::prelude::*;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
-use crate::audit::requests::{
+use crate::audit::space::{
     self, ActionRequests, CondSpec, FamilyTag, GenConfig, Mentions, StatementSpec,
 };
 use crate::catalog::{ActionId, Catalog};
@@ -67,6 +67,14 @@ use crate::policy::{
 };
 use crate::request::prepared::{PreparedContext, Preparer};
 use bumpalo::Bump;
+
+mod focus;
+mod verdict;
+
+#[allow(clippy::wildcard_imports)]
+use focus::*;
+#[allow(clippy::wildcard_imports)]
+use verdict::*;
 
 /// Groups with more identity and boundary statements than this are not judged.
 pub const MAX_GROUP_STATEMENTS: usize = 200;
@@ -279,226 +287,6 @@ struct Judge<'x, 'a> {
     context: &'x PreparedContext,
 }
 
-/// The request keys a statement reads (condition keys and variables, principal keys left out):
-/// lowercase key to the key as first written.
-fn request_keys(st: &Statement) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for c in &st.conditions {
-        out.entry(c.key_lower.clone())
-            .or_insert_with(|| c.key.clone());
-        for v in c.variables() {
-            out.entry(v.key_lower.clone())
-                .or_insert_with(|| v.key.clone());
-        }
-    }
-    for v in resource_variables(st) {
-        out.entry(v.key_lower.clone())
-            .or_insert_with(|| v.key.clone());
-    }
-    out.retain(|k, _| !crate::request::sent::is_principal_key(k));
-    out
-}
-
-fn resource_variables(st: &Statement) -> impl Iterator<Item = &crate::policy::glob::Variable> {
-    st.resource
-        .iter()
-        .flat_map(|r| r.patterns.iter())
-        .filter_map(|p| match p {
-            ResourcePattern::Arn(t) => Some(t),
-            ResourcePattern::Any => None,
-        })
-        .flat_map(|t| t.variables())
-}
-
-/// The value focused requests give a request key that the statement uses as a variable.
-const VARIABLE_VALUE: &str = "iamc-var";
-
-/// What one statement alone mentions, for focused requests: its keys, values and ARN patterns,
-/// the group's principal values, and for every variable naming a request key (`${sagemaker:DomainId}`)
-/// one value used both in the ARN and, when AWS sends the key for the action, in the request.
-fn focused_mentions(c: &Candidate<'_>, principal: &crate::eval::Context) -> Mentions {
-    let mut m = Mentions::default();
-    m.add_principal_context(principal);
-    let mut vars: BTreeMap<String, String> = BTreeMap::new();
-    for v in resource_variables(c.statement).chain(
-        c.statement
-            .conditions
-            .iter()
-            .flat_map(|cond| cond.variables()),
-    ) {
-        if !crate::request::sent::is_principal_key(&v.key_lower) {
-            vars.entry(v.key_lower.clone())
-                .or_insert_with(|| v.key.clone());
-        }
-    }
-    for (lower, spelled) in &vars {
-        m.principal_values
-            .entry(lower.clone())
-            .or_default()
-            .insert(VARIABLE_VALUE.to_owned());
-        let k = m.keys.entry(lower.clone()).or_default();
-        k.spelled.clone_from(spelled);
-        k.families.insert(FamilyTag::String);
-        k.values.insert(VARIABLE_VALUE.to_owned());
-    }
-    m.add_policy(&Policy {
-        version: c.version,
-        id: None,
-        statements: vec![c.statement.clone()],
-    });
-    if !vars.is_empty() {
-        let extra: Vec<CondSpec> = vars
-            .values()
-            .map(|spelled| CondSpec {
-                key: spelled.clone(),
-                op: "StringEquals".to_owned(),
-                values: vec![VARIABLE_VALUE.to_owned()],
-            })
-            .collect();
-        let mut specs: Vec<StatementSpec> = m.statements.iter().cloned().collect();
-        if specs.is_empty() {
-            // No conditions: a spec of the variables alone, paired with the statement's ARNs.
-            let resources = match &c.statement.resource {
-                Some(r) if !r.negated => r
-                    .patterns
-                    .iter()
-                    .filter_map(|p| match p {
-                        ResourcePattern::Arn(t) => Some(t.to_string()),
-                        ResourcePattern::Any => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            specs.push(StatementSpec {
-                deny: false,
-                conds: Vec::new(),
-                resources,
-            });
-        }
-        for mut s in specs {
-            s.conds.extend(extra.iter().cloned());
-            m.statements.insert(s);
-        }
-    }
-    m
-}
-
-/// Fills a template's variables (principal keys from the group's principal, request keys with
-/// [`VARIABLE_VALUE`], else the default) and keeps its wildcards.
-fn fill_variables(t: &Template, principal: &crate::eval::Context) -> String {
-    let mut out = String::new();
-    for piece in t.pieces() {
-        match piece {
-            Piece::Pattern(s) => out.push_str(s),
-            // A literal `*` or `?` cannot be written in a glob: use a character no wildcard needs.
-            Piece::Literal(s) => out.push_str(&s.replace(['*', '?'], "x")),
-            Piece::Var(v) => {
-                let value = if crate::request::sent::is_principal_key(&v.key_lower) {
-                    principal
-                        .get(&v.key_lower)
-                        .and_then(|e| e.values.first().cloned())
-                        .or_else(|| v.default.clone())
-                        .unwrap_or_else(|| VARIABLE_VALUE.to_owned())
-                } else {
-                    VARIABLE_VALUE.to_owned()
-                };
-                out.push_str(&value.replace(['*', '?'], "x"));
-            }
-        }
-    }
-    out
-}
-
-/// Concrete ARNs, one per resource entry of the statement and resource type of its covered
-/// actions, that the entry matches and the type's format accepts: wildcard partition, region and
-/// account segments take the run's partition, region and account, and every placeholder of the
-/// format gets at least one character.
-fn statement_arns(
-    catalog: &Catalog,
-    c: &Candidate<'_>,
-    account: &str,
-    region: &str,
-    principal: &crate::eval::Context,
-) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let Some(clause) = c.statement.resource.as_ref().filter(|r| !r.negated) else {
-        return out;
-    };
-    for pattern in &clause.patterns {
-        let ResourcePattern::Arn(t) = pattern else {
-            continue;
-        };
-        let text = fill_variables(t, principal);
-        let Some([_, partition, service, reg, acct, resource]) = split_arn(&text) else {
-            continue;
-        };
-        let wild = |seg: &str| seg.contains(['*', '?']);
-        let partition = if wild(partition) { "aws" } else { partition };
-        let reg = if wild(reg) { region } else { reg };
-        let acct = if wild(acct) { account } else { acct };
-        let Some(svc) = catalog.service(service) else {
-            continue;
-        };
-        for id in &c.actions {
-            let Some(action) = catalog.action_by_id(*id) else {
-                continue;
-            };
-            for rt in action
-                .resources
-                .iter()
-                .filter_map(|r| svc.resource_type(&r.name))
-            {
-                for format in rt.formats() {
-                    let Some([.., fres]) = split_arn(format.as_str()) else {
-                        continue;
-                    };
-                    let glob = non_empty_placeholders(fres);
-                    let Some(name) = requests::glob_witness(resource, &glob) else {
-                        continue;
-                    };
-                    let arn = format!("arn:{partition}:{service}:{reg}:{acct}:{name}");
-                    if rt.matches_arn(&arn) && !out.contains(&arn) {
-                        out.push(arn);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// An ARN format's resource part as a glob in which every `${…}` placeholder is `?*`.
-fn non_empty_placeholders(format: &str) -> String {
-    let mut out = String::new();
-    let mut rest = format;
-    while let Some(i) = rest.find("${") {
-        let (before, after) = rest.split_at(i);
-        out.push_str(before);
-        match after.find('}') {
-            Some(j) => {
-                out.push_str("?*");
-                rest = after.get(j + 1..).unwrap_or("");
-            }
-            None => {
-                rest = after;
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Requests per action in the focused space: enough rounds over every resource candidate the
-/// generator makes for the action (a generic ARN, one per fitting pattern, another region and
-/// another account per resource type) for the satisfying contexts and each key's options.
-fn focused_variants(catalog: &Catalog, id: ActionId, st: &Statement) -> usize {
-    let types = catalog
-        .action_by_id(id)
-        .map_or(1, |a| a.resources.len().max(1));
-    let patterns = st.resource.as_ref().map_or(0, |r| r.patterns.len());
-    (types * (3 + patterns) * 4).clamp(FOCUSED_MIN_VARIANTS, FOCUSED_MAX_VARIANTS)
-}
 
 impl Judge<'_, '_> {
     /// Decides one request; `false` when removing the statement changes whether it is allowed.
@@ -580,14 +368,9 @@ impl Judge<'_, '_> {
                     variants: focused_variants(self.catalog, *id, c.statement),
                     ..self.generator.clone()
                 };
-                let Some(reqs) = requests::generate_action(
-                    self.catalog,
-                    *id,
-                    self.account,
-                    &cfg,
-                    &mentions,
-                    &arns,
-                ) else {
+                let Some(reqs) =
+                    space::generate_action(self.catalog, *id, self.account, &cfg, &mentions, &arns)
+                else {
                     continue;
                 };
                 for (request, _) in reqs
@@ -608,228 +391,6 @@ impl Judge<'_, '_> {
     }
 }
 
-fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
-    GroupFinding {
-        group: group.index,
-        finding: Finding {
-            rule: "dead-statement-skipped".to_owned(),
-            kind: FindingKind::DeadStatement,
-            severity: Severity::Low,
-            title: "statements not checked for dead or redundant ones".to_owned(),
-            message: why,
-            account: String::new(),
-            principal: String::new(),
-            actions: Vec::new(),
-            target_role: None,
-            other_targets: Vec::new(),
-            statements: Vec::new(),
-            conditions: Vec::new(),
-            witness: None,
-            fingerprint: String::new(),
-            suppressed: None,
-        },
-    }
-}
-
-fn layer_phrase(decision: Decision, layer: Layer) -> String {
-    match (decision, layer) {
-        (Decision::ExplicitlyDenied, l) => format!("explicitly denied by a Deny in the {l} layer"),
-        (_, Layer::Account) => "denied by the cross-account gate".to_owned(),
-        (_, l) => format!("not granted by the {l} layer"),
-    }
-}
-
-fn denied_summary(tally: &Tally) -> String {
-    tally
-        .denied
-        .iter()
-        .map(|((d, l), n)| format!("{n} {}", layer_phrase(*d, *l)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Builds the finding for a dead statement.
-fn finding(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
-    c: &Candidate<'_>,
-    tally: &Tally,
-    names: &BTreeMap<ActionId, &str>,
-    cap: usize,
-) -> Option<GroupFinding> {
-    let layer_index = u32::try_from(c.policy).ok()?;
-    let st_index = u32::try_from(c.statement.index).ok()?;
-    let me = group.statement_ref(c.layer, layer_index, st_index)?;
-    let covered: Vec<String> = c
-        .actions
-        .iter()
-        .filter_map(|id| names.get(id).map(|s| (*s).to_owned()))
-        .collect();
-    let listed: Vec<String> = covered.iter().take(LISTED_ACTIONS).cloned().collect();
-    let more = covered.len().saturating_sub(listed.len());
-    let scope = format!(
-        "{} audited action{}{}",
-        covered.len(),
-        if covered.len() == 1 { "" } else { "s" },
-        if more > 0 {
-            format!(" (the first {} listed)", listed.len())
-        } else {
-            String::new()
-        }
-    );
-    let mut basis = format!(
-        "judged over {} generated requests for this account's resources (from the run's space, at \
-         most {cap} per action",
-        tally.requests
-    );
-    if tally.focused > 0 {
-        basis.push_str(&format!(
-            ", plus {} built from this statement's own resources and conditions",
-            tally.focused
-        ));
-    }
-    basis.push(')');
-    if c.wider {
-        basis.push_str(
-            "; its action clause may also cover actions outside the audit, which were not judged",
-        );
-    }
-    let who = format!("`{}` of {}", me.statement, me.policy);
-    let mut related: Vec<StatementRef> = Vec::new();
-    let pick = |w: &Option<(Request, Outcome, Outcome)>| {
-        w.as_ref().map(|(r, with, wo)| {
-            (
-                r.clone(),
-                format!(
-                    "{}; without the statement: {}",
-                    with.decision.as_str(),
-                    wo.decision.as_str()
-                ),
-            )
-        })
-    };
-    let (rule, title, message, shown) = match c.statement.effect {
-        Effect::Allow if tally.matched == 0 => {
-            let unsent: Vec<String> = request_keys(c.statement)
-                .into_iter()
-                .filter(|(k, _)| !tally.seen_keys.contains(k))
-                .map(|(_, spelled)| format!("`{spelled}`"))
-                .collect();
-            let why = if unsent.is_empty() {
-                "its resources or conditions never fit a request for this account's resources"
-                    .to_owned()
-            } else {
-                format!(
-                    "it reads {}, which the catalog does not list for these actions, so no \
-                     request carries it",
-                    unsent.join(", ")
-                )
-            };
-            (
-                "dead-statement-never-matches",
-                "statement never matches a request",
-                format!("{who} covers {scope} but matches none of their requests: {why}; {basis}"),
-                None,
-            )
-        }
-        Effect::Allow if tally.allowed > 0 => {
-            let shown = pick(&tally.allowed_witness);
-            let rest = if tally.matched > tally.allowed {
-                format!(
-                    "; the other matched ones are denied anyway ({})",
-                    denied_summary(tally)
-                )
-            } else {
-                String::new()
-            };
-            (
-                "redundant-statement",
-                "statement is redundant",
-                format!(
-                    "{who} covers {scope}; the {} requests it matches that are allowed are also \
-                     allowed by other statements{rest}, so removing it alone changes no decision; \
-                     {basis}",
-                    tally.allowed
-                ),
-                shown,
-            )
-        }
-        Effect::Allow => (
-            "dead-statement-shadowed",
-            "statement is shadowed",
-            format!(
-                "{who} covers {scope}; every one of the {} requests it matches is denied anyway \
-                 ({}), so it grants nothing; {basis}",
-                tally.matched,
-                denied_summary(tally)
-            ),
-            pick(&tally.denied_witness),
-        ),
-        Effect::Deny => {
-            let mut what = if tally.matched == 0 {
-                "matches none of their requests".to_owned()
-            } else {
-                format!(
-                    "matches {} requests, none of which would be allowed without it ({})",
-                    tally.matched,
-                    denied_summary(tally)
-                )
-            };
-            let never = covered.iter().all(|a| {
-                group
-                    .coverage_of(a)
-                    .is_some_and(|cell| cell.class == Class::Never)
-            });
-            if never {
-                what.push_str(
-                    "; nothing allows the actions it covers for this principal in the audited \
-                     request space",
-                );
-            }
-            (
-                "dead-statement-no-effect",
-                "deny statement has no effect",
-                format!("{who} covers {scope} and {what}; {basis}"),
-                pick(&tally.denied_witness),
-            )
-        }
-    };
-    if let Some((r, _)) = &shown {
-        let ex = group.explain(r, input.catalog);
-        let effect = if rule == "redundant-statement" {
-            Effect::Allow
-        } else {
-            Effect::Deny
-        };
-        for s in group.matched_refs(&ex, effect) {
-            if s != me && !related.contains(&s) {
-                related.push(s);
-            }
-        }
-    }
-    let mut statements = vec![me];
-    statements.extend(related);
-    Some(GroupFinding {
-        group: group.index,
-        finding: Finding {
-            rule: rule.to_owned(),
-            kind: FindingKind::DeadStatement,
-            severity: Severity::Low,
-            title: title.to_owned(),
-            message,
-            account: String::new(),
-            principal: String::new(),
-            actions: listed,
-            target_role: None,
-            other_targets: Vec::new(),
-            statements,
-            conditions: Vec::new(),
-            witness: shown.map(|(r, d)| witness(&r, &d)),
-            fingerprint: String::new(),
-            suppressed: None,
-        },
-    })
-}
 
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
@@ -865,7 +426,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         .collect::<Vec<_>>()
         .par_iter()
         .filter_map(|&id| {
-            requests::generate_action(
+            space::generate_action(
                 input.catalog,
                 id,
                 &input.account.id,
@@ -976,7 +537,7 @@ fn over_budget(group: &GroupView<'_, '_>) -> GroupFinding {
 
 /// The parts of [`FindingsInput`] the judging tasks read.
 struct Shared<'x> {
-    account: &'x crate::audit::account::Account,
+    account: &'x crate::audit::load::Account,
     catalog: &'x Catalog,
     generator: &'x GenConfig,
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef, Witness};
-use crate::audit::requests::{self, ActionRequests, GenConfig};
+use crate::audit::space::{self, ActionRequests, GenConfig};
 use crate::catalog::{ActionId, ActionInfo, Catalog, ResourceType};
 use crate::eval::{Context, ContextEntry, ContextValue, Decision, PreparedRequest, Request};
 use crate::policy::Effect;
@@ -89,7 +89,7 @@ impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
                 variants,
                 ..config.clone()
             };
-            let reqs = Arc::new(requests::generate_action(
+            let reqs = Arc::new(space::generate_action(
                 input.catalog,
                 action,
                 &input.account.id,

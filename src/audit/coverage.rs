@@ -1,0 +1,316 @@
+//! Coverage: per group and action, how many of the own-account requests the group may make, the
+//! class that follows (Always / Conditional / Never), and for `Conditional` cells the keys and
+//! conditions that decide, from explanations of sampled allowed and denied requests.
+//!
+//! INVARIANT (thread-count independence): work is split into (group, request chunk) tasks whose
+//! results are merged by index (sums, and the smallest sample indexes), so every cell is
+//! identical for any `--threads`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use super::group::Group;
+use super::model::{ActionCoverage, Class, LevelCounts, Stats};
+use super::progress::Progress;
+use super::space::ActionRequests;
+use crate::catalog::{AccessLevel, ActionId, Catalog};
+use crate::eval::{Decision, Explanation, Layer, PreparedRequest};
+use crate::policy::{PolicySet, ResourcePattern};
+use crate::request::prepared::Preparer;
+
+pub(crate) fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {
+    let mut out: BTreeMap<AccessLevel, LevelCounts> = BTreeMap::new();
+    for c in cov {
+        let e = out.entry(c.access_level).or_default();
+        match c.class {
+            Class::Always => e.always += 1,
+            Class::Conditional => e.conditional += 1,
+            Class::Never => e.never += 1,
+        }
+    }
+    out
+}
+
+/// Evaluates one action's requests for every group: (group × chunk) tasks in parallel.
+fn evaluate_action(groups: &[Group<'_>], reqs: &ActionRequests, catalog: &Catalog) -> Vec<Agg> {
+    const CHUNK: usize = 256;
+    let prepared: Vec<PreparedRequest<'_>> = reqs
+        .requests
+        .par_iter()
+        .map_init(|| Preparer::new(catalog), |p, r| p.prepare(r))
+        .collect();
+    let chunks = prepared.len().div_ceil(CHUNK).max(1);
+    let tasks: Vec<(usize, usize)> = (0..groups.len())
+        .flat_map(|g| (0..chunks).map(move |c| (g, c)))
+        .collect();
+    let partials: Vec<(usize, Agg)> = tasks
+        .par_iter()
+        .map(|&(g, c)| {
+            let mut agg = Agg::default();
+            let Some(group) = groups.get(g) else {
+                return (g, agg);
+            };
+            let start = c * CHUNK;
+            let end = (start + CHUNK).min(prepared.len());
+            for i in start..end {
+                let (Some(req), Some(&own)) = (prepared.get(i), reqs.own_account.get(i)) else {
+                    continue;
+                };
+                let allowed =
+                    group.compiled.evaluate_as(req, &group.context).decision == Decision::Allowed;
+                if own {
+                    agg.total += 1;
+                    if allowed {
+                        agg.allowed += 1;
+                        if agg.allowed_samples.len() < SAMPLES {
+                            agg.allowed_samples.push(i);
+                        }
+                    } else if agg.denied_samples.len() < SAMPLES {
+                        agg.denied_samples.push(i);
+                    }
+                } else {
+                    agg.other_total += 1;
+                    agg.other_allowed += u64::from(allowed);
+                }
+            }
+            (g, agg)
+        })
+        .collect();
+    let mut out: Vec<Agg> = vec![Agg::default(); groups.len()];
+    for (g, a) in partials {
+        if let Some(slot) = out.get_mut(g) {
+            slot.merge(a);
+        }
+    }
+    out
+}
+
+/// Finds the statement an explanation names.
+fn statement(
+    set: &PolicySet,
+    layer: Layer,
+    policy: u32,
+    index: u32,
+) -> Option<&crate::policy::Statement> {
+    let p = match layer {
+        Layer::Scp(l) => set.scps.get(l as usize)?.get(policy as usize)?,
+        Layer::Identity => set.identity.get(policy as usize)?,
+        Layer::Boundary => set.boundary.as_ref()?.get(policy as usize)?,
+        Layer::Session => set.session.as_ref()?,
+        Layer::Account => return None,
+    };
+    p.statements.iter().find(|s| s.index as u32 == index)
+}
+
+fn describe_condition(c: &crate::condition::Condition) -> String {
+    format!("{} {} [{}]", c.op, c.key, c.raw_values.join(", "))
+}
+
+/// The coverage cell of one group × action, with deciding keys for `Conditional` ones.
+fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> ActionCoverage {
+    let class = Class::of(agg.allowed, agg.total);
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    let mut conditions: BTreeSet<String> = BTreeSet::new();
+    if class == Class::Conditional {
+        let explain = |i: usize| -> Option<Explanation> {
+            let r = reqs.requests.get(i)?;
+            Some(
+                g.compiled
+                    .explain_as(&PreparedRequest::new(r, catalog), &g.context),
+            )
+        };
+        for i in &agg.allowed_samples {
+            let Some(ex) = explain(*i) else { continue };
+            for m in ex
+                .matched
+                .iter()
+                .filter(|m| m.effect == crate::policy::Effect::Allow)
+            {
+                let Some(st) = statement(&g.set, m.layer, m.policy, m.statement) else {
+                    continue;
+                };
+                for c in &st.conditions {
+                    keys.insert(c.key.clone());
+                    conditions.insert(describe_condition(c));
+                }
+                if let Some(r) = &st.resource
+                    && (r.negated
+                        || r.patterns
+                            .iter()
+                            .any(|p| !matches!(p, ResourcePattern::Any)))
+                    && resource_decides(g, reqs, *i, &agg.denied_samples, catalog)
+                {
+                    keys.insert("resource".to_owned());
+                    let list: Vec<String> = r
+                        .patterns
+                        .iter()
+                        .map(|p| match p {
+                            ResourcePattern::Any => "*".to_owned(),
+                            ResourcePattern::Arn(t) => t.to_string(),
+                        })
+                        .collect();
+                    let field = if r.negated { "NotResource" } else { "Resource" };
+                    conditions.insert(format!("{field} [{}]", list.join(", ")));
+                }
+            }
+        }
+        for i in &agg.denied_samples {
+            let Some(ex) = explain(*i) else { continue };
+            if ex.outcome.decision == Decision::ExplicitlyDenied {
+                for m in ex
+                    .matched
+                    .iter()
+                    .filter(|m| m.effect == crate::policy::Effect::Deny)
+                {
+                    let Some(st) = statement(&g.set, m.layer, m.policy, m.statement) else {
+                        continue;
+                    };
+                    for c in &st.conditions {
+                        keys.insert(c.key.clone());
+                        conditions.insert(format!("denied if {}", describe_condition(c)));
+                    }
+                }
+            }
+            for k in &ex.missing_keys {
+                if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+                    keys.insert(spelling(&g.set, k, catalog));
+                }
+            }
+        }
+    }
+    ActionCoverage {
+        action: reqs.action.clone(),
+        access_level: reqs.access_level,
+        allowed: agg.allowed,
+        total: agg.total,
+        class,
+        deciding_keys: keys.into_iter().collect(),
+        conditions: conditions.into_iter().collect(),
+        other_account_allowed: agg.other_allowed,
+        other_account_total: agg.other_total,
+    }
+}
+
+/// True when putting a denied sample's resource into the allowed sample `allowed` (everything
+/// else unchanged) makes the request denied: the ARN decides, not only the context.
+fn resource_decides(
+    g: &Group<'_>,
+    reqs: &ActionRequests,
+    allowed: usize,
+    denied: &[usize],
+    catalog: &Catalog,
+) -> bool {
+    let Some(a) = reqs.requests.get(allowed) else {
+        return false;
+    };
+    denied
+        .iter()
+        .filter_map(|d| reqs.requests.get(*d))
+        .any(|d| {
+            if d.resource == a.resource {
+                return false;
+            }
+            let mut swapped = a.clone();
+            swapped.resource.clone_from(&d.resource);
+            g.compiled
+                .evaluate_as(&PreparedRequest::new(&swapped, catalog), &g.context)
+                .decision
+                != Decision::Allowed
+        })
+}
+
+/// A lowercase condition key as a policy of the set spells it, else as the catalog publishes it.
+fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
+    for (_, p) in set.labelled() {
+        for st in &p.statements {
+            for c in &st.conditions {
+                if c.key_lower == key_lower {
+                    return c.key.clone();
+                }
+                if let Some(v) = c.variables().find(|v| v.key_lower == key_lower) {
+                    return v.key.clone();
+                }
+            }
+        }
+    }
+    match catalog.key(key_lower) {
+        Some(k) if !k.name.contains("${") => k.name.clone(),
+        _ => key_lower.to_owned(),
+    }
+}
+
+/// Every group's cells for `actions`, in action order: a few actions at a time, each generated
+/// (by `generate`), evaluated for every group and summarised into the groups' cells as one
+/// parallel task (nested: evaluation and cells are parallel too). Counts go to `stats`.
+pub(crate) fn account_coverage(
+    groups: &[Group<'_>],
+    actions: &[ActionId],
+    generate: impl Fn(ActionId) -> Option<ActionRequests> + Sync,
+    catalog: &Catalog,
+    stats: &mut Stats,
+    progress: &Progress,
+) -> Vec<Vec<ActionCoverage>> {
+    let mut coverage: Vec<Vec<ActionCoverage>> =
+        vec![Vec::with_capacity(actions.len()); groups.len()];
+    let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
+    let batch = 4 * rayon::current_num_threads().max(1);
+    for chunk in actions.chunks(batch) {
+        let done: Vec<Option<(u64, Vec<ActionCoverage>)>> = chunk
+            .par_iter()
+            .map(|&aid| {
+                let reqs = generate(aid)?;
+                let aggs = evaluate_action(groups, &reqs, catalog);
+                let cells: Vec<ActionCoverage> = groups
+                    .par_iter()
+                    .zip(aggs)
+                    .map(|(g, agg)| cell(g, &reqs, agg, catalog))
+                    .collect();
+                Some((reqs.requests.len() as u64, cells))
+            })
+            .collect();
+        for action in done {
+            if let Some((n, cells)) = action {
+                stats.requests += n;
+                stats.decisions += n * groups.len() as u64;
+                stats.principal_decisions += n * members_ok;
+                for (c, cell) in coverage.iter_mut().zip(cells) {
+                    c.push(cell);
+                }
+            }
+            progress.inc(1);
+        }
+    }
+    coverage
+}
+
+/// Requests sampled per cell to explain a `Conditional` class.
+const SAMPLES: usize = 4;
+
+/// Counts for one group × action over a slice of requests, with sample request indexes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Agg {
+    allowed: u64,
+    total: u64,
+    other_allowed: u64,
+    other_total: u64,
+    allowed_samples: Vec<usize>,
+    denied_samples: Vec<usize>,
+}
+
+impl Agg {
+    fn merge(&mut self, o: Agg) {
+        self.allowed += o.allowed;
+        self.total += o.total;
+        self.other_allowed += o.other_allowed;
+        self.other_total += o.other_total;
+        for (mine, theirs) in [
+            (&mut self.allowed_samples, o.allowed_samples),
+            (&mut self.denied_samples, o.denied_samples),
+        ] {
+            mine.extend(theirs);
+            mine.sort_unstable();
+            mine.truncate(SAMPLES);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Grouping: principals whose decisions must be identical are evaluated once.
+//!
+//! Two principals are grouped when they have the same policies (by managed ARN or inline document
+//! hash, in order), the same boundary, the same SCP exemption, and the same values for every
+//! principal key (`aws:PrincipalTag/…`, `aws:username`, …) their policies read. Nothing else can
+//! change a decision, so each group is compiled and evaluated once and reported for each member.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use super::findings::PolicyOrigin;
+use super::load::{Account, Principal};
+use super::model::AuditError;
+use super::run::AuditConfig;
+use super::space::Mentions;
+use crate::catalog::Catalog;
+use crate::compile::{CompiledSet, Compiler};
+use crate::eval::Layer;
+use crate::policy::{Policy, PolicySet, ResourcePattern};
+use crate::request::prepared::PreparedContext;
+
+/// The principals of one account, grouped.
+pub(crate) struct Grouping<'a> {
+    /// The groups, in order of their first member.
+    pub(crate) groups: Vec<Group<'a>>,
+    /// Per principal: its group, `None` when it could not be evaluated.
+    pub(crate) group_of: Vec<Option<usize>>,
+    /// Per principal: its loading errors and any compile error.
+    pub(crate) principal_errors: Vec<Vec<AuditError>>,
+}
+
+/// Groups and compiles the principals of `account` that loaded without errors, and adds what
+/// their policies and contexts mention to `mentions`.
+pub(crate) fn group_principals<'a>(
+    account: &Account,
+    scps: &[Vec<Policy>],
+    cfg: &AuditConfig,
+    compiler: &Compiler<'a>,
+    catalog: &Catalog,
+    mentions: &mut Mentions,
+) -> Grouping<'a> {
+    let mut group_of: Vec<Option<usize>> = vec![None; account.principals.len()];
+    let mut principal_errors: Vec<Vec<AuditError>> = account
+        .principals
+        .iter()
+        .map(|p| p.errors.clone())
+        .collect();
+    // Each principal's set and grouping key, in parallel (independent of each other).
+    let keyed: Vec<Option<(PolicySet, String, crate::eval::Context)>> = account
+        .principals
+        .par_iter()
+        .map(|p| {
+            if !p.errors.is_empty() {
+                return None;
+            }
+            let set = policy_set_of(p, scps);
+            let ctx = p.context();
+            let key = group_key(p, &set, &ctx);
+            Some((set, key, ctx))
+        })
+        .collect();
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (pi, (p, keyed)) in account.principals.iter().zip(keyed).enumerate() {
+        let Some((set, key, ctx)) = keyed else {
+            continue;
+        };
+        mentions.add_principal_context(&ctx);
+        if let Some(&g) = index.get(&key) {
+            if let Some(group) = groups.get_mut(g) {
+                group.members.push(pi);
+            }
+            if let Some(slot) = group_of.get_mut(pi) {
+                *slot = Some(g);
+            }
+            continue;
+        }
+        match compiler.compile(&set) {
+            Ok(compiled) => {
+                for (_, pol) in set.labelled() {
+                    mentions.add_policy(pol);
+                }
+                let g = groups.len();
+                groups.push(Group {
+                    members: vec![pi],
+                    context: PreparedContext::new(&ctx, catalog),
+                    policies: describe_policies(p, cfg),
+                    origins: origins_of(p, cfg),
+                    set,
+                    compiled,
+                });
+                index.insert(key, g);
+                if let Some(slot) = group_of.get_mut(pi) {
+                    *slot = Some(g);
+                }
+            }
+            Err(e) => {
+                if let Some(errs) = principal_errors.get_mut(pi) {
+                    errs.push(AuditError {
+                        file: account.file.clone(),
+                        principal: Some(p.arn.clone()),
+                        pointer: p.pointer.clone(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Grouping {
+        groups,
+        group_of,
+        principal_errors,
+    }
+}
+
+/// What decides a principal's group: SCP exemption, policies, boundary, and the values of the
+/// principal keys its policies read.
+fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Context) -> String {
+    let read = keys_read(set);
+    let mut key = format!("{}|", p.service_linked);
+    for d in &p.identity {
+        key.push_str(&d.id);
+        key.push('|');
+    }
+    key.push_str("b:");
+    key.push_str(p.boundary.as_ref().map_or("-", |b| b.id.as_str()));
+    for e in ctx.entries() {
+        if read.contains(&e.key_lower) {
+            key.push_str(&format!("|{}={}", e.key_lower, e.values.join(",")));
+        }
+    }
+    key
+}
+
+/// Lowercase keys a policy set reads: condition keys and every variable.
+pub(crate) fn keys_read(set: &PolicySet) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, p) in set.labelled() {
+        for st in &p.statements {
+            for c in &st.conditions {
+                out.insert(c.key_lower.clone());
+                out.extend(c.variables().map(|v| v.key_lower.clone()));
+            }
+            if let Some(r) = &st.resource {
+                for pat in &r.patterns {
+                    if let ResourcePattern::Arn(t) = pat {
+                        out.extend(t.variables().map(|v| v.key_lower.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn policy_set_of(p: &Principal, scps: &[Vec<Policy>]) -> PolicySet {
+    PolicySet {
+        identity: p.identity.iter().map(|d| (*d.policy).clone()).collect(),
+        boundary: p.boundary.as_ref().map(|b| vec![(*b.policy).clone()]),
+        // Service-linked roles are not restricted by SCPs.
+        scps: if p.service_linked {
+            Vec::new()
+        } else {
+            scps.to_vec()
+        },
+        session: None,
+    }
+}
+
+pub(crate) fn describe_policies(p: &Principal, cfg: &AuditConfig) -> Vec<String> {
+    let mut out: Vec<String> = p.identity.iter().map(|d| d.label.clone()).collect();
+    if let Some(b) = &p.boundary {
+        out.push(b.label.clone());
+    }
+    if !p.service_linked {
+        for (l, level) in cfg.scp_levels.iter().enumerate() {
+            for (i, f) in level.iter().enumerate() {
+                out.push(format!("scp[{l}][{i}]:{}", f.display()));
+            }
+        }
+    }
+    out
+}
+
+/// One evaluation group.
+pub(crate) struct Group<'a> {
+    /// Indexes of its principals in the account, ascending.
+    pub(crate) members: Vec<usize>,
+    /// The policy set every member has.
+    pub(crate) set: PolicySet,
+    /// The set, compiled.
+    pub(crate) compiled: CompiledSet<'a>,
+    /// The principal keys the set reads, as the first member has them.
+    pub(crate) context: PreparedContext,
+    /// Labels of the set's policies, for reports.
+    pub(crate) policies: Vec<String>,
+    /// Where each policy comes from, for locating statements in findings.
+    pub(crate) origins: Vec<PolicyOrigin>,
+}
+
+/// Where each policy of a principal's set comes from, for locating statements in findings.
+pub(crate) fn origins_of(p: &Principal, cfg: &AuditConfig) -> Vec<PolicyOrigin> {
+    let mut out = Vec::new();
+    for (i, d) in p.identity.iter().enumerate() {
+        out.push(PolicyOrigin {
+            layer: Layer::Identity,
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            label: d.label.clone(),
+            file: d.file.clone(),
+            pointer: d.pointer.clone(),
+        });
+    }
+    if let Some(b) = &p.boundary {
+        out.push(PolicyOrigin {
+            layer: Layer::Boundary,
+            index: 0,
+            label: b.label.clone(),
+            file: b.file.clone(),
+            pointer: b.pointer.clone(),
+        });
+    }
+    if !p.service_linked {
+        for (l, level) in cfg.scp_levels.iter().enumerate() {
+            for (i, f) in level.iter().enumerate() {
+                out.push(PolicyOrigin {
+                    layer: Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    label: format!("scp[{l}][{i}]:{}", f.display()),
+                    file: f.display().to_string(),
+                    pointer: String::new(),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,479 @@
+//! The audit driver: load accounts, group principals ([`super::group`]), evaluate the request
+//! space for every group ([`super::coverage`]), work out `iam:PassRole` reach, decide findings,
+//! and assemble the results every report renders.
+//!
+//! INVARIANT (thread-count independence): every stage merges parallel work by index, so every
+//! report is identical for any `--threads`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant as Clock;
+
+use bumpalo::Bump;
+use rayon::prelude::*;
+
+use super::cloudtrail::{self, TrailLog};
+use super::coverage::{account_coverage, by_level};
+use super::findings::{FindingsInput, GroupView, RequestCache, account_findings};
+use super::group::{Grouping, describe_policies, group_principals};
+use super::load::{self, Account, ManagedPolicyDir};
+use super::model::{
+    AccountResult, ActionCoverage, AuditError, AuditResult, Finding, InputFile, PassRoleTarget,
+    PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
+};
+use super::passrole::{PassRoleSpace, PreparedSpace};
+use super::progress::Progress;
+use super::space::{self, GenConfig, Mentions};
+use crate::catalog::{ActionId, Catalog};
+use crate::compile::Compiler;
+use crate::policy::{Policy, PolicyKind, PolicySet};
+
+/// Everything an audit run needs.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// GAAD files, one account each.
+    pub gaad_files: Vec<PathBuf>,
+    /// SCP levels, root first; each level's policy files.
+    pub scp_levels: Vec<Vec<PathBuf>>,
+    /// Where to find AWS managed policies a GAAD file references but does not include.
+    pub managed_dir: ManagedPolicyDir,
+    /// The request generator's settings.
+    pub generator: GenConfig,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Only actions of these services (empty = every catalog action).
+    pub services: Vec<String>,
+    /// CloudTrail files or directories: when given, each principal's logged SageMaker calls are
+    /// compared with its coverage and a minimal policy is proven for it ([`cloudtrail`]).
+    pub cloudtrail: Vec<PathBuf>,
+    /// A request space shared with another audit (`iamc diff`): when set, every account is audited
+    /// against the space these mentions and targets generate, whatever its own policies mention.
+    pub shared_space: Option<SharedSpace>,
+}
+
+/// What a request space is generated from, when several audits must share one (`iamc diff`
+/// compares two versions of an account request by request). The account's own mentions are added
+/// to [`SharedSpace::mentions`]; give it the union of every side's so both see the same space.
+#[derive(Debug, Clone, Default)]
+pub struct SharedSpace {
+    /// What every side's policies and principals mention.
+    pub mentions: Mentions,
+    /// Extra resource candidates (every side's role ARNs, sorted), used instead of the account's
+    /// own roles.
+    pub targets: Vec<String>,
+}
+
+/// A fatal problem: the audit cannot run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditFailure {
+    /// An SCP file is unreadable or invalid: every decision would be wrong without it.
+    #[error("{0}")]
+    Scp(AuditError),
+    /// The thread pool could not be built.
+    #[error("cannot start {0} worker threads")]
+    Threads(usize),
+}
+
+fn read_scps(
+    cfg: &AuditConfig,
+    inputs: &mut Vec<InputFile>,
+) -> Result<Vec<Vec<Policy>>, AuditFailure> {
+    let mut levels = Vec::new();
+    for level in &cfg.scp_levels {
+        let mut out = Vec::new();
+        for f in level {
+            let file = f.display().to_string();
+            let fail = |pointer: String, message: String| {
+                AuditFailure::Scp(AuditError {
+                    file: file.clone(),
+                    principal: None,
+                    pointer,
+                    message,
+                })
+            };
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| fail(String::new(), format!("cannot read: {e}")))?;
+            inputs.push(InputFile {
+                path: file.clone(),
+                kind: "scp".to_owned(),
+                bytes: text.len() as u64,
+            });
+            let p = Policy::parse(&text, PolicyKind::Scp)
+                .map_err(|e| fail(e.pointer.clone(), format!("invalid SCP: {}", e.message)))?;
+            out.push(p);
+        }
+        levels.push(out);
+    }
+    Ok(levels)
+}
+
+/// Runs an audit of the accounts in `cfg.gaad_files`.
+pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, AuditFailure> {
+    let sources = cfg.gaad_files.iter().map(|path| {
+        let input = InputFile {
+            path: path.display().to_string(),
+            kind: "gaad".to_owned(),
+            bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        };
+        (input, load::load_gaad(path, &cfg.managed_dir))
+    });
+    audit_sources(cfg, catalog, cfg.gaad_files.len(), sources)
+}
+
+/// Runs an audit of accounts already loaded (or built, such as the one-principal account `iamc
+/// diff` makes of a policy file); `cfg.gaad_files` is not read.
+pub fn run_audit_accounts(
+    cfg: &AuditConfig,
+    catalog: &Catalog,
+    accounts: Vec<Account>,
+) -> Result<AuditResult, AuditFailure> {
+    let count = accounts.len();
+    let sources = accounts.into_iter().map(|a| {
+        let input = InputFile {
+            path: a.file.clone(),
+            kind: "gaad".to_owned(),
+            bytes: std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0),
+        };
+        (input, Ok(a))
+    });
+    audit_sources(cfg, catalog, count, sources)
+}
+
+/// The audit proper, over `count` accounts loaded one at a time.
+fn audit_sources(
+    cfg: &AuditConfig,
+    catalog: &Catalog,
+    count: usize,
+    sources: impl Iterator<Item = (InputFile, Result<Account, AuditError>)>,
+) -> Result<AuditResult, AuditFailure> {
+    let started = Clock::now();
+    let threads = if cfg.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        cfg.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|_| AuditFailure::Threads(threads))?;
+    let mut inputs = Vec::new();
+    let scps = read_scps(cfg, &mut inputs)?;
+    let mut errors: Vec<AuditError> = Vec::new();
+    let mut accounts = Vec::new();
+    let mut stats = Stats {
+        threads,
+        seed: cfg.generator.seed,
+        variants_per_action: cfg.generator.variants,
+        ..Stats::default()
+    };
+    let actions: Vec<ActionId> = catalog
+        .actions_with_ids()
+        .filter(|(_, a)| {
+            cfg.services.is_empty()
+                || cfg
+                    .services
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&a.service))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    stats.actions = actions.len();
+    let mut eval_seconds = 0.0;
+    let mut findings = Vec::new();
+    let progress = Progress::new(cfg.progress, (count * actions.len()) as u64);
+    let trail = (!cfg.cloudtrail.is_empty()).then(|| cloudtrail::load(&cfg.cloudtrail, catalog));
+    let mut least_privilege = Vec::new();
+
+    for (input, loaded) in sources {
+        inputs.push(input);
+        let account = match loaded {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(e);
+                progress.inc(actions.len() as u64);
+                continue;
+            }
+        };
+        errors.extend(account.errors.iter().cloned());
+        let t = Clock::now();
+        let (result, account_findings) = pool.install(|| {
+            audit_account(
+                &account,
+                &scps,
+                cfg,
+                catalog,
+                &actions,
+                &mut stats,
+                &progress,
+                trail.as_ref().map(|t| (t, &mut least_privilege)),
+            )
+        });
+        findings.extend(account_findings);
+        eval_seconds += t.elapsed().as_secs_f64();
+        for p in &result.principals {
+            errors.extend(p.errors.iter().cloned());
+        }
+        accounts.push(result);
+    }
+    progress.finish();
+    stats.principals = accounts.iter().map(|a| a.principals.len()).sum();
+    stats.principals_with_errors = accounts
+        .iter()
+        .flat_map(|a| &a.principals)
+        .filter(|p| p.status == Status::Error)
+        .count();
+    stats.evaluation_seconds = eval_seconds;
+    stats.wall_seconds = started.elapsed().as_secs_f64();
+    stats.decisions_per_second = if eval_seconds > 0.0 {
+        stats.decisions as f64 / eval_seconds
+    } else {
+        0.0
+    };
+    let least_privilege = trail.map(|t| {
+        errors.extend(t.summary.errors.iter().cloned());
+        cloudtrail::finish(&t, least_privilege, &accounts)
+    });
+    Ok(AuditResult {
+        least_privilege,
+        iamc_version: env!("CARGO_PKG_VERSION").to_owned(),
+        inputs,
+        accounts,
+        errors,
+        findings,
+        stats,
+    })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private call site; the arguments are the run's shared state"
+)]
+fn audit_account(
+    account: &Account,
+    scps: &[Vec<Policy>],
+    cfg: &AuditConfig,
+    catalog: &Catalog,
+    actions: &[ActionId],
+    stats: &mut Stats,
+    progress: &Progress,
+    trail: Option<(&TrailLog, &mut Vec<PrincipalLeastPrivilege>)>,
+) -> (AccountResult, Vec<Finding>) {
+    let arena = Bump::new();
+    let compiler = Compiler::new(&arena, catalog);
+    let mut mentions = cfg
+        .shared_space
+        .as_ref()
+        .map(|s| s.mentions.clone())
+        .unwrap_or_default();
+    for level in scps {
+        for p in level {
+            mentions.add_policy(p);
+        }
+    }
+    let Grouping {
+        groups,
+        group_of,
+        principal_errors,
+    } = group_principals(account, scps, cfg, &compiler, catalog, &mut mentions);
+    stats.groups += groups.len();
+    let targets: Vec<String> = match &cfg.shared_space {
+        Some(shared) => shared.targets.clone(),
+        None => account.roles.iter().map(|r| r.arn.clone()).collect(),
+    };
+
+    // Per group, per action: coverage.
+    let coverage_started = Clock::now();
+    let coverage = account_coverage(
+        &groups,
+        actions,
+        |aid| {
+            space::generate_action(
+                catalog,
+                aid,
+                &account.id,
+                &cfg.generator,
+                &mentions,
+                &targets,
+            )
+        },
+        catalog,
+        stats,
+        progress,
+    );
+    stats.coverage_seconds += coverage_started.elapsed().as_secs_f64();
+    let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
+    let findings_started = Clock::now();
+    // iam:PassRole reach per group, over classes of roles no policy tells apart.
+    let sets: Vec<&PolicySet> = groups.iter().map(|g| &g.set).collect();
+    let role_space = PassRoleSpace::build(account, &sets, catalog, &cfg.generator, &mentions);
+    if actions.iter().any(|a| {
+        catalog
+            .action_by_id(*a)
+            .is_some_and(|x| x.full_name() == "iam:PassRole")
+    }) {
+        let prepared = PreparedSpace::new(&role_space, catalog);
+        pass_role = groups
+            .par_iter()
+            .map(|g| prepared.reach(&role_space, account, &g.compiled, &g.context))
+            .collect();
+    }
+
+    let findings = {
+        let views: Vec<GroupView<'_, '_>> = groups
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| GroupView {
+                index: gi,
+                set: &g.set,
+                compiled: &g.compiled,
+                context: &g.context,
+                coverage: coverage.get(gi).map_or(&[][..], Vec::as_slice),
+                members: &g.members,
+                origins: &g.origins,
+                pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),
+            })
+            .collect();
+        let cache = RequestCache::default();
+        let input = FindingsInput {
+            account,
+            groups: &views,
+            focus: None,
+            cache: &cache,
+            group_of: &group_of,
+            catalog,
+            generator: &cfg.generator,
+            mentions: &mentions,
+            compiler: Some(&compiler),
+            pass_role_space: &role_space,
+        };
+        let mut findings = account_findings(&input);
+        if let Some((trail, out)) = trail {
+            cloudtrail::account_least_privilege(&input, trail, &mut findings, out);
+        }
+        findings
+    };
+    stats.findings_seconds += findings_started.elapsed().as_secs_f64();
+    let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
+    let pass_role: Vec<Arc<Vec<PassRoleTarget>>> = pass_role.into_iter().map(Arc::new).collect();
+    let principals = account
+        .principals
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| {
+            let mut errs = principal_errors.get(pi).cloned().unwrap_or_default();
+            let gi = group_of
+                .get(pi)
+                .copied()
+                .flatten()
+                .filter(|_| errs.is_empty());
+            errs.extend(p.warnings.iter().cloned());
+            let (actions, by_level, passrole, policies) =
+                match gi.and_then(|g| Some((g, groups.get(g)?))) {
+                    Some((g, group)) => {
+                        let cov = coverage.get(g).cloned().unwrap_or_default();
+                        let by_level = by_level(&cov);
+                        (
+                            cov,
+                            by_level,
+                            pass_role.get(g).cloned().unwrap_or_default(),
+                            group.policies.clone(),
+                        )
+                    }
+                    None => (
+                        Arc::default(),
+                        BTreeMap::new(),
+                        Arc::default(),
+                        describe_policies(p, cfg),
+                    ),
+                };
+            PrincipalResult {
+                name: p.name.clone(),
+                arn: p.arn.clone(),
+                kind: p.kind.as_str().to_owned(),
+                path: p.path.clone(),
+                status: if gi.is_some() {
+                    Status::Ok
+                } else {
+                    Status::Error
+                },
+                errors: errs,
+                group: gi,
+                policies,
+                by_level,
+                actions,
+                passrole,
+            }
+        })
+        .collect();
+    (
+        AccountResult {
+            id: account.id.clone(),
+            file: account.file.clone(),
+            principals,
+        },
+        findings,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared_sample(name: &str) -> Option<PathBuf> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/gaad-samples")
+            .join(name);
+        if p.exists() {
+            Some(p)
+        } else {
+            eprintln!("SKIP: {} is absent", p.display());
+            None
+        }
+    }
+
+    #[test]
+    fn encoded_and_decoded_samples_audit_identically() {
+        let (Some(plain), Some(encoded)) = (
+            shared_sample("synthetic-sagemaker-account.json"),
+            shared_sample("synthetic-sagemaker-account.url-encoded.json"),
+        ) else {
+            return;
+        };
+        let catalog = Catalog::sagemaker_default();
+        let run = |f: PathBuf| {
+            let cfg = AuditConfig {
+                gaad_files: vec![f],
+                scp_levels: Vec::new(),
+                managed_dir: ManagedPolicyDir::default(),
+                generator: GenConfig {
+                    variants: 50,
+                    ..GenConfig::default()
+                },
+                threads: 2,
+                progress: false,
+                services: Vec::new(),
+                cloudtrail: Vec::new(),
+                shared_space: None,
+            };
+            run_audit(&cfg, catalog).unwrap()
+        };
+        let a = run(plain);
+        let b = run(encoded);
+        assert_eq!(a.accounts.len(), 1);
+        let (pa, pb) = (&a.accounts[0].principals, &b.accounts[0].principals);
+        assert_eq!(pa.len(), 5);
+        for (x, y) in pa.iter().zip(pb) {
+            assert_eq!(x.actions, y.actions, "{}", x.name);
+            assert_eq!(x.status, Status::Ok, "{}: {:?}", x.name, x.errors);
+            assert_eq!(x.actions.len(), catalog.action_count());
+        }
+        assert_eq!(a.stats.decisions, b.stats.decisions);
+        eprintln!("{:#?}", a.stats);
+        for p in pa {
+            eprintln!("{} {:?}", p.name, p.by_level);
+        }
+    }
+}

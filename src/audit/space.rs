@@ -1,0 +1,291 @@
+//! The synthetic request space: for every catalog action, requests on realistic ARNs of each of
+//! its resource types with contexts that vary what the audited policies condition on.
+//!
+//! Values come from what the policies mention ([`Mentions`]): each mentioned value, a value that
+//! does not match it, and absence, so both sides of every condition are exercised. A request only
+//! carries keys AWS would send for that action: the action's own keys, its resource type's keys,
+//! and global keys (principal keys come from the principal, not the request).
+//!
+//! INVARIANT (deterministic): the space depends only on the catalog, the mentions, the account and
+//! the seed, never on thread count or time.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::catalog::{AccessLevel, ActionId, ActionInfo, Catalog, ResourceType};
+use crate::condition::{Cidr, Decimal, Family, Instant, Values};
+use crate::eval::{ContextValue, Request};
+use crate::policy::glob::{Piece, Template};
+use crate::policy::{Policy, ResourcePattern};
+use crate::request::sent::{ALWAYS_PRESENT, is_principal_key, key_applies};
+
+mod instantiate;
+mod mentions;
+mod resources;
+mod values;
+mod witness;
+
+use instantiate::*;
+pub use mentions::{CondSpec, FamilyTag, KeyMention, Mentions, StatementSpec};
+use resources::*;
+use values::*;
+pub use witness::glob_witness;
+use witness::*;
+
+/// Settings of the generator.
+#[derive(Debug, Clone)]
+pub struct GenConfig {
+    /// Seed of the pseudo-random choices.
+    pub seed: u64,
+    /// Requests per action.
+    pub variants: usize,
+    /// The region of own-account resources.
+    pub region: String,
+    /// Another region.
+    pub other_region: String,
+    /// Another account.
+    pub other_account: String,
+}
+
+impl Default for GenConfig {
+    fn default() -> Self {
+        GenConfig {
+            seed: 1,
+            variants: 1000,
+            region: "us-east-1".to_owned(),
+            other_region: "ap-southeast-2".to_owned(),
+            other_account: "999999999999".to_owned(),
+        }
+    }
+}
+
+/// The requests of one action.
+#[derive(Debug, Clone)]
+pub struct ActionRequests {
+    /// Dense id in the catalog.
+    pub action_id: ActionId,
+    /// `service:Action`.
+    pub action: String,
+    /// Its access level.
+    pub access_level: AccessLevel,
+    /// The requests.
+    pub requests: Vec<Request>,
+    /// Per request: true when it names a resource of the audited account (or `*`).
+    pub own_account: Vec<bool>,
+}
+
+/// Generates the requests of one action.
+pub fn generate_action(
+    catalog: &Catalog,
+    action_id: ActionId,
+    account: &str,
+    cfg: &GenConfig,
+    mentions: &Mentions,
+    pass_role_targets: &[String],
+) -> Option<ActionRequests> {
+    let action = catalog.action_by_id(action_id)?;
+    let service = catalog.service(&action.service)?;
+    let full = action.full_name();
+    // (resource, resource type) candidates over every resource type of the action.
+    let mut resources: Vec<(String, Option<&ResourceType>)> = Vec::new();
+    if action.is_wildcard_only() {
+        resources.push(("*".to_owned(), None));
+    } else {
+        for r in &action.resources {
+            let Some(rt) = service.resource_type(&r.name) else {
+                continue;
+            };
+            for arn in resource_candidates(
+                rt,
+                &action.service,
+                account,
+                cfg,
+                mentions,
+                pass_role_targets,
+            ) {
+                resources.push((arn, Some(rt)));
+            }
+        }
+        if resources.is_empty() {
+            resources.push(("*".to_owned(), None));
+        }
+    }
+    let principal = format!(
+        "arn:aws:sts::{account}:assumed-role/{}/{}",
+        super::load::SESSION_NAME,
+        super::load::SESSION_NAME
+    );
+    let mut requests = Vec::with_capacity(cfg.variants);
+    let mut own_account = Vec::with_capacity(cfg.variants);
+    let seed = mix(cfg.seed ^ mix(u64::from(action_id).wrapping_add(0x5eed)));
+    // Per resource type: the dimensions, and requests that satisfy each conditioned statement
+    // as a whole, paired with resources of that type its `Resource` matches (emitted first).
+    struct PerType<'t> {
+        name: Option<&'t str>,
+        dims: Vec<Dim>,
+    }
+    let mut per_type: Vec<PerType<'_>> = Vec::new();
+    let mut type_of: Vec<usize> = Vec::with_capacity(resources.len());
+    let mut plan: Vec<(usize, Vec<(String, ContextValue)>)> = Vec::new();
+    for (ri, (_, rt)) in resources.iter().enumerate() {
+        let name = rt.map(|r| r.name.as_str());
+        if let Some(i) = per_type.iter().position(|t| t.name == name) {
+            type_of.push(i);
+            continue;
+        }
+        let applies = |k: &str| key_applies(catalog, action, *rt, k);
+        let multi = |k: &str| catalog.is_multivalued(k);
+        // Resources of this type, in order (this one is the first).
+        let of_type: Vec<usize> = resources
+            .iter()
+            .enumerate()
+            .skip(ri)
+            .filter(|(_, (_, t))| t.map(|r| r.name.as_str()) == name)
+            .map(|(i, _)| i)
+            .collect();
+        for spec in &mentions.statements {
+            let picks = spec
+                .conds
+                .iter()
+                .filter_map(|c| c.values.first())
+                .chain(spec.resources.iter())
+                .map(|v| instantiations(v, mentions))
+                .max()
+                .unwrap_or(1);
+            for pick in 0..picks {
+                let Some(mut a) = satisfying(&spec.conds, pick, mentions, &applies, &multi) else {
+                    continue;
+                };
+                // An allow is only reached past the account's guardrails: falsify one condition
+                // of each conditioned Deny that the assignment leaves open.
+                if !spec.deny {
+                    for d in mentions.statements.iter().filter(|d| d.deny) {
+                        avoid_deny(&mut a, &d.conds, pick, mentions, &applies, &multi);
+                    }
+                }
+                // Up to two resources of the type the statement's Resource matches; the type's
+                // first resource when it names none or matches none.
+                let globs: Vec<crate::policy::glob::Glob> = spec
+                    .resources
+                    .iter()
+                    .map(|r| {
+                        crate::policy::glob::Glob::pattern(&instantiate_keep_wildcards(
+                            r, mentions, pick,
+                        ))
+                    })
+                    .collect();
+                let mut paired: Vec<usize> = of_type
+                    .iter()
+                    .copied()
+                    .filter(|i| {
+                        resources.get(*i).is_some_and(|(arn, _)| {
+                            globs
+                                .iter()
+                                .any(|g| crate::policy::pattern::arn_glob_matches(g, arn))
+                        })
+                    })
+                    .take(2)
+                    .collect();
+                if paired.is_empty() {
+                    paired.push(ri);
+                }
+                for r in paired {
+                    if !plan.iter().any(|(pr, pa)| *pr == r && *pa == a) {
+                        plan.push((r, a.clone()));
+                    }
+                }
+            }
+        }
+        type_of.push(per_type.len());
+        per_type.push(PerType {
+            name,
+            dims: dims_for(catalog, action, *rt, mentions),
+        });
+    }
+    let mut base = Request::new(&full, "*").ok()?;
+    base.principal = Some(principal);
+    // Every planned request, then the generic ones up to `variants` in total.
+    for (ri, assignment) in &plan {
+        let Some((resource, _)) = resources.get(*ri) else {
+            continue;
+        };
+        let mut req = base.clone();
+        req.resource.clone_from(resource);
+        for (k, v) in assignment {
+            let _ = req.context.insert(k, v.clone());
+        }
+        pin_region(&mut req);
+        own_account.push(is_own(resource, account));
+        requests.push(req);
+    }
+    for i in 0..cfg.variants.saturating_sub(plan.len()) {
+        let ri = i % resources.len();
+        let (Some((resource, _)), Some(t)) = (
+            resources.get(ri),
+            type_of.get(ri).and_then(|t| per_type.get(*t)),
+        ) else {
+            break;
+        };
+        let mut req = base.clone();
+        req.resource.clone_from(resource);
+        let round = i / resources.len();
+        for (di, dim) in t.dims.iter().enumerate() {
+            let n = dim.options.len().max(1);
+            // First rounds walk every option of every dimension; later rounds pick at random.
+            let choice = if round == 0 {
+                0
+            } else if round <= n {
+                (round + di) % n
+            } else {
+                (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
+            };
+            if let Some(Some(v)) = dim.options.get(choice) {
+                let _ = req.context.insert(&dim.key, v.clone());
+            }
+        }
+        pin_region(&mut req);
+        own_account.push(is_own(resource, account));
+        requests.push(req);
+    }
+    Some(ActionRequests {
+        action_id,
+        action: full,
+        access_level: action.access_level,
+        requests,
+        own_account,
+    })
+}
+
+/// True when `resource` is `*`, has no account, or belongs to `account`.
+fn is_own(resource: &str, account: &str) -> bool {
+    match crate::policy::pattern::split_arn(resource).and_then(|p| p.get(4).copied()) {
+        None => true,
+        Some(a) => a.is_empty() || a == account,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn witnesses() {
+        let w = glob_witness("*-job/team-fraud-*", "training-job/*").unwrap();
+        assert!(
+            crate::policy::glob::Glob::pattern("*-job/team-fraud-*").matches(&w),
+            "{w}"
+        );
+        assert!(w.starts_with("training-job/"), "{w}");
+        assert_eq!(glob_witness("notebook-instance/*", "training-job/*"), None);
+        assert_eq!(glob_witness("a?c", "abc").as_deref(), Some("abc"));
+        assert_eq!(
+            placeholders_to_star("app/${DomainId}/${UserProfileName}/x"),
+            "app/?*/?*/x"
+        );
+        // The last placeholder is not left empty (ARN formats need every part).
+        let w = glob_witness(
+            "user-profile/d-8x2k4m1q0z7a/*",
+            &placeholders_to_star("user-profile/${DomainId}/${UserProfileName}"),
+        );
+        assert_eq!(w.as_deref(), Some("user-profile/d-8x2k4m1q0z7a/x"));
+    }
+}

@@ -1,0 +1,244 @@
+//! The options of each context key: mentioned values, values just outside them, absence, and the
+//! rendering of a chosen combination into a request context.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// The audited region, offered for `aws:RequestedRegion` on actions without a regional ARN.
+pub(super) fn cfg_region_placeholder() -> String {
+    GenConfig::default().region
+}
+
+/// The region of an ARN, when it has one.
+pub(super) fn region_of(resource: &str) -> Option<&str> {
+    crate::policy::pattern::split_arn(resource)
+        .and_then(|p| p.get(3).copied())
+        .filter(|r| !r.is_empty())
+}
+
+/// Sets `aws:RequestedRegion` to the resource's region (AWS sends the region the call is made
+/// in, which is the regional resource's), replacing any generated value; other keys are kept.
+pub(super) fn pin_region(req: &mut Request) {
+    let Some(region) = region_of(&req.resource).map(str::to_owned) else {
+        return;
+    };
+    let has = req.context.get("aws:requestedregion").is_some();
+    if has {
+        let mut ctx = crate::eval::Context::new();
+        for e in req.context.entries() {
+            if e.key_lower == "aws:requestedregion" {
+                continue;
+            }
+            let v = if e.is_list {
+                ContextValue::Multi(e.values.clone())
+            } else {
+                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
+            };
+            let _ = ctx.insert(&e.key, v);
+        }
+        let _ = ctx.insert("aws:RequestedRegion", ContextValue::Single(region));
+        req.context = ctx;
+    }
+}
+
+/// One dimension of variation: a key and its options (`None` = absent).
+#[derive(Debug, Clone)]
+pub(super) struct Dim {
+    pub(super) key: String,
+    pub(super) options: Vec<Option<ContextValue>>,
+}
+
+pub(super) fn shift_decimal(text: &str, up: bool) -> Option<String> {
+    let d = Decimal::parse(text)?;
+    let one = 1_000_000_000_000_000_000i128;
+    let v = if up {
+        d.scaled().checked_add(one)?
+    } else {
+        d.scaled().checked_sub(one)?
+    };
+    let neg = v < 0;
+    let abs = v.unsigned_abs();
+    let int = abs / 1_000_000_000_000_000_000;
+    let frac = abs % 1_000_000_000_000_000_000;
+    let mut s = if neg {
+        format!("-{int}")
+    } else {
+        int.to_string()
+    };
+    if frac != 0 {
+        let f = format!("{frac:018}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    Some(s)
+}
+
+pub(super) fn format_instant(i: Instant) -> String {
+    let secs = i.nanos().div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // civil_from_days (inverse of the parser's days_from_civil)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+pub(super) fn ip_options(cidr_text: &str) -> Vec<String> {
+    let Some(c) = Cidr::parse(cidr_text) else {
+        return Vec::new();
+    };
+    let width: u32 = if c.is_v6() { 128 } else { 32 };
+    let size_bits = width - u32::from(c.prefix());
+    let inside = c.network();
+    let outside = if size_bits >= width {
+        None
+    } else {
+        Some(inside.wrapping_add(1u128 << size_bits))
+    };
+    let render = |bits: u128| {
+        if c.is_v6() {
+            std::net::Ipv6Addr::from(bits).to_string()
+        } else {
+            std::net::Ipv4Addr::from(u32::try_from(bits & 0xffff_ffff).unwrap_or(0)).to_string()
+        }
+    };
+    let mut out = vec![render(inside)];
+    if let Some(o) = outside {
+        out.push(render(o));
+    }
+    out
+}
+
+/// The single values to try for a key: every mentioned value made concrete, plus values that
+/// miss it.
+pub(super) fn scalar_options(m: &KeyMention, mentions: &Mentions) -> Vec<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for v in &m.values {
+        for f in &m.families {
+            match f {
+                FamilyTag::String | FamilyTag::Arn => {
+                    for pick in 0..instantiations(v, mentions) {
+                        let concrete = instantiate(v, mentions, pick);
+                        if *f == FamilyTag::String {
+                            out.insert(concrete.to_uppercase());
+                        }
+                        out.insert(concrete);
+                    }
+                }
+                FamilyTag::Numeric => {
+                    out.insert(v.clone());
+                    out.extend(shift_decimal(v, true));
+                    out.extend(shift_decimal(v, false));
+                }
+                FamilyTag::Date => {
+                    if let Some(t) = Instant::parse(v) {
+                        for delta in [-1_000_000_000i128, 0, 1_000_000_000] {
+                            out.insert(format_instant(t.offset(delta)));
+                        }
+                    }
+                }
+                FamilyTag::Bool => {
+                    out.insert("true".to_owned());
+                    out.insert("false".to_owned());
+                }
+                FamilyTag::Ip => out.extend(ip_options(v)),
+                FamilyTag::Binary => {
+                    out.insert(v.clone());
+                }
+                FamilyTag::Null => {}
+            }
+        }
+    }
+    if m.families.contains(&FamilyTag::Arn) {
+        out.insert("arn:aws:iam::999999999999:role/iamc-other".to_owned());
+    }
+    out.insert("iamc-other".to_owned());
+    if m.families.iter().all(|f| *f == FamilyTag::Null) {
+        out.insert("iamc".to_owned());
+    }
+    out.into_iter().collect()
+}
+
+pub(super) fn dims_for(
+    catalog: &Catalog,
+    action: &ActionInfo,
+    rt: Option<&ResourceType>,
+    mentions: &Mentions,
+) -> Vec<Dim> {
+    let mut dims = Vec::new();
+    for (key, m) in &mentions.keys {
+        let own_service_variable =
+            m.resource_variable && key.split(':').next() == Some(action.service.as_str());
+        if !key_applies(catalog, action, rt, key) && !own_service_variable {
+            continue;
+        }
+        let mut scalars = scalar_options(m, mentions);
+        if key == "aws:requestedregion" {
+            scalars.extend([cfg_region_placeholder(), "ap-southeast-2".to_owned()]);
+            scalars.sort();
+            scalars.dedup();
+        }
+        let multivalued = catalog.is_multivalued(key);
+        // AWS sends these with every request: never absent.
+        let mut options: Vec<Option<ContextValue>> = if ALWAYS_PRESENT.contains(&key.as_str()) {
+            Vec::new()
+        } else {
+            vec![None]
+        };
+        if multivalued {
+            let first = scalars.first().cloned().unwrap_or_default();
+            let last = scalars.last().cloned().unwrap_or_default();
+            options.push(Some(ContextValue::Multi(Vec::new())));
+            for s in &scalars {
+                options.push(Some(ContextValue::Multi(vec![s.clone()])));
+            }
+            options.push(Some(ContextValue::Multi(scalars.clone())));
+            options.push(Some(ContextValue::Multi(vec![first, last])));
+        } else {
+            options.extend(scalars.into_iter().map(|s| Some(ContextValue::Single(s))));
+        }
+        // Spell the key as the policy did, sometimes in another case: keys are case-insensitive.
+        let key_name = if key.contains('/') && mix(key.len() as u64).is_multiple_of(2) {
+            m.spelled.to_uppercase()
+        } else {
+            m.spelled.clone()
+        };
+        dims.push(Dim {
+            key: key_name,
+            options,
+        });
+    }
+    dims
+}
+
+/// Fills the non-resource placeholders of an ARN format.
+pub(super) fn render(
+    rt: &ResourceType,
+    partition: &str,
+    region: &str,
+    account: &str,
+    name: &str,
+) -> Option<String> {
+    rt.render_arn(&|ph: &str| {
+        Some(match ph {
+            "Partition" => partition.to_owned(),
+            "Region" => region.to_owned(),
+            "Account" => account.to_owned(),
+            p if p.ends_with("Id") && p.contains("Domain") => "d-iamcexample".to_owned(),
+            _ => name.to_owned(),
+        })
+    })
+}

@@ -1,0 +1,116 @@
+//! The page's style sheet and script, inlined so the report is one self-contained file.
+
+/// Page style. Palette (Okabe–Ito, colour-blind safe and distinct in greyscale): Always blue
+/// `#0072b2`, Conditional orange `#e69f00`, Never light grey; errors red.
+pub(super) const CSS: &str = r#"
+:root{--a:#0072b2;--c:#e69f00;--n:#e4e7eb;--bad:#c62828;--ink:#1f2933;--mute:#616e7c;--line:#d3d8de}
+*{box-sizing:border-box}
+body{margin:0;padding:20px 28px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f7f8fa}
+h1{font-size:22px;margin:0 0 2px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+.meta,.hint,small{color:var(--mute)}.hint{font-size:12px}
+.cards{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
+.card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:6px 12px;min-width:110px}
+.card span{display:block;font-size:11px;color:var(--mute);text-transform:uppercase;letter-spacing:.03em}
+.card b{font-size:17px}
+.card.bad{border-color:var(--bad);background:#fdecea}.card.bad b,.bad{color:var(--bad)}
+.card.ka{border-left:5px solid var(--a)}.card.kc{border-left:5px solid var(--c)}.card.kn{border-left:5px solid #aab2bb}
+.two{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+table.grid{border-collapse:collapse;background:#fff;margin:6px 0}
+table.grid caption{text-align:left;font-weight:600;padding:2px 0}
+table.grid th,table.grid td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
+table.grid th{background:#eef1f4;font-weight:600}
+td.r{text-align:right;font-variant-numeric:tabular-nums}
+.controls{display:flex;flex-wrap:wrap;gap:14px;align-items:center;margin-bottom:8px}
+#filter{width:300px;padding:5px 8px;border:1px solid #9aa5b1;border-radius:4px;font:inherit}
+.legend i{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:-1px;border:1px solid #fff;outline:1px solid var(--line)}
+.legend i.a,#hm td.a{background:var(--a)}.legend i.c,#hm td.c{background:var(--c)}
+.legend i.n{background:var(--n)}.legend i.x,#hm td.x{background:#fff repeating-linear-gradient(45deg,#fff 0 2px,#c5cbd3 2px 3px)}
+.hmwrap{overflow:auto;max-height:78vh;width:fit-content;max-width:100%;border:1px solid var(--line);background:#fff}
+#hm{border-collapse:collapse;font-size:12px}
+#hm td{width:12px;min-width:12px;height:12px;padding:0;border:1px solid #fff;background:var(--n)}
+#hm col.f{border-left:3px solid #52606d}
+#hm.hn col.nv{visibility:collapse}
+#hm thead th{position:sticky;background:#fff;z-index:2;font-weight:600}
+#hm tr.lv th{top:0;height:22px;padding:0}
+#hm tr.lv th[colspan]{border-left:3px solid #52606d;border-bottom:1px solid var(--line);background:#eef1f4}
+#hm tr.lv th[colspan] div{position:absolute;inset:0 0 0 4px;line-height:22px;font-size:11px;text-align:left;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+#hm tr.ah th{top:22px;height:150px;padding:2px 0;overflow:hidden;vertical-align:bottom;border-bottom:1px solid var(--line);font-weight:400}
+#hm tr.ah th span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-height:146px;font-size:10px;color:#3e4c59;display:inline-block;line-height:11px}
+#hm th.cn,#hm td.cn,#hm tbody th{position:sticky;left:0;z-index:1;background:#fff;text-align:left;white-space:nowrap;width:220px;min-width:220px;max-width:220px;overflow:hidden;text-overflow:ellipsis;padding:0 6px;font-weight:500}
+#hm .cs{position:sticky;left:220px;z-index:1;background:#fff;width:150px;min-width:150px;padding:0 4px;border-right:2px solid var(--line)}
+#hm thead th.cn,#hm thead th.cs{z-index:3;top:0;vertical-align:bottom;padding-bottom:4px}
+#hm thead th.cn{padding-left:6px}
+.cap{font-size:10px;font-weight:400;color:var(--mute);text-align:left;margin-bottom:6px;line-height:1.3}.cap b{color:var(--a)}.cap i{color:#a05a00;font-style:normal}
+#hm tbody th a{color:inherit;text-decoration:none}#hm tbody th a:hover{text-decoration:underline}
+#hm tbody th small{margin-left:5px;font-size:10px}
+.sum{display:flex;font-variant-numeric:tabular-nums;font-size:11px}
+.sum span{width:29px;text-align:center;white-space:nowrap}
+.sum b{color:var(--a)}.sum i{color:#a05a00;font-style:normal}.sum u{text-decoration:none;color:#b5bdc6}
+#hm tr.g th{background:#eef1f4;font-weight:600;padding:3px 6px;width:auto;max-width:none;overflow:visible}
+#hm tr.g td{background:#eef1f4;border-color:#eef1f4}
+#hm tr.e th,#hm tr.e td{background:#fdecea;color:var(--bad)}
+#hm td.em{padding:1px 6px;height:auto}#hm td.em span{display:block;contain:inline-size;overflow-wrap:anywhere;font-weight:600}
+#hm tbody tr:not(.g):not(.e):hover th,#hm tbody tr:not(.g):not(.e):hover .cs{background:#fff6d5}
+#hm td.a:hover,#hm td.c:hover,#hm td:hover{outline:2px solid var(--ink);outline-offset:-1px}
+details{background:#fff;border:1px solid var(--line);border-radius:6px;margin:5px 0}
+details>summary{cursor:pointer;padding:6px 10px}
+details[open]>summary{border-bottom:1px solid var(--line)}
+.dd{padding:8px 14px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:4px 0}
+dt{color:var(--mute)}dd{margin:0;overflow-wrap:anywhere}dd ul{margin:0;padding-left:18px}
+.pill{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;background:#eef1f4}
+.pill.ka{background:var(--a);color:#fff}.pill.kc{background:var(--c);color:#1f2933}.pill.kn{background:var(--n);color:var(--ink)}
+.pill.bad{background:var(--bad);color:#fff}
+table.acts td.names{max-width:760px;font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+.errs{color:var(--bad);margin:6px 0}
+code.k{background:#eef1f4;border:1px solid var(--line);border-radius:3px;padding:0 4px;white-space:nowrap}
+table.errt td{max-width:640px;overflow-wrap:anywhere}
+.none{color:var(--mute);font-style:italic}
+.pill.sv0{background:#7f1d1d;color:#fff}.pill.sv1{background:#dc2626;color:#fff}.pill.sv2{background:#f59e0b;color:#1f2933}.pill.sv3{background:#64748b;color:#fff}
+.pill.sup{background:#d1d5db;color:#4b5563}.pill.zero{background:#eef1f4;color:#9aa5b1}
+h2 .counts{font-weight:400;margin-left:8px}h2 .counts .pill{font-size:13px;padding:1px 9px}
+a.cardlink{color:inherit;text-decoration:none}
+table.fnd{width:100%;table-layout:fixed}table.fnd td{overflow-wrap:anywhere}table.fnd td small{color:var(--mute)}
+table.fnd col.w1{width:84px}table.fnd col.w2{width:12%}table.fnd col.w3{width:16%}table.fnd td code{font-size:11px}
+tr.sup td{background:#f3f4f6;color:#8a94a0}tr.sup .pill{opacity:.55}
+.why{margin-top:3px;font-style:italic;color:#4b5563}
+.warns{color:#92400e;background:#fffbeb;border:1px solid #fcd34d;border-radius:6px;padding:6px 10px 6px 28px}
+footer{margin-top:30px;color:var(--mute);font-size:12px}
+"#;
+
+/// Page behaviour: filter box, Never-only toggle (`#hide-never` in the URL starts with it on),
+/// lazy Always/Never tooltips, opening a principal's `<details>` when its link is followed.
+pub(super) const SCRIPT: &str = r#"
+(function(){
+  var hm=document.getElementById('hm');
+  var ah=hm?hm.querySelectorAll('tr.ah th'):[];
+  var names={a:'Always',n:'Never',x:'not evaluated'};
+  if(hm){hm.addEventListener('mouseover',function(e){
+    var td=e.target;if(td.tagName!=='TD'||td.title||td.classList.contains('cs'))return;
+    var tr=td.parentNode;if(!tr.dataset.n)return;
+    var i=td.cellIndex-2,th=ah[i];if(!th)return;
+    var tok=tr.dataset.n.split(' ')[i]||'-',cls=td.className||'n';
+    var n=tok.indexOf('/')>=0?tok:(tok==='-'?'':(cls==='a'?tok+'/'+tok:'0/'+tok));
+    td.title=tr.querySelector('th a').textContent+' \u2014 '+th.title+': '+(names[cls]||cls)+(n?', '+n:'');
+  });}
+  var f=document.getElementById('filter');
+  if(f){f.addEventListener('input',function(){
+    var q=f.value.trim().toLowerCase();
+    document.querySelectorAll('[data-q]').forEach(function(el){
+      el.style.display=(!q||el.dataset.q.indexOf(q)>=0)?'':'none';});
+  });}
+  var hn=document.getElementById('hidenever');
+  function never(on){if(hm)hm.classList.toggle('hn',on);}
+  if(hn){hn.addEventListener('change',function(){never(hn.checked);});
+    if(location.hash==='#hide-never'){hn.checked=true;never(true);}}
+  function openHash(){var id=location.hash.slice(1);if(!/^p\d+$/.test(id))return;
+    var d=document.getElementById(id);if(d){d.open=true;d.scrollIntoView();}}
+  window.addEventListener('hashchange',openHash);openHash();
+  function all(v){document.querySelectorAll('details').forEach(function(d){d.open=v;});}
+  var oa=document.getElementById('openall'),ca=document.getElementById('closeall');
+  if(oa)oa.addEventListener('click',function(){all(true);});
+  if(ca)ca.addEventListener('click',function(){all(false);});
+})();
+"#;
