@@ -14,7 +14,7 @@ pub mod cloudtrail;
 mod coverage;
 pub mod diff;
 pub mod findings;
-mod group;
+pub mod group;
 pub mod load;
 pub mod model;
 pub mod passrole;

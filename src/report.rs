@@ -4,18 +4,19 @@
 //! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
 //! [`csv::render`], [`json::coverage`], [`json::summary_with`], [`html::render_with`],
 //! [`findings::render`], [`sarif::render`] (which also reads the input files, through
-//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_all_with`] stages
-//! all six in temporary files and only then renames them into place.
+//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_reports`] writes
+//! all six into the staging directory of a [`ReportDir`], which swaps them in as one set.
 //!
-//! INVARIANT (no partial files): a report file is written to a temporary file in its final
-//! directory, synced, then renamed over the final name, so a reader sees the old file or the
-//! whole new one; on failure the temporary file is removed.
+//! INVARIANT (no partial files): the set of reports in an output directory changes as a whole
+//! ([`ReportDir`]); a single file written alone ([`write_atomic`]) goes to a temporary file in
+//! its final directory, synced, then renamed over the final name.
 
 pub mod csv;
 mod err;
 pub mod findings;
 pub mod html;
 pub mod json;
+mod outdir;
 pub mod pointer;
 pub mod sarif;
 
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use err::ReportError;
+pub use outdir::{OWN_ENTRIES, ReportDir, install_signal_cleanup};
 
 use crate::audit::model::AuditResult;
 use crate::audit::suppress::SuppressionOutcome;
@@ -64,47 +66,54 @@ pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, R
     write_all_with(result, &Extras::default(), out_dir)
 }
 
-/// Renders the six reports and writes them into `out_dir` (created if missing), each
-/// atomically. Returns the paths written, in the order `coverage.csv`, `coverage.json`,
-/// `summary.json`, `report.html`, `findings.json`, `findings.sarif`.
-///
-/// Each report is rendered and written to its temporary file as soon as it is ready (in
-/// parallel on the current rayon pool, so only a few rendered reports are in memory at once);
-/// the temporary files are renamed into place only when all six are staged, so a render or
-/// write failure leaves every old report in place. A failure during the final renames stops at
-/// that file (the files renamed before it stay, complete).
+/// Writes the six reports into `out_dir` as one set: [`ReportDir::prepare`], [`write_reports`],
+/// [`ReportDir::commit`]. Returns the final paths.
 pub fn write_all_with(
     result: &AuditResult,
     extras: &Extras,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let dir = ReportDir::prepare(out_dir)?;
+    let written = write_reports(result, extras, &dir)?;
+    dir.commit()?;
+    Ok(written)
+}
+
+/// Renders the six reports into the staging directory of `dir`. Returns their final paths, in the
+/// order `coverage.csv`, `coverage.json`, `summary.json`, `report.html`, `findings.json`,
+/// `findings.sarif`.
+///
+/// Each report is rendered and written as soon as it is ready (in parallel on the current rayon
+/// pool, so only a few rendered reports are in memory at once). Nothing is visible at the target
+/// until [`ReportDir::commit`]; a render or write failure names the report's final path.
+pub fn write_reports(
+    result: &AuditResult,
+    extras: &Extras,
+    dir: &ReportDir,
+) -> Result<Vec<PathBuf>, ReportError> {
     use rayon::prelude::*;
-    /// Stages one report at the given final path; returns the temporary file.
-    type Stage<'x> = Box<dyn Fn(&Path) -> Result<PathBuf, ReportError> + Send + Sync + 'x>;
+    /// Writes one report into the staging directory; errors name `final_path`.
+    type Job<'x> = Box<dyn Fn(&Path, &Path) -> Result<(), ReportError> + Send + Sync + 'x>;
     fn rendered<'x>(
         render: impl Fn() -> Result<String, serde_json::Error> + Send + Sync + 'x,
-    ) -> Stage<'x> {
-        Box::new(move |path| {
+    ) -> Job<'x> {
+        Box::new(move |staged, final_path| {
             let text = render().map_err(|source| ReportError::Json {
-                path: path.to_path_buf(),
+                path: final_path.to_path_buf(),
                 source,
             })?;
-            stage(path, |w| w.write_all(text.as_bytes()))
+            write_file(staged, final_path, |w| w.write_all(text.as_bytes()))
         })
     }
-    fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
     let sources = sarif::Sources::load(result);
     let sources = &sources;
     // In the order of the returned paths.
-    let jobs: [(&str, Stage<'_>); 6] = [
+    let jobs: [(&str, Job<'_>); 6] = [
         // The CSV is the largest report: streamed to its file in pieces.
         (
             COVERAGE_CSV,
-            Box::new(|path| {
-                stage(path, |w| {
+            Box::new(|staged, final_path| {
+                write_file(staged, final_path, |w| {
                     csv::render_in_pieces(result, |piece| w.write_all(piece.as_bytes()))
                 })
             }),
@@ -124,44 +133,32 @@ pub fn write_all_with(
             rendered(|| sarif::render(result, extras, sources)),
         ),
     ];
-    let staged: Vec<Result<(PathBuf, PathBuf), ReportError>> = jobs
+    let done: Vec<Result<PathBuf, ReportError>> = jobs
         .par_iter()
-        .map(|(name, stage_at)| {
-            let path = out_dir.join(name);
-            let tmp = stage_at(&path)?;
-            Ok((tmp, path))
+        .map(|(name, job)| {
+            let final_path = dir.target().join(name);
+            job(&dir.path().join(name), &final_path)?;
+            Ok(final_path)
         })
         .collect();
-    if staged.iter().any(Result::is_err) {
-        let mut first = None;
-        for s in staged {
-            match s {
-                // Best effort: these temporary files are ours.
-                Ok((tmp, _)) => drop(fs::remove_file(&tmp)),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
-            }
-        }
-        return Err(first.unwrap_or_else(|| ReportError::Io {
-            path: out_dir.to_path_buf(),
-            source: std::io::Error::other("a report failed to render"),
-        }));
-    }
-    let staged: Vec<(PathBuf, PathBuf)> = staged.into_iter().flatten().collect();
-    let mut written = Vec::with_capacity(staged.len());
-    let mut rest = staged.iter();
-    for (tmp, path) in rest.by_ref() {
-        if let Err(e) = commit(tmp, path) {
-            for (tmp, _) in rest {
-                let _ = fs::remove_file(tmp);
-            }
-            return Err(e);
-        }
-        written.push(path.clone());
-    }
-    sync_dir(out_dir);
-    Ok(written)
+    done.into_iter().collect()
+}
+
+/// Creates `staged` and writes it through a buffer; errors name `final_path`.
+fn write_file(
+    staged: &Path,
+    final_path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: final_path.to_path_buf(),
+        source,
+    };
+    let file = File::create(staged).map_err(io)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
+        .map_err(io)
 }
 
 /// Writes a new temporary file beside `path` with `write` (through a buffer), synced; returns
@@ -230,7 +227,7 @@ fn create_temp(path: &Path) -> std::io::Result<(PathBuf, File)> {
 
 /// Makes the renames durable where the platform allows syncing a directory (best effort: a
 /// failure here loses no data that a reader could see).
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();

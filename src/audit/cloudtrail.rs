@@ -80,7 +80,7 @@ use super::model::{
 use crate::catalog::Catalog;
 use crate::condition::Instant;
 use crate::eval::Request;
-use crate::report::{ReportError, write_atomic};
+use crate::report::{ReportDir, ReportError};
 use request::{Raw, TagMemory, build};
 
 pub use request::KEY_SOURCES;
@@ -649,12 +649,12 @@ fn file_safe(name: &str) -> String {
 /// atomically, and records each path in the results. Returns the paths written.
 pub fn write_minimal_policies(
     result: &mut AuditResult,
-    out_dir: &Path,
+    out: &ReportDir,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let Some(lp) = result.least_privilege.as_mut() else {
         return Ok(Vec::new());
     };
-    let dir = out_dir.join(MINIMAL_POLICIES_DIR);
+    let dir = out.path().join(MINIMAL_POLICIES_DIR);
     let mut written = Vec::new();
     let mut names = BTreeSet::new();
     for p in lp.principals.iter_mut().filter(|p| !p.policy.is_null()) {
@@ -669,14 +669,18 @@ pub fn write_minimal_policies(
             name = format!("{name}-{}", p.kind);
             names.insert(name.clone());
         }
-        let path = dir.join(format!("{name}.json"));
+        let staged = dir.join(format!("{name}.json"));
+        let path = out.final_path(&staged);
         let mut text =
             serde_json::to_string_pretty(&p.policy).map_err(|source| ReportError::Json {
                 path: path.clone(),
                 source,
             })?;
         text.push('\n');
-        write_atomic(&path, text.as_bytes())?;
+        std::fs::write(&staged, text.as_bytes()).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
         p.file = Some(path.display().to_string());
         written.push(path);
     }

@@ -114,6 +114,25 @@ pub(crate) fn group_principals<'a>(
     }
 }
 
+/// Which principals of `account` are evaluated together under the SCP levels `scps`: the
+/// principal indexes of each group, in order of their first member. Principals that cannot be
+/// evaluated (load or compile errors) are in no group.
+pub fn evaluation_groups(
+    account: &Account,
+    scps: &[Vec<Policy>],
+    catalog: &Catalog,
+) -> Vec<Vec<usize>> {
+    let arena = bumpalo::Bump::new();
+    let compiler = Compiler::new(&arena, catalog);
+    let cfg = AuditConfig::default();
+    let mut mentions = Mentions::default();
+    group_principals(account, scps, &cfg, &compiler, catalog, &mut mentions)
+        .groups
+        .into_iter()
+        .map(|g| g.members)
+        .collect()
+}
+
 /// What decides a principal's group: SCP exemption, policies, boundary, and the values of the
 /// principal keys its policies read.
 fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Context) -> String {

@@ -199,18 +199,31 @@ fn list_at<'v>(v: &'v Value, key: &str) -> &'v [Value] {
 /// error; anything wrong inside it is reported per principal or per entry.
 pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, AuditError> {
     let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| AuditError {
+        file: file.clone(),
+        principal: None,
+        pointer: String::new(),
+        message: format!("cannot read: {e}"),
+    })?;
+    load_gaad_text(&text, &file, managed)
+}
+
+/// Loads a GAAD document from its text; `file` names it in errors and reports.
+pub fn load_gaad_text(
+    text: &str,
+    file: &str,
+    managed: &ManagedPolicyDir,
+) -> Result<Account, AuditError> {
+    let file = file.to_owned();
     let fail = |pointer: &str, message: String| AuditError {
         file: file.clone(),
         principal: None,
         pointer: pointer.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail("", format!("cannot read: {e}")))?;
     let root: Value =
-        serde_json::from_str(&text).map_err(|e| fail("", format!("invalid JSON: {e}")))?;
-    if !root.is_object() {
-        return Err(fail("", "a GAAD file must be a JSON object".to_owned()));
-    }
+        serde_json::from_str(text).map_err(|e| fail("", format!("invalid JSON: {e}")))?;
+    check_shape(&root).map_err(|(pointer, message)| fail(&pointer, message))?;
     let mut loader = Loader::new(&file, &root, managed);
     let mut principals = Vec::new();
     for (i, r) in list_at(&root, "RoleDetailList").iter().enumerate() {
@@ -245,6 +258,15 @@ pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, Aud
                 .is_some_and(|t| trusts_service(t, "sagemaker.amazonaws.com")),
         })
         .collect();
+    duplicate_principals(&mut principals, &file);
+    if principals.is_empty() {
+        loader.file_errors.push(fail(
+            "",
+            "the document lists no roles and no users: there is nothing to audit (a GAAD file \
+             written with `--filter Role User` or without a filter lists them)"
+                .to_owned(),
+        ));
+    }
     let errors = std::mem::take(&mut loader.file_errors);
     Ok(Account {
         id,
@@ -253,6 +275,76 @@ pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, Aud
         roles,
         errors,
     })
+}
+
+/// The four lists of a GAAD document.
+const GAAD_LISTS: [&str; 4] = [
+    "UserDetailList",
+    "GroupDetailList",
+    "RoleDetailList",
+    "Policies",
+];
+
+/// Refuses a document that is not account authorization details: not an object, none of the four
+/// lists, or one of them not an array. Names what the document looks like instead when it can.
+fn check_shape(root: &Value) -> Result<(), (String, String)> {
+    let Some(obj) = root.as_object() else {
+        return Err((
+            String::new(),
+            "not an account authorization details document: a GAAD file is a JSON object"
+                .to_owned(),
+        ));
+    };
+    for list in GAAD_LISTS {
+        if let Some(v) = obj.get(list)
+            && !v.is_array()
+        {
+            return Err((format!("/{list}"), format!("`{list}` must be an array")));
+        }
+    }
+    if GAAD_LISTS.iter().any(|l| obj.contains_key(*l)) {
+        return Ok(());
+    }
+    let looks_like = if obj.contains_key("Statement") {
+        " (it looks like an IAM policy document: audit takes the output of `aws iam \
+         get-account-authorization-details`; use `iamc check --policy` or `iamc lint` for a \
+         policy)"
+    } else if obj.contains_key("Records") || obj.contains_key("Events") {
+        " (it looks like CloudTrail logs: pass them with `--cloudtrail`)"
+    } else if obj.is_empty() {
+        " (it is an empty object)"
+    } else {
+        ""
+    };
+    Err((
+        String::new(),
+        format!(
+            "not an account authorization details document: it has none of `UserDetailList`, \
+             `GroupDetailList`, `RoleDetailList`, `Policies`{looks_like}"
+        ),
+    ))
+}
+
+/// A principal whose ARN an earlier entry of the file already has is an error naming both
+/// places; the first stays.
+fn duplicate_principals(principals: &mut [Principal], file: &str) {
+    let mut first: HashMap<String, String> = HashMap::new();
+    for p in principals.iter_mut() {
+        match first.get(&p.arn) {
+            Some(earlier) => p.errors.push(AuditError {
+                file: file.to_owned(),
+                principal: Some(p.arn.clone()),
+                pointer: p.pointer.clone(),
+                message: format!(
+                    "`{}` is listed twice, at {earlier} and at {}: only the first is audited",
+                    p.arn, p.pointer
+                ),
+            }),
+            None => {
+                first.insert(p.arn.clone(), p.pointer.clone());
+            }
+        }
+    }
 }
 
 /// True when a trust policy has an `Allow` statement for `sts:AssumeRole` (or a wildcard) whose
@@ -296,7 +388,8 @@ struct Loader<'v> {
 
 impl<'v> Loader<'v> {
     fn new(file: &str, root: &'v Value, managed_dir: &'v ManagedPolicyDir) -> Loader<'v> {
-        let mut managed = HashMap::new();
+        let mut managed: HashMap<&str, (&str, Option<&Value>, String)> = HashMap::new();
+        let mut duplicates = Vec::new();
         for (i, p) in list_at(root, "Policies").iter().enumerate() {
             let Some(arn) = str_at(p, "Arn") else {
                 continue;
@@ -319,6 +412,18 @@ impl<'v> Loader<'v> {
                 ),
                 None => (None, format!("/Policies/{i}")),
             };
+            if let Some((_, _, earlier)) = managed.get(arn) {
+                duplicates.push(AuditError {
+                    file: file.to_owned(),
+                    principal: None,
+                    pointer: format!("/Policies/{i}"),
+                    message: format!(
+                        "managed policy `{arn}` is listed twice, at {earlier} and at /Policies/{i}: \
+                         the first is used"
+                    ),
+                });
+                continue;
+            }
             managed.insert(arn, (name, doc, pointer));
         }
         let mut groups = HashMap::new();
@@ -333,7 +438,7 @@ impl<'v> Loader<'v> {
             managed,
             cache: HashMap::new(),
             groups,
-            file_errors: Vec::new(),
+            file_errors: duplicates,
         }
     }
 

@@ -5,7 +5,7 @@
 //! INVARIANT (thread-count independence): every stage merges parallel work by index, so every
 //! report is identical for any `--threads`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant as Clock;
@@ -29,8 +29,9 @@ use crate::catalog::{ActionId, Catalog};
 use crate::compile::Compiler;
 use crate::policy::{Policy, PolicyKind, PolicySet};
 
-/// Everything an audit run needs.
-#[derive(Debug, Clone)]
+/// Everything an audit run needs. The default audits nothing (no files) with the generator's
+/// defaults, one worker per core, no progress bar.
+#[derive(Debug, Clone, Default)]
 pub struct AuditConfig {
     /// GAAD files, one account each.
     pub gaad_files: Vec<PathBuf>,
@@ -72,9 +73,53 @@ pub enum AuditFailure {
     /// An SCP file is unreadable or invalid: every decision would be wrong without it.
     #[error("{0}")]
     Scp(AuditError),
+    /// A GAAD file that cannot be read, is not a GAAD document, or repeats an account already
+    /// given: nothing is audited, so no report replaces an earlier one.
+    #[error("{0}")]
+    Input(AuditError),
+    /// A setting that cannot be honoured (an unknown `--service`, a size over its limit).
+    #[error("{0}")]
+    Settings(String),
     /// The thread pool could not be built.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
+}
+
+/// The most synthetic requests per action `--variants` may ask for: 10,000 (461 actions × 10,000
+/// requests is 4.6 M requests per account, about what one pass can hold in memory at a time).
+pub const MAX_VARIANTS: usize = 10_000;
+
+impl AuditConfig {
+    /// Checks the settings before any work: `variants` within 1..=[`MAX_VARIANTS`], every
+    /// `services` prefix known to the catalog, at most 1,024 threads.
+    pub fn check(&self, catalog: &Catalog) -> Result<(), AuditFailure> {
+        let variants = self.generator.variants;
+        if !(1..=MAX_VARIANTS).contains(&variants) {
+            return Err(AuditFailure::Settings(format!(
+                "`--variants {variants}` is out of range: use 1 to {MAX_VARIANTS}"
+            )));
+        }
+        if self.threads > 1024 {
+            return Err(AuditFailure::Settings(format!(
+                "`--threads {}` is out of range: use 0 (one per core) to 1024",
+                self.threads
+            )));
+        }
+        let known: BTreeSet<&str> = catalog
+            .actions_with_ids()
+            .map(|(_, a)| a.service.as_str())
+            .collect();
+        for s in &self.services {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+                let list: Vec<&str> = known.iter().copied().collect();
+                return Err(AuditFailure::Settings(format!(
+                    "`--service {s}` names no service of the catalog (it holds {})",
+                    list.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_scps(
@@ -112,6 +157,24 @@ fn read_scps(
 
 /// Runs an audit of the accounts in `cfg.gaad_files`.
 pub fn run_audit(cfg: &AuditConfig, catalog: &Catalog) -> Result<AuditResult, AuditFailure> {
+    for (i, a) in cfg.gaad_files.iter().enumerate() {
+        let same = |b: &PathBuf| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a == b,
+        };
+        if let Some(b) = cfg.gaad_files.iter().skip(i + 1).find(|b| same(b)) {
+            return Err(AuditFailure::Input(AuditError {
+                file: b.display().to_string(),
+                principal: None,
+                pointer: String::new(),
+                message: format!(
+                    "the same file is given twice (`{}` and `{}`)",
+                    a.display(),
+                    b.display()
+                ),
+            }));
+        }
+    }
     let sources = cfg.gaad_files.iter().map(|path| {
         let input = InputFile {
             path: path.display().to_string(),
@@ -159,6 +222,7 @@ fn audit_sources(
         .num_threads(threads)
         .build()
         .map_err(|_| AuditFailure::Threads(threads))?;
+    cfg.check(catalog)?;
     let mut inputs = Vec::new();
     let scps = read_scps(cfg, &mut inputs)?;
     let mut errors: Vec<AuditError> = Vec::new();
@@ -187,16 +251,29 @@ fn audit_sources(
     let trail = (!cfg.cloudtrail.is_empty()).then(|| cloudtrail::load(&cfg.cloudtrail, catalog));
     let mut least_privilege = Vec::new();
 
+    // Every input is loaded (and refused if it cannot be read or is not a GAAD document, or
+    // repeats an account) before any principal is evaluated.
+    let mut loaded_accounts: Vec<Account> = Vec::with_capacity(count);
     for (input, loaded) in sources {
         inputs.push(input);
-        let account = match loaded {
-            Ok(a) => a,
-            Err(e) => {
-                errors.push(e);
-                progress.inc(actions.len() as u64);
-                continue;
-            }
-        };
+        let account = loaded.map_err(AuditFailure::Input)?;
+        if let Some(earlier) = loaded_accounts
+            .iter()
+            .find(|a| a.id == account.id && a.id != "unknown")
+        {
+            return Err(AuditFailure::Input(AuditError {
+                file: account.file.clone(),
+                principal: None,
+                pointer: String::new(),
+                message: format!(
+                    "account {} is given twice, in `{}` and in `{}`",
+                    account.id, earlier.file, account.file
+                ),
+            }));
+        }
+        loaded_accounts.push(account);
+    }
+    for account in loaded_accounts {
         errors.extend(account.errors.iter().cloned());
         let t = Clock::now();
         let (result, account_findings) = pool.install(|| {

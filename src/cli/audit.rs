@@ -121,8 +121,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         cloudtrail: args.cloudtrail,
         shared_space: None,
     };
+    // `--out` is checked (and its staging directory made) before any work, so a bad output
+    // directory fails in a moment, not after the audit; nothing replaces the old reports until
+    // every new one is written.
+    let out =
+        crate::report::ReportDir::prepare(&args.out).map_err(|e| Error::Usage(e.to_string()))?;
     let mut result = run_audit(&cfg, &catalog).map_err(|e| Error::Usage(e.to_string()))?;
-    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &args.out)
+    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &out)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let extras = crate::report::Extras {
         suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
@@ -133,8 +138,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the report threads: {e}")))?;
     let written = pool
-        .install(|| crate::report::write_all_with(&result, &extras, &args.out))
+        .install(|| crate::report::write_reports(&result, &extras, &out))
         .map_err(|e| Error::Usage(e.to_string()))?;
+    out.commit().map_err(|e| Error::Usage(e.to_string()))?;
     let s = &result.stats;
     if !args.quiet {
         eprintln!(

@@ -21,4 +21,12 @@ pub enum ReportError {
         /// The underlying error.
         source: serde_json::Error,
     },
+    /// An output directory iamc will not write into.
+    #[error("cannot use `{}` for the reports: {reason}", path.display())]
+    OutDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }

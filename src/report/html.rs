@@ -37,7 +37,6 @@ use crate::audit::model::{
 };
 use crate::catalog::AccessLevel;
 
-
 mod assets;
 mod findings;
 mod principal;

@@ -130,8 +130,10 @@ fn the_logs_are_read_and_attributed() {
 #[test]
 fn minimal_policies_are_produced_verified_and_written() {
     let mut result = with_logs().clone();
-    let out = scratch("minimal");
-    let written = write_minimal_policies(&mut result, &out).unwrap();
+    let out = scratch("minimal").join("report");
+    let dir = iamc::report::ReportDir::prepare(&out).unwrap();
+    let written = write_minimal_policies(&mut result, &dir).unwrap();
+    dir.commit().unwrap();
     assert_eq!(written.len(), 3);
     for p in &lp(&result).principals {
         let proof = &p.proof;

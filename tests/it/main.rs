@@ -20,6 +20,8 @@ mod findings_dead;
 mod findings_paths;
 mod findings_willfail;
 mod r#gen;
+mod gen_gaad;
+mod loud;
 mod real_data;
 mod regressions;
 mod report;

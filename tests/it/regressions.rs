@@ -64,6 +64,16 @@ fn glob_differential_regressions() {
 }
 
 #[test]
+fn gaad_load_regressions() {
+    replay("gaad_load", crate::gen_gaad::gaad_load);
+}
+
+#[test]
+fn gaad_load_generated_inputs() {
+    crate::gen_gaad::run_generated(300, 20261207).unwrap();
+}
+
+#[test]
 fn differential_case_regressions() {
     let files = files_with_ext(&repo().join("tests/regressions/differential"), "jsonl");
     let mut failures = Vec::new();

@@ -392,22 +392,26 @@ fn html_escapes_and_shows_everything() {
 }
 
 #[test]
-fn failed_write_names_the_path_and_leaves_no_temp_file() {
+fn an_unusable_directory_is_named_and_nothing_changes() {
     let dir = scratch("atomic");
-    // The final name is taken by a non-empty directory, so the rename fails.
+    report::write_all(&sample(), &dir).unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["coverage.json", "report.html"]
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
+        .collect();
+    // A report's name taken by something that is not a report: refused before anything is
+    // written, and the error names it.
+    std::fs::remove_file(dir.join("summary.json")).unwrap();
     std::fs::create_dir_all(dir.join("summary.json").join("x")).unwrap();
     let err = report::write_all(&sample(), &dir).unwrap_err();
-    assert!(matches!(err, ReportError::Io { .. }), "{err:?}");
+    assert!(matches!(err, ReportError::OutDir { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(
-        msg.contains(&dir.join("summary.json").display().to_string()),
-        "{msg}"
-    );
-    assert!(msg.starts_with("cannot write `"), "{msg}");
+    assert!(msg.contains(&dir.display().to_string()), "{msg}");
+    assert!(msg.contains("`summary.json`"), "{msg}");
     assert_no_temp_files(&dir);
-    // The files before it were written whole; the one after was not attempted.
-    assert!(dir.join("coverage.json").is_file());
-    assert!(!dir.join("report.html").exists());
+    for (name, bytes) in before {
+        assert_eq!(std::fs::read(dir.join(&name)).unwrap(), bytes, "{name}");
+    }
 
     // An output directory that cannot be created.
     let file = dir.join("plain-file");
@@ -427,6 +431,15 @@ fn assert_no_temp_files(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(!name.contains(".tmp"), "temporary file left: {name}");
+    }
+    // Nor a staging directory beside it.
+    let mine = format!(
+        ".{}.iamc-staging.",
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    for e in std::fs::read_dir(dir.parent().unwrap()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with(&mine), "staging left: {name}");
     }
 }
 

@@ -287,7 +287,6 @@ struct Judge<'x, 'a> {
     context: &'x PreparedContext,
 }
 
-
 impl Judge<'_, '_> {
     /// Decides one request; `false` when removing the statement changes whether it is allowed.
     fn step(
@@ -390,7 +389,6 @@ impl Judge<'_, '_> {
         Verdict::Dead(Box::new(tally))
     }
 }
-
 
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {

@@ -25,7 +25,9 @@ pub(super) fn request_keys(st: &Statement) -> BTreeMap<String, String> {
     out
 }
 
-pub(super) fn resource_variables(st: &Statement) -> impl Iterator<Item = &crate::policy::glob::Variable> {
+pub(super) fn resource_variables(
+    st: &Statement,
+) -> impl Iterator<Item = &crate::policy::glob::Variable> {
     st.resource
         .iter()
         .flat_map(|r| r.patterns.iter())
