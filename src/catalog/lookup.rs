@@ -6,6 +6,22 @@
 //! can say nothing about its actions or keys, so callers warn only where the catalog can know
 //! ([`ActionLookup::UnknownAction`], [`KeyLookup::Unknown`]) and stay silent otherwise
 //! ([`ActionLookup::ServiceNotHeld`], [`KeyLookup::NotCovered`]).
+//!
+//! ```rust
+//! use iamc::catalog::{ActionLookup, Catalog, KeyLookup, KeyType, ResourceFit};
+//!
+//! let catalog = Catalog::aws_default();
+//! assert!(matches!(catalog.lookup_action("sagemaker:DescribeTraningJob"), ActionLookup::UnknownAction(_)));
+//! assert!(matches!(catalog.lookup_action("sns:Publish"), ActionLookup::ServiceNotHeld));
+//! assert!(matches!(catalog.lookup_action("sagemakr:ListModels"), ActionLookup::UnknownService));
+//! let ActionLookup::Known(get) = catalog.lookup_action("s3:getobject") else { unreachable!() };
+//! assert!(matches!(
+//!     catalog.check_resource(get, "arn:aws:s3:::my-bucket/data/part-0.csv"),
+//!     ResourceFit::Fits(rt) if rt.name == "object"
+//! ));
+//! assert!(matches!(catalog.lookup_key("s3:max-keys"), KeyLookup::Known(k) if k.ty == KeyType::Numeric));
+//! assert!(matches!(catalog.lookup_key("s3:MaxKeys"), KeyLookup::Unknown));
+//! ```
 
 use super::embedded::is_aws_service_prefix;
 use super::{ActionInfo, ActionResource, Catalog, KeyInfo, ResourceType, Service, template_span};

