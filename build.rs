@@ -7,17 +7,18 @@
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let dir = Path::new("data/catalog/services");
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let dir = root.join("data/catalog/services");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed={}", dir.display());
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
