@@ -6,7 +6,8 @@
 //!   each as its own one-policy set (throughput = sets);
 //! - `compile/managed_all_in_one`: the same 271 policies as the identity layer of one set;
 //! - `compile/example_account_principals`: every principal of `examples/account.json` (identity
-//!   policies, boundary, and the two SCP levels of `examples/`), as an audit compiles them;
+//!   policies, boundary, and the two SCP levels of `examples/`), as an audit compiles them, and
+//!   the same against the extended catalog (`_aws_catalog`);
 //! - `catalog/*`: loading the default catalog, adding the embedded services of the extended one
 //!   (gzipped, parsed in parallel) and the same from uncompressed text, and cloning it.
 //!
@@ -150,6 +151,11 @@ fn compile(c: &mut Criterion) {
     g.throughput(Throughput::Elements(sets.len() as u64));
     g.bench_function("example_account_principals", |b| {
         b.iter(|| compile_all(catalog, &sets));
+    });
+    // The same under the extended catalog (7x the actions, each with a plan).
+    let aws = Catalog::aws_default();
+    g.bench_function("example_account_principals_aws_catalog", |b| {
+        b.iter(|| compile_all(aws, &sets));
     });
     g.finish();
 }
