@@ -6,7 +6,10 @@
 //!   each as its own one-policy set (throughput = sets);
 //! - `compile/managed_all_in_one`: the same 271 policies as the identity layer of one set;
 //! - `compile/example_account_principals`: every principal of `examples/account.json` (identity
-//!   policies, boundary, and the two SCP levels of `examples/`), as an audit compiles them.
+//!   policies, boundary, and the two SCP levels of `examples/`), as an audit compiles them, and
+//!   the same against the extended catalog (`_aws_catalog`);
+//! - `catalog/*`: loading the default catalog, adding the embedded services of the extended one
+//!   (gzipped, parsed in parallel) and the same from uncompressed text, and cloning it.
 //!
 //! The managed-policy benches need the shared data directory (`$IAMC_SHARED`, default
 //! `../shared`) and are skipped with a message when it is absent.
@@ -149,6 +152,73 @@ fn compile(c: &mut Criterion) {
     g.bench_function("example_account_principals", |b| {
         b.iter(|| compile_all(catalog, &sets));
     });
+    // The same under the extended catalog (7x the actions, each with a plan).
+    let aws = Catalog::aws_default();
+    g.bench_function("example_account_principals_aws_catalog", |b| {
+        b.iter(|| compile_all(aws, &sets));
+    });
+    g.finish();
+}
+
+/// Catalog load times: what `Catalog::sagemaker_default()` and `Catalog::aws_default()` cost on
+/// first use, and the gzip share of the latter.
+fn catalog(c: &mut Criterion) {
+    let mut g = c.benchmark_group("catalog");
+    g.sample_size(20);
+    let read = |rel: &str| std::fs::read_to_string(repo().join(rel)).expect("catalog file");
+    let default_files: Vec<(String, String)> = [
+        "data/catalog/sagemaker.json",
+        "data/catalog/iam.json",
+        "data/catalog/global-condition-keys.json",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), read(f)))
+    .collect();
+    let service_files: Vec<(String, String)> = Catalog::embedded_service_prefixes()
+        .map(|p| {
+            let f = format!("data/catalog/services/{p}.json");
+            let text = read(&f);
+            (f, text)
+        })
+        .collect();
+    // What `sagemaker_default()` does once: parse the three default files.
+    g.bench_function("load_sagemaker_default", |b| {
+        b.iter(|| {
+            let mut cat = Catalog::empty();
+            for (label, text) in &default_files {
+                cat.load_json(black_box(text), label).expect("loads");
+            }
+            cat.action_count()
+        });
+    });
+    // What `aws_default()` does once on top of the default: decompress and parse the embedded
+    // services (in parallel), then index them.
+    g.bench_function("add_embedded_services", |b| {
+        b.iter_batched(
+            Catalog::default_owned,
+            |mut cat| {
+                cat.add_embedded_services().expect("loads");
+                cat.action_count()
+            },
+            criterion::BatchSize::LargeInput,
+        );
+    });
+    // The same services from uncompressed text, one after another: the cost without gzip.
+    g.bench_function("load_services_uncompressed_sequential", |b| {
+        b.iter_batched(
+            Catalog::default_owned,
+            |mut cat| {
+                for (label, text) in &service_files {
+                    cat.load_json(black_box(text), label).expect("loads");
+                }
+                cat.action_count()
+            },
+            criterion::BatchSize::LargeInput,
+        );
+    });
+    g.bench_function("clone_aws_default", |b| {
+        b.iter(|| Catalog::aws_default_owned().action_count());
+    });
     g.finish();
 }
 
@@ -157,6 +227,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = compile
+    targets = compile, catalog
 }
 criterion_main!(benches);

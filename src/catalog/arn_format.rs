@@ -6,7 +6,9 @@
 //! - `${Partition}` matches a non-empty run without `:`; `${Region}` and `${Account}` match a
 //!   possibly empty run without `:` (global services such as IAM leave the region empty);
 //! - a name containing `Path` (e.g. `${RoleNameWithPath}`) matches a non-empty run without `:`,
-//!   which may contain `/`;
+//!   which may contain `/`; so do the names in [`SLASH_PLACEHOLDERS`], whose values AWS allows
+//!   to contain `/` (S3 object keys, CloudWatch Logs group and stream names, ECR repository
+//!   namespaces, Secrets Manager secret names, KMS alias names);
 //! - any other `${Name}` matches a non-empty run without `:` and without `/`, so
 //!   `model-card/${ModelCardName}` does not match `model-card/x/export-job/y`;
 //! - literal text matches itself exactly (case-sensitive).
@@ -163,12 +165,30 @@ impl ArnFormat {
     }
 }
 
+/// Placeholder names (besides `…Path…` ones) whose values may contain `/`, by the naming rules
+/// of the services that use them: S3 object key names ("a prefix is a string of characters at
+/// the beginning of the object key name", delimited by `/`), CloudWatch Logs log group and log
+/// stream names (`/aws/sagemaker/TrainingJobs`, `job/algo-1-…`), ECR repository names with a
+/// namespace (`project-a/nginx-web-app`), Secrets Manager secret names (`prod/db/password`),
+/// and KMS alias names (`alias/aws/s3`). No SageMaker or `iam:PassRole` format uses these names,
+/// so the default catalog matches exactly as before they were added.
+pub const SLASH_PLACEHOLDERS: [&str; 6] = [
+    "ObjectName",
+    "LogGroupName",
+    "LogStreamName",
+    "RepositoryName",
+    "SecretId",
+    "Alias",
+];
+
 /// Tokens for one placeholder, by the rules in the module docs.
 fn placeholder_tokens(name: &str) -> Vec<Token> {
     match name {
         "Region" | "Account" => vec![Token::Many(Class::NoColon)],
         "Partition" => vec![Token::One(Class::NoColon), Token::Many(Class::NoColon)],
-        _ if name.contains("Path") => vec![Token::One(Class::NoColon), Token::Many(Class::NoColon)],
+        _ if name.contains("Path") || SLASH_PLACEHOLDERS.contains(&name) => {
+            vec![Token::One(Class::NoColon), Token::Many(Class::NoColon)]
+        }
         _ => vec![
             Token::One(Class::NoColonNoSlash),
             Token::Many(Class::NoColonNoSlash),
@@ -282,6 +302,32 @@ mod tests {
         assert!(!role.matches("arn:aws:iam::111122223333:role/"));
         assert!(!role.matches("arn:aws:iam:us-east-1:111122223333:role/X"));
         assert!(!role.matches("arn:aws:iam::111122223333:user/X"));
+    }
+
+    #[test]
+    fn slash_placeholders_may_contain_slash() {
+        let object = ArnFormat::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}").unwrap();
+        assert!(object.matches("arn:aws:s3:::my-bucket/a/b.txt"));
+        assert!(object.matches("arn:aws:s3:::my-bucket/k"));
+        assert!(!object.matches("arn:aws:s3:::my-bucket/"));
+        assert!(!object.matches("arn:aws:s3:::my-bucket"));
+        let stream = ArnFormat::parse(
+            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}",
+        )
+        .unwrap();
+        assert!(stream.matches(
+            "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs:log-stream:job/algo-1"
+        ));
+        // Still no `:` inside a placeholder.
+        assert!(!stream.matches("arn:aws:logs:us-east-1:111122223333:log-group:a:b:log-stream:c"));
+        let secret = ArnFormat::parse(
+            "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}",
+        )
+        .unwrap();
+        assert!(secret.matches("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbC"));
+        // Other names still stop at `/`.
+        let bucket = ArnFormat::parse("arn:${Partition}:s3:::${BucketName}").unwrap();
+        assert!(!bucket.matches("arn:aws:s3:::my-bucket/a"));
     }
 
     #[test]

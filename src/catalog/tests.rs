@@ -397,9 +397,11 @@ fn load_another_service() {
     assert!(c.action("sagemaker:CreateTrainingJob").is_some());
     // The default is untouched.
     assert!(default().service("s3").is_none());
-    // `object`, not `bucket`: the bucket name cannot contain `/`.
+    // `object` (an object key may contain `/`), not `bucket` (a bucket name cannot).
     let rt = c.resource_type_for(get, "arn:aws:s3:::my-bucket/a/b.txt");
-    assert_eq!(rt.map(|r| r.name.as_str()), None);
+    assert_eq!(rt.map(|r| r.name.as_str()), Some("object"));
+    let bucket = c.service("s3").unwrap().resource_type("bucket").unwrap();
+    assert!(!bucket.matches_arn("arn:aws:s3:::my-bucket/a/b.txt"));
     let put = c.action("s3:PutBucketPolicy").unwrap();
     assert_eq!(
         c.resource_type_for(put, "arn:aws:s3:::my-bucket")

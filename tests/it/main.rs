@@ -11,6 +11,7 @@ mod adversarial;
 mod alloc;
 mod audit;
 mod cases;
+mod catalog_services;
 mod cloudtrail;
 mod common;
 mod diff;
