@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod diff;
 mod eval;
+mod out;
 mod requests;
 
 use std::path::{Path, PathBuf};
@@ -16,9 +17,50 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::policy::{Policy, PolicyKind};
 
+/// The exit status table every command's `--help` ends with (README "Exit status" says the same).
+macro_rules! exit_status_help {
+    () => {
+        "Exit status (the same for every iamc command):
+  0   clean: allowed (check), no warning (lint), no finding at --fail-on (audit),
+      no access gained (diff), every case as its `expect` says (eval)
+  2   found: denied (check), warnings (lint), an unsuppressed finding at or above
+      --fail-on (audit), access gained (diff), a case decided against its `expect` (eval)
+  1   input error: a file that cannot be read or used, a principal or case that could
+      not be evaluated, output that cannot be written (a full disk)
+  64  usage error: an unknown option, a missing or invalid argument (nothing ran)
+When several apply, the most serious wins: 64, then 1, then 2. A reader that closes
+standard output early (`iamc requests ... | head`) ends the command quietly with 0."
+    };
+}
+pub(crate) use exit_status_help;
+
+/// Exit statuses, the same for every command (see [`exit_status_help`]).
+pub(crate) mod status {
+    /// Clean: allowed, no warning, no finding at `--fail-on`, no access gained.
+    pub(crate) const CLEAN: u8 = 0;
+    /// An input error: something could not be read, evaluated or written.
+    pub(crate) const INPUT: u8 = 1;
+    /// Found: denied, warnings, findings at `--fail-on`, access gained, cases against `expect`.
+    pub(crate) const FOUND: u8 = 2;
+    /// A usage error: the command line cannot be used; nothing ran.
+    pub(crate) const USAGE: u8 = 64;
+
+    /// The status of a run that had `input_errors` and `found` things: the most serious wins.
+    pub(crate) fn of(input_errors: bool, found: bool) -> std::process::ExitCode {
+        std::process::ExitCode::from(if input_errors {
+            INPUT
+        } else if found {
+            FOUND
+        } else {
+            CLEAN
+        })
+    }
+}
+
 /// iamc: an exact, compiled IAM policy decision engine for bulk access audits of Amazon SageMaker.
 #[derive(Debug, Parser)]
-#[command(name = "iamc", version, about, long_about = None, propagate_version = true)]
+#[command(name = "iamc", version, about, long_about = None, propagate_version = true,
+    after_help = exit_status_help!())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,9 +81,13 @@ enum Command {
     Diff(Box<diff::DiffArgs>),
 }
 
-/// Runs the command line and returns the process exit code.
+/// Runs the command line and returns the process exit code (the table in
+/// [`exit_status_help`]). Nothing here panics on a closed or full output stream.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Eval(args) => eval::run(args),
@@ -52,12 +98,33 @@ pub fn run() -> ExitCode {
     match result {
         Ok(code) => code,
         // The reader went away (`iamc requests … | head`): stop quietly, as other tools do.
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(e) if out::is_closed_pipe(&e) => ExitCode::from(status::CLEAN),
         Err(e) => {
-            eprintln!("iamc: error: {e}");
-            ExitCode::from(1)
+            let code = match e {
+                Error::Usage(_) => status::USAGE,
+                _ => status::INPUT,
+            };
+            out::last_words(&format!("iamc: error: {e}\n"));
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Prints clap's message (help and version on standard output, errors on standard error) and
+/// returns its status: 0 for help and version, [`status::USAGE`] for a command line clap
+/// refused (also when the message cannot be written: the most serious status wins), and
+/// [`status::INPUT`] when help or version cannot be written (a full device).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    if e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(status::USAGE);
+    }
+    match e.print() {
+        Ok(()) => ExitCode::from(status::CLEAN),
+        Err(io) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(status::CLEAN),
+        Err(io) => {
+            out::last_words(&format!("iamc: error: {}\n", Error::write(out::STDOUT, io)));
+            ExitCode::from(status::INPUT)
         }
     }
 }
@@ -82,12 +149,11 @@ impl Engine {
         match self {
             Engine::Reference => Ok(crate::eval::reference::explain(set, request, catalog)),
             Engine::Compiled => crate::eval::compiled::explain(set, request, catalog)
-                .map_err(|e| Error::Usage(e.to_string())),
+                .map_err(|e| Error::Input(e.to_string())),
         }
     }
 }
 
-/// The default catalog extended with `--catalog` files, in order.
 /// `--scp-level FILE,FILE,…` values, one level each, in order (empty names skipped).
 fn scp_levels(levels: &[String]) -> Vec<Vec<PathBuf>> {
     levels
@@ -101,6 +167,7 @@ fn scp_levels(levels: &[String]) -> Vec<Vec<PathBuf>> {
         .collect()
 }
 
+/// The default catalog extended with `--catalog` files, in order.
 fn load_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
     let mut catalog = Catalog::default_owned();
     for f in files {

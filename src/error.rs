@@ -33,9 +33,14 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// Anything else the user must fix, explained.
+    /// A command line that cannot be used (a bad option value, a missing argument): the command
+    /// did not run. The CLI exits with its usage status (64).
     #[error("{0}")]
     Usage(String),
+    /// Any other input the user must fix (a file that is not what it should be, a principal
+    /// that cannot be found), explained. The CLI exits with its input-error status (1).
+    #[error("{0}")]
+    Input(String),
 }
 
 impl Error {

@@ -8,22 +8,25 @@ use clap::Args;
 
 use crate::audit::load::ManagedPolicyDir;
 use crate::audit::model::Severity;
-use crate::audit::run::{AuditConfig, run_audit};
+use crate::audit::run::{AuditConfig, AuditFailure, run_audit};
 use crate::audit::space::GenConfig;
 use crate::audit::suppress::Suppressions;
 use crate::error::Error;
 
+use super::out::{self, outln};
+
 /// Arguments of `iamc audit`.
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(after_help = concat!("\
 Example:
   iamc audit examples/account.json --scp-level examples/scp-root.json --out report/
 
 Writes coverage.csv, coverage.json, summary.json, report.html, findings.json and
-findings.sarif into --out.
-Exit status: 0 clean, 1 some input could not be read or a principal could not be evaluated
-(the rest of the audit still completes and the reports say which and why), 2 with --fail-on
-when an unsuppressed finding at or above that severity remains (1 takes precedence).")]
+findings.sarif into --out. When some input cannot be read or a principal cannot be evaluated,
+the rest of the audit still completes, the reports say which and why, and the status is 1.
+
+",
+    super::exit_status_help!()))]
 pub struct AuditArgs {
     /// `aws iam get-account-authorization-details` output files, one per account.
     #[arg(required = true, value_name = "GAAD_FILE")]
@@ -105,7 +108,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .as_deref()
         .map(Suppressions::load)
         .transpose()
-        .map_err(|e| Error::Usage(e.to_string()))?;
+        .map_err(|e| Error::Input(e.to_string()))?;
     let cfg = AuditConfig {
         gaad_files: args.files,
         scp_levels: super::scp_levels(&args.scp_level),
@@ -125,10 +128,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     // directory fails in a moment, not after the audit; nothing replaces the old reports until
     // every new one is written.
     let out =
-        crate::report::ReportDir::prepare(&args.out).map_err(|e| Error::Usage(e.to_string()))?;
-    let mut result = run_audit(&cfg, &catalog).map_err(|e| Error::Usage(e.to_string()))?;
+        crate::report::ReportDir::prepare(&args.out).map_err(|e| Error::Input(e.to_string()))?;
+    let mut result = run_audit(&cfg, &catalog).map_err(|e| match e {
+        // An unknown `--service` or a size over its limit: the command line is at fault.
+        AuditFailure::Settings(m) => Error::Usage(m),
+        other => Error::Input(other.to_string()),
+    })?;
     let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &out)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+        .map_err(|e| Error::Input(e.to_string()))?;
     let extras = crate::report::Extras {
         suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
     };
@@ -136,14 +143,16 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(result.stats.threads.max(1))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the report threads: {e}")))?;
+        .map_err(|e| Error::Input(format!("cannot start the report threads: {e}")))?;
     let written = pool
         .install(|| crate::report::write_reports(&result, &extras, &out))
-        .map_err(|e| Error::Usage(e.to_string()))?;
-    out.commit().map_err(|e| Error::Usage(e.to_string()))?;
+        .map_err(|e| Error::Input(e.to_string()))?;
+    out.commit().map_err(|e| Error::Input(e.to_string()))?;
     let s = &result.stats;
+    let mut err = out::stderr();
     if !args.quiet {
-        eprintln!(
+        outln!(
+            err,
             "iamc audit: {} accounts, {} principals ({} with errors), {} groups, {} actions, {} requests, {} decisions in {:.2} s ({:.0} decisions/s, {} threads)",
             result.accounts.len(),
             s.principals,
@@ -155,34 +164,29 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
             s.evaluation_seconds,
             s.decisions_per_second,
             s.threads
-        );
+        )?;
         for f in written.iter().chain(&policies) {
-            eprintln!("  wrote {}", f.display());
+            outln!(err, "  wrote {}", f.display())?;
         }
     }
     if let Some(lp) = &result.least_privilege {
-        eprint!("{}", crate::audit::cloudtrail::summary_text(lp));
+        err.text(&crate::audit::cloudtrail::summary_text(lp))?;
     }
     let counts = crate::report::findings::FindingCounts::of(&result.findings);
-    eprintln!("iamc audit: {}", counts.line());
+    outln!(err, "iamc audit: {}", counts.line())?;
     for w in extras.warnings() {
-        eprintln!("iamc audit: warning: {w}");
+        outln!(err, "iamc audit: warning: {w}")?;
     }
     for e in &result.errors {
-        eprintln!("iamc audit: error: {e}");
+        outln!(err, "iamc audit: error: {e}")?;
     }
     let failing = args.fail_on.map_or(0, |t| counts.at_or_above(t.severity()));
     if let Some(t) = args.fail_on.filter(|_| failing > 0) {
-        eprintln!(
+        outln!(
+            err,
             "iamc audit: {failing} unsuppressed finding(s) at or above `{}` (--fail-on)",
             t.severity().as_str()
-        );
+        )?;
     }
-    Ok(if !result.errors.is_empty() {
-        ExitCode::from(1)
-    } else if failing > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::status::of(!result.errors.is_empty(), failing > 0))
 }

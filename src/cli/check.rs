@@ -12,6 +12,8 @@ use crate::eval::{Decision, Explanation, Request};
 use crate::policy::lint::lint;
 use crate::policy::{PolicyKind, PolicySet};
 
+use super::out::outln;
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -23,7 +25,7 @@ pub enum Format {
 
 /// Arguments of `iamc check`.
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(after_help = concat!("\
 Examples:
   iamc check --policy examples/policies/data-scientist.json \\
       --action sagemaker:CreateTrainingJob \\
@@ -34,7 +36,8 @@ Examples:
       --scp-level root.json --scp-level ou-ml.json,account.json \\
       --action sagemaker:ListTrainingJobs --format json
 
-Exit status: 0 allowed, 2 denied (explicitly or implicitly), 1 error.")]
+",
+    super::exit_status_help!()))]
 pub struct CheckArgs {
     /// Identity-based policy file (inline or managed); repeatable.
     #[arg(long, value_name = "FILE")]
@@ -117,7 +120,8 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
         policies.session = Some(super::read_policy_file(p, PolicyKind::Session)?);
         sources.push(("session".to_owned(), p.display().to_string()));
     }
-    let mut request = Request::new(&args.action, &args.resource)?;
+    let mut request = Request::new(&args.action, &args.resource)
+        .map_err(|e| Error::Usage(format!("invalid request: {e}")))?;
     request.principal = args.principal;
     request.account = args.account;
     for kv in &args.context {
@@ -129,7 +133,8 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
     for k in &args.context_empty_list {
         request
             .context
-            .insert(k, crate::eval::ContextValue::Multi(Vec::new()))?;
+            .insert(k, crate::eval::ContextValue::Multi(Vec::new()))
+            .map_err(|e| Error::Usage(format!("invalid request: {e}")))?;
     }
     Ok(Settings {
         policies,
@@ -145,6 +150,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     let s = settings(args)?;
     let ex = s.engine.explain(&s.policies, &s.request, &s.catalog)?;
     let warnings = warnings(&s);
+    let mut out = super::out::stdout();
     match s.format {
         Format::Json => {
             let v = serde_json::json!({
@@ -154,22 +160,23 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
                 "explain": ex,
                 "warnings": warnings,
             });
-            println!("{v}");
+            outln!(out, "{v}")?;
         }
         Format::Text => {
-            print!("{}", render_text(&s, &ex));
+            out.text(&render_text(&s, &ex))?;
             if !warnings.is_empty() {
-                println!("  warnings:");
+                outln!(out, "  warnings:")?;
                 for w in &warnings {
-                    println!("    {w}");
+                    outln!(out, "    {w}")?;
                 }
             }
         }
     }
-    Ok(match ex.outcome.decision {
-        Decision::Allowed => ExitCode::SUCCESS,
-        _ => ExitCode::from(2),
-    })
+    out.finish()?;
+    Ok(super::status::of(
+        false,
+        ex.outcome.decision != Decision::Allowed,
+    ))
 }
 
 /// Catalog warnings for every policy, prefixed with its file.

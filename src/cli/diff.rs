@@ -1,7 +1,6 @@
 //! `iamc diff`: what two versions of an account (GAAD files) or of a policy allow differently, over
 //! one shared request space; exit 2 when access is gained, so CI can require "no new access".
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +10,8 @@ use crate::audit::diff::{DiffConfig, render_text, run_diff};
 use crate::audit::load::ManagedPolicyDir;
 use crate::audit::space::GenConfig;
 use crate::error::Error;
+
+use super::out::{self, outln};
 
 /// Output format of `iamc diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,16 +24,18 @@ enum Format {
 
 /// Arguments of `iamc diff`.
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(after_help = concat!("\
 Example:
   iamc diff old/account.json new/account.json --scp-level examples/scp-root.json
 
 OLD and NEW are two GAAD files, or two policy files (each then the identity policy of one
 synthetic role named `policy`). Both are audited against one request space (same seed, values
 from both sides), then compared principal by principal (by ARN) and action by action.
-Exit status: 2 when any access is gained (a class went up, a conditional cell allows more, a
-principal or pass-role target was added with access), else 1 when an input could not be read or
-a principal could not be evaluated, else 0.")]
+Access is gained when a class went up, a conditional cell allows more, or a principal or
+pass-role target was added with access (status 2, unless an input error makes it 1).
+
+",
+    super::exit_status_help!()))]
 pub struct DiffArgs {
     /// The old GAAD or policy file.
     #[arg(value_name = "OLD")]
@@ -84,34 +87,28 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         },
         threads: args.threads,
     };
-    let diff = run_diff(&cfg, &catalog).map_err(|e| Error::Usage(e.to_string()))?;
+    let diff = run_diff(&cfg, &catalog).map_err(|e| Error::Input(e.to_string()))?;
     let text = match args.format {
         Format::Text => render_text(&diff),
         Format::Json => {
             let mut t = serde_json::to_string_pretty(&diff)
-                .map_err(|e| Error::Usage(format!("cannot serialize the diff: {e}")))?;
+                .map_err(|e| Error::Input(format!("cannot serialize the diff: {e}")))?;
             t.push('\n');
             t
         }
     };
     match &args.out {
         Some(path) => crate::report::write_atomic(path, text.as_bytes())
-            .map_err(|e| Error::Usage(e.to_string()))?,
+            .map_err(|e| Error::Input(e.to_string()))?,
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::write("standard output", e))?;
+            let mut out = out::stdout();
+            out.text(&text)?;
+            out.finish()?;
         }
     }
+    let mut err = out::stderr();
     for e in &diff.errors {
-        eprintln!("iamc diff: error: {e}");
+        outln!(err, "iamc diff: error: {e}")?;
     }
-    Ok(if diff.gained > 0 {
-        ExitCode::from(2)
-    } else if !diff.errors.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::status::of(!diff.errors.is_empty(), diff.gained > 0))
 }

@@ -1,18 +1,32 @@
 //! `iamc eval`: JSONL cases in, one JSON line per case out (`../shared/CASE-FORMAT.md`).
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::case::parse_case_line;
 use crate::catalog::Catalog;
 use crate::error::Error;
 
+use super::out::{self, outln};
+
 /// Arguments of `iamc eval`.
 #[derive(Debug, Args)]
+#[command(after_help = concat!("\
+Example:
+  iamc eval --cases tests/cases/flow/layers.jsonl --explain
+
+Reads one JSON case per line (the format of tests/cases and ../shared/CASE-FORMAT.md: id,
+action, resource, principal, account, context, identity, boundary, scps, session, expect) and
+writes one JSON line per case: {\"id\", \"decision\"} or {\"id\", \"line\", \"error\"}. A line
+that is not UTF-8, not JSON or not a case is an error for that line (with its line number);
+every other line is still answered.
+
+",
+    super::exit_status_help!()))]
 pub struct EvalArgs {
     /// JSONL case file, or `-` for standard input.
     #[arg(long, value_name = "FILE|-")]
@@ -43,7 +57,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         catalog: super::load_catalog(&args.catalog)?,
         engine: args.engine,
     };
-    let reader: Box<dyn BufRead> = match &settings.input {
+    let mut reader: Box<dyn BufRead> = match &settings.input {
         Some(path) => Box::new(std::io::BufReader::new(
             std::fs::File::open(path).map_err(|e| Error::read(path, e))?,
         )),
@@ -53,55 +67,31 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         .input
         .as_ref()
         .map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let (mut cases, mut errors, mut mismatches) = (0usize, 0usize, Vec::new());
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| Error::Usage(format!("cannot read `{name}`: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
+    let mut out = out::stdout();
+    let mut tally = Tally::default();
+    let mut buf = Vec::new();
+    for n in 1usize.. {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::Input(format!("cannot read `{name}` at line {n}: {e}")))?;
+        if read == 0 {
+            break;
         }
-        cases += 1;
-        let value = match parse_case_line(&line) {
-            Ok(case) => {
-                match settings
-                    .engine
-                    .explain(&case.policies, &case.request, &settings.catalog)
-                {
-                    Err(e) => {
-                        errors += 1;
-                        json!({"id": case.id, "error": e.to_string()})
-                    }
-                    Ok(ex) => {
-                        let decision = ex.outcome.decision;
-                        if case.expect.is_some_and(|e| e != decision) {
-                            mismatches.push(case.id.clone());
-                        }
-                        if settings.explain {
-                            json!({"id": case.id, "decision": decision, "explain": ex})
-                        } else {
-                            json!({"id": case.id, "decision": decision})
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                errors += 1;
-                // The id names the case; without one, the line number does.
-                let message = match &e.id {
-                    Some(_) => e.message,
-                    None => format!("line {}: {}", n + 1, e.message),
-                };
-                json!({"id": e.id, "error": message})
-            }
-        };
-        writeln!(out, "{value}").map_err(|e| Error::write("<stdout>", e))?;
+        if let Some(value) = answer(&settings, &buf, n, &mut tally) {
+            outln!(out, "{value}")?;
+        }
     }
-    out.flush().map_err(|e| Error::write("<stdout>", e))?;
-    eprintln!(
-        "iamc eval: {cases} case{}, {errors} error{}, {} disagree{} with `expect`{}",
-        plural(cases),
-        plural(errors),
+    out.finish()?;
+    let mismatches = &tally.mismatches;
+    let mut err = out::stderr();
+    outln!(
+        err,
+        "iamc eval: {} case{}, {} error{}, {} disagree{} with `expect`{}",
+        tally.cases,
+        plural(tally.cases),
+        tally.errors,
+        plural(tally.errors),
         mismatches.len(),
         if mismatches.len() == 1 { "s" } else { "" },
         if mismatches.is_empty() {
@@ -117,14 +107,74 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
                     .join(", ")
             )
         }
-    );
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else if !mismatches.is_empty() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    )?;
+    Ok(super::status::of(tally.errors > 0, !mismatches.is_empty()))
+}
+
+/// What the run has seen so far.
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    errors: usize,
+    mismatches: Vec<String>,
+}
+
+/// The output line for input line `n` (1-based, its bytes without decoding): a decision, or an
+/// error naming the line; `None` for a blank line. A line that is not UTF-8, not JSON or not a
+/// case is an error for that line only.
+fn answer(settings: &Settings, bytes: &[u8], n: usize, tally: &mut Tally) -> Option<Value> {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    tally.cases += 1;
+    let line = match std::str::from_utf8(bytes) {
+        Ok(line) => line,
+        Err(e) => {
+            tally.errors += 1;
+            return Some(json!({
+                "id": null,
+                "line": n,
+                "error": format!(
+                    "line {n}: not UTF-8 (invalid byte at column {})",
+                    e.valid_up_to() + 1
+                ),
+            }));
+        }
+    };
+    let value = match parse_case_line(line) {
+        Ok(case) => match settings
+            .engine
+            .explain(&case.policies, &case.request, &settings.catalog)
+        {
+            Err(e) => {
+                tally.errors += 1;
+                json!({"id": case.id, "line": n, "error": e.to_string()})
+            }
+            Ok(ex) => {
+                let decision = ex.outcome.decision;
+                if case.expect.is_some_and(|e| e != decision) {
+                    tally.mismatches.push(case.id.clone());
+                }
+                if settings.explain {
+                    json!({"id": case.id, "decision": decision, "explain": ex})
+                } else {
+                    json!({"id": case.id, "decision": decision})
+                }
+            }
+        },
+        Err(e) => {
+            tally.errors += 1;
+            // The id names the case; without one, the message names the line too.
+            let message = match &e.id {
+                Some(_) => e.message,
+                None => format!("line {n}: {}", e.message),
+            };
+            json!({"id": e.id, "line": n, "error": message})
+        }
+    };
+    Some(value)
 }
 
 /// `"s"` unless `n` is one.

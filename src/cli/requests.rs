@@ -1,7 +1,6 @@
 //! `iamc requests`: the synthetic request space of an account as JSONL (the case format without
 //! policies), so users and tests can inspect what an audit evaluates.
 
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,8 +11,18 @@ use crate::audit::load::{ManagedPolicyDir, load_gaad};
 use crate::audit::space::{GenConfig, Mentions, generate_action};
 use crate::error::Error;
 
+use super::out::{self, outln};
+
 /// Arguments of `iamc requests`.
 #[derive(Debug, Args)]
+#[command(after_help = concat!("\
+Example:
+  iamc requests examples/account.json --action sagemaker:CreateTrainingJob --variants 20
+
+Prints one JSON line per synthetic request (the case format without policies).
+
+",
+    super::exit_status_help!()))]
 pub struct RequestsArgs {
     /// The GAAD file whose policies the values are drawn from.
     #[arg(value_name = "GAAD_FILE")]
@@ -38,7 +47,7 @@ pub struct RequestsArgs {
 pub fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
     let account = load_gaad(&args.file, &ManagedPolicyDir(args.managed_policies))
-        .map_err(|e| Error::Usage(e.to_string()))?;
+        .map_err(|e| Error::Input(e.to_string()))?;
     let mut mentions = Mentions::default();
     for p in &account.principals {
         for d in p.identity.iter().chain(p.boundary.iter()) {
@@ -68,8 +77,7 @@ pub fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
     } else {
         wanted
     };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = out::stdout();
     for id in ids {
         let Some(reqs) = generate_action(&catalog, id, &account.id, &cfg, &mentions, &targets)
         else {
@@ -92,9 +100,9 @@ pub fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
                 "principal": r.principal,
                 "context": ctx,
             });
-            writeln!(out, "{line}").map_err(|e| Error::write("<stdout>", e))?;
+            outln!(out, "{line}")?;
         }
     }
-    out.flush().map_err(|e| Error::write("<stdout>", e))?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
