@@ -188,6 +188,8 @@ impl<'a> Compiler<'a> {
                     for p in &st.action.patterns {
                         match p {
                             ActionPattern::Any => any = true,
+                            // Matches no action (S-34): contributes nothing.
+                            ActionPattern::Never(_) => {}
                             ActionPattern::Service { service, name } => {
                                 let text = name.to_string();
                                 let key = (service.clone(), text.clone());

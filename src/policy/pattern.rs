@@ -42,10 +42,22 @@ pub enum ActionPattern {
         /// Action name pattern, lowercase.
         name: Glob,
     },
+    /// An entry IAM stores but that names no action and never matches one (S-34): a comma or
+    /// whitespace anywhere (`s3:GetObject,PutObject`, `s3:GetBucket `), an empty name
+    /// (`s3:`), or a name character no action name has (`$`, `{`, `.`, …; `${*}` in `Action` is
+    /// such literal text, S-36). Kept as written, for lints and explanations.
+    Never(String),
+}
+
+/// Characters of action names (and the wildcards).
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?')
 }
 
 impl ActionPattern {
-    /// Parses an action entry. Returns a message when it is not valid (S-21).
+    /// Parses an action entry. Returns a message when IAM refuses it (S-21): no colon, several
+    /// colons, an empty prefix, a wildcard or a character other than letters, digits and `-` in
+    /// the prefix. Entries IAM stores that can never match are [`ActionPattern::Never`] (S-34).
     pub fn parse(text: &str) -> Result<ActionPattern, String> {
         let shown = super::err::excerpt(text);
         if text == "*" {
@@ -56,7 +68,14 @@ impl ActionPattern {
                 "action `{shown}` must be `*` or `service:ActionName`"
             ));
         };
-        if service.is_empty() {
+        if name.contains(':') {
+            return Err(format!(
+                "action `{shown}` has more than one `:`; an action is `service:ActionName`"
+            ));
+        }
+        let loose = |c: char| c.is_whitespace() || c == ',';
+        let service_core: String = service.chars().filter(|c| !loose(*c)).collect();
+        if service_core.is_empty() {
             return Err(format!("action `{shown}` has an empty service prefix"));
         }
         if service.contains(['*', '?']) {
@@ -64,7 +83,7 @@ impl ActionPattern {
                 "action `{shown}` has a wildcard in its service prefix, which IAM does not allow"
             ));
         }
-        if !service
+        if !service_core
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
@@ -73,16 +92,8 @@ impl ActionPattern {
                 super::err::excerpt(service)
             ));
         }
-        if name.is_empty() {
-            return Err(format!("action `{shown}` has an empty action name"));
-        }
-        if let Some(bad) = name
-            .chars()
-            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?')))
-        {
-            return Err(format!(
-                "action `{shown}` has the character `{bad}`, which no action name contains"
-            ));
+        if text.contains(loose) || name.is_empty() || !name.chars().all(is_name_char) {
+            return Ok(ActionPattern::Never(text.to_owned()));
         }
         Ok(ActionPattern::Service {
             service: service.to_ascii_lowercase(),
@@ -98,7 +109,40 @@ impl ActionPattern {
                 service: s,
                 name: n,
             } => s == service && n.matches(name),
+            ActionPattern::Never(_) => false,
         }
+    }
+
+    /// Why a [`ActionPattern::Never`] entry never matches, for lints and explanations; `None`
+    /// for the other entries.
+    pub fn never_reason(&self) -> Option<String> {
+        let ActionPattern::Never(text) = self else {
+            return None;
+        };
+        let name = text.split_once(':').map_or("", |(_, n)| n);
+        Some(if text.contains(',') {
+            "holds a comma: IAM reads one entry per string, so write each action as its own string"
+                .to_owned()
+        } else if let Some(c) = text.chars().find(|c| c.is_whitespace()) {
+            format!(
+                "holds whitespace ({}): IAM keeps it, and no action name has it",
+                match c {
+                    ' ' => "a space".to_owned(),
+                    '\t' => "a tab".to_owned(),
+                    '\n' => "a line break".to_owned(),
+                    other => format!("U+{:04X}", u32::from(other)),
+                }
+            )
+        } else if name.is_empty() {
+            "has an empty action name".to_owned()
+        } else if name.contains("${") {
+            "holds `${…}`, which IAM does not substitute in `Action` (S-36)".to_owned()
+        } else {
+            match name.chars().find(|c| !is_name_char(*c)) {
+                Some(c) => format!("holds `{c}`, which no action name has"),
+                None => "names no action".to_owned(),
+            }
+        })
     }
 }
 
@@ -107,6 +151,7 @@ impl std::fmt::Display for ActionPattern {
         match self {
             ActionPattern::Any => f.write_str("*"),
             ActionPattern::Service { service, name } => write!(f, "{service}:{name}"),
+            ActionPattern::Never(text) => f.write_str(text),
         }
     }
 }
@@ -148,6 +193,15 @@ impl ResourcePattern {
             ));
         }
         Ok(ResourcePattern::Arn(template))
+    }
+}
+
+impl std::fmt::Display for ResourcePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResourcePattern::Any => f.write_str("*"),
+            ResourcePattern::Arn(t) => write!(f, "{t}"),
+        }
     }
 }
 
@@ -285,10 +339,38 @@ mod tests {
     #[test]
     fn action_validation() {
         assert!(ActionPattern::parse("sage*:Create*").is_err());
-        assert!(ActionPattern::parse("sagemaker:Create Job").is_err());
-        assert!(ActionPattern::parse("sagemaker:").is_err());
         assert!(ActionPattern::parse("sagemaker").is_err());
+        assert!(ActionPattern::parse("s3:GetObject,s3:PutObject").is_err());
+        assert!(ActionPattern::parse(":GetObject").is_err());
+        assert!(ActionPattern::parse(" :GetObject").is_err());
+        assert!(ActionPattern::parse("s3.x:GetObject").is_err());
         let p = ActionPattern::parse("SageMaker:Create?rainingJob").unwrap();
         assert!(p.matches("sagemaker", "createtrainingjob"));
+    }
+
+    #[test]
+    fn stored_but_never_matching_actions() {
+        for (text, reason) in [
+            ("s3:GetObject,PutObject", "comma"),
+            ("s3:GetBucket ", "a space"),
+            (" s3:GetObject", "a space"),
+            ("s3:Get\tObject", "a tab"),
+            ("sagemaker:Create Job", "a space"),
+            ("sagemaker:", "empty action name"),
+            ("sagemaker:List${*}", "`${…}`"),
+            ("sagemaker:Describe.Model", "`.`"),
+        ] {
+            let p = ActionPattern::parse(text).unwrap();
+            assert_eq!(p, ActionPattern::Never(text.to_owned()));
+            assert!(!p.matches("s3", "getobject"));
+            assert!(!p.matches("sagemaker", "createjob"));
+            assert_eq!(p.to_string(), text);
+            let why = p.never_reason().unwrap();
+            assert!(why.contains(reason), "{text}: {why}");
+        }
+        assert_eq!(
+            ActionPattern::parse("s3:Get*").unwrap().never_reason(),
+            None
+        );
     }
 }

@@ -20,9 +20,10 @@ pub fn read_wire(text: &str) -> Result<WirePolicy, PolicyError> {
     Ok(wire)
 }
 
-/// Reads a JSON value into the wire model.
+/// Reads a JSON value into the wire model, through its text: serde_json's `Value` deserializer
+/// hands some numbers over as `f64` (`1.0` would become `1`), its text never does (S-2).
 pub fn read_wire_value(value: &serde_json::Value) -> Result<WirePolicy, PolicyError> {
-    serde_path_to_error::deserialize(value).map_err(path_error)
+    read_wire(&value.to_string())
 }
 
 fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError {

@@ -178,7 +178,13 @@ impl<'de> Deserialize<'de> for StringList {
 }
 
 /// Condition values: a string, number or boolean, or an array of them. Numbers and booleans are
-/// kept as their JSON text (S-2).
+/// kept as their JSON text (S-2): `3600.0000000000001` stays that, `1.0` stays `1.0`.
+///
+/// INVARIANT (exact numbers): the crate builds serde_json with `arbitrary_precision`, under which
+/// a number that is not a 64-bit integer reaches a visitor as a one-entry map holding its exact
+/// text ([`number_text`]); integers arrive as `u64`/`i64`, whose decimal form is their JSON text.
+/// Policies are always read from text ([`super::validate::read_wire_value`] serializes a
+/// `Value` first), so `visit_f64` is only a fallback for other deserializers.
 #[derive(Debug, Clone)]
 pub struct ValueList {
     /// The values as text.
@@ -190,7 +196,7 @@ struct Scalar(String);
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = Scalar;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string, number or boolean")
@@ -209,6 +215,9 @@ impl<'de> Deserialize<'de> for Scalar {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+                number_text(map, &self).map(Scalar)
             }
         }
         d.deserialize_any(V)
@@ -248,6 +257,9 @@ impl<'de> Deserialize<'de> for ValueList {
                     items: vec![v.to_string()],
                 })
             }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueList, A::Error> {
+                number_text(map, &self).map(|n| ValueList { items: vec![n] })
+            }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueList, A::Error> {
                 let mut items = Vec::new();
                 while let Some(Scalar(s)) = seq.next_element::<Scalar>()? {
@@ -258,6 +270,17 @@ impl<'de> Deserialize<'de> for ValueList {
         }
         d.deserialize_any(V)
     }
+}
+
+/// The exact text of a JSON number that serde_json (`arbitrary_precision`) hands over as a map;
+/// any other map (a JSON object where a value belongs) is the usual "invalid type" error.
+fn number_text<'de, A: MapAccess<'de>>(
+    map: A,
+    expected: &dyn de::Expected,
+) -> Result<String, A::Error> {
+    serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))
+        .map(|n| n.to_string())
+        .map_err(|_| de::Error::invalid_type(de::Unexpected::Map, expected))
 }
 
 /// A JSON object kept in source order; a key given twice is an error.

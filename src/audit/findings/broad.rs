@@ -84,6 +84,7 @@ fn is_wildcard(p: &ActionPattern) -> bool {
     match p {
         ActionPattern::Any => true,
         ActionPattern::Service { name, .. } => name.has_wildcard(),
+        ActionPattern::Never(_) => false,
     }
 }
 

@@ -222,6 +222,7 @@ fn candidates<'g>(set: &'g PolicySet, audited: &[Audited]) -> Vec<Candidate<'g>>
                     ActionPattern::Service { service, name } => name.as_literal().is_none_or(|n| {
                         !audited.iter().any(|a| a.service == *service && a.name == n)
                     }),
+                    ActionPattern::Never(_) => false,
                 });
             out.push(Candidate {
                 layer,
