@@ -31,7 +31,8 @@ iamc extensions (AWS's files lack them; iamc's loader treats them as optional an
 ignore them):
   * "Required": true|false on each entry of an action's "Resources": whether the resource type is
     required (marked * in the AWS documentation tables). Absent in AWS's files = unknown.
-  * top-level "iamc:Source" (provenance) and "iamc:Note" (caveats) strings.
+  * top-level "iamc:Source" (provenance) and "iamc:Note" (caveats) strings, and
+    "iamc:Partial": true on a file that holds only some of its service's actions (iam.json).
 
 Usage: scripts/convert-catalog.py [INPUT] [OUTDIR]
   INPUT  defaults to ../shared/data/sagemaker-iam.json relative to the repository root
@@ -144,6 +145,8 @@ def with_meta(doc: dict, source: str, note: str | None) -> dict:
         out["Name"] = doc["Name"]
     out["iamc:Source"] = source
     if note is not None:
+        # A note marks a subset of the service: iamc then warns about no action it lacks.
+        out["iamc:Partial"] = True
         out["iamc:Note"] = note
     for key, value in doc.items():
         if key != "Name":

@@ -25,7 +25,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-pub use arn_format::ArnFormat;
+pub use arn_format::{ArnFormat, PatternToken};
 pub use embedded::{aws_service_prefixes, is_aws_service_prefix};
 pub use err::{ArnFormatError, CatalogError};
 pub use lookup::{ActionLookup, KeyLookup, ResourceFit, ServiceStatus};
@@ -355,6 +355,8 @@ pub struct Service {
     resource_index_lower: HashMap<String, usize>,
     /// Index of `condition_keys`.
     key_index: KeyIndex,
+    /// The file held only some of the service's actions (`"iamc:Partial": true`).
+    pub(crate) partial: bool,
 }
 
 impl Service {
@@ -388,7 +390,14 @@ impl Service {
             resource_index,
             resource_index_lower,
             key_index,
+            partial: false,
         }
+    }
+
+    /// True when the catalog holds only some of this service's actions (the embedded `iam`
+    /// subset): an action, key or resource type it lacks may still exist.
+    pub fn is_partial(&self) -> bool {
+        self.partial
     }
 
     /// The action named `name` (any case, without the prefix).
@@ -644,6 +653,13 @@ impl Catalog {
     /// The service with this prefix (any case).
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         self.services.get(&prefix.to_ascii_lowercase())
+    }
+
+    /// True when the catalog holds every action of the service `prefix` (any case), so an
+    /// action, condition key or resource type of that service it lacks is unknown to AWS too (or
+    /// newer than the catalog). False for services it does not hold and for partial ones.
+    pub fn holds_all_of(&self, prefix: &str) -> bool {
+        self.service(prefix).is_some_and(|s| !s.is_partial())
     }
 
     /// The action `service:Name` (any case).

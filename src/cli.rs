@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod diff;
 mod eval;
+mod lint;
 mod out;
 mod requests;
 
@@ -72,6 +73,8 @@ enum Command {
     Check(Box<check::CheckArgs>),
     /// Evaluate JSONL cases (one JSON line out per case line in).
     Eval(eval::EvalArgs),
+    /// Lint policy files against the catalog, without a request (exit 2 on warnings).
+    Lint(lint::LintArgs),
     /// Audit every principal of accounts (GAAD files) against synthetic SageMaker requests.
     Audit(Box<audit::AuditArgs>),
     /// Print the synthetic request space of an account as JSONL.
@@ -91,6 +94,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Eval(args) => eval::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Audit(args) => audit::run(*args),
         Command::Requests(args) => requests::run(args),
         Command::Diff(args) => diff::run(*args),

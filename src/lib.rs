@@ -97,6 +97,7 @@ pub mod compile;
 pub mod condition;
 pub mod error;
 pub mod eval;
+pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod request;

@@ -181,6 +181,100 @@ pub const SLASH_PLACEHOLDERS: [&str; 6] = [
     "Alias",
 ];
 
+/// One element of an ARN pattern for [`ArnFormat::overlaps`]: how a policy `Resource` entry
+/// (with its wildcards and variables) constrains the bytes of an ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternToken {
+    /// Exactly this byte.
+    Byte(u8),
+    /// Any one byte (`?`); `:` only when `colon` is true.
+    AnyByte {
+        /// Whether the byte may be `:`.
+        colon: bool,
+    },
+    /// Any run of bytes, possibly empty (`*`, a variable); `:` only when `colon` is true.
+    AnyRun {
+        /// Whether the run may hold `:`.
+        colon: bool,
+    },
+}
+
+impl PatternToken {
+    fn accepts(self, byte: u8) -> bool {
+        match self {
+            PatternToken::Byte(b) => b == byte,
+            PatternToken::AnyByte { colon } | PatternToken::AnyRun { colon } => {
+                colon || byte != b':'
+            }
+        }
+    }
+}
+
+impl ArnFormat {
+    /// True when some ARN of this format is matched by `pattern` (a whole-ARN pattern, fields
+    /// and their `:` included): the intersection of the two languages is not empty. Linear in
+    /// the product of the two lengths, no backtracking.
+    pub fn overlaps(&self, pattern: &[PatternToken]) -> bool {
+        let mut format: Vec<Token> = Vec::new();
+        for (i, field) in self.fields.iter().enumerate() {
+            if i > 0 {
+                format.push(Token::Byte(b':'));
+            }
+            format.extend(field.iter().copied());
+        }
+        let (nf, np) = (format.len(), pattern.len());
+        let width = np + 1;
+        let mut seen = vec![false; (nf + 1) * width];
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, j)) = stack.pop() {
+            let Some(slot) = seen.get_mut(i * width + j) else {
+                continue;
+            };
+            if *slot {
+                continue;
+            }
+            *slot = true;
+            if i == nf && j == np {
+                return true;
+            }
+            let f = format.get(i).copied();
+            let p = pattern.get(j).copied();
+            // Empty moves: a `Many` or an `AnyRun` may stop.
+            if let Some(Token::Many(_)) = f {
+                stack.push((i + 1, j));
+            }
+            if let Some(PatternToken::AnyRun { .. }) = p {
+                stack.push((i, j + 1));
+            }
+            let (Some(f), Some(p)) = (f, p) else {
+                continue;
+            };
+            // One byte both accept: a literal byte decides, else any byte of the class
+            // (`x` is in every class and every wildcard).
+            let common = match (f, p) {
+                (Token::Byte(b), p) => p.accepts(b),
+                (Token::One(c) | Token::Many(c), PatternToken::Byte(b)) => c.accepts(b),
+                (Token::One(_) | Token::Many(_), _) => true,
+            };
+            if !common {
+                continue;
+            }
+            let ni = if matches!(f, Token::Many(_)) {
+                i
+            } else {
+                i + 1
+            };
+            let nj = if matches!(p, PatternToken::AnyRun { .. }) {
+                j
+            } else {
+                j + 1
+            };
+            stack.push((ni, nj));
+        }
+        false
+    }
+}
+
 /// Tokens for one placeholder, by the rules in the module docs.
 fn placeholder_tokens(name: &str) -> Vec<Token> {
     match name {
@@ -382,6 +476,63 @@ mod tests {
         let empty = ArnFormat::parse("").unwrap();
         assert!(empty.matches(""));
         assert!(!empty.matches("x"));
+    }
+
+    /// A whole-ARN pattern as a policy writes it: `*` and `?` stay inside their segment in the
+    /// first five, cross `:` in the resource part.
+    fn pat(text: &str) -> Vec<PatternToken> {
+        let mut out = Vec::new();
+        let mut colons = 0;
+        for b in text.bytes() {
+            let colon = colons >= 5;
+            out.push(match b {
+                b'*' => PatternToken::AnyRun { colon },
+                b'?' => PatternToken::AnyByte { colon },
+                b => PatternToken::Byte(b),
+            });
+            if b == b':' {
+                colons += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn overlaps_policy_patterns() {
+        let job = fmt("training-job/${TrainingJobName}");
+        assert!(job.overlaps(&pat("arn:aws:sagemaker:*:111122223333:training-job/*")));
+        assert!(job.overlaps(&pat("arn:aws:sagemaker:us-east-1:1:training-job/churn-1")));
+        assert!(job.overlaps(&pat("arn:*:sagemaker:*:*:*")));
+        assert!(job.overlaps(&pat("arn:aws:sagemaker:*:*:*/*")));
+        assert!(!job.overlaps(&pat("arn:aws:sagemaker:*:*:model/*")));
+        assert!(!job.overlaps(&pat("arn:aws:s3:::bucket/*")));
+        assert!(
+            !job.overlaps(&pat("arn:aws:sagemaker:*:*:training-job/")),
+            "names are never empty"
+        );
+        assert!(
+            !job.overlaps(&pat("arn:aws:sagemaker:*:*:training-job/a/b")),
+            "no `/` in a name"
+        );
+        assert!(
+            !job.overlaps(&pat("arn:aws:sagemaker:us-east-1:training-job/x")),
+            "five fields"
+        );
+        let role =
+            ArnFormat::parse("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}").unwrap();
+        assert!(role.overlaps(&pat("arn:aws:iam::111122223333:role/service-role/*")));
+        assert!(
+            !role.overlaps(&pat("arn:aws:iam:us-east-1:111122223333:role/x")),
+            "IAM has no region"
+        );
+        assert!(!role.overlaps(&pat("arn:aws:iam::111122223333:user/x")));
+        // A pattern `*` in a resource part may span a `:` the format has there.
+        let stream = ArnFormat::parse(
+            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}",
+        )
+        .unwrap();
+        assert!(stream.overlaps(&pat("arn:aws:logs:*:*:log-group:*")));
+        assert!(!stream.overlaps(&pat("arn:aws:logs:*:*:log-group:g")));
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! Every member is optional except the `Name` of listed items; unknown members (AWS's
 //! `SupportedBy`, `SDK`, iamc's `iamc:Source`/`iamc:Note`, …) are ignored. iamc adds one member
 //! AWS's files lack: `"Required": true|false` on an action's `Resources` entries (absent =
-//! unknown, [`ActionResource::required`](super::ActionResource) is `None`).
+//! unknown, [`ActionResource::required`](super::ActionResource) is `None`), and a top-level
+//! `"iamc:Partial": true` for a file that holds only some of its service's actions.
 //!
 //! Mapping: access level from `Annotations.Properties` (IsPermissionManagement → Permissions
 //! management, else IsTaggingOnly → Tagging, else IsWrite → Write, else IsList → List, else
@@ -50,6 +51,10 @@ pub struct AwsFile {
     /// Format version (`v1.4`); informational.
     #[serde(rename = "Version", default)]
     pub version: Option<String>,
+    /// iamc extension: the file holds only some of the service's actions (iamc's embedded
+    /// `iam.json`), so an action or key it lacks may still exist.
+    #[serde(rename = "iamc:Partial", default)]
+    pub partial: bool,
 }
 
 /// One entry of `Actions`.
@@ -236,6 +241,7 @@ fn to_service(
     aws: AwsFile,
     invalid: &dyn Fn(String, String) -> CatalogError,
 ) -> Result<Service, CatalogError> {
+    let partial = aws.partial;
     let raw_name = aws.name.unwrap_or_default();
     if raw_name.is_empty() || raw_name.contains([':', '*', '?']) || raw_name.trim() != raw_name {
         return Err(invalid(
@@ -339,12 +345,9 @@ fn to_service(
         }
     }
 
-    Ok(Service::new(
-        prefix,
-        actions,
-        resource_types,
-        condition_keys,
-    ))
+    let mut service = Service::new(prefix, actions, resource_types, condition_keys);
+    service.partial = partial;
+    Ok(service)
 }
 
 /// Converts one condition key.
