@@ -94,15 +94,17 @@ pub fn lint(st: &Statement, catalog: &Catalog, out: &mut Vec<Finding>) {
             ActionPattern::Any => {}
             ActionPattern::Never(text) => {
                 let why = p.never_reason().unwrap_or_default();
-                let tail = if st.action.negated {
-                    "; a `NotAction` skips no action for it"
-                } else {
-                    ""
-                };
+                let mut tail = String::new();
+                if st.action.negated {
+                    tail.push_str("; a `NotAction` skips no action for it");
+                }
+                if text.contains(',') {
+                    tail.push_str("; write each action as its own string");
+                }
                 out.push(Finding::new(
                     Rule::ActionNeverMatches,
                     at,
-                    format!("`{text}` {why}, so it matches no action{tail} (S-34)"),
+                    format!("`{text}` {why}, so it matches no action (S-34){tail}"),
                 ));
             }
             ActionPattern::Service { service, name } => {

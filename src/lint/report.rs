@@ -34,7 +34,14 @@ struct Located<'a> {
 }
 
 impl FileReport {
+    /// The findings with their positions, in document order (then by rule).
     fn located(&self) -> Vec<Located<'_>> {
+        let mut v = self.unsorted();
+        v.sort_by_key(|l| (l.start, l.finding.rule));
+        v
+    }
+
+    fn unsorted(&self) -> Vec<Located<'_>> {
         let pointers: Vec<&str> = self.findings.iter().map(|f| f.pointer.as_str()).collect();
         let Some(text) = &self.text else {
             return self

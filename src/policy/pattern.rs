@@ -121,11 +121,10 @@ impl ActionPattern {
         };
         let name = text.split_once(':').map_or("", |(_, n)| n);
         Some(if text.contains(',') {
-            "holds a comma: IAM reads one entry per string, so write each action as its own string"
-                .to_owned()
+            "holds a comma (IAM reads one action per string)".to_owned()
         } else if let Some(c) = text.chars().find(|c| c.is_whitespace()) {
             format!(
-                "holds whitespace ({}): IAM keeps it, and no action name has it",
+                "holds whitespace ({}), which no action name has",
                 match c {
                     ' ' => "a space".to_owned(),
                     '\t' => "a tab".to_owned(),

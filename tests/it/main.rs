@@ -23,6 +23,7 @@ mod findings_paths;
 mod findings_willfail;
 mod r#gen;
 mod gen_gaad;
+mod lint;
 mod loud;
 mod real_data;
 mod regressions;

@@ -128,7 +128,7 @@ fn check_structure(log: &Value) {
 }
 
 /// Full validation with the official schema, or a printed SKIP saying how to enable it.
-fn validate_with_schema(file: &Path) {
+pub fn validate_with_schema(file: &Path) {
     let schema = repo().join("target/sarif-schema/sarif-2.1.0-rtm.5.json");
     let python = Command::new("python3")
         .args(["-c", "import jsonschema"])
