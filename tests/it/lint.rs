@@ -145,7 +145,7 @@ fn lint_reports_the_kinds_parliament_lacks() {
 #[test]
 fn lint_findings_are_located_at_their_json_pointer() {
     let file = repo().join("tests/data/lint/04-unknown-action.json");
-    let (_, _, v) = lint_json(&[file.clone()], &[]);
+    let (_, _, v) = lint_json(std::slice::from_ref(&file), &[]);
     let f = &v["files"][0]["findings"][0];
     assert_eq!(f["pointer"], "/Statement/0/Action/0");
     let text = std::fs::read_to_string(&file).unwrap();
