@@ -7,6 +7,7 @@
 pub mod compiled;
 pub mod decision;
 pub mod reference;
+pub mod trace;
 
 pub use crate::request::{
     Context, ContextEntry, ContextValue, PreparedRequest, Request, RequestError,

@@ -202,3 +202,72 @@ pub fn lint_policy(policy: &Policy, kind: PolicyKind, catalog: &Catalog) -> Vec<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(text: &str) -> Vec<(Rule, String)> {
+        lint_text(text, PolicyKind::Identity, Catalog::sagemaker_default())
+            .into_iter()
+            .map(|f| (f.rule, f.pointer))
+            .collect()
+    }
+
+    #[test]
+    fn catalog_mismatches() {
+        let r = rules(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":["sagemaker:CreateTrainingJob","sagemaker:CreateWidget"],"Resource":"*",
+               "Condition":{"StringLike":{"sagemaker:InstanceTypes":"ml.m5.*"},"DateLessThan":{"aws:SourceIp":"2020-01-01"},
+                            "ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-1"}}},
+              {"Effect":"Allow","Action":"sagemaker:ListTrainingJobs","Resource":"arn:aws:sagemaker:*:*:training-job/*"}]}"#,
+        );
+        for (rule, pointer) in [
+            (Rule::UnknownAction, "/Statement/0/Action/1"),
+            (
+                Rule::MultivaluedKeyWithoutSet,
+                "/Statement/0/Condition/StringLike/sagemaker:InstanceTypes",
+            ),
+            (
+                Rule::KeyTypeMismatch,
+                "/Statement/0/Condition/DateLessThan/aws:SourceIp",
+            ),
+            (
+                Rule::SetOperatorOnSingleValuedKey,
+                "/Statement/0/Condition/ForAllValues:StringEquals/aws:PrincipalOrgID",
+            ),
+            (Rule::WildcardOnlyAction, "/Statement/1/Action"),
+            (Rule::ResourceStar, "/Statement/0/Resource"),
+        ] {
+            assert!(
+                r.contains(&(rule, pointer.to_owned())),
+                "{rule} at {pointer}: {r:?}"
+            );
+        }
+        assert_eq!(r.len(), 6, "{r:?}");
+    }
+
+    #[test]
+    fn unreadable_documents_are_one_error() {
+        assert_eq!(rules("{").first().map(|r| r.0), Some(Rule::InvalidJson));
+        assert_eq!(
+            rules(r#"{"Statement":[{"Effect":"Permit","Action":"*","Resource":"*"}]}"#)
+                .first()
+                .map(|r| r.0),
+            Some(Rule::InvalidPolicy)
+        );
+    }
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case() {
+        let mut ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        assert!(
+            ids.iter()
+                .all(|id| id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Rule::ALL.len());
+    }
+}

@@ -10,7 +10,6 @@
 
 pub mod err;
 pub mod glob;
-pub mod lint;
 pub mod pattern;
 pub mod set;
 pub mod validate;

@@ -106,16 +106,17 @@ pub fn explain(set: &PolicySet, request: &Request, catalog: &Catalog) -> Explana
     }
 }
 
-/// What every statement is matched against: the request, with its resource settled.
-struct Env<'a> {
+/// What every statement is matched against: the request, with its resource settled. Shared
+/// with [`super::trace`], which explains decisions with the same matchers.
+pub(crate) struct Env<'a> {
     request: &'a Request,
     catalog: &'a Catalog,
     /// The resource the request is evaluated against (S-28).
-    resource: &'a str,
+    pub(crate) resource: &'a str,
 }
 
 impl<'a> Env<'a> {
-    fn new(request: &'a Request, catalog: &'a Catalog) -> Env<'a> {
+    pub(crate) fn new(request: &'a Request, catalog: &'a Catalog) -> Env<'a> {
         let wildcard_only = catalog
             .action(request.action())
             .is_some_and(|a| a.is_wildcard_only());
@@ -131,13 +132,21 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn action_matches(&self, st: &Statement) -> bool {
+    /// The request's values for a key (lowercase), `None` when absent.
+    pub(crate) fn request_values(&self, key_lower: &str) -> Option<Vec<String>> {
+        self.request
+            .context
+            .get(key_lower)
+            .map(|e| e.values.clone())
+    }
+
+    pub(crate) fn action_matches(&self, st: &Statement) -> bool {
         let (svc, name) = (self.request.service_lower(), self.request.name_lower());
         let any = st.action.patterns.iter().any(|p| p.matches(svc, name));
         any != st.action.negated
     }
 
-    fn resource_matches(&self, st: &Statement) -> bool {
+    pub(crate) fn resource_matches(&self, st: &Statement) -> bool {
         let Some(clause) = &st.resource else {
             return false;
         };
@@ -152,7 +161,7 @@ impl<'a> Env<'a> {
     }
 
     /// The value a policy variable takes: single-valued keys only (S-17).
-    fn variable(&self, key_lower: &str) -> Option<&'a str> {
+    pub(crate) fn variable(&self, key_lower: &str) -> Option<&'a str> {
         let e = self.request.context.get(key_lower)?;
         if self.is_multivalued(e) {
             return None;
@@ -179,7 +188,7 @@ impl<'a> Env<'a> {
 
     /// One condition, with the missing-key, IfExists, set-operator and NOR rules of
     /// `docs/SEMANTICS.md` §1 and S-3 … S-8.
-    fn condition_holds(&self, c: &Condition) -> bool {
+    pub(crate) fn condition_holds(&self, c: &Condition) -> bool {
         let entry = self.request.context.get(&c.key_lower);
         if let Values::Null(tests) = &c.values {
             let present = entry.is_some_and(|e| !e.is_null_set());

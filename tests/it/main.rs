@@ -12,6 +12,7 @@ mod alloc;
 mod audit;
 mod cases;
 mod catalog_services;
+mod check;
 mod cli;
 mod cloudtrail;
 mod common;
