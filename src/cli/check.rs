@@ -371,9 +371,7 @@ fn warnings(s: &Settings) -> Vec<String> {
         } else {
             PolicyKind::Identity
         };
-        let whence = s
-            .source(&label)
-            .map_or(label.clone(), render::describe);
+        let whence = s.source(&label).map_or(label.clone(), render::describe);
         for f in lint_policy(policy, kind, &s.catalog) {
             if f.level() == Level::Warning {
                 out.push(format!("{whence} {f}"));

@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use super::decision::{Decision, Layer};
 use super::reference::Env;
-use crate::request::Request;
 use crate::catalog::Catalog;
 use crate::condition::Condition;
 use crate::policy::{Effect, Policy, PolicySet, Statement};
+use crate::request::Request;
 
 /// One condition of a statement, judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
