@@ -29,6 +29,7 @@ macro_rules! exit_status_help {
   1   input error: a file that cannot be read or used, a principal or case that could
       not be evaluated, output that cannot be written (a full disk)
   64  usage error: an unknown option, a missing or invalid argument (nothing ran)
+  130 interrupted (SIGINT or SIGTERM): staging removed, earlier reports left as they were
 When several apply, the most serious wins: 64, then 1, then 2. A reader that closes
 standard output early (`iamc requests ... | head`) ends the command quietly with 0."
     };
@@ -174,6 +175,16 @@ fn scp_levels(levels: &[String]) -> Vec<Vec<PathBuf>> {
 /// The default catalog extended with `--catalog` files, in order.
 fn load_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
     let mut catalog = Catalog::default_owned();
+    for f in files {
+        catalog.load_file(f)?;
+    }
+    Ok(catalog)
+}
+
+/// The extended catalog ([`Catalog::aws_default`]: 16 more services, complete) with `--catalog`
+/// files, for checking and linting policies.
+fn load_extended_catalog(files: &[PathBuf]) -> Result<Catalog, Error> {
+    let mut catalog = Catalog::aws_default_owned();
     for f in files {
         catalog.load_file(f)?;
     }

@@ -248,6 +248,25 @@ mod tests {
         assert_eq!(r.len(), 6, "{r:?}");
     }
 
+    /// Under the default catalog, which holds only `iam:PassRole` of `iam` (a partial
+    /// service), other `iam` actions are not called unknown.
+    #[test]
+    fn partial_services_are_not_called_unknown() {
+        let r = rules(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":["iam:ChangePassword","iam:GetUser","iam:List*"],"Resource":"arn:aws:iam::*:user/${aws:username}",
+               "Condition":{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::111122223333:policy/b"}}}]}"#,
+        );
+        assert!(r.is_empty(), "{r:?}");
+        assert!(
+            Catalog::sagemaker_default()
+                .service("iam")
+                .is_some_and(|s| s.is_partial())
+        );
+        assert!(!Catalog::sagemaker_default().holds_all_of("iam"));
+        assert!(Catalog::aws_default().holds_all_of("iam"));
+    }
+
     #[test]
     fn unreadable_documents_are_one_error() {
         assert_eq!(rules("{").first().map(|r| r.0), Some(Rule::InvalidJson));

@@ -158,7 +158,7 @@ impl Settings {
 }
 
 fn settings(args: CheckArgs) -> Result<Settings, Error> {
-    let catalog = super::load_catalog(&args.catalog)?;
+    let catalog = super::load_extended_catalog(&args.catalog)?;
     let mut request = Request::new(&args.action, &args.resource)
         .map_err(|e| Error::Usage(format!("invalid request: {e}")))?;
     request.account = args.account.clone();

@@ -61,9 +61,10 @@ Examples:
 
 Levels: error (the file is not JSON or IAM refuses it), warning (something never matches,
 never holds or does not exist), note (legal but worth a look). Warnings make the status 2,
-errors 1; notes do not change it. Rules that say something does not exist (service, action,
-condition key, resource type) speak only for services the catalog holds completely and for
-the global aws: keys.
+errors 1; notes do not change it. The catalog is the extended one (SageMaker and 16 services
+SageMaker policies name). Rules that say something does not exist (service, action, condition
+key, resource type) speak only for services the catalog holds completely and for the global
+aws: keys.
 
 ",
     super::exit_status_help!()))]
@@ -83,7 +84,7 @@ pub struct LintArgs {
 }
 
 pub fn run(args: LintArgs) -> Result<ExitCode, Error> {
-    let catalog = super::load_catalog(&args.catalog)?;
+    let catalog = super::load_extended_catalog(&args.catalog)?;
     let kind = args.kind.policy_kind();
     let files: Vec<FileReport> = args
         .files

@@ -127,16 +127,7 @@ fn key_not_for_action(
         return;
     }
     let supported = actions.iter().any(|a| {
-        let of_types = catalog.service(&a.service).into_iter().flat_map(|svc| {
-            a.resources
-                .iter()
-                .filter_map(|r| svc.resource_type(&r.name))
-                .flat_map(|rt| rt.condition_keys.iter())
-        });
-        a.condition_keys
-            .iter()
-            .chain(of_types)
-            .any(|k| key_matches(k, &c.key) || k.eq_ignore_ascii_case(published))
+        catalog.action_supports_key(a, &c.key) || catalog.action_supports_key(a, published)
     });
     if !supported {
         let names: Vec<String> = actions.iter().take(3).map(|a| a.full_name()).collect();
@@ -150,19 +141,6 @@ fn key_not_for_action(
                 if actions.len() > 3 { ", …" } else { "" }
             ),
         ));
-    }
-}
-
-/// True when the published key name `listed` (`aws:RequestTag/${TagKey}`) names `key`
-/// (case-insensitively; a `${…}` part stands for any non-empty text).
-fn key_matches(listed: &str, key: &str) -> bool {
-    let (l, k) = (listed.to_ascii_lowercase(), key.to_ascii_lowercase());
-    match (l.find("${"), l.rfind('}')) {
-        (Some(start), Some(end)) if end > start => {
-            let (pre, post) = (l.get(..start).unwrap_or(""), l.get(end + 1..).unwrap_or(""));
-            k.len() > pre.len() + post.len() && k.starts_with(pre) && k.ends_with(post)
-        }
-        _ => l == k,
     }
 }
 
