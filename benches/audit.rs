@@ -43,6 +43,7 @@ fn config(gaad: PathBuf, scps: Vec<Vec<PathBuf>>, managed: Option<PathBuf>) -> A
         },
         threads: 1,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,

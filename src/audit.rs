@@ -18,7 +18,7 @@ pub mod group;
 pub mod load;
 pub mod model;
 pub mod passrole;
-mod progress;
+pub mod progress;
 pub mod run;
 pub mod space;
 pub mod suppress;

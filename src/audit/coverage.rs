@@ -33,7 +33,7 @@ pub(crate) fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCou
 }
 
 /// Evaluates one action's requests for every group: (group × chunk) tasks in parallel.
-fn evaluate_action(groups: &[Group<'_>], reqs: &ActionRequests, catalog: &Catalog) -> Vec<Agg> {
+fn evaluate_action(groups: &[&Group<'_>], reqs: &ActionRequests, catalog: &Catalog) -> Vec<Agg> {
     const CHUNK: usize = 256;
     let prepared: Vec<PreparedRequest<'_>> = reqs
         .requests
@@ -244,13 +244,22 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
 /// (by `generate`), evaluated for every group and summarised into the groups' cells as one
 /// parallel task (nested: evaluation and cells are parallel too). Counts go to `stats`.
 pub(crate) fn account_coverage(
-    groups: &[Group<'_>],
+    all_groups: &[Group<'_>],
+    active: &[bool],
     actions: &[ActionId],
     generate: impl Fn(ActionId) -> Option<ActionRequests> + Sync,
     catalog: &Catalog,
     stats: &mut Stats,
     progress: &Progress,
 ) -> Vec<Vec<ActionCoverage>> {
+    // Only the active groups are evaluated; the others get no cells.
+    let groups: Vec<&Group<'_>> = all_groups
+        .iter()
+        .zip(active)
+        .filter(|(_, a)| **a)
+        .map(|(g, _)| g)
+        .collect();
+    let groups = groups.as_slice();
     let mut coverage: Vec<Vec<ActionCoverage>> =
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
@@ -281,7 +290,18 @@ pub(crate) fn account_coverage(
             progress.inc(1);
         }
     }
-    coverage
+    // Back to one entry per group of the account.
+    let mut active_cells = coverage.into_iter();
+    active
+        .iter()
+        .map(|a| {
+            if *a {
+                active_cells.next().unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
 }
 
 /// Requests sampled per cell to explain a `Conditional` class.

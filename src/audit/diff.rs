@@ -55,6 +55,8 @@ pub struct DiffConfig {
     pub generator: GenConfig,
     /// Worker threads (0 = all cores).
     pub threads: usize,
+    /// Show a progress line on stderr (each side's audit in turn).
+    pub progress: bool,
 }
 
 /// A diff that cannot be made.
@@ -343,7 +345,8 @@ pub fn run_diff(cfg: &DiffConfig, catalog: &Catalog) -> Result<DiffResult, DiffE
         managed_dir: cfg.managed_dir.clone(),
         generator: cfg.generator.clone(),
         threads: cfg.threads,
-        progress: false,
+        progress: cfg.progress,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: Some(SharedSpace {

@@ -124,6 +124,9 @@ pub struct FindingsInput<'g, 'a> {
     pub groups: &'g [GroupView<'g, 'a>],
     /// When set, detectors look at this group only (the audit runs groups in parallel).
     pub focus: Option<usize>,
+    /// Per group: whether its findings are wanted (`audit --principal` audits a few principals;
+    /// the other groups are there as pass-role and escalation targets).
+    pub active: &'g [bool],
     /// Requests generated per action for the detectors, shared by every group.
     pub cache: &'g RequestCache,
     /// Group of each principal (`None`: not evaluated).
@@ -163,9 +166,10 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
     /// The groups a detector should look at: the focused one, or all.
     pub fn focus_groups(&self) -> impl Iterator<Item = &'g GroupView<'g, 'a>> + '_ {
         let focus = self.focus;
-        self.groups
-            .iter()
-            .filter(move |g| focus.is_none_or(|f| f == g.index))
+        let active = self.active;
+        self.groups.iter().filter(move |g| {
+            focus.is_none_or(|f| f == g.index) && active.get(g.index).copied().unwrap_or(true)
+        })
     }
 
     /// The detectors' requests for `action` (`service:Action`): generated on first use.
@@ -260,13 +264,16 @@ pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
         input.cache,
         input.pass_role_space,
     );
+    let active = input.active;
     let per_group: Vec<Vec<GroupFinding>> = groups
         .par_iter()
+        .filter(|g| active.get(g.index).copied().unwrap_or(true))
         .map(|g| {
             let focused = FindingsInput {
                 account,
                 groups,
                 focus: Some(g.index),
+                active,
                 cache,
                 group_of,
                 catalog,

@@ -17,7 +17,7 @@ use super::cloudtrail::{self, TrailLog};
 use super::coverage::{account_coverage, by_level};
 use super::findings::{FindingsInput, GroupView, RequestCache, account_findings};
 use super::group::{Grouping, describe_policies, group_principals};
-use super::load::{self, Account, ManagedPolicyDir};
+use super::load::{self, Account, ManagedPolicyDir, Principal};
 use super::model::{
     AccountResult, ActionCoverage, AuditError, AuditResult, Finding, InputFile, PassRoleTarget,
     PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
@@ -50,6 +50,9 @@ pub struct AuditConfig {
     /// CloudTrail files or directories: when given, each principal's logged SageMaker calls are
     /// compared with its coverage and a minimal policy is proven for it ([`cloudtrail`]).
     pub cloudtrail: Vec<PathBuf>,
+    /// Only these principals (each an ARN, or a role or user name) of the accounts are audited;
+    /// empty: every principal. A selector that matches no principal is an error.
+    pub principals: Vec<String>,
     /// A request space shared with another audit (`iamc diff`): when set, every account is audited
     /// against the space these mentions and targets generate, whatever its own policies mention.
     pub shared_space: Option<SharedSpace>,
@@ -120,6 +123,63 @@ impl AuditConfig {
         }
         Ok(())
     }
+}
+
+/// Per account, per principal: whether `selectors` name it (by ARN, else by name, else by name
+/// ignoring case); empty selects everyone. Every selector must match someone.
+fn select_principals(
+    accounts: &[Account],
+    selectors: &[String],
+) -> Result<Vec<Vec<bool>>, AuditFailure> {
+    if selectors.is_empty() {
+        return Ok(accounts
+            .iter()
+            .map(|a| vec![true; a.principals.len()])
+            .collect());
+    }
+    let matches = |p: &Principal, s: &str, fold: bool| {
+        if s.starts_with("arn:") {
+            p.arn == s
+        } else if fold {
+            p.name.eq_ignore_ascii_case(s)
+        } else {
+            p.name == s
+        }
+    };
+    let mut keep: Vec<Vec<bool>> = accounts
+        .iter()
+        .map(|a| vec![false; a.principals.len()])
+        .collect();
+    for s in selectors {
+        let mut hit = false;
+        for fold in [false, true] {
+            for (a, k) in accounts.iter().zip(keep.iter_mut()) {
+                for (p, slot) in a.principals.iter().zip(k.iter_mut()) {
+                    if matches(p, s, fold) {
+                        *slot = true;
+                        hit = true;
+                    }
+                }
+            }
+            if hit {
+                break;
+            }
+        }
+        if !hit {
+            let names: Vec<&str> = accounts
+                .iter()
+                .flat_map(|a| a.principals.iter().map(|p| p.name.as_str()))
+                .collect();
+            let shown: Vec<String> = names.iter().take(10).map(|n| format!("`{n}`")).collect();
+            return Err(AuditFailure::Settings(format!(
+                "`--principal {s}` names no role or user of the accounts ({} principals{}{})",
+                names.len(),
+                if shown.is_empty() { "" } else { ", such as " },
+                shown.join(", ")
+            )));
+        }
+    }
+    Ok(keep)
 }
 
 fn read_scps(
@@ -247,7 +307,8 @@ fn audit_sources(
     stats.actions = actions.len();
     let mut eval_seconds = 0.0;
     let mut findings = Vec::new();
-    let progress = Progress::new(cfg.progress, (count * actions.len()) as u64);
+    let progress = Progress::new(cfg.progress);
+    progress.phase("loading", Some(count as u64));
     let trail = (!cfg.cloudtrail.is_empty()).then(|| cloudtrail::load(&cfg.cloudtrail, catalog));
     let mut least_privilege = Vec::new();
 
@@ -272,13 +333,16 @@ fn audit_sources(
             }));
         }
         loaded_accounts.push(account);
+        progress.inc(1);
     }
-    for account in loaded_accounts {
+    let selections = select_principals(&loaded_accounts, &cfg.principals)?;
+    for (account, selected) in loaded_accounts.into_iter().zip(selections) {
         errors.extend(account.errors.iter().cloned());
         let t = Clock::now();
         let (result, account_findings) = pool.install(|| {
             audit_account(
                 &account,
+                &selected,
                 &scps,
                 cfg,
                 catalog,
@@ -330,6 +394,7 @@ fn audit_sources(
 )]
 fn audit_account(
     account: &Account,
+    selected: &[bool],
     scps: &[Vec<Policy>],
     cfg: &AuditConfig,
     catalog: &Catalog,
@@ -350,6 +415,7 @@ fn audit_account(
             mentions.add_policy(p);
         }
     }
+    progress.phase("grouping", None);
     let Grouping {
         groups,
         group_of,
@@ -362,9 +428,21 @@ fn audit_account(
     };
 
     // Per group, per action: coverage.
+    progress.phase("coverage", Some(actions.len() as u64));
     let coverage_started = Clock::now();
+    // With `--principal`, only the groups of the selected principals are evaluated; every group
+    // stays compiled, so what a target role can do is still decided exactly.
+    let active: Vec<bool> = groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .any(|m| selected.get(*m).copied().unwrap_or(false))
+        })
+        .collect();
     let coverage = account_coverage(
         &groups,
+        &active,
         actions,
         |aid| {
             space::generate_action(
@@ -384,6 +462,7 @@ fn audit_account(
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let findings_started = Clock::now();
     // iam:PassRole reach per group, over classes of roles no policy tells apart.
+    progress.phase("pass-role", None);
     let sets: Vec<&PolicySet> = groups.iter().map(|g| &g.set).collect();
     let role_space = PassRoleSpace::build(account, &sets, catalog, &cfg.generator, &mentions);
     if actions.iter().any(|a| {
@@ -394,10 +473,18 @@ fn audit_account(
         let prepared = PreparedSpace::new(&role_space, catalog);
         pass_role = groups
             .par_iter()
-            .map(|g| prepared.reach(&role_space, account, &g.compiled, &g.context))
+            .zip(&active)
+            .map(|(g, a)| {
+                if *a {
+                    prepared.reach(&role_space, account, &g.compiled, &g.context)
+                } else {
+                    Vec::new()
+                }
+            })
             .collect();
     }
 
+    progress.phase("findings", None);
     let findings = {
         let views: Vec<GroupView<'_, '_>> = groups
             .iter()
@@ -418,6 +505,7 @@ fn audit_account(
             account,
             groups: &views,
             focus: None,
+            active: &active,
             cache: &cache,
             group_of: &group_of,
             catalog,
@@ -427,6 +515,13 @@ fn audit_account(
             pass_role_space: &role_space,
         };
         let mut findings = account_findings(&input);
+        findings.retain(|f| {
+            account
+                .principals
+                .iter()
+                .zip(selected)
+                .any(|(p, s)| *s && p.arn == f.principal)
+        });
         if let Some((trail, out)) = trail {
             cloudtrail::account_least_privilege(&input, trail, &mut findings, out);
         }
@@ -439,6 +534,7 @@ fn audit_account(
         .principals
         .iter()
         .enumerate()
+        .filter(|(pi, _)| selected.get(*pi).copied().unwrap_or(false))
         .map(|(pi, p)| {
             let mut errs = principal_errors.get(pi).cloned().unwrap_or_default();
             let gi = group_of
@@ -531,6 +627,7 @@ mod tests {
                 },
                 threads: 2,
                 progress: false,
+                principals: Vec::new(),
                 services: Vec::new(),
                 cloudtrail: Vec::new(),
                 shared_space: None,

@@ -22,8 +22,13 @@ Example:
   iamc audit examples/account.json --scp-level examples/scp-root.json --out report/
 
 Writes coverage.csv, coverage.json, summary.json, report.html, findings.json and
-findings.sarif into --out. When some input cannot be read or a principal cannot be evaluated,
-the rest of the audit still completes, the reports say which and why, and the status is 1.
+findings.sarif into --out, all six replaced together (or, on any failure, none). Prints a
+one-line summary on standard output; progress, the files written, warnings and errors go to
+standard error (--quiet keeps only warnings and errors). When a principal cannot be evaluated,
+the rest of the audit still completes, the reports say which and why, and the status is 1;
+an input that cannot be read or is not a GAAD document stops the audit before any work.
+
+Limits: --variants 1 to 10000, --threads 0 to 1024.
 
 ",
     super::exit_status_help!()))]
@@ -42,7 +47,7 @@ pub struct AuditArgs {
     /// attaches but does not include.
     #[arg(long = "managed-policies", value_name = "DIR")]
     managed_policies: Option<PathBuf>,
-    /// Synthetic requests per action.
+    /// Synthetic requests per action (1 to 10000).
     #[arg(long, default_value_t = 1000)]
     variants: usize,
     /// Seed of the request generator (same seed, same requests, same reports).
@@ -57,7 +62,11 @@ pub struct AuditArgs {
     /// Extra service reference JSON file (AWS's format); repeatable.
     #[arg(long, value_name = "FILE")]
     catalog: Vec<PathBuf>,
-    /// No progress bar.
+    /// Only audit this principal: a role or user ARN, or a name; repeatable. The other
+    /// principals are still read (they are pass-role and escalation targets) but not reported.
+    #[arg(long, value_name = "ARN|NAME")]
+    principal: Vec<String>,
+    /// No progress line, no summary; only warnings and errors (on standard error).
     #[arg(long, short)]
     quiet: bool,
     /// CloudTrail log file (JSON or gzipped JSON, as delivered) or directory of them (every
@@ -120,6 +129,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         },
         threads: args.threads,
         progress: !args.quiet,
+        principals: args.principal,
         services: args.service,
         cloudtrail: args.cloudtrail,
         shared_space: None,
@@ -144,10 +154,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .num_threads(result.stats.threads.max(1))
         .build()
         .map_err(|e| Error::Input(format!("cannot start the report threads: {e}")))?;
+    let progress = crate::audit::progress::Progress::new(!args.quiet);
+    progress.phase("reports", None);
     let written = pool
         .install(|| crate::report::write_reports(&result, &extras, &out))
         .map_err(|e| Error::Input(e.to_string()))?;
     out.commit().map_err(|e| Error::Input(e.to_string()))?;
+    progress.finish();
     let s = &result.stats;
     let mut err = out::stderr();
     if !args.quiet {
@@ -169,11 +182,8 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
             outln!(err, "  wrote {}", f.display())?;
         }
     }
-    if let Some(lp) = &result.least_privilege {
-        err.text(&crate::audit::cloudtrail::summary_text(lp))?;
-    }
+
     let counts = crate::report::findings::FindingCounts::of(&result.findings);
-    outln!(err, "iamc audit: {}", counts.line())?;
     for w in extras.warnings() {
         outln!(err, "iamc audit: warning: {w}")?;
     }
@@ -187,6 +197,23 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
             "iamc audit: {failing} unsuppressed finding(s) at or above `{}` (--fail-on)",
             t.severity().as_str()
         )?;
+    }
+    // The one-line summary (and the least-privilege proof, with `--cloudtrail`), on standard
+    // output.
+    if !args.quiet {
+        let mut stdout = out::stdout();
+        if let Some(lp) = &result.least_privilege {
+            stdout.text(&crate::audit::cloudtrail::summary_text(lp))?;
+        }
+        outln!(
+            stdout,
+            "iamc audit: {} principals ({} with errors), {}; reports in {}",
+            s.principals,
+            s.principals_with_errors,
+            counts.line(),
+            args.out.display()
+        )?;
+        stdout.finish()?;
     }
     Ok(super::status::of(!result.errors.is_empty(), failing > 0))
 }

@@ -68,6 +68,9 @@ pub struct DiffArgs {
     /// Extra service reference JSON file (AWS's format); repeatable.
     #[arg(long, value_name = "FILE")]
     catalog: Vec<PathBuf>,
+    /// No progress line and no summary on standard error; errors are still printed.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
@@ -86,6 +89,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
             ..GenConfig::default()
         },
         threads: args.threads,
+        progress: !args.quiet,
     };
     let diff = run_diff(&cfg, &catalog).map_err(|e| Error::Input(e.to_string()))?;
     let text = match args.format {
@@ -107,6 +111,10 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         }
     }
     let mut err = out::stderr();
+    if !args.quiet && (args.out.is_some() || args.format == Format::Json) {
+        // The readable result went elsewhere: say what it was.
+        outln!(err, "iamc diff: {} gained, {} lost", diff.gained, diff.lost)?;
+    }
     for e in &diff.errors {
         outln!(err, "iamc diff: error: {e}")?;
     }

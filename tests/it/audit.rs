@@ -55,6 +55,7 @@ fn config(
         },
         threads,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,

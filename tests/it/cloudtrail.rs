@@ -59,6 +59,7 @@ fn config(cloudtrail: Vec<PathBuf>) -> AuditConfig {
         },
         threads: 2,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail,
         shared_space: None,
@@ -383,11 +384,16 @@ fn cli_writes_policies_and_prints_the_proof() {
         .arg(repo().join("examples/scp-root.json"))
         .arg("--cloudtrail")
         .arg(data().join("logs"))
-        .args(["--variants", &VARIANTS.to_string(), "--quiet", "--out"])
+        .args(["--variants", &VARIANTS.to_string(), "--out"])
         .arg(&out)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    // The least-privilege summary is part of the result: on stdout.
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stderr),
+        String::from_utf8_lossy(&run.stdout)
+    );
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("proof: logged requests allowed 17/17 (current policies 17/17)"),

@@ -140,6 +140,7 @@ fn the_reverse_diff_loses_what_the_grant_gained() {
             ..GenConfig::default()
         },
         threads: 2,
+        progress: false,
     };
     let d: DiffResult = run_diff(&cfg, Catalog::sagemaker_default()).unwrap();
     assert_eq!(d.kind, InputKind::Gaad);

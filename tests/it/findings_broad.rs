@@ -31,6 +31,7 @@ fn result() -> &'static AuditResult {
             },
             threads: 2,
             progress: false,
+            principals: Vec::new(),
             services: Vec::new(),
             cloudtrail: Vec::new(),
             shared_space: None,

@@ -39,6 +39,7 @@ fn config(files: Vec<PathBuf>, managed: Option<PathBuf>, threads: usize) -> Audi
         },
         threads,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,

@@ -34,6 +34,7 @@ fn config(file: PathBuf, scps: Vec<Vec<PathBuf>>, managed: Option<PathBuf>) -> A
         },
         threads: 2,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,

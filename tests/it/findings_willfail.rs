@@ -32,6 +32,7 @@ fn audit(name: &str) -> AuditResult {
         },
         threads: 2,
         progress: false,
+        principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,

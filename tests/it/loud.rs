@@ -381,3 +381,115 @@ fn an_interrupted_audit_leaves_the_old_reports() {
         assert!(staging_dirs(&dir).is_empty(), "{:?}", names(&dir));
     }
 }
+
+#[test]
+fn the_summary_is_one_line_on_standard_output_and_quiet_means_quiet() {
+    let dir = scratch("summary");
+    let out = dir.join("report");
+    let run = iamc(&[
+        "audit",
+        "examples/account.json",
+        "--variants",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let stdout = String::from_utf8(run.stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with("iamc audit: 6 principals (0 with errors), "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" findings: "), "{stdout}");
+    assert!(stderr(&run).contains("wrote "), "diagnostics on stderr");
+    let run = audit_example(&out);
+    assert!(run.status.success());
+    assert!(run.stdout.is_empty(), "--quiet: nothing on stdout");
+    assert!(
+        run.stderr.is_empty(),
+        "--quiet and no errors: nothing on stderr"
+    );
+}
+
+#[test]
+fn principal_selects_whom_the_reports_cover() {
+    let dir = scratch("principal");
+    let out = dir.join("report");
+    let run = iamc(&[
+        "audit",
+        "examples/account.json",
+        "--variants",
+        "10",
+        "--quiet",
+        "--principal",
+        "DataScientist",
+        "--principal",
+        "arn:aws:iam::111122223333:role/MLAdmin",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let coverage: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let mut names: Vec<String> = coverage["accounts"][0]["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["DataScientist", "MLAdmin"],
+        "only the selected are reported"
+    );
+    let findings = std::fs::read_to_string(out.join("findings.json")).unwrap();
+    assert!(findings.contains("role/MLAdmin"));
+    assert!(!findings.contains("\"principal\":\"arn:aws:iam::111122223333:role/BoundedEngineer\""));
+    // The same principals' findings as in a full audit (targets are still read).
+    let full = dir.join("full");
+    assert!(
+        iamc(&[
+            "audit",
+            "examples/account.json",
+            "--variants",
+            "10",
+            "--quiet",
+            "--out",
+            full.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(full.join("findings.json")).unwrap())
+            .unwrap();
+    let some: serde_json::Value = serde_json::from_str(&findings).unwrap();
+    let fingerprints = |v: &serde_json::Value, who: &str| -> Vec<String> {
+        let mut f: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["principal"].as_str().unwrap().ends_with(who))
+            .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+            .collect();
+        f.sort();
+        f
+    };
+    for who in ["role/DataScientist", "role/MLAdmin"] {
+        assert_eq!(fingerprints(&all, who), fingerprints(&some, who), "{who}");
+        assert!(!fingerprints(&some, who).is_empty(), "{who}");
+    }
+    // A name nobody has is a usage error with the candidates.
+    let run = iamc(&[
+        "audit",
+        "examples/account.json",
+        "--principal",
+        "DataScientistt",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(64));
+    assert!(stderr(&run).contains("`DataScientist`"), "{}", stderr(&run));
+}

@@ -29,23 +29,20 @@ fn scratch(name: &str) -> PathBuf {
 fn audit(out: &Path, extra: &[&str]) -> (Option<i32>, String) {
     let run = Command::new(env!("CARGO_BIN_EXE_iamc"))
         .current_dir(repo())
-        .args([
-            "audit",
-            FIXTURE,
-            "--variants",
-            "60",
-            "--threads",
-            "2",
-            "--quiet",
-        ])
+        .args(["audit", FIXTURE, "--variants", "60", "--threads", "2"])
         .arg("--out")
         .arg(out)
         .args(extra)
         .output()
         .unwrap();
+    // The summary line is on stdout, warnings and errors on stderr: both are checked.
     (
         run.status.code(),
-        String::from_utf8_lossy(&run.stderr).into_owned(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stderr),
+            String::from_utf8_lossy(&run.stdout)
+        ),
     )
 }
 

@@ -30,14 +30,19 @@ fn audit(files: &[&str], out: &Path, extra: &[&str]) -> (Option<i32>, String) {
         .current_dir(repo())
         .arg("audit")
         .args(files)
-        .args(["--variants", "60", "--threads", "2", "--quiet", "--out"])
+        .args(["--variants", "60", "--threads", "2", "--out"])
         .arg(out)
         .args(extra)
         .output()
         .unwrap();
+    // The summary line is on stdout, warnings and errors on stderr: both are checked.
     (
         run.status.code(),
-        String::from_utf8_lossy(&run.stderr).into_owned(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stderr),
+            String::from_utf8_lossy(&run.stdout)
+        ),
     )
 }
 
