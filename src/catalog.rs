@@ -334,6 +334,12 @@ fn template_span(lower: &str) -> Option<(usize, usize)> {
             let end = lower.rfind(close)?;
             (end > start).then_some((start, end))
         })
+        .or_else(|| {
+            // AWS's tables also write the tag-key placeholder as plain text
+            // (`secretsmanager:ResourceTag/tag-key`): the last segment stands for any tag key.
+            let start = lower.strip_suffix("/tag-key")?.len() + 1;
+            Some((start, lower.len().saturating_sub(1)))
+        })
 }
 
 /// One service: its actions, resource types and condition keys.

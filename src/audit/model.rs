@@ -360,6 +360,27 @@ pub struct AuditResult {
     /// when CloudTrail files were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub least_privilege: Option<LeastPrivilege>,
+    /// Lint warnings on the policies in force (`iamc lint`'s rules), once per policy document
+    /// with the principals it applies to. They never change a decision.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policy_warnings: Vec<PolicyWarning>,
+}
+
+/// A lint warning on one policy document of an account, and who has that policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyWarning {
+    /// The file the document is in.
+    pub file: String,
+    /// JSON pointer of the element in that file (the document's pointer, continued inside it).
+    pub pointer: String,
+    /// The policy (`inline:Name`, `managed:arn`, `boundary:arn`, …).
+    pub policy: String,
+    /// The lint rule (`unknown-action`, `always-false-condition`, …).
+    pub rule: String,
+    /// What is wrong.
+    pub message: String,
+    /// ARNs of the audited principals that have the policy.
+    pub principals: Vec<String>,
 }
 
 /// One CloudTrail file read.

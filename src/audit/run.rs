@@ -20,7 +20,7 @@ use super::group::{Grouping, describe_policies, group_principals};
 use super::load::{self, Account, ManagedPolicyDir, Principal};
 use super::model::{
     AccountResult, ActionCoverage, AuditError, AuditResult, Finding, InputFile, PassRoleTarget,
-    PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
+    PolicyWarning, PrincipalLeastPrivilege, PrincipalResult, Stats, Status,
 };
 use super::passrole::{PassRoleSpace, PreparedSpace};
 use super::progress::Progress;
@@ -123,6 +123,57 @@ impl AuditConfig {
         }
         Ok(())
     }
+}
+
+/// Lint warnings ([`crate::lint`]) on every distinct policy document the selected principals of
+/// `account` have (identity and boundary), each with the principals that have it. Linted against
+/// the extended catalog, so unknown actions of the services it holds are named.
+fn lint_account(account: &Account, selected: &[bool]) -> Vec<PolicyWarning> {
+    use crate::lint::{Level, lint_policy};
+    let catalog = Catalog::aws_default();
+    // Distinct documents, in first-seen order, with their principals.
+    let mut docs: Vec<(&load::PolicyDoc, PolicyKind, Vec<String>)> = Vec::new();
+    let mut index: BTreeMap<(String, bool), usize> = BTreeMap::new();
+    for (p, _) in account
+        .principals
+        .iter()
+        .zip(selected)
+        .filter(|(p, s)| **s && p.errors.is_empty())
+    {
+        let identity = p.identity.iter().map(|d| (d, PolicyKind::Identity));
+        let boundary = p.boundary.iter().map(|d| (d, PolicyKind::Boundary));
+        for (d, kind) in identity.chain(boundary) {
+            let key = (d.id.clone(), kind == PolicyKind::Boundary);
+            match index.get(&key) {
+                Some(&i) => {
+                    if let Some((_, _, who)) = docs.get_mut(i) {
+                        who.push(p.arn.clone());
+                    }
+                }
+                None => {
+                    index.insert(key, docs.len());
+                    docs.push((d, kind, vec![p.arn.clone()]));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (d, kind, principals) in docs {
+        for f in lint_policy(&d.policy, kind, catalog) {
+            if f.level() > Level::Warning {
+                continue;
+            }
+            out.push(PolicyWarning {
+                file: d.file.clone(),
+                pointer: format!("{}{}", d.pointer, f.pointer),
+                policy: d.label.clone(),
+                rule: f.rule.id().to_owned(),
+                message: f.message,
+                principals: principals.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Per account, per principal: whether `selectors` name it (by ARN, else by name, else by name
@@ -336,6 +387,11 @@ fn audit_sources(
         progress.inc(1);
     }
     let selections = select_principals(&loaded_accounts, &cfg.principals)?;
+    let policy_warnings: Vec<PolicyWarning> = loaded_accounts
+        .iter()
+        .zip(&selections)
+        .flat_map(|(a, sel)| lint_account(a, sel))
+        .collect();
     for (account, selected) in loaded_accounts.into_iter().zip(selections) {
         errors.extend(account.errors.iter().cloned());
         let t = Clock::now();
@@ -379,6 +435,7 @@ fn audit_sources(
     });
     Ok(AuditResult {
         least_privilege,
+        policy_warnings,
         iamc_version: env!("CARGO_PKG_VERSION").to_owned(),
         inputs,
         accounts,

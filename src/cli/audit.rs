@@ -187,6 +187,19 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     for w in extras.warnings() {
         outln!(err, "iamc audit: warning: {w}")?;
     }
+    if !result.policy_warnings.is_empty() {
+        let principals: std::collections::BTreeSet<&str> = result
+            .policy_warnings
+            .iter()
+            .flat_map(|w| w.principals.iter().map(String::as_str))
+            .collect();
+        outln!(
+            err,
+            "iamc audit: warning: {} lint warning(s) on policies of {} principal(s); see summary.json (`policy_warnings`) or report.html",
+            result.policy_warnings.len(),
+            principals.len()
+        )?;
+    }
     for e in &result.errors {
         outln!(err, "iamc audit: error: {e}")?;
     }

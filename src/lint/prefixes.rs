@@ -4,9 +4,27 @@
 
 use crate::catalog::{Catalog, aws_service_prefixes, is_aws_service_prefix};
 
-/// True when `prefix` is an AWS service prefix: in the catalog or in the list.
+/// Prefixes of services AWS has retired: gone from the Service Authorization Reference (and so
+/// from the list) but still named by AWS managed policies in force today, e.g.
+/// `AmazonSageMakerFullAccess` grants `elastic-inference:Connect`. Found by linting the 271 managed
+/// policies of `../shared/data/managed-policies`; naming them is not a mistake.
+pub const RETIRED: &[&str] = &[
+    "codestar",
+    "deepcomposer",
+    "deeplens",
+    "deepracer",
+    "elastic-inference",
+    "evidently",
+    "iot1click",
+    "iotevents",
+    "sagemaker-groundtruth-synthetic",
+];
+
+/// True when `prefix` is an AWS service prefix: in the catalog, in the list, or retired.
 pub fn is_known(prefix: &str, catalog: &Catalog) -> bool {
-    catalog.service(prefix).is_some() || is_aws_service_prefix(prefix)
+    catalog.service(prefix).is_some()
+        || is_aws_service_prefix(prefix)
+        || RETIRED.iter().any(|r| r.eq_ignore_ascii_case(prefix))
 }
 
 /// The known prefix closest to `prefix` (a few edits away), for a did-you-mean.
@@ -39,6 +57,10 @@ mod tests {
             assert!(is_known(p, c), "{p}");
         }
         assert!(!is_known("s3x", c));
+        assert!(
+            is_known("elastic-inference", c),
+            "retired, still in managed policies"
+        );
         assert_eq!(closest("sagemakr", c).as_deref(), Some("sagemaker"));
     }
 }

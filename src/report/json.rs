@@ -181,6 +181,9 @@ pub struct Summary<'a> {
     pub findings: FindingCounts,
     /// Warnings that do not make the run fail (`suppression /suppressions/2 matched nothing`).
     pub warnings: Vec<String>,
+    /// Lint warnings on the policies in force, once per policy document with its principals.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub policy_warnings: &'a [crate::audit::model::PolicyWarning],
 }
 
 /// Sizes of the run (`summary.json` `counts`).
@@ -292,6 +295,7 @@ impl<'a> Summary<'a> {
             by_level,
             findings: FindingCounts::of(&result.findings),
             warnings: Vec::new(),
+            policy_warnings: &result.policy_warnings,
         }
     }
 }

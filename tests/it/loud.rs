@@ -493,3 +493,67 @@ fn principal_selects_whom_the_reports_cover() {
     assert_eq!(run.status.code(), Some(64));
     assert!(stderr(&run).contains("`DataScientist`"), "{}", stderr(&run));
 }
+
+#[test]
+fn policy_lint_warnings_are_reported_once_per_document_with_their_principals() {
+    let dir = scratch("lint");
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("examples/account.json")).unwrap(),
+    )
+    .unwrap();
+    let typo = serde_json::json!([{"PolicyName": "typo", "PolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sagemaker:DescribeTraningJob", "Resource": "*"}]
+    }}]);
+    let roles = doc["RoleDetailList"].as_array_mut().unwrap();
+    let mut arns = Vec::new();
+    for role in roles.iter_mut().take(2) {
+        role["RolePolicyList"] = typo.clone();
+        arns.push(role["Arn"].as_str().unwrap().to_owned());
+    }
+    let file = dir.join("typo.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = dir.join("out");
+    let run = iamc(&[
+        "audit",
+        file.to_str().unwrap(),
+        "--variants",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("1 lint warning(s) on policies of 2 principal(s)"),
+        "{}",
+        stderr(&run)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let warnings = summary["policy_warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    assert_eq!(w["rule"], "unknown-action");
+    assert!(
+        w["message"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeTrainingJob"),
+        "did-you-mean: {w}"
+    );
+    assert_eq!(
+        w["pointer"],
+        "/RoleDetailList/0/RolePolicyList/0/PolicyDocument/Statement/0/Action"
+    );
+    let mut who: Vec<String> = w["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    who.sort();
+    arns.sort();
+    assert_eq!(who, arns);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"policy-warnings\""));
+}

@@ -161,6 +161,7 @@ fn sample() -> AuditResult {
             variants_per_action: 8,
         },
         least_privilege: None,
+        policy_warnings: Vec::new(),
     }
 }
 
