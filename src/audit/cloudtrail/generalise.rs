@@ -457,8 +457,9 @@ pub(super) struct Generalised {
     pub(super) arn_patterns: BTreeMap<String, String>,
     /// Fresh-name requests: calls and the requests their creates need.
     pub(super) fresh: Vec<Request>,
-    /// One line per action and pattern (see `PrincipalLeastPrivilege::generalised`).
-    pub(super) notes: Vec<String>,
+    /// Per generalised action and pattern: the lowercase action, the pattern, and a line for
+    /// `PrincipalLeastPrivilege::generalised`.
+    pub(super) notes: Vec<(String, String, String)>,
 }
 
 /// A logged request with a named resource of a known type.
@@ -684,9 +685,9 @@ fn notes_and_fresh(
             s.latest = Some(it);
         }
     }
-    for ((_, pattern), series) in &seen {
+    for ((action, pattern), series) in &seen {
         let n = series.names.len();
-        g.notes.push(format!(
+        let line = format!(
             "{}: {pattern} ({n} logged name{}{})",
             series.spelled,
             if n == 1 { "" } else { "s" },
@@ -695,7 +696,8 @@ fn notes_and_fresh(
                 (_, true) => ", create",
                 _ => "",
             }
-        ));
+        );
+        g.notes.push((action.clone(), pattern.clone(), line));
         let create = &series.create;
         let Some(m) = series.latest else { continue };
         let Some(call) = events.get(m.index) else {

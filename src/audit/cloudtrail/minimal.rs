@@ -691,8 +691,17 @@ pub(super) fn minimal_policy(
                     changed = true;
                 }
                 1 | 2 => {
-                    let exact = s.level == 2;
-                    let split_up = split(&s, &env, exact);
+                    let mut exact = s.level == 2;
+                    let mut split_up = split(&s, &env, exact);
+                    if let [one] = split_up.as_slice()
+                        && !exact
+                        && one.resources == s.resources
+                        && one.conditions == s.conditions
+                    {
+                        // One request per statement changes nothing: go to the logged names.
+                        exact = true;
+                        split_up = split(&s, &env, exact);
+                    }
                     changed = true;
                     proof.narrowing.push(if exact {
                         format!(
@@ -725,7 +734,21 @@ pub(super) fn minimal_policy(
     let mut vars_used = BTreeSet::new();
     variables_in(&out.policy, &mut vars_used);
     out.variables = vars_used.into_iter().collect();
-    out.generalised = general.notes;
+    // Only the patterns the final policy still uses (narrowing may have gone back to names).
+    let mut used_patterns: BTreeSet<(String, String)> = BTreeSet::new();
+    for st in stmts.iter() {
+        for a in &st.actions {
+            for r in &st.resources {
+                used_patterns.insert((a.to_ascii_lowercase(), r.clone()));
+            }
+        }
+    }
+    out.generalised = general
+        .notes
+        .iter()
+        .filter(|(a, p, _)| used_patterns.contains(&(a.clone(), p.clone())))
+        .map(|(_, _, line)| line.clone())
+        .collect();
     out
 }
 
