@@ -494,13 +494,14 @@ impl Judge {
                 vec![Policy::parse(&text, PolicyKind::Scp).unwrap()]
             })
             .collect();
-        let boundary = p
-            .boundary
-            .as_ref()
-            .map(|b| vec![b.policy.as_ref().clone()]);
+        let boundary = p.boundary.as_ref().map(|b| vec![b.policy.as_ref().clone()]);
         Judge {
             current: PolicySet {
-                identity: p.identity.iter().map(|d| d.policy.as_ref().clone()).collect(),
+                identity: p
+                    .identity
+                    .iter()
+                    .map(|d| d.policy.as_ref().clone())
+                    .collect(),
                 boundary: boundary.clone(),
                 scps: scps.clone(),
                 session: None,
@@ -638,13 +639,18 @@ fn every_logged_create_allows_the_next_job() {
                 for st in p.policy["Statement"].as_array().unwrap() {
                     let resources = match &st["Resource"] {
                         Value::String(s) => vec![s.clone()],
-                        Value::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_owned()).collect(),
+                        Value::Array(a) => {
+                            a.iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+                        }
                         _ => Vec::new(),
                     };
                     assert!(!resources.contains(past), "{}: {st}", p.name);
                 }
             } else {
-                assert_eq!(p.principal, PINNED, "only PinnedTrainer's policy names its jobs");
+                assert_eq!(
+                    p.principal, PINNED,
+                    "only PinnedTrainer's policy names its jobs"
+                );
             }
         }
     }
@@ -714,7 +720,10 @@ fn team_variables_are_kept_and_hold_for_the_whole_team() {
     )
     .unwrap();
     pass.context
-        .insert("iam:PassedToService", single("sagemaker.amazonaws.com").unwrap())
+        .insert(
+            "iam:PassedToService",
+            single("sagemaker.amazonaws.com").unwrap(),
+        )
         .unwrap();
     assert_eq!(risk.both(&pass), (true, true));
     let mut tag = Request::new("sagemaker:AddTags", job).unwrap();
@@ -828,7 +837,10 @@ fn variants(r: &Request) -> Vec<Request> {
             _ => &["ml", "risk", "fraud", "platform", "carol", "iamc-x"],
         };
         for v in values {
-            let multi = r.context.get(&key.to_lowercase()).is_some_and(|e| e.is_list);
+            let multi = r
+                .context
+                .get(&key.to_lowercase())
+                .is_some_and(|e| e.is_list);
             push(&|n| {
                 let value = if multi {
                     ContextValue::Multi(vec![(*v).to_owned()])
@@ -858,7 +870,10 @@ fn minimal_policies_deny_what_the_current_policies_deny() {
                     fresh.resource = next_job(&e.request.resource);
                     base.push(fresh);
                 }
-                for r in base.iter().flat_map(|b| std::iter::once(b.clone()).chain(variants(b))) {
+                for r in base
+                    .iter()
+                    .flat_map(|b| std::iter::once(b.clone()).chain(variants(b)))
+                {
                     let (current, minimal) = judge.both(&r);
                     checked += 1;
                     denied_by_current += usize::from(!current);
@@ -937,7 +952,10 @@ fn summary_json_and_report_html_show_least_privilege() {
         stderr.contains("fresh names allowed 5/5 (current policies 5/5)"),
         "{stderr}"
     );
-    assert!(stderr.contains("variables kept: ${aws:PrincipalTag/team}"), "{stderr}");
+    assert!(
+        stderr.contains("variables kept: ${aws:PrincipalTag/team}"),
+        "{stderr}"
+    );
 
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     let summary: Value = serde_json::from_str(&read("summary.json")).unwrap();
@@ -950,7 +968,9 @@ fn summary_json_and_report_html_show_least_privilege() {
     assert_eq!(lp["minimal_policies"], 2);
     assert_eq!(lp["verified"], 2);
     let rows = lp["by_principal"].as_array().unwrap();
-    let full = coverage["least_privilege"]["principals"].as_array().unwrap();
+    let full = coverage["least_privilege"]["principals"]
+        .as_array()
+        .unwrap();
     assert_eq!(rows.len(), full.len());
     for (row, p) in rows.iter().zip(full) {
         assert_eq!(row["principal"], p["principal"]);
@@ -979,7 +999,10 @@ fn summary_json_and_report_html_show_least_privilege() {
         assert_eq!(written, p["policy"]);
     }
     let fraud = rows.iter().find(|r| r["principal"] == FRAUD).unwrap();
-    assert_eq!(fraud["variables"], serde_json::json!(["${aws:PrincipalTag/team}"]));
+    assert_eq!(
+        fraud["variables"],
+        serde_json::json!(["${aws:PrincipalTag/team}"])
+    );
     assert_eq!(fraud["fresh_name_allowed"], 5);
 
     let html = read("report.html");
@@ -1000,7 +1023,10 @@ fn summary_json_and_report_html_show_least_privilege() {
             .replace('>', "&gt;")
             .replace('"', "&quot;")
             .replace('\'', "&#39;");
-        assert!(section.contains(&format!("<pre><code>{pretty}</code></pre>")), "{name}");
+        assert!(
+            section.contains(&format!("<pre><code>{pretty}</code></pre>")),
+            "{name}"
+        );
     }
     assert_eq!(section.matches("<details id=\"lp").count(), 2);
     assert_eq!(section.matches("<td class=\"ok\">verified</td>").count(), 2);
@@ -1016,8 +1042,7 @@ fn summary_json_and_report_html_show_least_privilege() {
         .unwrap();
     assert_eq!(run.status.code(), Some(0));
     let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(bare.join("summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(bare.join("summary.json")).unwrap()).unwrap();
     assert!(summary.get("least_privilege").is_none());
     let html = std::fs::read_to_string(bare.join("report.html")).unwrap();
     assert!(!html.contains("id=\"least-privilege\""));

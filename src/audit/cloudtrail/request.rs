@@ -522,6 +522,27 @@ mod tests {
     }
 
     #[test]
+    fn passed_roles_are_found_under_role_and_role_arn_parameters() {
+        let params = serde_json::json!({
+            "roleArn": "arn:aws:iam::1:role/a",
+            "defaultUserSettings": {"executionRole": "arn:aws:iam::1:role/service-role/b"},
+            "modelBiasJobInput": {"endpointInput": {"executionRoleArn": "arn:aws:iam::1:role/c"}},
+            "assumedRole": "not-an-arn",
+            "kmsKeyId": "arn:aws:kms:us-east-1:1:key/k"
+        });
+        let mut roles = BTreeSet::new();
+        role_arns(&params, 3, &mut roles);
+        assert_eq!(
+            roles.into_iter().collect::<Vec<_>>(),
+            [
+                "arn:aws:iam::1:role/a",
+                "arn:aws:iam::1:role/c",
+                "arn:aws:iam::1:role/service-role/b"
+            ]
+        );
+    }
+
+    #[test]
     fn wildcard_only_actions_are_evaluated_on_star() {
         let catalog = Catalog::sagemaker_default();
         let action = catalog.action("sagemaker:ListTrainingJobs").unwrap();
