@@ -69,7 +69,7 @@
 //!
 //! Reading and attribution live here, request reconstruction in `request`, resource patterns
 //! and variables in `generalise`, minimal policies in `minimal`, their check in `verify`, the
-//! stderr summary in `summary`; [`account_least_privilege`] is the audit's hook, run per account
+//! printed summary in `summary`; [`account_least_privilege`] is the audit's hook, run per account
 //! after findings.
 //!
 //! INVARIANT (proven, not assumed): `Proof::verified` is true only when the compiled engine found

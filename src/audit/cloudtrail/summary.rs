@@ -1,6 +1,6 @@
-//! The least-privilege summary printed on stderr: the trail's counts and, per principal, used
-//! versus granted actions, how the minimal policy names resources, the variables it keeps and
-//! the engine's check.
+//! The least-privilege summary `iamc audit` prints on standard output, before its summary line:
+//! the trail's counts and, per principal, used versus granted actions, how the minimal policy
+//! names resources, the variables it keeps and the engine's check.
 
 use serde_json::Value;
 
