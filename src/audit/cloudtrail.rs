@@ -40,30 +40,48 @@
 //!   earlier logged call set (a create with tags, `AddTags`, `DeleteTags`), in event-time order;
 //!   tags set before the logged period are unknown.
 //! - requests the call needed without logging them: `iam:PassRole` on each role ARN the
-//!   parameters name (`roleArn`, `executionRoleArn`, …) with `iam:PassedToService =
-//!   sagemaker.amazonaws.com`, when the catalog lists `iam:PassRole` as a dependent action; and
-//!   `sagemaker:AddTags` with `sagemaker:TaggingAction = <eventName>` for a create with tags.
+//!   parameters name (`roleArn`, `executionRoleArn`, `defaultUserSettings.executionRole`, …)
+//!   with `iam:PassedToService = sagemaker.amazonaws.com` and `iam:AssociatedResourceArn` = the
+//!   call's resource, when the catalog lists `iam:PassRole` as a dependent action (or lists no
+//!   dependent action for a write); and `sagemaker:AddTags` on the created resource with
+//!   `sagemaker:TaggingAction = <eventName>` for a call with tags that the catalog lists it for,
+//!   or that creates its resource and takes request tags (S-37).
 //! - principal keys (`aws:PrincipalTag/…`, `aws:username`) come from the GAAD file, as in the audit.
 //!
 //! **Minimal policy.** The logged requests the current policies allow are grouped into one
-//! statement per set of resources (exact ARNs, `*` for wildcard-only actions or unknown
-//! resources). It is then checked with the engine, with the principal's boundary and SCPs: every
-//! logged request must be allowed, and over the audit's request space for those actions, that space
-//! extended with the policy's own ARNs and values, the logged requests and their neighbourhood
-//! (each with one key the identity policies read changed), every request it allows the current
-//! policies must allow too. A statement that allows a counterexample is narrowed, first into one
+//! statement per set of resources, where resources are generalised so the policy keeps working
+//! (`generalise`): a create is allowed on the name prefix its logged names share
+//! (`training-job/churn-xgb-*`) or on the type's `*` in the logged region and account, never on
+//! a past name; the dependent `iam:PassRole` (on the roles passed, under `iam:PassedToService`)
+//! and tag-on-create `AddTags` (under `sagemaker:TaggingAction`) get their own statements; and
+//! where the current policies grant through a policy variable (`${aws:PrincipalTag/team}` in a
+//! resource or a condition value), the minimal policy keeps the variable. It is then checked
+//! with the engine, with the principal's boundary and SCPs (`verify`): every logged request and
+//! every *fresh-name* request (the latest call of each generalised action on the next name of
+//! its series, with the requests a create needs) that the current policies allow must be
+//! allowed, and over the audit's request space for those actions, that space extended with the
+//! policy's own ARNs and values, the logged and fresh requests and their neighbourhood (each
+//! with one key the identity policies read changed), every request it allows the current
+//! policies must allow too. A statement that allows a counterexample is narrowed: into one
 //! statement per action with the keys the identity policies read pinned to the logged values,
-//! then into one statement per logged request; what remains is reported (`minimal`).
+//! then one statement per logged request, then one per logged request on its own resource;
+//! what remains is reported (`minimal`).
 //!
-//! Reading and attribution live here, request reconstruction in `request`, minimal policies in
-//! `minimal`; [`account_least_privilege`] is the audit's hook, run per account after findings.
+//! Reading and attribution live here, request reconstruction in `request`, resource patterns
+//! and variables in `generalise`, minimal policies in `minimal`, their check in `verify`, the
+//! printed summary in `summary`; [`account_least_privilege`] is the audit's hook, run per account
+//! after findings.
 //!
 //! INVARIANT (proven, not assumed): `Proof::verified` is true only when the compiled engine found
-//! no counterexample over every request checked and allowed every logged request the current
-//! policies allow; it is a check over a finite request space, not a proof over all requests.
+//! no counterexample over every request checked and allowed every logged and fresh-name request
+//! the current policies allow; it is a check over a finite request space, not a proof over all
+//! requests.
 
+mod generalise;
 mod minimal;
 mod request;
+mod summary;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -84,6 +102,7 @@ use crate::report::{ReportDir, ReportError};
 use request::{Raw, TagMemory, build};
 
 pub use request::KEY_SOURCES;
+pub use summary::summary_text;
 
 /// The `eventSource` of SageMaker's API.
 pub const SAGEMAKER_SOURCE: &str = "sagemaker.amazonaws.com";
@@ -524,6 +543,8 @@ fn principal_result(
         granted: 0,
         unused: 0,
         unused_by_level: BTreeMap::new(),
+        generalised: Vec::new(),
+        variables: Vec::new(),
         policy: Value::Null,
         file: None,
         proof: Proof::default(),
@@ -559,9 +580,11 @@ fn principal_result(
         }
     }
     if !events.is_empty() {
-        let (policy, proof) = minimal::minimal_policy(input, group, events);
-        result.policy = policy;
-        result.proof = proof;
+        let m = minimal::minimal_policy(input, group, p, events);
+        result.policy = m.policy;
+        result.proof = m.proof;
+        result.generalised = m.generalised;
+        result.variables = m.variables;
     }
     result
 }
@@ -685,115 +708,6 @@ pub fn write_minimal_policies(
         written.push(path);
     }
     Ok(written)
-}
-
-/// A readable summary: the trail's counts and, per principal, used versus granted and the proof.
-pub fn summary_text(lp: &LeastPrivilege) -> String {
-    let mut s = format!(
-        "least privilege from CloudTrail: {} files, {} records, {} SageMaker calls ({} access denied",
-        lp.files.len(),
-        lp.records,
-        lp.sagemaker_events,
-        lp.access_denied
-    );
-    if !lp.not_iam_actions.is_empty() {
-        let names: Vec<String> = lp
-            .not_iam_actions
-            .iter()
-            .map(|(n, c)| format!("{n} ×{c}"))
-            .collect();
-        s.push_str(&format!(", not an IAM action: {}", names.join(", ")));
-    }
-    let unattributed: u64 = lp.unattributed.values().sum();
-    if unattributed > 0 {
-        s.push_str(&format!(", {unattributed} by other identity types"));
-    }
-    let unaudited: u64 = lp.unaudited.values().sum();
-    if unaudited > 0 {
-        s.push_str(&format!(", {unaudited} by principals not audited"));
-    }
-    s.push_str(&format!(
-        "), {} records of other services",
-        lp.other_service_records
-    ));
-    if !lp.errors.is_empty() {
-        s.push_str(&format!(", {} errors", lp.errors.len()));
-    }
-    s.push('\n');
-    for p in &lp.principals {
-        s.push_str(&format!(
-            "  {} {} ({}): {} calls{}, used {} SageMaker actions{}; granted {}, unused {}\n",
-            p.kind,
-            p.name,
-            p.account,
-            p.events,
-            if p.access_denied > 0 {
-                format!(" (+{} denied)", p.access_denied)
-            } else {
-                String::new()
-            },
-            p.used.len(),
-            if p.inferred.is_empty() {
-                String::new()
-            } else {
-                format!(" (+ inferred {})", p.inferred.join(", "))
-            },
-            p.granted,
-            p.unused
-        ));
-        if !p.used_not_granted.is_empty() {
-            s.push_str(&format!(
-                "    used although coverage says Never: {}\n",
-                p.used_not_granted.join(", ")
-            ));
-        }
-        if p.policy.is_null() {
-            for n in &p.proof.narrowing {
-                s.push_str(&format!("    {n}\n"));
-            }
-            continue;
-        }
-        let statements = p
-            .policy
-            .get("Statement")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        s.push_str(&format!(
-            "    minimal policy: {} statements{}\n",
-            statements,
-            p.file
-                .as_deref()
-                .map(|f| format!(" → {f}"))
-                .unwrap_or_default()
-        ));
-        let pr = &p.proof;
-        s.push_str(&format!(
-            "    proof: logged requests allowed {}/{} (current policies {}/{}); space requests checked {}, counterexamples {}: {}\n",
-            pr.allowed_by_minimal,
-            pr.logged_requests,
-            pr.allowed_by_current,
-            pr.logged_requests,
-            pr.space_requests,
-            pr.counterexamples,
-            if pr.verified { "verified" } else { "NOT verified" }
-        ));
-        for n in &pr.narrowing {
-            s.push_str(&format!("    narrowed: {n}\n"));
-        }
-        for w in &pr.denied_by_current {
-            s.push_str(&format!(
-                "    logged but denied now: {} on {} ({})\n",
-                w.action, w.resource, w.decision
-            ));
-        }
-        for w in &pr.counterexample_samples {
-            s.push_str(&format!(
-                "    counterexample: {} on {} ({})\n",
-                w.action, w.resource, w.decision
-            ));
-        }
-    }
-    s
 }
 
 #[cfg(test)]

@@ -457,6 +457,15 @@ pub struct PrincipalLeastPrivilege {
     pub unused: u32,
     /// The unused actions by access level.
     pub unused_by_level: BTreeMap<AccessLevel, Vec<String>>,
+    /// How the minimal policy names resources where it does not list the logged ones: one line
+    /// per action and pattern (`sagemaker:CreateTrainingJob: arn:…:training-job/churn-xgb-*
+    /// (2 logged names, create)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generalised: Vec<String>,
+    /// Policy variables the minimal policy kept from the current policies
+    /// (`${aws:PrincipalTag/team}`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<String>,
     /// The minimal policy document (`null` when no logged call is allowed by the current
     /// policies).
     pub policy: serde_json::Value,
@@ -482,8 +491,20 @@ pub struct Proof {
     pub denied_by_current: Vec<Witness>,
     /// Requests checked for "the minimal policy allows nothing the current policies deny": the
     /// audit's space for the used actions, that space extended with the minimal policy's ARNs
-    /// and values, and the logged requests.
+    /// and values, the logged and fresh-name requests and their neighbourhood.
     pub space_requests: u64,
+    /// Fresh-name requests: for each action whose resources the minimal policy names by a
+    /// pattern, the latest logged call again on the next name of the series (`…-03` after
+    /// `…-02`), with the `iam:PassRole` and tag-on-create `AddTags` requests a create needs.
+    pub fresh_name_requests: u64,
+    /// Fresh-name requests the current policies allow.
+    pub fresh_name_allowed_by_current: u64,
+    /// Fresh-name requests the minimal policy allows.
+    pub fresh_name_allowed: u64,
+    /// The first few fresh-name requests the current policies allow and the minimal one does
+    /// not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fresh_name_denied: Vec<Witness>,
     /// Requests the minimal policy allows and the current policies deny.
     pub counterexamples: u64,
     /// The first few counterexamples.
@@ -492,6 +513,7 @@ pub struct Proof {
     /// How the policy was narrowed to remove counterexamples, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub narrowing: Vec<String>,
-    /// Every logged request the current policies allow is allowed, and no counterexample.
+    /// Every logged request and every fresh-name request the current policies allow is
+    /// allowed, and no counterexample.
     pub verified: bool,
 }

@@ -1,6 +1,8 @@
 //! `coverage.json` (every principal, and every evaluation group's per-action cells, stored once per
-//! group) and `summary.json` (counts, timings, errors, class totals, finding counts and warnings,
-//! without the per-action cells or the findings themselves, which are in `findings.json`).
+//! group) and `summary.json` (counts, timings, errors, class totals, finding counts, warnings and,
+//! with CloudTrail, one least-privilege row per principal, without the per-action cells, the
+//! findings or the minimal policies themselves, which are in `findings.json` and
+//! `minimal-policies/`).
 
 use std::collections::BTreeMap;
 
@@ -184,6 +186,124 @@ pub struct Summary<'a> {
     /// Lint warnings on the policies in force, once per policy document with its principals.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub policy_warnings: &'a [crate::audit::model::PolicyWarning],
+    /// Least privilege from CloudTrail, when CloudTrail logs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least_privilege: Option<LeastPrivilegeSummary<'a>>,
+}
+
+/// `summary.json` `least_privilege`: what the CloudTrail logs held and one compact row per
+/// principal (the minimal policies themselves are in `minimal-policies/`, the full proof in
+/// `coverage.json`).
+#[derive(Debug, Serialize)]
+pub struct LeastPrivilegeSummary<'a> {
+    /// CloudTrail files read.
+    pub files: usize,
+    /// Records read.
+    pub records: u64,
+    /// SageMaker records.
+    pub sagemaker_events: u64,
+    /// SageMaker calls refused with an access-denied error.
+    pub access_denied: u64,
+    /// Files and records that could not be used.
+    pub errors: usize,
+    /// Audited principals with logged SageMaker calls.
+    pub principals: usize,
+    /// Minimal policies produced.
+    pub minimal_policies: usize,
+    /// Of which the engine verified.
+    pub verified: usize,
+    /// One row per principal, in account and principal order.
+    pub by_principal: Vec<LeastPrivilegeRow<'a>>,
+}
+
+/// One principal of [`LeastPrivilegeSummary`].
+#[derive(Debug, Serialize)]
+pub struct LeastPrivilegeRow<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// The principal's ARN.
+    pub principal: &'a str,
+    /// `role` or `user`.
+    pub kind: &'a str,
+    /// Authorized SageMaker calls logged.
+    pub events: u64,
+    /// SageMaker calls refused with an access-denied error.
+    pub access_denied: u64,
+    /// SageMaker actions used.
+    pub used: usize,
+    /// SageMaker actions granted.
+    pub granted: u32,
+    /// Granted SageMaker actions not used.
+    pub unused: u32,
+    /// Statements of the minimal policy (0 when there is none).
+    pub statements: usize,
+    /// Where the minimal policy was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
+    /// The engine verified the minimal policy.
+    pub verified: bool,
+    /// Logged requests (calls and the requests they needed).
+    pub logged_requests: u64,
+    /// Of which the minimal policy allows.
+    pub allowed_by_minimal: u64,
+    /// Fresh-name requests (the next job of each generalised series).
+    pub fresh_name_requests: u64,
+    /// Of which the minimal policy allows.
+    pub fresh_name_allowed: u64,
+    /// Requests the minimal policy allows and the current policies deny.
+    pub counterexamples: u64,
+    /// Policy variables the minimal policy keeps.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub variables: &'a [String],
+}
+
+impl<'a> LeastPrivilegeSummary<'a> {
+    /// The summary of `lp`.
+    pub fn of(lp: &'a crate::audit::model::LeastPrivilege) -> LeastPrivilegeSummary<'a> {
+        let statements = |p: &crate::audit::model::PrincipalLeastPrivilege| {
+            p.policy
+                .get("Statement")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        LeastPrivilegeSummary {
+            files: lp.files.len(),
+            records: lp.records,
+            sagemaker_events: lp.sagemaker_events,
+            access_denied: lp.access_denied,
+            errors: lp.errors.len(),
+            principals: lp.principals.len(),
+            minimal_policies: lp.principals.iter().filter(|p| !p.policy.is_null()).count(),
+            verified: lp
+                .principals
+                .iter()
+                .filter(|p| !p.policy.is_null() && p.proof.verified)
+                .count(),
+            by_principal: lp
+                .principals
+                .iter()
+                .map(|p| LeastPrivilegeRow {
+                    account: &p.account,
+                    principal: &p.principal,
+                    kind: &p.kind,
+                    events: p.events,
+                    access_denied: p.access_denied,
+                    used: p.used.len(),
+                    granted: p.granted,
+                    unused: p.unused,
+                    statements: statements(p),
+                    file: p.file.as_deref(),
+                    verified: p.proof.verified,
+                    logged_requests: p.proof.logged_requests,
+                    allowed_by_minimal: p.proof.allowed_by_minimal,
+                    fresh_name_requests: p.proof.fresh_name_requests,
+                    fresh_name_allowed: p.proof.fresh_name_allowed,
+                    counterexamples: p.proof.counterexamples,
+                    variables: &p.variables,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Sizes of the run (`summary.json` `counts`).
@@ -296,6 +416,10 @@ impl<'a> Summary<'a> {
             findings: FindingCounts::of(&result.findings),
             warnings: Vec::new(),
             policy_warnings: &result.policy_warnings,
+            least_privilege: result
+                .least_privilege
+                .as_ref()
+                .map(LeastPrivilegeSummary::of),
         }
     }
 }

@@ -1,45 +1,48 @@
 //! Minimal policies: the logged requests the current policies allow, grouped into one statement
-//! per resource set, checked with the engine against the current policies (same boundary and
-//! SCPs) and narrowed until no counterexample remains: first one statement per action with the
-//! keys the identity policies read pinned to the logged values, then one statement per logged
-//! request.
+//! per part (calls, passed roles, tags on create) and generalised resource set, checked with the
+//! engine against the current policies (same boundary and SCPs, module `verify`) and narrowed
+//! until no counterexample remains: first one statement per action with the keys the identity
+//! policies read pinned to the logged values (a value a current variable resolves to is written
+//! as the variable), then one statement per logged request, then one per logged request on its
+//! own resource (the only step that gives up a generalised name).
 //!
 //! INVARIANT (pins keep every logged request): a pin is built from the covered requests' own
 //! values (a range for numbers and dates, `IfExists` when some request lacks the key, `Null` when
-//! all do), so narrowing never drops a logged request the current policies allow.
+//! all do, the variable only where it resolves to the logged value, an ARN pattern only where it
+//! matches the logged ARN), so narrowing never drops a logged request the current policies allow.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use super::TrailEvent;
+use super::generalise::{Generalised, Part, Variables, generalise, part_of};
+use super::verify::{Checked, SAMPLES, check, decide, neighbours, space_for};
 use crate::audit::findings::{FindingsInput, GroupView, witness};
-use crate::audit::model::{Proof, Witness};
-use crate::audit::space;
+use crate::audit::load::Principal;
+use crate::audit::model::Proof;
 use crate::catalog::{Catalog, KeyType};
-use crate::compile::CompiledSet;
 use crate::condition::{Decimal, Instant};
-use crate::eval::{Context, ContextEntry, ContextValue, Decision, Layer, PreparedRequest, Request};
-use crate::policy::{Effect, Policy, PolicyKind, PolicySet};
-use crate::request::prepared::PreparedContext;
-
-/// Witnesses kept per list (denied logged requests, counterexamples).
-const SAMPLES: usize = 5;
+use crate::policy::{Policy, PolicyKind, PolicySet};
+use crate::request::{ContextEntry, Request};
 
 /// Narrowing rounds before the remaining counterexamples are reported.
-const ROUNDS: usize = 4;
+const ROUNDS: usize = 5;
 
 /// One statement of a minimal policy being built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct MinStmt {
     sid: String,
+    /// What the requests it covers are (calls, passed roles, tags on create).
+    part: Part,
     actions: BTreeSet<String>,
     resources: BTreeSet<String>,
     /// Operator → key → values.
     conditions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// Indexes of the logged requests it is for.
     covers: Vec<usize>,
-    /// 0 as grouped, 1 conditions pinned, 2 one logged request.
+    /// 0 as grouped, 1 one action with conditions pinned, 2 one logged request, 3 one logged
+    /// request on its own resource.
     level: u8,
 }
 
@@ -104,12 +107,11 @@ fn camel(text: &str) -> String {
 }
 
 /// A readable `Sid` for a resource set.
-fn sid_for(actions: &BTreeSet<String>, resources: &BTreeSet<String>) -> String {
-    if actions
-        .iter()
-        .all(|a| a.eq_ignore_ascii_case("iam:PassRole"))
-    {
-        return "PassLoggedRoles".to_owned();
+fn sid_for(part: Part, actions: &BTreeSet<String>, resources: &BTreeSet<String>) -> String {
+    match part {
+        Part::PassRole => return "PassLoggedRoles".to_owned(),
+        Part::TagOnCreate => return "TagOnCreate".to_owned(),
+        Part::Call => {}
     }
     if let (Some(one), 1) = (actions.iter().next(), actions.len()) {
         return camel(one.split_once(':').map_or(one.as_str(), |(_, n)| n));
@@ -129,57 +131,92 @@ fn sid_for(actions: &BTreeSet<String>, resources: &BTreeSet<String>) -> String {
     }
 }
 
-/// Escapes `${` so a logged value stays literal under `Version: 2012-10-17`.
-fn literal(value: &str) -> String {
-    value.replace("${", "${$}{")
+/// What building and narrowing a minimal policy reads.
+struct Env<'a> {
+    catalog: &'a Catalog,
+    logged: &'a [&'a Request],
+    parts: &'a [Part],
+    /// Lowercase keys the identity policies read, with a spelling.
+    read: &'a BTreeMap<String, String>,
+    vars: &'a Variables,
+    general: &'a Generalised,
 }
 
-/// Groups the logged requests at `basis` into one statement per resource set.
-fn initial_statements(logged: &[&Request], basis: &[usize]) -> Vec<MinStmt> {
-    let mut by_action: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut passed_to: BTreeSet<String> = BTreeSet::new();
-    for &i in basis {
-        let Some(r) = logged.get(i) else { continue };
-        by_action
-            .entry(r.action().to_owned())
-            .or_default()
-            .insert(r.resource.clone());
-        if r.action().eq_ignore_ascii_case("iam:PassRole")
-            && let Some(e) = r.context.get("iam:passedtoservice")
-        {
-            passed_to.extend(e.values.iter().cloned());
-        }
+impl Env<'_> {
+    fn resource(&self, i: usize, exact: bool) -> Option<String> {
+        let list = if exact {
+            &self.general.exact
+        } else {
+            &self.general.resource
+        };
+        list.get(i).filter(|r| !r.is_empty()).cloned()
     }
-    let mut by_set: BTreeMap<(bool, BTreeSet<String>), BTreeSet<String>> = BTreeMap::new();
-    for (a, rs) in by_action {
-        let pass = a.eq_ignore_ascii_case("iam:PassRole");
-        by_set.entry((pass, rs)).or_default().insert(a);
+}
+
+/// The key whose values a dependent request's statement always names: `iam:PassedToService`
+/// for passed roles, `sagemaker:TaggingAction` for tags on create.
+fn part_key(part: Part) -> Option<&'static str> {
+    match part {
+        Part::Call => None,
+        Part::PassRole => Some("iam:PassedToService"),
+        Part::TagOnCreate => Some("sagemaker:TaggingAction"),
+    }
+}
+
+/// Groups the logged requests at `basis` into one statement per part and resource set.
+fn initial_statements(env: &Env<'_>, basis: &[usize]) -> Vec<MinStmt> {
+    let mut by_action: BTreeMap<(Part, String), BTreeSet<String>> = BTreeMap::new();
+    for &i in basis {
+        let (Some(r), Some(&part), Some(res)) =
+            (env.logged.get(i), env.parts.get(i), env.resource(i, false))
+        else {
+            continue;
+        };
+        by_action
+            .entry((part, r.action().to_owned()))
+            .or_default()
+            .insert(res);
+    }
+    let mut by_set: BTreeMap<(Part, BTreeSet<String>), BTreeSet<String>> = BTreeMap::new();
+    for ((part, a), rs) in by_action {
+        by_set.entry((part, rs)).or_default().insert(a);
     }
     let mut out: Vec<MinStmt> = Vec::new();
-    for ((pass, resources), actions) in by_set {
-        let covers = basis
+    for ((part, resources), actions) in by_set {
+        let covers: Vec<usize> = basis
             .iter()
             .copied()
             .filter(|&i| {
-                logged.get(i).is_some_and(|r| {
-                    actions.contains(r.action()) && resources.contains(&r.resource)
-                })
+                env.parts.get(i) == Some(&part)
+                    && env
+                        .logged
+                        .get(i)
+                        .is_some_and(|r| actions.contains(r.action()))
+                    && env
+                        .resource(i, false)
+                        .is_some_and(|x| resources.contains(&x))
             })
             .collect();
         let mut s = MinStmt {
-            sid: sid_for(&actions, &resources),
+            sid: sid_for(part, &actions, &resources),
+            part,
             actions,
             resources,
             conditions: BTreeMap::new(),
             covers,
             level: 0,
         };
-        if pass && !passed_to.is_empty() {
-            s.add(
-                "StringEquals",
-                "iam:PassedToService",
-                passed_to.iter().map(|v| literal(v)),
-            );
+        if let Some(key) = part_key(part) {
+            let lower = key.to_ascii_lowercase();
+            let values: BTreeSet<String> = s
+                .covers
+                .iter()
+                .filter_map(|&i| env.logged.get(i)?.context.get(&lower))
+                .flat_map(|e| e.values.iter().map(|v| env.vars.value(&lower, v)))
+                .collect();
+            if !values.is_empty() {
+                s.add("StringEquals", key, values);
+            }
         }
         out.push(s);
     }
@@ -228,8 +265,12 @@ fn keys_read(set: &PolicySet) -> BTreeMap<String, String> {
 }
 
 /// Adds conditions to `s` that hold for exactly the logged values of `key` in `entries` (one per
-/// covered request; `None` when the request lacks the key).
-fn pin_key(s: &mut MinStmt, key: &str, entries: &[Option<&ContextEntry>], catalog: &Catalog) {
+/// covered request; `None` when the request lacks the key). A value a current condition's
+/// variable resolves to is written as the variable; ARNs of generalised resources are pinned to
+/// their patterns with `ArnLike`.
+fn pin_key(s: &mut MinStmt, key: &str, entries: &[Option<&ContextEntry>], env: &Env<'_>) {
+    let catalog = env.catalog;
+    let lower = key.to_lowercase();
     let present: Vec<&ContextEntry> = entries
         .iter()
         .flatten()
@@ -245,18 +286,23 @@ fn pin_key(s: &mut MinStmt, key: &str, entries: &[Option<&ContextEntry>], catalo
         .iter()
         .flat_map(|e| e.values.iter().cloned())
         .collect();
+    let text = |v: &String| env.vars.value(&lower, v);
     if present.iter().any(|e| e.is_list) || catalog.is_multivalued(key) {
-        s.add(
-            "ForAllValues:StringEquals",
-            key,
-            values.iter().map(|v| literal(v)),
-        );
+        s.add("ForAllValues:StringEquals", key, values.iter().map(text));
         if all {
             s.add("Null", key, ["false".to_owned()]);
         }
         return;
     }
     let suffix = if all { "" } else { "IfExists" };
+    if let Some(patterns) = values
+        .iter()
+        .map(|v| env.general.arn_patterns.get(v).cloned())
+        .collect::<Option<BTreeSet<String>>>()
+    {
+        s.add(&format!("ArnLike{suffix}"), key, patterns);
+        return;
+    }
     let ty = catalog.key(key).map(|k| k.ty);
     let range = |parse: &dyn Fn(&str) -> Option<i128>| -> Option<(String, String)> {
         let mut parsed: Vec<(i128, &String)> = Vec::new();
@@ -305,25 +351,21 @@ fn pin_key(s: &mut MinStmt, key: &str, entries: &[Option<&ContextEntry>], catalo
     s.add(
         &format!("StringEquals{suffix}"),
         key,
-        values.iter().map(|v| literal(v)),
+        values.iter().map(text),
     );
 }
 
 /// Pins every key the current policies read, that applies to a covered request, to the logged
 /// values; returns the keys pinned.
-fn pin(
-    s: &mut MinStmt,
-    logged: &[&Request],
-    read: &BTreeMap<String, String>,
-    catalog: &Catalog,
-) -> Vec<String> {
+fn pin(s: &mut MinStmt, env: &Env<'_>) -> Vec<String> {
+    let catalog = env.catalog;
     let covered: Vec<&Request> = s
         .covers
         .iter()
-        .filter_map(|&i| logged.get(i).copied())
+        .filter_map(|&i| env.logged.get(i).copied())
         .collect();
     let mut pinned = Vec::new();
-    for (lower, spelled) in read {
+    for (lower, spelled) in env.read {
         let applies = covered.iter().any(|r| {
             r.context.get(lower).is_some()
                 || catalog.action(r.action()).is_some_and(|a| {
@@ -351,7 +393,7 @@ fn pin(
             keys.retain(|k, _| !k.eq_ignore_ascii_case(&key));
         }
         s.conditions.retain(|_, keys| !keys.is_empty());
-        pin_key(s, &key, &entries, catalog);
+        pin_key(s, &key, &entries, env);
         pinned.push(key);
     }
     pinned
@@ -359,7 +401,7 @@ fn pin(
 
 /// The statement split into one statement per action (level 1), each covering its own logged
 /// requests; a one-action statement is returned as is (at level 1).
-fn by_action(s: &MinStmt, logged: &[&Request]) -> Vec<MinStmt> {
+fn by_action(s: &MinStmt, env: &Env<'_>) -> Vec<MinStmt> {
     s.actions
         .iter()
         .map(|a| {
@@ -367,11 +409,11 @@ fn by_action(s: &MinStmt, logged: &[&Request]) -> Vec<MinStmt> {
                 .covers
                 .iter()
                 .copied()
-                .filter(|&i| logged.get(i).is_some_and(|r| r.action() == a))
+                .filter(|&i| env.logged.get(i).is_some_and(|r| r.action() == a))
                 .collect();
             let resources = covers
                 .iter()
-                .filter_map(|&i| logged.get(i).map(|r| r.resource.clone()))
+                .filter_map(|&i| env.resource(i, false))
                 .collect();
             MinStmt {
                 sid: if s.actions.len() == 1 {
@@ -379,6 +421,7 @@ fn by_action(s: &MinStmt, logged: &[&Request]) -> Vec<MinStmt> {
                 } else {
                     camel(a.split_once(':').map_or(a.as_str(), |(_, n)| n))
                 },
+                part: s.part,
                 actions: BTreeSet::from([a.clone()]),
                 resources,
                 conditions: s.conditions.clone(),
@@ -389,25 +432,24 @@ fn by_action(s: &MinStmt, logged: &[&Request]) -> Vec<MinStmt> {
         .collect()
 }
 
-/// One statement per covered logged request, every read key pinned.
-fn split(
-    s: &MinStmt,
-    logged: &[&Request],
-    read: &BTreeMap<String, String>,
-    catalog: &Catalog,
-) -> Vec<MinStmt> {
+/// One statement per covered logged request, every read key pinned: on the request's
+/// generalised resource (level 2) or, with `exact`, on its own resource (level 3).
+fn split(s: &MinStmt, env: &Env<'_>, exact: bool) -> Vec<MinStmt> {
     let mut out: Vec<MinStmt> = Vec::new();
     for &i in &s.covers {
-        let Some(r) = logged.get(i) else { continue };
+        let (Some(r), Some(resource)) = (env.logged.get(i), env.resource(i, exact)) else {
+            continue;
+        };
         let mut one = MinStmt {
             sid: String::new(),
+            part: s.part,
             actions: BTreeSet::from([r.action().to_owned()]),
-            resources: BTreeSet::from([r.resource.clone()]),
+            resources: BTreeSet::from([resource]),
             conditions: s.conditions.clone(),
             covers: vec![i],
-            level: 2,
+            level: if exact { 3 } else { 2 },
         };
-        pin(&mut one, logged, read, catalog);
+        pin(&mut one, env);
         match out.iter_mut().find(|o| {
             o.actions == one.actions
                 && o.resources == one.resources
@@ -417,231 +459,74 @@ fn split(
             None => out.push(one),
         }
     }
+    let stem = s.sid.trim_end_matches(|c: char| c.is_ascii_digit());
+    let stem = stem.split("Call").next().unwrap_or(stem);
     for (n, o) in out.iter_mut().enumerate() {
-        o.sid = format!("{}Call{}", s.sid, n + 1);
+        o.sid = format!("{stem}Call{}", n + 1);
     }
     out
 }
 
-/// What one check of a minimal policy found.
-#[derive(Default)]
-struct Check {
-    logged_minimal: u64,
-    missed: u64,
-    checked: u64,
-    counterexamples: u64,
-    samples: Vec<Witness>,
-    /// Statement index → lowercase actions of the counterexamples it allows.
-    bad: BTreeMap<usize, BTreeSet<String>>,
-}
-
-fn decide(
-    compiled: &CompiledSet<'_>,
-    r: &Request,
-    ctx: &PreparedContext,
-    catalog: &Catalog,
-) -> Decision {
-    compiled
-        .evaluate_as(&PreparedRequest::new(r, catalog), ctx)
-        .decision
-}
-
-/// Checks a compiled minimal set against the current one over `space` and the logged requests.
-fn check(
-    group: &GroupView<'_, '_>,
-    minimal: &CompiledSet<'_>,
-    logged: &[&Request],
-    current_ok: &[bool],
-    space: &[Request],
-    catalog: &Catalog,
-) -> Check {
-    let mut c = Check::default();
-    let visit = |r: &Request, current: Option<bool>, c: &mut Check| {
-        c.checked += 1;
-        let min = decide(minimal, r, group.context, catalog) == Decision::Allowed;
-        let cur = current.unwrap_or_else(|| {
-            decide(group.compiled, r, group.context, catalog) == Decision::Allowed
-        });
-        if min && !cur {
-            c.counterexamples += 1;
-            let ex = minimal.explain_as(&PreparedRequest::new(r, catalog), group.context);
-            for m in ex
-                .matched
-                .iter()
-                .filter(|m| m.effect == Effect::Allow && m.layer == Layer::Identity)
-            {
-                c.bad
-                    .entry(m.statement as usize)
-                    .or_default()
-                    .insert(r.action_lower().to_owned());
-            }
-            if c.samples.len() < SAMPLES {
-                let current = decide(group.compiled, r, group.context, catalog);
-                c.samples.push(witness(
-                    r,
-                    &format!("Allowed by the minimal policy, {current:?} by the current policies"),
-                ));
-            }
-        }
-        min
-    };
-    for (r, &cur) in logged.iter().zip(current_ok) {
-        let min = visit(r, Some(cur), &mut c);
-        c.logged_minimal += u64::from(min);
-        c.missed += u64::from(cur && !min);
-    }
-    for r in space {
-        visit(r, None, &mut c);
-    }
-    c
-}
-
-/// The requests of `actions` in the audit's space, and in that space extended with what
-/// `policy` mentions and names.
-fn space_for(
-    input: &FindingsInput<'_, '_>,
-    policy: &Policy,
-    actions: &BTreeSet<String>,
-    extra_arns: &BTreeMap<String, Vec<String>>,
-) -> Vec<Request> {
-    let targets: Vec<String> = input.account.roles.iter().map(|r| r.arn.clone()).collect();
-    let mut extended = input.mentions.clone();
-    extended.add_policy(policy);
-    let mut out = Vec::new();
-    for a in actions {
-        let Some(aid) = input.catalog.action_id(a) else {
-            continue;
-        };
-        let mut more = targets.clone();
-        more.extend(extra_arns.get(a).into_iter().flatten().cloned());
-        for (mentions, extra) in [(input.mentions, &targets), (&extended, &more)] {
-            if let Some(reqs) = space::generate_action(
-                input.catalog,
-                aid,
-                &input.account.id,
-                input.generator,
-                mentions,
-                extra,
-            ) {
-                out.extend(reqs.requests);
-            }
-        }
-    }
-    out
-}
-
-/// `context` with `key` (lowercase) replaced by `value` (`None`: removed).
-fn with_key(context: &Context, key: &str, spelled: &str, value: Option<ContextValue>) -> Context {
-    let mut out = Context::new();
-    for e in context.entries().iter().filter(|e| e.key_lower != key) {
-        let v = if e.is_list {
-            ContextValue::Multi(e.values.clone())
-        } else {
-            ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-        };
-        let _ = out.insert(&e.key, v);
-    }
-    if let Some(v) = value {
-        let _ = out.insert(spelled, v);
-    }
-    out
-}
-
-/// A request's values for the keys the identity policies read.
-type Projection = Vec<(String, Vec<String>)>;
-
-/// The neighbourhood of the logged requests: each one with one key the identity policies read
-/// removed or set to another value (the policies' values, a value none of them has, and for
-/// multivalued keys the empty set and the logged set plus another value). The generated space
-/// spreads its variants over every resource of an action; this checks the logged resources'
-/// contexts closely.
-fn neighbours(
-    logged: &[&Request],
-    basis: &[usize],
-    read: &BTreeMap<String, String>,
-    mentions: &space::Mentions,
-    catalog: &Catalog,
-) -> Vec<Request> {
-    let mut out = Vec::new();
-    // Only the action, the resource and the keys the identity policies read can separate the
-    // two sets, so logged requests alike in those have the same neighbourhood.
-    let mut seen: BTreeSet<(String, String, Projection)> = BTreeSet::new();
-    for r in basis.iter().filter_map(|&i| logged.get(i)) {
-        let projection = read
-            .keys()
-            .filter_map(|k| r.context.get(k).map(|e| (k.clone(), e.values.clone())))
-            .collect();
-        if !seen.insert((r.action_lower().to_owned(), r.resource.clone(), projection)) {
-            continue;
-        }
-        let Some(action) = catalog.action(r.action()) else {
-            continue;
-        };
-        let rt = catalog.resource_type_for(action, &r.resource);
-        for (lower, spelled) in read {
-            let entry = r.context.get(lower);
-            if entry.is_none() && !crate::request::sent::key_applies(catalog, action, rt, lower) {
-                continue;
-            }
-            let spelled = entry.map_or(spelled.as_str(), |e| e.key.as_str());
-            let mut values: BTreeSet<String> = mentions
-                .keys
-                .get(lower)
-                .map(|m| {
-                    m.values
-                        .iter()
-                        .filter(|v| !v.contains("${"))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            values.insert("iamc-other".to_owned());
-            values.insert("true".to_owned());
-            values.insert("false".to_owned());
-            let multi = entry.is_some_and(|e| e.is_list) || catalog.is_multivalued(lower);
-            let mut options: Vec<Option<ContextValue>> = vec![None];
-            if multi {
-                options.push(Some(ContextValue::Multi(Vec::new())));
-                let mut wider: Vec<String> = entry.map(|e| e.values.clone()).unwrap_or_default();
-                wider.push("iamc-other".to_owned());
-                options.push(Some(ContextValue::Multi(wider)));
-                options.extend(
-                    values
-                        .into_iter()
-                        .map(|v| Some(ContextValue::Multi(vec![v]))),
-                );
-            } else {
-                options.extend(values.into_iter().map(|v| Some(ContextValue::Single(v))));
-            }
-            for value in options {
-                let mut n = (*r).clone();
-                n.context = with_key(&r.context, lower, spelled, value);
-                if n.context != r.context {
-                    out.push(n);
+/// The policy variables a document uses (`${aws:PrincipalTag/team}`), without the `${*}`,
+/// `${?}` and `${$}` escapes.
+fn variables_in(doc: &Value, out: &mut BTreeSet<String>) {
+    match doc {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                let from = rest.get(start..).unwrap_or("");
+                let Some(end) = from.find('}') else { break };
+                let var = from.get(..=end).unwrap_or("");
+                if !matches!(var, "${*}" | "${?}" | "${$}") {
+                    out.insert(var.to_owned());
                 }
+                rest = from.get(end + 1..).unwrap_or("");
             }
         }
+        Value::Array(list) => list.iter().for_each(|v| variables_in(v, out)),
+        Value::Object(map) => map.values().for_each(|v| variables_in(v, out)),
+        _ => {}
     }
-    out
+}
+
+/// A minimal policy and how it was found.
+pub(super) struct Minimal {
+    /// The document (`null` when no logged request is allowed by the current policies).
+    pub(super) policy: Value,
+    /// The engine's check.
+    pub(super) proof: Proof,
+    /// How resources were generalised.
+    pub(super) generalised: Vec<String>,
+    /// The policy variables it keeps.
+    pub(super) variables: Vec<String>,
 }
 
 /// Builds, narrows and checks the minimal policy of one principal.
 pub(super) fn minimal_policy(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
+    principal: &Principal,
     events: &[&TrailEvent],
-) -> (Value, Proof) {
+) -> Minimal {
     let catalog = input.catalog;
     let logged: Vec<&Request> = events.iter().map(|e| &e.request).collect();
     let current_ok: Vec<bool> = logged
         .iter()
-        .map(|r| decide(group.compiled, r, group.context, catalog) == Decision::Allowed)
+        .map(|r| {
+            decide(group.compiled, r, group.context, catalog) == crate::eval::Decision::Allowed
+        })
         .collect();
-    let mut proof = Proof {
-        logged_requests: logged.len() as u64,
-        allowed_by_current: current_ok.iter().filter(|c| **c).count() as u64,
-        ..Proof::default()
+    let mut out = Minimal {
+        policy: Value::Null,
+        proof: Proof {
+            logged_requests: logged.len() as u64,
+            allowed_by_current: current_ok.iter().filter(|c| **c).count() as u64,
+            ..Proof::default()
+        },
+        generalised: Vec::new(),
+        variables: Vec::new(),
     };
+    let proof = &mut out.proof;
     for (r, ok) in logged.iter().zip(&current_ok) {
         if !ok && proof.denied_by_current.len() < SAMPLES {
             let d = decide(group.compiled, r, group.context, catalog);
@@ -658,24 +543,56 @@ pub(super) fn minimal_policy(
         proof.narrowing.push(
             "no logged request is allowed by the current policies: no minimal policy".to_owned(),
         );
-        return (Value::Null, proof);
+        return out;
     }
     let read = keys_read(group.set);
-    let mut stmts = initial_statements(&logged, &basis);
+    let used: BTreeSet<String> = logged.iter().map(|r| r.action_lower().to_owned()).collect();
+    let vars = Variables::of(group.set, &principal.context(), &used);
+    let parts: Vec<Part> = events.iter().map(|e| part_of(e)).collect();
+    let general = generalise(catalog, events, &basis, &vars);
+    let fresh: Vec<&Request> = general.fresh.iter().collect();
+    let fresh_ok: Vec<bool> = fresh
+        .iter()
+        .map(|r| {
+            decide(group.compiled, r, group.context, catalog) == crate::eval::Decision::Allowed
+        })
+        .collect();
+    proof.fresh_name_requests = fresh.len() as u64;
+    proof.fresh_name_allowed_by_current = fresh_ok.iter().filter(|c| **c).count() as u64;
+    let env = Env {
+        catalog,
+        logged: &logged,
+        parts: &parts,
+        read: &read,
+        vars: &vars,
+        general: &general,
+    };
+    let mut stmts = initial_statements(&env, &basis);
     let mut extra_arns: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for &i in &basis {
-        if let Some(r) = logged.get(i).filter(|r| r.resource != "*") {
-            extra_arns
-                .entry(r.action().to_owned())
-                .or_default()
-                .push(r.resource.clone());
-        }
+    let basis_requests: Vec<&Request> = basis
+        .iter()
+        .filter_map(|&i| logged.get(i).copied())
+        .chain(fresh.iter().copied())
+        .collect();
+    for r in basis_requests.iter().filter(|r| r.resource != "*") {
+        extra_arns
+            .entry(r.action().to_owned())
+            .or_default()
+            .push(r.resource.clone());
     }
     let actions: BTreeSet<String> = stmts
         .iter()
         .flat_map(|s| s.actions.iter().cloned())
         .collect();
-    let near = neighbours(&logged, &basis, &read, input.mentions, catalog);
+    let near = neighbours(&basis_requests, &read, input.mentions, catalog);
+    let logged_checked = Checked {
+        requests: &logged,
+        current: &current_ok,
+    };
+    let fresh_checked = Checked {
+        requests: &fresh,
+        current: &fresh_ok,
+    };
     for round in 0..ROUNDS {
         let doc = document(&stmts);
         let policy = match Policy::from_value(&doc, PolicyKind::Identity) {
@@ -685,7 +602,8 @@ pub(super) fn minimal_policy(
                     "internal error: the minimal policy does not validate at {}: {}",
                     e.pointer, e.message
                 ));
-                return (doc, proof);
+                out.policy = doc;
+                return out;
             }
         };
         let set = PolicySet {
@@ -700,25 +618,37 @@ pub(super) fn minimal_policy(
                 proof
                     .narrowing
                     .push("internal error: no compiler for the minimal policy check".to_owned());
-                return (doc, proof);
+                out.policy = doc;
+                return out;
             }
             Some(Err(e)) => {
                 proof.narrowing.push(format!(
                     "internal error: the minimal policy does not compile: {e}"
                 ));
-                return (doc, proof);
+                out.policy = doc;
+                return out;
             }
         };
         let mut space = space_for(input, &policy, &actions, &extra_arns);
         space.extend(near.iter().cloned());
-        let c = check(group, &compiled, &logged, &current_ok, &space, catalog);
+        let c = check(
+            group,
+            &compiled,
+            &logged_checked,
+            &fresh_checked,
+            &space,
+            catalog,
+        );
         proof.allowed_by_minimal = c.logged_minimal;
+        proof.fresh_name_allowed = c.fresh_minimal;
+        proof.fresh_name_denied = c.fresh_denied;
         proof.space_requests = c.checked;
         proof.counterexamples = c.counterexamples;
         proof.counterexample_samples = c.samples;
-        proof.verified = c.counterexamples == 0 && c.missed == 0;
+        proof.verified = c.counterexamples == 0 && c.missed == 0 && c.fresh_missed == 0;
         if c.counterexamples == 0 || round + 1 == ROUNDS {
-            return (doc, proof);
+            out.policy = doc;
+            break;
         }
         let mut changed = false;
         let mut next = Vec::new();
@@ -731,44 +661,62 @@ pub(super) fn minimal_policy(
                 0 => {
                     // One statement per action; those that allowed a counterexample are pinned to
                     // their own logged values.
-                    let parts = by_action(&s, &logged);
-                    if parts.len() > 1 {
+                    let split_up = by_action(&s, &env);
+                    if split_up.len() > 1 {
                         proof.narrowing.push(format!(
                             "{}: split into one statement per action ({})",
                             s.sid,
-                            parts.len()
+                            split_up.len()
                         ));
                     }
-                    for mut part in parts {
-                        let offending = part
+                    for mut one in split_up {
+                        let offending = one
                             .actions
                             .iter()
                             .any(|a| bad_actions.contains(&a.to_ascii_lowercase()));
                         if !offending {
-                            next.push(part);
+                            next.push(one);
                             continue;
                         }
-                        let keys = pin(&mut part, &logged, &read, catalog);
+                        let keys = pin(&mut one, &env);
                         if !keys.is_empty() {
                             proof.narrowing.push(format!(
                                 "{}: conditions pinned to the logged values of {}",
-                                part.sid,
+                                one.sid,
                                 keys.join(", ")
                             ));
                         }
-                        next.push(part);
+                        next.push(one);
                     }
                     changed = true;
                 }
-                1 => {
-                    let parts = split(&s, &logged, &read, catalog);
+                1 | 2 => {
+                    let mut exact = s.level == 2;
+                    let mut split_up = split(&s, &env, exact);
+                    if let [one] = split_up.as_slice()
+                        && !exact
+                        && one.resources == s.resources
+                        && one.conditions == s.conditions
+                    {
+                        // One request per statement changes nothing: go to the logged names.
+                        exact = true;
+                        split_up = split(&s, &env, exact);
+                    }
                     changed = true;
-                    proof.narrowing.push(format!(
-                        "{}: split into {} statements, one per logged request",
-                        s.sid,
-                        parts.len()
-                    ));
-                    next.extend(parts);
+                    proof.narrowing.push(if exact {
+                        format!(
+                            "{}: resources narrowed to the logged names ({} statements): the generalised ones allowed what the current policies deny",
+                            s.sid,
+                            split_up.len()
+                        )
+                    } else {
+                        format!(
+                            "{}: split into {} statements, one per logged request",
+                            s.sid,
+                            split_up.len()
+                        )
+                    });
+                    next.extend(split_up);
                 }
                 _ => next.push(s),
             }
@@ -776,10 +724,32 @@ pub(super) fn minimal_policy(
         unique_sids(&mut next);
         stmts = next;
         if !changed {
-            return (document(&stmts), proof);
+            out.policy = document(&stmts);
+            break;
         }
     }
-    (document(&stmts), proof)
+    if out.policy.is_null() {
+        out.policy = document(&stmts);
+    }
+    let mut vars_used = BTreeSet::new();
+    variables_in(&out.policy, &mut vars_used);
+    out.variables = vars_used.into_iter().collect();
+    // Only the patterns the final policy still uses (narrowing may have gone back to names).
+    let mut used_patterns: BTreeSet<(String, String)> = BTreeSet::new();
+    for st in stmts.iter() {
+        for a in &st.actions {
+            for r in &st.resources {
+                used_patterns.insert((a.to_ascii_lowercase(), r.clone()));
+            }
+        }
+    }
+    out.generalised = general
+        .notes
+        .iter()
+        .filter(|(a, p, _)| used_patterns.contains(&(a.clone(), p.clone())))
+        .map(|(_, _, line)| line.clone())
+        .collect();
+    out
 }
 
 #[cfg(test)]
@@ -787,13 +757,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_escapes() {
+    fn sids_and_variables() {
         assert_eq!(camel("training-job"), "TrainingJob");
-        assert_eq!(literal("a${b}"), "a${$}{b}");
         let actions = BTreeSet::from(["sagemaker:ListModels".to_owned()]);
         assert_eq!(
-            sid_for(&actions, &BTreeSet::from(["*".to_owned()])),
+            sid_for(Part::Call, &actions, &BTreeSet::from(["*".to_owned()])),
             "ListModels"
+        );
+        assert_eq!(
+            sid_for(Part::TagOnCreate, &actions, &BTreeSet::new()),
+            "TagOnCreate"
+        );
+        let doc = serde_json::json!({"Statement": [{"Resource": "arn:aws:sagemaker:us-east-1:1:training-job/${aws:PrincipalTag/team}-${*}x-*",
+            "Condition": {"StringEquals": {"aws:RequestTag/owner": "${aws:username}"}}}]});
+        let mut vars = BTreeSet::new();
+        variables_in(&doc, &mut vars);
+        assert_eq!(
+            vars.into_iter().collect::<Vec<_>>(),
+            ["${aws:PrincipalTag/team}", "${aws:username}"]
         );
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{ResourceSource, SAGEMAKER_SOURCE, TrailEvent, file_error, str_at};
 use crate::audit::model::AuditError;
-use crate::catalog::{ActionInfo, Catalog, ResourceType};
+use crate::catalog::{AccessLevel, ActionInfo, Catalog, ResourceType};
 use crate::condition::Instant;
 use crate::eval::{Context, ContextValue, Request};
 
@@ -288,7 +288,8 @@ fn depends_on(action: &ActionInfo, dependent: &str) -> bool {
         .any(|d| d.eq_ignore_ascii_case(dependent))
 }
 
-/// Role ARNs named by parameters whose name ends in `RoleArn` (any case), up to three levels deep.
+/// Role ARNs named by parameters whose name ends in `RoleArn` or `Role` (any case:
+/// `roleArn`, `executionRoleArn`, `defaultUserSettings.executionRole`), up to three levels deep.
 fn role_arns(v: &Value, depth: usize, out: &mut BTreeSet<String>) {
     let Some(map) = v.as_object() else {
         if let Some(list) = v.as_array() {
@@ -301,7 +302,8 @@ fn role_arns(v: &Value, depth: usize, out: &mut BTreeSet<String>) {
         return;
     };
     for (k, val) in map {
-        if k.to_ascii_lowercase().ends_with("rolearn")
+        let k = k.to_ascii_lowercase();
+        if (k.ends_with("rolearn") || k.ends_with("role"))
             && let Some(arn) = val
                 .as_str()
                 .filter(|a| a.starts_with("arn:") && a.contains(":role/"))
@@ -417,7 +419,11 @@ pub(super) fn build(
         return;
     };
     out.push(event(call, source, false));
-    if depends_on(action, "iam:PassRole") {
+    // The catalog's dependent actions decide; for a write it knows none for (possibly newer
+    // than the catalog's source), a role ARN in the parameters is passed all the same (S-37).
+    if depends_on(action, "iam:PassRole")
+        || (action.dependent_actions.is_empty() && action.access_level == AccessLevel::Write)
+    {
         let mut roles = BTreeSet::new();
         role_arns(params, 3, &mut roles);
         for role in roles {
@@ -437,7 +443,12 @@ pub(super) fn build(
             }
         }
     }
-    if depends_on(action, "sagemaker:AddTags") && !request_tags.is_empty() && resource != "*" {
+    // Tags on create need `sagemaker:AddTags` under `sagemaker:TaggingAction` = the create
+    // (Studio and the SDKs tag by default): where the catalog lists it, and for every create
+    // that takes request tags (S-37).
+    let tag_on_create = depends_on(action, "sagemaker:AddTags")
+        || (applies("aws:TagKeys") && rt.is_some_and(|rt| super::generalise::creates(action, rt)));
+    if tag_on_create && !request_tags.is_empty() && resource != "*" {
         let mut c = base.clone();
         for (k, v) in &request_tags {
             let _ = c.insert(
@@ -508,6 +519,27 @@ mod tests {
             "arn:aws:sagemaker:us-east-1:111122223333:training-job/churn-1"
         );
         assert_eq!(src, ResourceSource::Built);
+    }
+
+    #[test]
+    fn passed_roles_are_found_under_role_and_role_arn_parameters() {
+        let params = serde_json::json!({
+            "roleArn": "arn:aws:iam::1:role/a",
+            "defaultUserSettings": {"executionRole": "arn:aws:iam::1:role/service-role/b"},
+            "modelBiasJobInput": {"endpointInput": {"executionRoleArn": "arn:aws:iam::1:role/c"}},
+            "assumedRole": "not-an-arn",
+            "kmsKeyId": "arn:aws:kms:us-east-1:1:key/k"
+        });
+        let mut roles = BTreeSet::new();
+        role_arns(&params, 3, &mut roles);
+        assert_eq!(
+            roles.into_iter().collect::<Vec<_>>(),
+            [
+                "arn:aws:iam::1:role/a",
+                "arn:aws:iam::1:role/c",
+                "arn:aws:iam::1:role/service-role/b"
+            ]
+        );
     }
 
     #[test]
