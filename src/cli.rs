@@ -105,9 +105,10 @@ pub fn run() -> ExitCode {
         // The reader went away (`iamc requests … | head`): stop quietly, as other tools do.
         Err(e) if out::is_closed_pipe(&e) => ExitCode::from(status::CLEAN),
         Err(e) => {
-            let code = match e {
-                Error::Usage(_) => status::USAGE,
-                _ => status::INPUT,
+            let code = if e.is_usage() {
+                status::USAGE
+            } else {
+                status::INPUT
             };
             out::last_words(&format!("iamc: error: {e}\n"));
             ExitCode::from(code)
@@ -153,8 +154,7 @@ impl Engine {
     ) -> Result<crate::eval::Explanation, Error> {
         match self {
             Engine::Reference => Ok(crate::eval::reference::explain(set, request, catalog)),
-            Engine::Compiled => crate::eval::compiled::explain(set, request, catalog)
-                .map_err(|e| Error::Input(e.to_string())),
+            Engine::Compiled => Ok(crate::eval::compiled::explain(set, request, catalog)?),
         }
     }
 }

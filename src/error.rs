@@ -2,9 +2,15 @@
 
 use std::path::PathBuf;
 
+use crate::audit::diff::DiffError;
+use crate::audit::model::AuditError;
+use crate::audit::run::AuditFailure;
+use crate::audit::suppress::SuppressError;
 use crate::catalog::CatalogError;
+use crate::compile::CompileError;
 use crate::eval::RequestError;
 use crate::policy::PolicyError;
+use crate::report::ReportError;
 
 /// Any error iamc reports.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +29,24 @@ pub enum Error {
     /// A request that cannot be evaluated.
     #[error("invalid request: {0}")]
     Request(#[from] RequestError),
+    /// A policy set too large to compile.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// A GAAD file that cannot be loaded (file, JSON pointer, what is wrong).
+    #[error("{0}")]
+    Load(AuditError),
+    /// An audit that cannot run (its inputs, or settings out of range).
+    #[error(transparent)]
+    Audit(#[from] AuditFailure),
+    /// A diff that cannot be made.
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+    /// A suppressions file that cannot be used.
+    #[error(transparent)]
+    Suppress(#[from] SuppressError),
+    /// Reports that cannot be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
     /// A file that cannot be read or written.
     #[error("cannot {action} `{path}`: {source}")]
     Io {
@@ -43,7 +67,22 @@ pub enum Error {
     Input(String),
 }
 
+impl From<AuditError> for Error {
+    fn from(e: AuditError) -> Error {
+        Error::Load(e)
+    }
+}
+
 impl Error {
+    /// True for a command line that cannot be used (the usage status), false for every other
+    /// error (the input-error status).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::Usage(_) | Error::Audit(AuditFailure::Settings(_))
+        )
+    }
+
     /// An I/O error while reading `path`.
     pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::audit::load::ManagedPolicyDir;
 use crate::audit::model::Severity;
-use crate::audit::run::{AuditConfig, AuditFailure, run_audit};
+use crate::audit::run::{AuditConfig, run_audit};
 use crate::audit::space::GenConfig;
 use crate::audit::suppress::Suppressions;
 use crate::error::Error;
@@ -116,8 +116,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .suppressions
         .as_deref()
         .map(Suppressions::load)
-        .transpose()
-        .map_err(|e| Error::Input(e.to_string()))?;
+        .transpose()?;
     let cfg = AuditConfig {
         gaad_files: args.files,
         scp_levels: super::scp_levels(&args.scp_level),
@@ -137,15 +136,10 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     // `--out` is checked (and its staging directory made) before any work, so a bad output
     // directory fails in a moment, not after the audit; nothing replaces the old reports until
     // every new one is written.
-    let out =
-        crate::report::ReportDir::prepare(&args.out).map_err(|e| Error::Input(e.to_string()))?;
-    let mut result = run_audit(&cfg, &catalog).map_err(|e| match e {
-        // An unknown `--service` or a size over its limit: the command line is at fault.
-        AuditFailure::Settings(m) => Error::Usage(m),
-        other => Error::Input(other.to_string()),
-    })?;
-    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &out)
-        .map_err(|e| Error::Input(e.to_string()))?;
+    let out = crate::report::ReportDir::prepare(&args.out)?;
+    // An unknown `--service` or a size over its limit is a usage error (`Error::is_usage`).
+    let mut result = run_audit(&cfg, &catalog)?;
+    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &out)?;
     let extras = crate::report::Extras {
         suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
     };
@@ -156,10 +150,8 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Input(format!("cannot start the report threads: {e}")))?;
     let progress = crate::audit::progress::Progress::new(!args.quiet);
     progress.phase("reports", None);
-    let written = pool
-        .install(|| crate::report::write_reports(&result, &extras, &out))
-        .map_err(|e| Error::Input(e.to_string()))?;
-    out.commit().map_err(|e| Error::Input(e.to_string()))?;
+    let written = pool.install(|| crate::report::write_reports(&result, &extras, &out))?;
+    out.commit()?;
     progress.finish();
     let s = &result.stats;
     let mut err = out::stderr();

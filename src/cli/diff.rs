@@ -91,7 +91,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         threads: args.threads,
         progress: !args.quiet,
     };
-    let diff = run_diff(&cfg, &catalog).map_err(|e| Error::Input(e.to_string()))?;
+    let diff = run_diff(&cfg, &catalog)?;
     let text = match args.format {
         Format::Text => render_text(&diff),
         Format::Json => {
@@ -102,8 +102,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
         }
     };
     match &args.out {
-        Some(path) => crate::report::write_atomic(path, text.as_bytes())
-            .map_err(|e| Error::Input(e.to_string()))?,
+        Some(path) => crate::report::write_atomic(path, text.as_bytes())?,
         None => {
             let mut out = out::stdout();
             out.text(&text)?;

@@ -46,8 +46,7 @@ pub struct RequestsArgs {
 
 pub fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
-    let account = load_gaad(&args.file, &ManagedPolicyDir(args.managed_policies))
-        .map_err(|e| Error::Input(e.to_string()))?;
+    let account = load_gaad(&args.file, &ManagedPolicyDir(args.managed_policies))?;
     let mut mentions = Mentions::default();
     for p in &account.principals {
         for d in p.identity.iter().chain(p.boundary.iter()) {

@@ -29,7 +29,7 @@ pub(crate) fn find(
     let dir = ManagedPolicyDir(managed);
     let mut all: Vec<Found> = Vec::new();
     for f in files {
-        let account = load_gaad(f, &dir).map_err(|e| Error::Input(e.to_string()))?;
+        let account = load_gaad(f, &dir)?;
         for p in account.principals {
             all.push(Found {
                 principal: p,
