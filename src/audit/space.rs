@@ -29,6 +29,7 @@ pub use mentions::{CondSpec, FamilyTag, KeyMention, Mentions, StatementSpec};
 use resources::*;
 use values::*;
 pub use witness::glob_witness;
+pub(crate) use values::format_instant;
 use witness::*;
 
 /// Settings of the generator.
