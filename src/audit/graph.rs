@@ -167,8 +167,13 @@ pub struct Graph<'a> {
     pub(crate) nodes: Vec<Node>,
     pub(crate) actors: Vec<decide::Actor<'a>>,
     pub(crate) node_actor: Vec<Option<u32>>,
+    /// Per node: the edges that depend on who it is (trust policies, itself as a target).
     pub(crate) out: Vec<Vec<Edge>>,
-    pub(crate) caps: Vec<Option<caps::Caps>>,
+    /// Per actor: the edges that depend on its policies alone, shared by every node it acts
+    /// for (an edge to the node itself is skipped).
+    pub(crate) shared: Vec<Vec<Edge>>,
+    /// Per actor: what it can do, probed when first needed.
+    pub(crate) actor_caps: Vec<std::sync::OnceLock<Option<caps::Caps>>>,
     pub(crate) probes: Vec<caps::Probe>,
 }
 
@@ -178,22 +183,48 @@ impl Graph<'_> {
         &self.nodes
     }
 
-    /// The edges out of `node`.
-    pub fn edges(&self, node: u32) -> &[Edge] {
-        self.out.get(node as usize).map_or(&[], Vec::as_slice)
+    /// The edges out of `node`, with their indexes (see [`Graph::edge`]).
+    pub fn edges(&self, node: u32) -> impl Iterator<Item = (u32, &Edge)> + '_ {
+        let own = self.out.get(node as usize).map_or(&[][..], Vec::as_slice);
+        let shared = self.shared_of(node);
+        let n = own.len();
+        own.iter()
+            .enumerate()
+            .chain(shared.iter().enumerate().map(move |(i, e)| (n + i, e)))
+            .filter(move |(_, e)| e.to != node)
+            .map(|(i, e)| (u32::try_from(i).unwrap_or(u32::MAX), e))
     }
 
-    /// Number of edges.
+    /// Edge `index` of `node`: its own edges first, then its actor's shared ones.
+    pub fn edge(&self, node: u32, index: u32) -> Option<&Edge> {
+        let own = self.out.get(node as usize).map_or(&[][..], Vec::as_slice);
+        let i = index as usize;
+        match own.get(i) {
+            Some(e) => Some(e),
+            None => self.shared_of(node).get(i - own.len()),
+        }
+    }
+
+    fn shared_of(&self, node: u32) -> &[Edge] {
+        self.node_actor
+            .get(node as usize)
+            .copied()
+            .flatten()
+            .and_then(|a| self.shared.get(a as usize))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Number of edges (shared ones counted once per node).
     pub fn edge_count(&self) -> usize {
-        self.out.iter().map(Vec::len).sum()
+        (0..self.nodes.len())
+            .filter_map(|n| u32::try_from(n).ok())
+            .map(|n| self.edges(n).count())
+            .sum()
     }
 
     /// True when `node` is administrator-equivalent (every administrator probe allowed).
     pub fn is_admin(&self, node: u32) -> bool {
-        self.caps
-            .get(node as usize)
-            .and_then(Option::as_ref)
-            .is_some_and(|c| c.admin)
+        self.caps(node).is_some_and(|c| c.admin)
     }
 }
 

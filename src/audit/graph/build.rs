@@ -5,7 +5,6 @@
 //! version) that must be compiled before their own edges are decided.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use bumpalo::Bump;
 use rayon::prelude::*;
@@ -23,7 +22,11 @@ use crate::compile::Compiler;
 use crate::condition::Instant;
 use crate::eval::Layer;
 use crate::policy::{Policy, PolicySet};
+use crate::eval::PreparedRequest;
 use crate::request::prepared::PreparedContext;
+
+/// Node-specific edges to add, and actors' shared edge lists.
+type Expanded = (Vec<(u32, EdgeSpec)>, Vec<(u32, Vec<Edge>)>);
 
 /// Rounds of virtual nodes at most (each round can only add nodes derived from the last).
 const MAX_ROUNDS: usize = 6;
@@ -40,10 +43,9 @@ impl<'a> Graph<'a> {
         now: Instant,
     ) -> Graph<'a> {
         let compiler = Compiler::new(arena, catalog);
-        let env = Env {
-            now,
-            region: cfg.generator.region.clone(),
-        };
+        let trace = std::env::var_os("IAMC_GRAPH_TRACE").is_some();
+        let t0 = std::time::Instant::now();
+        let env = Env::new(now, cfg.generator.region.clone());
         let mut g = Graph {
             accounts,
             catalog,
@@ -52,7 +54,8 @@ impl<'a> Graph<'a> {
             actors: Vec::new(),
             node_actor: Vec::new(),
             out: Vec::new(),
-            caps: Vec::new(),
+            shared: Vec::new(),
+            actor_caps: Vec::new(),
             probes: caps::probes(catalog),
         };
         let mut levels_of: Vec<(Vec<Vec<Policy>>, Vec<Vec<std::path::PathBuf>>)> = Vec::new();
@@ -63,7 +66,9 @@ impl<'a> Graph<'a> {
             levels_of.push((levels, files));
         }
         g.add_federated();
+        if trace { eprintln!("graph: {} nodes, {} actors in {:?}", g.nodes.len(), g.actors.len(), t0.elapsed()); }
         let index = Index::new(&g);
+        if trace { eprintln!("graph: index in {:?}", t0.elapsed()); }
         let mut virtuals: HashMap<VirtualKey, u32> = HashMap::new();
         let mut pending: Vec<u32> = (0..g.nodes.len())
             .filter_map(|i| u32::try_from(i).ok())
@@ -72,7 +77,16 @@ impl<'a> Graph<'a> {
             if pending.is_empty() {
                 break;
             }
-            let specs = g.expand_all(&index, &pending);
+            let (specs, shared) = g.expand_all(&index, &pending);
+            for (actor, list) in shared {
+                if g.shared.len() <= actor as usize {
+                    g.shared.resize(actor as usize + 1, Vec::new());
+                }
+                if let Some(slot) = g.shared.get_mut(actor as usize) {
+                    *slot = list;
+                }
+            }
+            if trace { eprintln!("graph: round: {} specs at {:?}", specs.len(), t0.elapsed()); }
             pending.clear();
             for (from, spec) in specs {
                 let to = match spec.to {
@@ -96,31 +110,46 @@ impl<'a> Graph<'a> {
                     list.push(Edge {
                         to,
                         kind: spec.kind,
-                        info: Arc::new(spec.info),
+                        info: spec.info,
                     });
                 }
             }
         }
-        g.caps = g.node_caps();
+        g.actor_caps = (0..g.actors.len()).map(|_| std::sync::OnceLock::new()).collect();
+        if trace { eprintln!("graph: {} nodes, {} edges at {:?}", g.nodes.len(), g.edge_count(), t0.elapsed()); }
         g
     }
 
     /// Decides the edges out of `pending`, one task per actor (nodes without an actor, the
     /// federated ones, have trust edges only).
-    fn expand_all(&self, index: &Index, pending: &[u32]) -> Vec<(u32, EdgeSpec)> {
+    fn expand_all(&self, index: &Index, pending: &[u32]) -> Expanded {
         let mut by_actor: BTreeMap<Option<u32>, Vec<u32>> = BTreeMap::new();
         for &n in pending {
             let actor = self.node_actor.get(n as usize).copied().flatten();
             by_actor.entry(actor).or_default().push(n);
         }
         let tasks: Vec<(Option<u32>, Vec<u32>)> = by_actor.into_iter().collect();
-        tasks
+        let parts: Vec<(Vec<(u32, EdgeSpec)>, Option<(u32, Vec<Edge>)>)> = tasks
             .par_iter()
-            .map(|(actor, nodes)| expand(self, index, *actor, nodes))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .flatten()
-            .collect()
+            .map(|(actor, nodes)| {
+                let (specs, shared) = expand(self, index, *actor, nodes);
+                let shared = actor.zip(shared).map(|(a, list)| {
+                    let edges = list
+                        .into_iter()
+                        .map(|(to, kind, info)| Edge { to, kind, info })
+                        .collect();
+                    (a, edges)
+                });
+                (specs, shared)
+            })
+            .collect();
+        let mut specs = Vec::new();
+        let mut shared = Vec::new();
+        for (s, sh) in parts {
+            specs.extend(s);
+            shared.extend(sh);
+        }
+        (specs, shared)
     }
 
     fn push_node(&mut self, node: Node, actor: Option<u32>) -> u32 {
@@ -362,34 +391,82 @@ impl<'a> Graph<'a> {
         Some(id)
     }
 
-    /// Capabilities of every node with an actor, computed once per actor.
-    fn node_caps(&self) -> Vec<Option<caps::Caps>> {
-        let per_actor: Vec<caps::Caps> = self
-            .actors
-            .par_iter()
-            .map(|a| caps::caps_of(a, &self.env, &self.probes, self.catalog))
-            .collect();
-        self.node_actor
+    /// Probes every actor now (in parallel, each account's probe requests prepared once).
+    pub(crate) fn probe_all(&self) {
+        let mut accounts: Vec<&str> = self.actors.iter().map(|a| a.account.as_str()).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let requests: Vec<caps::BaseRequests> = accounts
             .iter()
-            .map(|a| a.and_then(|a| per_actor.get(a as usize).cloned()))
-            .collect()
+            .map(|a| caps::BaseRequests::new(&self.env, &self.probes, a, self.catalog))
+            .collect();
+        let prepared: Vec<Vec<Option<PreparedRequest<'_>>>> = requests
+            .iter()
+            .map(|b| {
+                b.requests
+                    .iter()
+                    .map(|r| r.as_ref().map(|r| PreparedRequest::new(r, self.catalog)))
+                    .collect()
+            })
+            .collect();
+        self.actors
+            .par_iter()
+            .zip(self.actor_caps.par_iter())
+            .for_each(|(a, slot)| {
+                slot.get_or_init(|| {
+                    let i = accounts.binary_search(&a.account.as_str()).ok()?;
+                    let base = prepared.get(i)?;
+                    Some(caps::caps_of(a, &self.env, &self.probes, base, self.catalog))
+                });
+            });
+    }
+
+    /// What `node` can do (`None`: it could not be evaluated), probed when first asked.
+    pub(crate) fn caps(&self, node: u32) -> Option<&caps::Caps> {
+        let a = self.node_actor.get(node as usize).copied().flatten()?;
+        let actor = self.actors.get(a as usize)?;
+        self.actor_caps
+            .get(a as usize)?
+            .get_or_init(|| {
+                let b = caps::BaseRequests::new(&self.env, &self.probes, &actor.account, self.catalog);
+                let base: Vec<Option<PreparedRequest<'_>>> = b
+                    .requests
+                    .iter()
+                    .map(|r| r.as_ref().map(|r| PreparedRequest::new(r, self.catalog)))
+                    .collect();
+                Some(caps::caps_of(actor, &self.env, &self.probes, &base, self.catalog))
+            })
+            .as_ref()
     }
 }
 
-/// The principal keys a set's boundary reads, with the principal's values: what a rewritten
+/// The principal keys each boundary reads, worked out once per boundary: what a rewritten
 /// principal's permissions still depend on.
-pub(crate) fn boundary_key(p: &Principal) -> Vec<(String, String)> {
-    let Some(b) = &p.boundary else {
-        return Vec::new();
-    };
-    let read = crate::audit::group::keys_read(&PolicySet {
-        boundary: Some(vec![(*b.policy).clone()]),
-        ..PolicySet::default()
-    });
-    let ctx = p.context();
-    ctx.entries()
-        .iter()
-        .filter(|e| read.contains(&e.key_lower))
-        .map(|e| (e.key_lower.clone(), e.values.join(",")))
-        .collect()
+#[derive(Default)]
+pub(crate) struct BoundaryReads {
+    reads: HashMap<String, BTreeSet<String>>,
+}
+
+impl BoundaryReads {
+    /// The principal keys `p`'s boundary reads, with `p`'s values.
+    pub(crate) fn keys_of(&mut self, p: &Principal) -> Vec<(String, String)> {
+        let Some(b) = &p.boundary else {
+            return Vec::new();
+        };
+        let read = self.reads.entry(b.id.clone()).or_insert_with(|| {
+            crate::audit::group::keys_read(&PolicySet {
+                boundary: Some(vec![(*b.policy).clone()]),
+                ..PolicySet::default()
+            })
+        });
+        if read.is_empty() {
+            return Vec::new();
+        }
+        p.context()
+            .entries()
+            .iter()
+            .filter(|e| read.contains(&e.key_lower))
+            .map(|e| (e.key_lower.clone(), e.values.join(",")))
+            .collect()
+    }
 }

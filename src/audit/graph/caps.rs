@@ -7,10 +7,11 @@
 //! node when the engine allows some request for it in the node's account (the generic resource,
 //! or one its statements name; conditions satisfied where the caller can satisfy them).
 
-use super::decide::{Actor, Env, allowed_some, base_request, may_allow};
+use super::decide::{Actor, Env, allowed_any, may_allow};
 use crate::audit::probe::{self, Capability};
 use crate::catalog::Catalog;
-use crate::eval::{Decision, PreparedRequest};
+use super::decide::{base_request, generic_resource, worth_searching};
+use crate::eval::{Decision, PreparedRequest, Request};
 
 /// Probes outside the catalog: `(action, resource)`, `{account}` and `{region}` filled per node.
 const OTHER_PROBES: &[(&str, &str)] = &[
@@ -123,8 +124,42 @@ pub(crate) fn probes(catalog: &Catalog) -> Vec<Probe> {
     out
 }
 
-/// Probes `actor`.
-pub(crate) fn caps_of(actor: &Actor<'_>, env: &Env, probes: &[Probe], catalog: &Catalog) -> Caps {
+/// The probes' requests on their generic resources in one account, with the base context.
+pub(crate) struct BaseRequests {
+    /// Per probe.
+    pub(crate) requests: Vec<Option<Request>>,
+}
+
+impl BaseRequests {
+    /// The base request of every probe in `account`.
+    pub(crate) fn new(env: &Env, probes: &[Probe], account: &str, catalog: &Catalog) -> BaseRequests {
+        BaseRequests {
+            requests: probes
+                .iter()
+                .map(|p| {
+                    let resource = fill(&p.resource, env, account);
+                    let resource = generic_resource(catalog, env, &p.action, account, &resource);
+                    base_request(env, &p.action, &resource)
+                })
+                .collect(),
+        }
+    }
+}
+
+fn fill(template: &str, env: &Env, account: &str) -> String {
+    template
+        .replace("{account}", account)
+        .replace("{region}", &env.region)
+}
+
+/// Probes `actor`, with `base` the probes' requests in its account, prepared.
+pub(crate) fn caps_of(
+    actor: &Actor<'_>,
+    env: &Env,
+    probes: &[Probe],
+    base: &[Option<PreparedRequest<'_>>],
+    catalog: &Catalog,
+) -> Caps {
     let admin = probe::capability(&actor.compiled, &actor.prepared, &actor.account, catalog)
         == Capability::Admin;
     let mut bits = vec![0u64; probes.len().div_ceil(64)];
@@ -132,21 +167,13 @@ pub(crate) fn caps_of(actor: &Actor<'_>, env: &Env, probes: &[Probe], catalog: &
         if !may_allow(&actor.set, &p.action) {
             continue;
         }
-        let resource = p
-            .resource
-            .replace("{account}", &actor.account)
-            .replace("{region}", &env.region);
-        let fast = (resource != "*")
-            .then(|| base_request(env, &p.action, &resource))
-            .flatten()
-            .is_some_and(|r| {
-                actor
-                    .compiled
-                    .evaluate_as(&PreparedRequest::new(&r, catalog), &actor.prepared)
-                    .decision
-                    == Decision::Allowed
-            });
-        if fast || allowed_some(actor, env, &p.action, &resource, catalog).is_some() {
+        let fast = base.get(i).and_then(Option::as_ref).is_some_and(|r| {
+            actor.compiled.evaluate_as(r, &actor.prepared).decision == Decision::Allowed
+        });
+        let holds = fast
+            || (worth_searching(&actor.set, &p.action)
+                && allowed_any(actor, env, &p.action, &fill(&p.resource, env, &actor.account), catalog));
+        if holds {
             if let Some(w) = bits.get_mut(i / 64) {
                 *w |= 1u64 << (i % 64);
             }

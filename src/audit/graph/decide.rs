@@ -11,7 +11,7 @@
 use crate::catalog::Catalog;
 use crate::compile::CompiledSet;
 use crate::condition::{Condition, Family, Instant, OrdCmp, SetOp, Values};
-use crate::eval::{Context, ContextValue, Explanation, Layer, PreparedRequest, Request};
+use crate::eval::{Context, ContextValue, Decision, Explanation, Layer, PreparedRequest, Request};
 use crate::policy::glob::{Glob, GlobTok};
 use crate::policy::pattern::arn_glob_matches;
 use crate::policy::{Effect, Policy, PolicySet, ResourcePattern, Statement};
@@ -30,6 +30,35 @@ pub(crate) struct Env {
     pub(crate) now: Instant,
     /// The region requests are made in (`aws:RequestedRegion`).
     pub(crate) region: String,
+    /// The context every request starts from (see [`Env::new`]).
+    base: Vec<(String, ContextValue)>,
+}
+
+impl Env {
+    /// Requests at `now` in `region`: the base context has the time (`aws:CurrentTime`,
+    /// `aws:EpochTime`, and `aws:TokenIssueTime`: temporary credentials issued now, which a
+    /// user can get with `sts:GetSessionToken`), `aws:SecureTransport` and
+    /// `aws:RequestedRegion`.
+    pub(crate) fn new(now: Instant, region: String) -> Env {
+        let iso = crate::audit::space::format_instant(now);
+        let base = vec![
+            ("aws:CurrentTime".to_owned(), ContextValue::Single(iso.clone())),
+            (
+                "aws:EpochTime".to_owned(),
+                ContextValue::Single(now.nanos().div_euclid(1_000_000_000).to_string()),
+            ),
+            ("aws:TokenIssueTime".to_owned(), ContextValue::Single(iso)),
+            (
+                "aws:SecureTransport".to_owned(),
+                ContextValue::Single("true".to_owned()),
+            ),
+            (
+                "aws:RequestedRegion".to_owned(),
+                ContextValue::Single(region.clone()),
+            ),
+        ];
+        Env { now, region, base }
+    }
 }
 
 /// A principal, or a virtual node acting as one, with its compiled policies.
@@ -106,41 +135,68 @@ pub(crate) struct Decided {
     pub(crate) explanation: Explanation,
 }
 
-/// Decides `action` on `resource` for `actor` over its candidate contexts; `extra` are conditions
-/// (of a trust policy statement) the request must also satisfy. Returns the first candidate the
-/// identity side allows, else the first that only lacks an identity allow, else `None`.
+/// Decides `action` on `resource` for `actor` over its candidate contexts. Returns the first
+/// candidate the identity side allows; else, with `fallback`, the first that only lacks an
+/// identity allow (enough where a trust policy names the principal); else `None`. Only the
+/// returned candidate is explained.
 pub(crate) fn decide(
     actor: &Actor<'_>,
     env: &Env,
     action: &str,
     resource: &str,
     fixed: &[(String, ContextValue)],
-    extra: &[&[Condition]],
+    fallback: bool,
     catalog: &Catalog,
 ) -> Option<Decided> {
     let layers = actor.compiled.layers();
-    let mut fallback = None;
-    for r in candidates(actor, env, action, resource, fixed, extra, catalog) {
-        let ex = actor
-            .compiled
-            .explain_as(&PreparedRequest::new(&r, catalog), &actor.prepared);
-        let g = gates(&ex, layers);
-        if g.allowed() {
-            return Some(Decided {
-                request: r,
-                gates: g,
-                explanation: ex,
-            });
+    let mut second = None;
+    for r in candidates(actor, env, action, resource, fixed, &[], catalog) {
+        let prepared = PreparedRequest::new(&r, catalog);
+        let allowed =
+            actor.compiled.evaluate_as(&prepared, &actor.prepared).decision == Decision::Allowed;
+        if !allowed && (!fallback || second.is_some()) {
+            continue;
         }
-        if g.open_but_identity() && fallback.is_none() {
-            fallback = Some(Decided {
-                request: r,
-                gates: g,
-                explanation: ex,
-            });
+        let ex = actor.compiled.explain_as(&prepared, &actor.prepared);
+        let g = gates(&ex, layers);
+        drop(prepared);
+        let d = Decided {
+            request: r,
+            gates: g,
+            explanation: ex,
+        };
+        if g.allowed() {
+            return Some(d);
+        }
+        if g.open_but_identity() {
+            second = Some(d);
         }
     }
-    fallback
+    second
+}
+
+/// True when the engine allows `action` for `actor` on some resource of its account (as
+/// [`allowed_some`], without explaining anything).
+pub(crate) fn allowed_any(
+    actor: &Actor<'_>,
+    env: &Env,
+    action: &str,
+    generic: &str,
+    catalog: &Catalog,
+) -> bool {
+    resource_candidates(actor, env, action, generic, catalog)
+        .iter()
+        .any(|resource| {
+            candidates(actor, env, action, resource, &[], &[], catalog)
+                .iter()
+                .any(|r| {
+                    actor
+                        .compiled
+                        .evaluate_as(&PreparedRequest::new(r, catalog), &actor.prepared)
+                        .decision
+                        == Decision::Allowed
+                })
+        })
 }
 
 /// Decides `action` for `actor` on any resource of its account: `generic` (for catalog
@@ -154,13 +210,74 @@ pub(crate) fn allowed_some(
     catalog: &Catalog,
 ) -> Option<Decided> {
     for resource in resource_candidates(actor, env, action, generic, catalog) {
-        if let Some(d) = decide(actor, env, action, &resource, &[], &[], catalog)
+        if let Some(d) = decide(actor, env, action, &resource, &[], false, catalog)
             && d.gates.allowed()
         {
             return Some(d);
         }
     }
     None
+}
+
+/// The resource a probe of `action` is made on in `account`: `generic` unless it is `*`, else
+/// for catalog actions `*` (wildcard-only) or the first resource type's ARN rendered in the
+/// account and region, for other actions `*`.
+pub(crate) fn generic_resource(
+    catalog: &Catalog,
+    env: &Env,
+    action: &str,
+    account: &str,
+    generic: &str,
+) -> String {
+    if generic != "*" {
+        return generic.to_owned();
+    }
+    let Some(a) = catalog.action(action) else {
+        return "*".to_owned();
+    };
+    if a.is_wildcard_only() {
+        return "*".to_owned();
+    }
+    a.resources
+        .first()
+        .and_then(|r| catalog.service(&a.service)?.resource_type(&r.name))
+        .and_then(|rt| {
+            rt.render_arn(&|ph: &str| {
+                Some(match ph {
+                    "Partition" => "aws".to_owned(),
+                    "Region" => env.region.clone(),
+                    "Account" => account.to_owned(),
+                    _ => "iamc-probe".to_owned(),
+                })
+            })
+        })
+        .unwrap_or_else(|| "*".to_owned())
+}
+
+/// True when trying other resources and contexts than the generic request can change its
+/// answer: an identity `Allow` for `action` has conditions or names resources, or the boundary
+/// or an SCP has conditions.
+pub(crate) fn worth_searching(set: &PolicySet, action: &str) -> bool {
+    let Some((svc, name)) = action.split_once(':') else {
+        return false;
+    };
+    let (svc, name) = (svc.to_ascii_lowercase(), name.to_ascii_lowercase());
+    let grants = set.identity.iter().flat_map(|p| &p.statements).any(|s| {
+        s.effect == Effect::Allow
+            && action_matches(s, &svc, &name)
+            && (!s.conditions.is_empty()
+                || s.resource.as_ref().is_some_and(|r| {
+                    r.negated || r.patterns.iter().any(|p| !matches!(p, ResourcePattern::Any))
+                }))
+    });
+    let guards = set
+        .boundary
+        .iter()
+        .flatten()
+        .chain(set.scps.iter().flatten())
+        .flat_map(|p| &p.statements)
+        .any(|s| !s.conditions.is_empty() && action_matches(s, &svc, &name));
+    grants || guards
 }
 
 /// Resources worth trying for `action`: the generic one, then one per resource pattern of the
@@ -173,31 +290,8 @@ pub(crate) fn resource_candidates(
     generic: &str,
     catalog: &Catalog,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = vec![generic_resource(catalog, env, action, &actor.account, generic)];
     let info = catalog.action(action);
-    let first = if generic == "*" {
-        match info {
-            Some(a) if a.is_wildcard_only() => Some("*".to_owned()),
-            Some(a) => a
-                .resources
-                .first()
-                .and_then(|r| catalog.service(&a.service)?.resource_type(&r.name))
-                .and_then(|rt| {
-                    rt.render_arn(&|ph: &str| {
-                        Some(match ph {
-                            "Partition" => "aws".to_owned(),
-                            "Region" => env.region.clone(),
-                            "Account" => actor.account.clone(),
-                            _ => "iamc-probe".to_owned(),
-                        })
-                    })
-                }),
-            None => Some("*".to_owned()),
-        }
-    } else {
-        Some(generic.to_owned())
-    };
-    out.extend(first);
     if info.is_some_and(|a| a.is_wildcard_only()) {
         return out;
     }
@@ -405,32 +499,9 @@ pub(crate) fn base_request(env: &Env, action: &str, resource: &str) -> Option<Re
     Some(r)
 }
 
-/// The context every request starts from: the time, the transport and the region, then the
-/// fixed keys.
+/// The context every request starts from, then the fixed keys.
 fn base_assignment(env: &Env, fixed: &[(String, ContextValue)]) -> Vec<(String, ContextValue)> {
-    let mut a: Vec<(String, ContextValue)> = vec![
-        (
-            "aws:CurrentTime".to_owned(),
-            ContextValue::Single(crate::audit::space::format_instant(env.now)),
-        ),
-        (
-            "aws:EpochTime".to_owned(),
-            ContextValue::Single(env.now.nanos().div_euclid(1_000_000_000).to_string()),
-        ),
-        // Temporary credentials issued now (a user can get some with `sts:GetSessionToken`).
-        (
-            "aws:TokenIssueTime".to_owned(),
-            ContextValue::Single(crate::audit::space::format_instant(env.now)),
-        ),
-        (
-            "aws:SecureTransport".to_owned(),
-            ContextValue::Single("true".to_owned()),
-        ),
-        (
-            "aws:RequestedRegion".to_owned(),
-            ContextValue::Single(env.region.clone()),
-        ),
-    ];
+    let mut a = env.base.clone();
     for (k, v) in fixed {
         set_key(&mut a, k, Some(v.clone()));
     }
@@ -599,10 +670,10 @@ mod tests {
     }
 
     fn env() -> Env {
-        Env {
-            now: Instant::parse("2026-06-01T00:00:00Z").unwrap(),
-            region: "us-east-1".to_owned(),
-        }
+        Env::new(
+            Instant::parse("2026-06-01T00:00:00Z").unwrap(),
+            "us-east-1".to_owned(),
+        )
     }
 
     fn value(a: &[(String, ContextValue)], key: &str) -> Option<ContextValue> {

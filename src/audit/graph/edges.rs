@@ -6,7 +6,8 @@
 //! policies of each account), and identity-side decisions on roles and users are cached per
 //! target class ([`super::classes`]), so the work is about actors × classes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::classes::{Classes, Target, classify};
 use super::decide::{
@@ -73,7 +74,7 @@ pub(crate) enum VirtualKey {
 pub(crate) struct EdgeSpec {
     pub(crate) to: To,
     pub(crate) kind: EdgeKind,
-    pub(crate) info: EdgeInfo,
+    pub(crate) info: Arc<EdgeInfo>,
 }
 
 /// Actions that take a user's credentials.
@@ -101,6 +102,10 @@ pub(crate) struct Index {
     /// Provider → roles.
     federated: HashMap<String, Vec<u32>>,
     roles_in: HashMap<String, Vec<u32>>,
+    /// Principal node → the rewritten node a grant on it leads to.
+    rewritten: HashMap<u32, VirtualKey>,
+    /// Account → roles whose trust policy admits `sagemaker.amazonaws.com`.
+    sagemaker_roles_in: HashMap<String, Vec<u32>>,
     users_in: HashMap<String, Vec<u32>>,
 }
 
@@ -124,13 +129,25 @@ impl Index {
             star: Vec::new(),
             federated: HashMap::new(),
             roles_in: HashMap::new(),
+            rewritten: HashMap::new(),
+            sagemaker_roles_in: HashMap::new(),
             users_in: HashMap::new(),
         };
         let mut role_targets = Vec::new();
         let mut user_targets = Vec::new();
+        let mut reads = super::build::BoundaryReads::default();
         for (i, n) in g.nodes.iter().enumerate() {
             let Ok(id) = u32::try_from(i) else { continue };
             let Some(p) = g.principal(id) else { continue };
+            ix.rewritten.insert(
+                id,
+                VirtualKey::Rewritten {
+                    account: p.account.clone(),
+                    boundary: p.boundary.as_ref().map(|b| b.id.clone()),
+                    service_linked: p.service_linked,
+                    keys: reads.keys_of(p),
+                },
+            );
             match n.kind {
                 NodeKind::Role => {
                     ix.role_pos.insert(id, ix.roles.len());
@@ -142,6 +159,9 @@ impl Index {
                     push(&mut ix.roles_in, p.account.clone(), id);
                     if let Some(t) = &p.trust {
                         ix.index_trust(t, id);
+                        if crate::audit::load::trusts_service(t, "sagemaker.amazonaws.com") {
+                            push(&mut ix.sagemaker_roles_in, p.account.clone(), id);
+                        }
                     }
                 }
                 NodeKind::User => {
@@ -268,8 +288,13 @@ struct Decider<'g, 'a> {
     g: &'g Graph<'a>,
     ix: &'g Index,
     actor: &'g Actor<'a>,
-    cache: HashMap<(String, On), Option<Decided>>,
+    cache: HashMap<String, HashMap<On, Option<Arc<Decided>>>>,
     may: HashMap<String, bool>,
+    /// Edge facts shared by every target of a class (their witnesses name the class's first
+    /// target; hops show them on their own).
+    shared: HashMap<(EdgeKind, On), Arc<EdgeInfo>>,
+    /// The edges that depend on the actor's policies only, once decided.
+    identity_edges: Option<Vec<Shared>>,
 }
 
 fn tag_fixed(tags: &[(String, String)], extra: &[(&str, &str)]) -> Fixed {
@@ -332,64 +357,68 @@ pub(crate) fn render_condition(c: &Condition) -> String {
 
 impl<'g, 'a> Decider<'g, 'a> {
     fn may(&mut self, action: &str) -> bool {
-        let set = &self.actor.set;
-        *self
-            .may
-            .entry(action.to_owned())
-            .or_insert_with(|| may_allow(set, action))
+        if let Some(m) = self.may.get(action) {
+            return *m;
+        }
+        let m = may_allow(&self.actor.set, action);
+        self.may.insert(action.to_owned(), m);
+        m
     }
 
-    /// The decision of `action` on target `on`, made on `arn` with `fixed` (the class
-    /// representative's when cached per class).
+    /// The decision of `action` on target `on`, made on `arn` with the tags of `tags_of` (a
+    /// principal node) and `extra` fixed; made once per action and target class.
     fn decision(
         &mut self,
         action: &str,
         on: On,
         arn: &str,
-        fixed: &Fixed,
-    ) -> Option<&Decided> {
+        tags_of: Option<u32>,
+        extra: &[(&str, &str)],
+    ) -> Option<Arc<Decided>> {
+        if let Some(hit) = self.cache.get(action).and_then(|m| m.get(&on)) {
+            return hit.clone();
+        }
         let (g, actor) = (self.g, self.actor);
+        let made = if matches!(arn, "" | "*") {
+            allowed_some(actor, &g.env, action, "*", g.catalog)
+        } else {
+            let tags = tags_of
+                .and_then(|t| g.principal(t))
+                .map_or(&[][..], |p| p.tags.as_slice());
+            let fixed = tag_fixed(tags, extra);
+            // Where a trust policy may grant without an identity allow, the rest of the gates
+            // still matter (S-34).
+            let fallback = action.eq_ignore_ascii_case("sts:AssumeRole");
+            decide(actor, &g.env, action, arn, &fixed, fallback, g.catalog)
+        }
+        .map(Arc::new);
         self.cache
-            .entry((action.to_owned(), on))
-            .or_insert_with(|| {
-                if matches!(arn, "" | "*") {
-                    return allowed_some(actor, &g.env, action, "*", g.catalog);
-                }
-                decide(actor, &g.env, action, arn, fixed, &[], g.catalog)
-            })
-            .as_ref()
+            .entry(action.to_owned())
+            .or_default()
+            .insert(on, made.clone());
+        made
     }
 
-    /// Identity-side decision on a role target, retargeted to it.
-    fn on_role(&mut self, action: &str, role: u32, extra: &[(&str, &str)]) -> Option<Decided> {
+    /// The decision on a role target: its class's (whose first role it was made on; it holds
+    /// for every role of the class).
+    fn on_role(&mut self, action: &str, role: u32, extra: &[(&str, &str)]) -> Option<Arc<Decided>> {
         let p = self.g.principal(role)?;
-        let pos = *self.ix.role_pos.get(&role)?;
-        let class = self.ix.role_classes.of(pos);
-        let fixed = tag_fixed(&p.tags, extra);
-        // The class's representative is the first role of the class the cache sees; the
-        // decision holds for every role of the class.
-        let d = self.decision(action, On::Role(class), &p.arn, &fixed)?.clone();
-        let request = retarget(&d.request, &p.arn, &fixed);
-        Some(Decided { request, ..d })
+        let class = self.ix.role_classes.of(*self.ix.role_pos.get(&role)?);
+        self.decision(action, On::Role(class), &p.arn, Some(role), extra)
     }
 
-    fn on_user(&mut self, action: &str, user: u32, extra: &[(&str, &str)]) -> Option<Decided> {
+    fn on_user(&mut self, action: &str, user: u32, extra: &[(&str, &str)]) -> Option<Arc<Decided>> {
         let p = self.g.principal(user)?;
-        let pos = *self.ix.user_pos.get(&user)?;
-        let class = self.ix.user_classes.of(pos);
-        let fixed = tag_fixed(&p.tags, extra);
-        let d = self.decision(action, On::User(class), &p.arn, &fixed)?.clone();
-        let request = retarget(&d.request, &p.arn, &fixed);
-        Some(Decided { request, ..d })
+        let class = self.ix.user_classes.of(*self.ix.user_pos.get(&user)?);
+        self.decision(action, On::User(class), &p.arn, Some(user), extra)
     }
 
-    fn on_arn(&mut self, action: &str, arn: &str, extra: &[(&str, &str)]) -> Option<Decided> {
-        let fixed = tag_fixed(&[], extra);
-        self.decision(action, On::Arn(arn.to_owned()), arn, &fixed).cloned()
+    fn on_arn(&mut self, action: &str, arn: &str, extra: &[(&str, &str)]) -> Option<Arc<Decided>> {
+        self.decision(action, On::Arn(arn.to_owned()), arn, None, extra)
     }
 
-    fn any(&mut self, action: &str) -> Option<Decided> {
-        self.decision(action, On::Any, "*", &Vec::new()).cloned()
+    fn any(&mut self, action: &str) -> Option<Arc<Decided>> {
+        self.decision(action, On::Any, "*", None, &[])
     }
 
     /// The allow statements an explanation matched, located.
@@ -498,19 +527,20 @@ fn trust_ref(g: &Graph<'_>, role: u32, index: usize) -> Option<StatementRef> {
     })
 }
 
-/// The edges out of `nodes`, which share `actor` (`None`: federated nodes).
+/// The edges out of `nodes`, which share `actor` (`None`: federated nodes): the node-specific
+/// ones, and the actor's shared list.
 pub(crate) fn expand(
     g: &Graph<'_>,
     ix: &Index,
     actor: Option<u32>,
     nodes: &[u32],
-) -> Vec<(u32, EdgeSpec)> {
+) -> (Vec<(u32, EdgeSpec)>, Option<Vec<Shared>>) {
     let mut out = Vec::new();
     let Some(actor) = actor.and_then(|a| g.actors.get(a as usize)) else {
         for &n in nodes {
             federated_edges(g, ix, n, &mut out);
         }
-        return out;
+        return (out, None);
     };
     let mut d = Decider {
         g,
@@ -518,11 +548,13 @@ pub(crate) fn expand(
         actor,
         cache: HashMap::new(),
         may: HashMap::new(),
+        shared: HashMap::new(),
+        identity_edges: None,
     };
     for &n in nodes {
         node_edges(&mut d, n, &mut out);
     }
-    out
+    (out, d.identity_edges)
 }
 
 fn federated_edges(g: &Graph<'_>, ix: &Index, n: u32, out: &mut Vec<(u32, EdgeSpec)>) {
@@ -557,14 +589,7 @@ fn federated_edges(g: &Graph<'_>, ix: &Index, n: u32, out: &mut Vec<(u32, EdgeSp
             info.statements.extend(trust_ref(g, role, si));
             info.conditions = trust_conditions(trust, si, None);
             info.witness = Some(witness(&req, "Allowed"));
-            out.push((
-                n,
-                EdgeSpec {
-                    to: To::Node(role),
-                    kind: EdgeKind::FederatedAssumeRole,
-                    info,
-                },
-            ));
+            emit(out, n, To::Node(role), EdgeKind::FederatedAssumeRole, info);
             break;
         }
     }
@@ -589,17 +614,50 @@ fn node_edges(d: &mut Decider<'_, '_>, n: u32, out: &mut Vec<(u32, EdgeSpec)>) {
     };
     let base = node.acts_as;
     // Principal nodes this node can act as, with the edge that makes it so.
-    let mut taken: Vec<(u32, EdgeInfo)> = Vec::new();
+    let mut taken: Vec<(u32, Arc<EdgeInfo>)> = Vec::new();
     assume_edges(d, n, base, out, &mut taken);
-    take_user_edges(d, n, base, out, &mut taken);
-    rewrite_trust_edges(d, n, base, out, &mut taken);
+    // Edges that depend on the actor's policies alone: decided once, shared by its members.
+    if d.identity_edges.is_none() {
+        let mut list = Vec::new();
+        take_user_edges(d, &mut list);
+        rewrite_trust_edges(d, &mut list);
+        pass_role_edges(d, &mut list);
+        d.identity_edges = Some(list);
+    }
+    for (to, kind, info) in d.identity_edges.iter().flatten() {
+        if *to != base && matches!(kind, EdgeKind::TakeUser | EdgeKind::RewriteTrust) {
+            taken.push((*to, info.clone()));
+        }
+    }
     grant_edges(d, n, base, &taken, out);
     join_group_edges(d, n, base, &taken, out);
-    pass_role_edges(d, n, base, out);
 }
 
+/// An edge to a principal node, shared by every member of an actor.
+pub(crate) type Shared = (u32, EdgeKind, Arc<EdgeInfo>);
+
 fn emit(out: &mut Vec<(u32, EdgeSpec)>, from: u32, to: To, kind: EdgeKind, info: EdgeInfo) {
+    emit_shared(out, from, to, kind, Arc::new(info));
+}
+
+fn emit_shared(
+    out: &mut Vec<(u32, EdgeSpec)>,
+    from: u32,
+    to: To,
+    kind: EdgeKind,
+    info: Arc<EdgeInfo>,
+) {
     out.push((from, EdgeSpec { to, kind, info }));
+}
+
+/// The class of a role or user node, as a cache key.
+fn class_key(ix: &Index, node: u32) -> Option<On> {
+    if let Some(p) = ix.role_pos.get(&node) {
+        return Some(On::Role(ix.role_classes.of(*p)));
+    }
+    ix.user_pos
+        .get(&node)
+        .map(|p| On::User(ix.user_classes.of(*p)))
 }
 
 fn assume_edges(
@@ -607,7 +665,7 @@ fn assume_edges(
     n: u32,
     base: u32,
     out: &mut Vec<(u32, EdgeSpec)>,
-    taken: &mut Vec<(u32, EdgeInfo)>,
+    taken: &mut Vec<(u32, Arc<EdgeInfo>)>,
 ) {
     let g = d.g;
     let Some(who) = who_of(g, n) else { return };
@@ -627,10 +685,20 @@ fn assume_edges(
         if app.admits.is_empty() || (!may && app.admits.iter().all(|(_, a, _)| *a == Admit::Account)) {
             continue;
         }
-        let Some(idv) = d.on_role("sts:AssumeRole", role, &[]) else {
+        let Some(class_decision) = d.on_role("sts:AssumeRole", role, &[]) else {
             continue;
         };
+        // No identity allow: only a same-account trust that names the principal can grant.
+        if !class_decision.gates.identity
+            && (!same_account || app.admits.iter().all(|(_, a, _)| *a == Admit::Account))
+        {
+            continue;
+        }
         let fixed = tag_fixed(&rp.tags, &[]);
+        let idv = Decided {
+            request: retarget(&class_decision.request, &rp.arn, &fixed),
+            ..(*class_decision).clone()
+        };
         let statements: Vec<crate::policy::Statement> =
             app.allows("sts:AssumeRole").take(8).cloned().collect();
         for st in &statements {
@@ -661,54 +729,47 @@ fn assume_edges(
             info.statements.extend(trust_ref(g, role, si));
             info.conditions
                 .extend(trust_conditions(trust, si, note.as_deref()));
+            let info = Arc::new(info);
             taken.push((role, info.clone()));
-            emit(out, n, To::Node(role), EdgeKind::AssumeRole, info);
+            emit_shared(out, n, To::Node(role), EdgeKind::AssumeRole, info);
             break;
         }
     }
 }
 
-fn take_user_edges(
-    d: &mut Decider<'_, '_>,
-    n: u32,
-    base: u32,
-    out: &mut Vec<(u32, EdgeSpec)>,
-    taken: &mut Vec<(u32, EdgeInfo)>,
-) {
+fn take_user_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     let actions: Vec<&'static str> = TAKE_USER.iter().copied().filter(|a| d.may(a)).collect();
     if actions.is_empty() {
         return;
     }
     let users = d.ix.users_in.get(&d.actor.account).cloned().unwrap_or_default();
     for user in users {
-        if user == base {
-            continue;
-        }
         for action in &actions {
             let Some(dec) = d.on_user(action, user, &[]).filter(|x| x.gates.allowed()) else {
                 continue;
             };
-            let info = d.info(&[action], &[&dec]);
-            taken.push((user, info.clone()));
-            emit(out, n, To::Node(user), EdgeKind::TakeUser, info);
+            let key = (EdgeKind::TakeUser, class_key(d.ix, user).unwrap_or(On::Any));
+            let info = match d.shared.get(&key) {
+                Some(i) => i.clone(),
+                None => {
+                    let i = Arc::new(d.info(&[action], &[&dec]));
+                    d.shared.insert(key, i.clone());
+                    i
+                }
+            };
+            out.push((user, EdgeKind::TakeUser, info));
             break;
         }
     }
 }
 
-fn rewrite_trust_edges(
-    d: &mut Decider<'_, '_>,
-    n: u32,
-    base: u32,
-    out: &mut Vec<(u32, EdgeSpec)>,
-    taken: &mut Vec<(u32, EdgeInfo)>,
-) {
+fn rewrite_trust_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     if !d.may("iam:UpdateAssumeRolePolicy") {
         return;
     }
     let roles = d.ix.roles_in.get(&d.actor.account).cloned().unwrap_or_default();
     for role in roles {
-        if role == base || d.g.principal(role).is_none_or(protected) {
+        if d.g.principal(role).is_none_or(protected) {
             continue;
         }
         let Some(update) = d
@@ -725,12 +786,19 @@ fn rewrite_trust_edges(
         else {
             continue;
         };
-        let info = d.info(
-            &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-            &[&update, &assume],
-        );
-        taken.push((role, info.clone()));
-        emit(out, n, To::Node(role), EdgeKind::RewriteTrust, info);
+        let key = (EdgeKind::RewriteTrust, class_key(d.ix, role).unwrap_or(On::Any));
+        let info = match d.shared.get(&key) {
+            Some(i) => i.clone(),
+            None => {
+                let i = Arc::new(d.info(
+                    &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+                    &[&update, &assume],
+                ));
+                d.shared.insert(key, i.clone());
+                i
+            }
+        };
+        out.push((role, EdgeKind::RewriteTrust, info));
     }
 }
 
@@ -760,7 +828,7 @@ fn grant_edges(
     d: &mut Decider<'_, '_>,
     n: u32,
     base: u32,
-    taken: &[(u32, EdgeInfo)],
+    taken: &[(u32, Arc<EdgeInfo>)],
     out: &mut Vec<(u32, EdgeSpec)>,
 ) {
     let g = d.g;
@@ -780,7 +848,10 @@ fn grant_edges(
         return;
     }
     let mut targets: Vec<(u32, Option<&EdgeInfo>)> = vec![(base, None)];
-    targets.extend(taken.iter().map(|(t, i)| (*t, Some(i))));
+    targets.extend(taken.iter().map(|(t, i)| (*t, Some(&**i))));
+    // One grant edge per rewritten node: principals that share a boundary and SCPs lead to
+    // the same one.
+    let mut granted: HashSet<VirtualKey> = HashSet::new();
     for (t, via) in targets {
         let Some(p) = g.principal(t) else { continue };
         if protected(p) || p.account != d.actor.account {
@@ -789,16 +860,18 @@ fn grant_edges(
         let Some(file) = g.nodes.get(t as usize).map(|x| x.file) else {
             continue;
         };
-        let rewritten = To::Virtual {
-            key: VirtualKey::Rewritten {
-                account: p.account.clone(),
-                boundary: p.boundary.as_ref().map(|b| b.id.clone()),
-                service_linked: p.service_linked,
-                keys: super::build::boundary_key(p),
-            },
-            base: t,
+        let Some(rewritten_key) = d.ix.rewritten.get(&t).cloned() else {
+            continue;
         };
-        let mut grant: Option<Decided> = None;
+        let versioned = g
+            .accounts
+            .get(file)
+            .is_some_and(|a| !a.other_versions.is_empty());
+        if granted.contains(&rewritten_key) && !versioned {
+            continue;
+        }
+        let done = granted.contains(&rewritten_key);
+        let mut grant: Option<Arc<Decided>> = None;
         let mut grant_action = "";
         let user = g.nodes.get(t as usize).is_some_and(|x| x.kind == NodeKind::User);
         let own: [(&'static str, &[(&str, &str)]); 2] = if user {
@@ -813,7 +886,7 @@ fn grant_edges(
             ]
         };
         for (action, extra) in own {
-            if grant.is_some() || !d.may(action) {
+            if done || grant.is_some() || !d.may(action) {
                 continue;
             }
             let dec = if user {
@@ -836,7 +909,7 @@ fn grant_edges(
                 ("iam:PutGroupPolicy", &[][..]),
                 ("iam:AttachGroupPolicy", &[("iam:PolicyARN", ADMIN_POLICY)][..]),
             ] {
-                if grant.is_some() || !d.may(action) {
+                if done || grant.is_some() || !d.may(action) {
                     continue;
                 }
                 if let Some(dec) = d.on_arn(action, &group.arn, extra).filter(|x| x.gates.allowed()) {
@@ -846,7 +919,7 @@ fn grant_edges(
             }
         }
         // Customer managed policies attached to it (directly or through a group).
-        let mut versions: Vec<(Decided, String, String)> = Vec::new();
+        let mut versions: Vec<(Arc<Decided>, String, String)> = Vec::new();
         for doc in &p.identity {
             let Some(arn) = doc.id.strip_prefix("managed:") else {
                 continue;
@@ -854,7 +927,8 @@ fn grant_edges(
             if arn.starts_with("arn:aws:iam::aws:") {
                 continue;
             }
-            if grant.is_none()
+            if !done
+                && grant.is_none()
                 && d.may("iam:CreatePolicyVersion")
                 && let Some(dec) = d
                     .on_arn("iam:CreatePolicyVersion", arn, &[])
@@ -879,9 +953,15 @@ fn grant_edges(
                 }
             }
         }
-        if let Some(dec) = grant {
+        if let Some(dec) = grant
+            && granted.insert(rewritten_key.clone())
+        {
             let info = with_taken(d.info(&[grant_action], &[&dec]), via);
-            emit(out, n, rewritten, EdgeKind::GrantPermissions, info);
+            let to = To::Virtual {
+                key: rewritten_key,
+                base: t,
+            };
+            emit(out, n, to, EdgeKind::GrantPermissions, info);
         }
         for (dec, policy, version) in versions {
             let info = with_taken(d.info(&["iam:SetDefaultPolicyVersion"], &[&dec]), via);
@@ -901,7 +981,7 @@ fn join_group_edges(
     d: &mut Decider<'_, '_>,
     n: u32,
     base: u32,
-    taken: &[(u32, EdgeInfo)],
+    taken: &[(u32, Arc<EdgeInfo>)],
     out: &mut Vec<(u32, EdgeSpec)>,
 ) {
     if !d.may("iam:AddUserToGroup") {
@@ -909,7 +989,7 @@ fn join_group_edges(
     }
     let g = d.g;
     let mut users: Vec<(u32, Option<&EdgeInfo>)> = vec![(base, None)];
-    users.extend(taken.iter().map(|(t, i)| (*t, Some(i))));
+    users.extend(taken.iter().map(|(t, i)| (*t, Some(&**i))));
     users.retain(|(t, _)| {
         g.nodes.get(*t as usize).is_some_and(|x| x.kind == NodeKind::User)
             && g.principal(*t).is_some_and(|p| p.account == d.actor.account)
@@ -945,13 +1025,13 @@ fn join_group_edges(
     }
 }
 
-fn pass_role_edges(d: &mut Decider<'_, '_>, n: u32, base: u32, out: &mut Vec<(u32, EdgeSpec)>) {
+fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     if !d.may("iam:PassRole") {
         return;
     }
     let g = d.g;
     // The first pass-role path (in the table's order) whose actions are all allowed.
-    let mut chosen: Option<(&'static str, Vec<String>, Vec<Decided>)> = None;
+    let mut chosen: Option<(&'static str, Vec<String>, Vec<Arc<Decided>>)> = None;
     for def in PATHS.iter().filter(|p| p.pass_role) {
         let mut decisions = Vec::new();
         let mut actions = Vec::new();
@@ -976,19 +1056,13 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, n: u32, base: u32, out: &mut Vec<(u3
     let Some((path, actions, decisions)) = chosen else {
         return;
     };
-    let roles = d.ix.roles_in.get(&d.actor.account).cloned().unwrap_or_default();
+    let roles = d
+        .ix
+        .sagemaker_roles_in
+        .get(&d.actor.account)
+        .cloned()
+        .unwrap_or_default();
     for role in roles {
-        if role == base {
-            continue;
-        }
-        let trusts = g.principal(role).is_some_and(|p| {
-            p.trust
-                .as_ref()
-                .is_some_and(|t| crate::audit::load::trusts_service(t, "sagemaker.amazonaws.com"))
-        });
-        if !trusts {
-            continue;
-        }
         let Some(pass) = d
             .on_role(
                 "iam:PassRole",
@@ -999,13 +1073,22 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, n: u32, base: u32, out: &mut Vec<(u3
         else {
             continue;
         };
-        let mut all: Vec<&Decided> = decisions.iter().collect();
-        all.push(&pass);
-        let mut acts: Vec<&str> = actions.iter().map(String::as_str).collect();
-        acts.push("iam:PassRole");
-        let mut info = d.info(&acts, &all);
-        info.witness = Some(witness(&pass.request, "Allowed"));
-        info.conditions.insert(0, format!("path `{path}`"));
-        emit(out, n, To::Node(role), EdgeKind::SagemakerPassRole, info);
+        let key = (EdgeKind::SagemakerPassRole, class_key(d.ix, role).unwrap_or(On::Any));
+        let info = match d.shared.get(&key) {
+            Some(i) => i.clone(),
+            None => {
+                let mut all: Vec<&Decided> = decisions.iter().map(|x| &**x).collect();
+                all.push(&pass);
+                let mut acts: Vec<&str> = actions.iter().map(String::as_str).collect();
+                acts.push("iam:PassRole");
+                let mut info = d.info(&acts, &all);
+                info.witness = Some(witness(&pass.request, "Allowed"));
+                info.conditions.insert(0, format!("path `{path}`"));
+                let i = Arc::new(info);
+                d.shared.insert(key, i.clone());
+                i
+            }
+        };
+        out.push((role, EdgeKind::SagemakerPassRole, info));
     }
 }

@@ -119,8 +119,8 @@ impl Graph<'_> {
             Some(t) => Some(self.find(t)?),
         };
         let mut walk = Walk::new(self.nodes.len());
-        walk.run(&self.out, start);
-        let own = self.caps.get(start as usize).and_then(Option::as_ref);
+        walk.run(self, start);
+        let own = self.caps(start);
         let mut reached = Vec::new();
         for &t in &walk.order {
             let wanted = match (to, target) {
@@ -132,7 +132,7 @@ impl Graph<'_> {
                 continue;
             }
             let Some(node) = self.nodes.get(t as usize) else { continue };
-            let theirs = self.caps.get(t as usize).and_then(Option::as_ref);
+            let theirs = self.caps(t);
             // Virtual nodes are listed only when they hold more than the start.
             let contained = own.zip(theirs).map(|(o, th)| o.contains(th));
             if node.principal.is_none()
@@ -183,11 +183,10 @@ impl Graph<'_> {
         let per_node: Vec<Option<Witness>> = if let (true, Some(role)) =
             (action.eq_ignore_ascii_case("sts:AssumeRole"), role)
         {
-            self.out
-                .iter()
-                .map(|edges| {
-                    edges
-                        .iter()
+            (0..self.nodes.len())
+                .map(|n| {
+                    self.edges(u32::try_from(n).unwrap_or(u32::MAX))
+                        .map(|(_, e)| e)
                         .find(|e| {
                             e.to as usize == role
                                 && matches!(e.kind, EdgeKind::AssumeRole | EdgeKind::RewriteTrust)
@@ -215,7 +214,7 @@ impl Graph<'_> {
                                 // evaluated, so the identity side cannot reach it (S-27).
                                 None
                             } else {
-                                decide(a, &self.env, action, r, &[], &[], self.catalog)
+                                decide(a, &self.env, action, r, &[], false, self.catalog)
                                     .filter(|d| d.gates.allowed())
                             }
                         }
@@ -230,7 +229,7 @@ impl Graph<'_> {
                 .collect()
         };
         let goals: Vec<bool> = per_node.iter().map(Option::is_some).collect();
-        let (next, dist) = toward(&self.out, &goals);
+        let (next, dist) = toward(self, &goals);
         let mut principals = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             let listed = n.principal.is_some() || n.kind == NodeKind::Federated;

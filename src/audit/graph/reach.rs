@@ -2,9 +2,9 @@
 //! cycles are visited once), and breadth-first backwards from a set of nodes (the shortest chain
 //! from every node to the nearest of them).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
-use super::{Edge, Graph};
+use super::Graph;
 use crate::audit::model::Hop;
 
 /// Scratch space for walks from one node, reused across walks (one per worker).
@@ -16,6 +16,8 @@ pub(crate) struct Walk {
     /// Per node: (node it was reached from, index of the edge in that node's list).
     parent: Vec<(u32, u32)>,
     queue: VecDeque<u32>,
+    /// Actors whose shared edges the walk has followed.
+    expanded: HashSet<u32>,
 }
 
 impl Walk {
@@ -27,6 +29,7 @@ impl Walk {
             generation: 0,
             parent: vec![(0, 0); nodes],
             queue: VecDeque::new(),
+            expanded: HashSet::new(),
         }
     }
 
@@ -43,8 +46,9 @@ impl Walk {
         }
     }
 
-    /// Walks from `start` over `out`.
-    pub(crate) fn run(&mut self, out: &[Vec<Edge>], start: u32) {
+    /// Walks from `start` over `g`'s edges. An actor's shared edges are followed from the
+    /// first of its nodes the walk reaches (from a later one they lead nowhere new).
+    pub(crate) fn run(&mut self, g: &Graph<'_>, start: u32) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.stamp.iter_mut().for_each(|s| *s = u32::MAX);
@@ -54,9 +58,21 @@ impl Walk {
         self.queue.clear();
         self.mark(start, (start, 0));
         self.queue.push_back(start);
+        self.expanded.clear();
         while let Some(n) = self.queue.pop_front() {
-            for (i, e) in out.get(n as usize).map_or(&[][..], Vec::as_slice).iter().enumerate() {
-                if self.seen(e.to) {
+            let own = g.out.get(n as usize).map_or(&[][..], Vec::as_slice);
+            let actor = g.node_actor.get(n as usize).copied().flatten();
+            let shared = match actor {
+                Some(a) if self.expanded.insert(a) => g.shared.get(a as usize).map_or(&[][..], Vec::as_slice),
+                _ => &[][..],
+            };
+            let offset = own.len();
+            let all = own
+                .iter()
+                .enumerate()
+                .chain(shared.iter().enumerate().map(|(i, e)| (offset + i, e)));
+            for (i, e) in all {
+                if e.to == n || self.seen(e.to) {
                     continue;
                 }
                 self.mark(e.to, (n, u32::try_from(i).unwrap_or(u32::MAX)));
@@ -87,10 +103,11 @@ impl Walk {
 
 /// For every node, the first edge of a shortest chain to one of `goals` (`None`: a goal itself,
 /// or no chain) and the chain's length (`u32::MAX`: none).
-pub(crate) fn toward(out: &[Vec<Edge>], goals: &[bool]) -> (Vec<Option<(u32, u32)>>, Vec<u32>) {
-    let n = out.len();
+pub(crate) fn toward(g: &Graph<'_>, goals: &[bool]) -> (Vec<Option<(u32, u32)>>, Vec<u32>) {
+    let n = g.nodes.len();
+    // Predecessors through own edges, and through actors' shared edges: target → actors.
     let mut rev: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    for (from, edges) in out.iter().enumerate() {
+    for (from, edges) in g.out.iter().enumerate() {
         let Ok(from) = u32::try_from(from) else { continue };
         for (i, e) in edges.iter().enumerate() {
             if let Some(list) = rev.get_mut(e.to as usize) {
@@ -98,38 +115,74 @@ pub(crate) fn toward(out: &[Vec<Edge>], goals: &[bool]) -> (Vec<Option<(u32, u32
             }
         }
     }
+    let mut rev_shared: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    for (actor, edges) in g.shared.iter().enumerate() {
+        let Ok(actor) = u32::try_from(actor) else { continue };
+        for (i, e) in edges.iter().enumerate() {
+            if let Some(list) = rev_shared.get_mut(e.to as usize) {
+                list.push((actor, u32::try_from(i).unwrap_or(u32::MAX)));
+            }
+        }
+    }
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); g.shared.len()];
+    for (node, a) in g.node_actor.iter().enumerate() {
+        if let (Some(a), Ok(node)) = (a, u32::try_from(node))
+            && let Some(m) = members.get_mut(*a as usize)
+        {
+            m.push(node);
+        }
+    }
     let mut next: Vec<Option<(u32, u32)>> = vec![None; n];
     let mut dist = vec![u32::MAX; n];
     let mut queue = VecDeque::new();
-    for (i, g) in goals.iter().enumerate() {
-        if *g && let (Some(d), Ok(i)) = (dist.get_mut(i), u32::try_from(i)) {
+    for (i, goal) in goals.iter().enumerate() {
+        if *goal && let (Some(d), Ok(i)) = (dist.get_mut(i), u32::try_from(i)) {
             *d = 0;
             queue.push_back(i);
         }
     }
+    // Actors whose members were all reached through a shared edge already.
+    let mut done = vec![false; members.len()];
     while let Some(v) = queue.pop_front() {
-        let dv = dist.get(v as usize).copied().unwrap_or(u32::MAX);
-        for &(from, edge) in rev.get(v as usize).map_or(&[][..], Vec::as_slice) {
-            let Some(d) = dist.get_mut(from as usize) else { continue };
+        let dv = dist.get(v as usize).copied().unwrap_or(u32::MAX).saturating_add(1);
+        let mut reach = |from: u32, edge: u32, queue: &mut VecDeque<u32>| {
+            let Some(d) = dist.get_mut(from as usize) else { return };
             if *d != u32::MAX {
-                continue;
+                return;
             }
-            *d = dv.saturating_add(1);
+            *d = dv;
             if let Some(x) = next.get_mut(from as usize) {
                 *x = Some((from, edge));
             }
             queue.push_back(from);
+        };
+        for &(from, edge) in rev.get(v as usize).map_or(&[][..], Vec::as_slice) {
+            reach(from, edge, &mut queue);
+        }
+        for &(actor, i) in rev_shared.get(v as usize).map_or(&[][..], Vec::as_slice) {
+            if done.get(actor as usize) != Some(&false) {
+                continue;
+            }
+            let mut all = true;
+            for &m in members.get(actor as usize).map_or(&[][..], Vec::as_slice) {
+                if m == v {
+                    // An edge to itself is skipped: another target may still reach it.
+                    all = false;
+                    continue;
+                }
+                let own = g.out.get(m as usize).map_or(0, Vec::len);
+                let index = u32::try_from(own + i as usize).unwrap_or(u32::MAX);
+                reach(m, index, &mut queue);
+            }
+            if let Some(flag) = done.get_mut(actor as usize) {
+                *flag = all;
+            }
         }
     }
     (next, dist)
 }
 
 impl Graph<'_> {
-    /// The edge `edge` of `from`.
-    pub(crate) fn edge(&self, from: u32, edge: u32) -> Option<&Edge> {
-        self.out.get(from as usize)?.get(edge as usize)
-    }
-
     /// A chain of (from, edge index) as report hops.
     pub(crate) fn hops(&self, path: &[(u32, u32)]) -> Vec<Hop> {
         path.iter()

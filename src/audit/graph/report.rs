@@ -34,11 +34,12 @@ impl Graph<'_> {
             .enumerate()
             .filter(|(i, n)| {
                 matches!(n.kind, NodeKind::Role | NodeKind::User)
-                    && self.out.get(*i).is_some_and(|o| !o.is_empty())
-                    && self.caps.get(*i).is_some_and(Option::is_some)
+                    && u32::try_from(*i).is_ok_and(|i| self.edges(i).next().is_some())
+                    && u32::try_from(*i).is_ok_and(|i| self.node_actor.get(i as usize).copied().flatten().is_some())
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
+        self.probe_all();
         let sources: Vec<u32> = sources
             .into_iter()
             .filter(|s| self.principal(*s).is_some_and(|p| !p.service_linked))
@@ -54,15 +55,15 @@ impl Graph<'_> {
     }
 
     fn source_findings(&self, walk: &mut Walk, s: u32) -> Vec<Finding> {
-        let Some(own) = self.caps.get(s as usize).and_then(Option::as_ref) else {
+        let Some(own) = self.caps(s) else {
             return Vec::new();
         };
-        walk.run(&self.out, s);
+        walk.run(self, s);
         // Cause of the first hop → targets, in walk order.
         let mut causes: Vec<(Vec<String>, Vec<u32>)> = Vec::new();
         let mut at: HashMap<Vec<String>, usize> = HashMap::new();
         for &t in &walk.order {
-            let Some(theirs) = self.caps.get(t as usize).and_then(Option::as_ref) else {
+            let Some(theirs) = self.caps(t) else {
                 continue;
             };
             if own.contains(theirs) {
@@ -78,7 +79,7 @@ impl Graph<'_> {
             // A SageMaker pass-role first hop is reported by the pass-role paths, with the
             // passed role's capability: only what lies beyond that role is new here.
             if edge.kind == EdgeKind::SagemakerPassRole {
-                let passed = self.caps.get(edge.to as usize).and_then(Option::as_ref);
+                let passed = self.caps(edge.to);
                 if path.len() == 1 || passed.is_some_and(|c| c.contains(theirs)) {
                     continue;
                 }
@@ -103,13 +104,13 @@ impl Graph<'_> {
     }
 
     fn finding(&self, walk: &Walk, s: u32, targets: &[u32]) -> Option<Finding> {
-        let own = self.caps.get(s as usize)?.as_ref()?;
+        let own = self.caps(s)?;
         let rep = targets
             .iter()
             .copied()
             .find(|t| self.is_admin(*t))
             .or_else(|| targets.first().copied())?;
-        let theirs = self.caps.get(rep as usize)?.as_ref()?;
+        let theirs = self.caps(rep)?;
         let admin = theirs.admin;
         let source = self.nodes.get(s as usize)?;
         let target = self.nodes.get(rep as usize)?;

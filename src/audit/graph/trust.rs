@@ -98,6 +98,8 @@ pub(crate) fn admits(clause: &PrincipalClause, who: &Who<'_>) -> Option<(Admit, 
 pub(crate) struct Applicable {
     /// The admitting statements without principals, `Resource: *`, original indexes kept.
     pub(crate) policy: Policy,
+    /// The same policy as an identity set, for the reference evaluator.
+    set: PolicySet,
     /// Per kept statement (by original index): how it admits, and a note.
     pub(crate) admits: Vec<(usize, Admit, Option<String>)>,
 }
@@ -138,12 +140,14 @@ pub(crate) fn applicable(trust: &Policy, who: &Who<'_>) -> Applicable {
         out.push((st.index, admit, note));
         statements.push(kept);
     }
+    let policy = Policy {
+        version: trust.version,
+        id: None,
+        statements,
+    };
     Applicable {
-        policy: Policy {
-            version: trust.version,
-            id: None,
-            statements,
-        },
+        set: PolicySet::identity(vec![policy.clone()]),
+        policy,
         admits: out,
     }
 }
@@ -178,8 +182,7 @@ pub(crate) fn decide(app: &Applicable, request: &Request, catalog: &Catalog) -> 
             allowed_by: None,
         };
     }
-    let set = PolicySet::identity(vec![app.policy.clone()]);
-    let ex = crate::eval::reference::explain(&set, request, catalog);
+    let ex = crate::eval::reference::explain(&app.set, request, catalog);
     let denied = ex.outcome.decision == Decision::ExplicitlyDenied;
     let allowed_by = ex
         .matched
