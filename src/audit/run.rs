@@ -296,7 +296,10 @@ fn read_level(level: &[PathBuf], inputs: &mut Vec<InputFile>) -> Result<Vec<Poli
 }
 
 /// Reads every SCP level of `cfg`: those of every account and each account's own.
-pub fn read_scps(cfg: &AuditConfig, inputs: &mut Vec<InputFile>) -> Result<ScpLevels, AuditFailure> {
+pub fn read_scps(
+    cfg: &AuditConfig,
+    inputs: &mut Vec<InputFile>,
+) -> Result<ScpLevels, AuditFailure> {
     let mut levels = ScpLevels::default();
     for level in &cfg.scp_levels {
         levels.all.push(read_level(level, inputs)?);

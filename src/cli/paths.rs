@@ -226,7 +226,11 @@ pub(super) fn write_chain(out: &mut Out, chain: &Chain, indent: &str) -> Result<
             outln!(
                 out,
                 "{indent}     {} {} of {} at {}#{}",
-                s.effect, s.statement, s.policy, s.file, s.pointer
+                s.effect,
+                s.statement,
+                s.policy,
+                s.file,
+                s.pointer
             )?;
         }
         for c in &h.conditions {

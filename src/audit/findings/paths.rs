@@ -264,7 +264,12 @@ fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
 }
 
 fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Capability {
-    probe::capability(group.compiled, group.context, &input.account.id, input.catalog)
+    probe::capability(
+        group.compiled,
+        group.context,
+        &input.account.id,
+        input.catalog,
+    )
 }
 
 /// The first own-account request of `action` the group is allowed, with its explanation. For

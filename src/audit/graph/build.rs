@@ -21,9 +21,15 @@ use crate::catalog::Catalog;
 use crate::compile::Compiler;
 use crate::condition::Instant;
 use crate::eval::Layer;
-use crate::policy::{Policy, PolicySet};
 use crate::eval::PreparedRequest;
+use crate::policy::{Policy, PolicySet};
 use crate::request::prepared::PreparedContext;
+
+/// An account's SCP levels and the files they come from.
+type Levels = (Vec<Vec<Policy>>, Vec<Vec<std::path::PathBuf>>);
+
+/// One task's node-specific edges, and its actor's shared list.
+type Part = (Vec<(u32, EdgeSpec)>, Option<(u32, Vec<Edge>)>);
 
 /// Node-specific edges to add, and actors' shared edge lists.
 type Expanded = (Vec<(u32, EdgeSpec)>, Vec<(u32, Vec<Edge>)>);
@@ -58,7 +64,7 @@ impl<'a> Graph<'a> {
             actor_caps: Vec::new(),
             probes: caps::probes(catalog),
         };
-        let mut levels_of: Vec<(Vec<Vec<Policy>>, Vec<Vec<std::path::PathBuf>>)> = Vec::new();
+        let mut levels_of: Vec<Levels> = Vec::new();
         for (fi, account) in accounts.iter().enumerate() {
             let levels = scps.for_account(&account.id);
             let files = cfg.scp_files_for(&account.id);
@@ -66,9 +72,18 @@ impl<'a> Graph<'a> {
             levels_of.push((levels, files));
         }
         g.add_federated();
-        if trace { eprintln!("graph: {} nodes, {} actors in {:?}", g.nodes.len(), g.actors.len(), t0.elapsed()); }
+        if trace {
+            eprintln!(
+                "graph: {} nodes, {} actors in {:?}",
+                g.nodes.len(),
+                g.actors.len(),
+                t0.elapsed()
+            );
+        }
         let index = Index::new(&g);
-        if trace { eprintln!("graph: index in {:?}", t0.elapsed()); }
+        if trace {
+            eprintln!("graph: index in {:?}", t0.elapsed());
+        }
         let mut virtuals: HashMap<VirtualKey, u32> = HashMap::new();
         let mut pending: Vec<u32> = (0..g.nodes.len())
             .filter_map(|i| u32::try_from(i).ok())
@@ -86,7 +101,9 @@ impl<'a> Graph<'a> {
                     *slot = list;
                 }
             }
-            if trace { eprintln!("graph: round: {} specs at {:?}", specs.len(), t0.elapsed()); }
+            if trace {
+                eprintln!("graph: round: {} specs at {:?}", specs.len(), t0.elapsed());
+            }
             pending.clear();
             for (from, spec) in specs {
                 let to = match spec.to {
@@ -115,8 +132,17 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        g.actor_caps = (0..g.actors.len()).map(|_| std::sync::OnceLock::new()).collect();
-        if trace { eprintln!("graph: {} nodes, {} edges at {:?}", g.nodes.len(), g.edge_count(), t0.elapsed()); }
+        g.actor_caps = (0..g.actors.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        if trace {
+            eprintln!(
+                "graph: {} nodes, {} edges at {:?}",
+                g.nodes.len(),
+                g.edge_count(),
+                t0.elapsed()
+            );
+        }
         g
     }
 
@@ -129,7 +155,7 @@ impl<'a> Graph<'a> {
             by_actor.entry(actor).or_default().push(n);
         }
         let tasks: Vec<(Option<u32>, Vec<u32>)> = by_actor.into_iter().collect();
-        let parts: Vec<(Vec<(u32, EdgeSpec)>, Option<(u32, Vec<Edge>)>)> = tasks
+        let parts: Vec<Part> = tasks
             .par_iter()
             .map(|(actor, nodes)| {
                 let (specs, shared) = expand(self, index, *actor, nodes);
@@ -163,10 +189,7 @@ impl<'a> Graph<'a> {
     /// The principal of a principal node.
     pub(crate) fn principal(&self, node: u32) -> Option<&'a Principal> {
         let n = self.nodes.get(node as usize)?;
-        self.accounts
-            .get(n.file)?
-            .principals
-            .get(n.principal?)
+        self.accounts.get(n.file)?.principals.get(n.principal?)
     }
 
     fn add_account(
@@ -178,7 +201,14 @@ impl<'a> Graph<'a> {
         compiler: &Compiler<'a>,
     ) {
         let mut mentions = Mentions::default();
-        let grouping = group_principals(account, levels, files, compiler, self.catalog, &mut mentions);
+        let grouping = group_principals(
+            account,
+            levels,
+            files,
+            compiler,
+            self.catalog,
+            &mut mentions,
+        );
         // One actor per group and principal account (a GAAD file may hold several accounts).
         let mut actor_of: HashMap<(usize, String), u32> = HashMap::new();
         let mut groups: Vec<Option<crate::audit::group::Group<'a>>> =
@@ -283,7 +313,7 @@ impl<'a> Graph<'a> {
         &mut self,
         key: &VirtualKey,
         base: u32,
-        levels_of: &[(Vec<Vec<Policy>>, Vec<Vec<std::path::PathBuf>>)],
+        levels_of: &[Levels],
         compiler: &Compiler<'a>,
     ) -> Option<u32> {
         let p = self.principal(base)?;
@@ -416,7 +446,13 @@ impl<'a> Graph<'a> {
                 slot.get_or_init(|| {
                     let i = accounts.binary_search(&a.account.as_str()).ok()?;
                     let base = prepared.get(i)?;
-                    Some(caps::caps_of(a, &self.env, &self.probes, base, self.catalog))
+                    Some(caps::caps_of(
+                        a,
+                        &self.env,
+                        &self.probes,
+                        base,
+                        self.catalog,
+                    ))
                 });
             });
     }
@@ -428,13 +464,20 @@ impl<'a> Graph<'a> {
         self.actor_caps
             .get(a as usize)?
             .get_or_init(|| {
-                let b = caps::BaseRequests::new(&self.env, &self.probes, &actor.account, self.catalog);
+                let b =
+                    caps::BaseRequests::new(&self.env, &self.probes, &actor.account, self.catalog);
                 let base: Vec<Option<PreparedRequest<'_>>> = b
                     .requests
                     .iter()
                     .map(|r| r.as_ref().map(|r| PreparedRequest::new(r, self.catalog)))
                     .collect();
-                Some(caps::caps_of(actor, &self.env, &self.probes, &base, self.catalog))
+                Some(caps::caps_of(
+                    actor,
+                    &self.env,
+                    &self.probes,
+                    &base,
+                    self.catalog,
+                ))
             })
             .as_ref()
     }

@@ -8,40 +8,103 @@
 //! or one its statements name; conditions satisfied where the caller can satisfy them).
 
 use super::decide::{Actor, Env, allowed_any, may_allow};
+use super::decide::{base_request, generic_resource, worth_searching};
 use crate::audit::probe::{self, Capability};
 use crate::catalog::Catalog;
-use super::decide::{base_request, generic_resource, worth_searching};
 use crate::eval::{Decision, PreparedRequest, Request};
 
 /// Probes outside the catalog: `(action, resource)`, `{account}` and `{region}` filled per node.
 const OTHER_PROBES: &[(&str, &str)] = &[
-    ("iam:PutRolePolicy", "arn:aws:iam::{account}:role/iamc-probe"),
-    ("iam:AttachRolePolicy", "arn:aws:iam::{account}:role/iamc-probe"),
-    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::{account}:role/iamc-probe"),
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:AttachRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
+    (
+        "iam:UpdateAssumeRolePolicy",
+        "arn:aws:iam::{account}:role/iamc-probe",
+    ),
     ("iam:CreateRole", "arn:aws:iam::{account}:role/iamc-probe"),
-    ("iam:PutUserPolicy", "arn:aws:iam::{account}:user/iamc-probe"),
-    ("iam:AttachUserPolicy", "arn:aws:iam::{account}:user/iamc-probe"),
-    ("iam:CreateAccessKey", "arn:aws:iam::{account}:user/iamc-probe"),
-    ("iam:CreateLoginProfile", "arn:aws:iam::{account}:user/iamc-probe"),
+    (
+        "iam:PutUserPolicy",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
+    (
+        "iam:AttachUserPolicy",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
+    (
+        "iam:CreateLoginProfile",
+        "arn:aws:iam::{account}:user/iamc-probe",
+    ),
     ("iam:CreateUser", "arn:aws:iam::{account}:user/iamc-probe"),
-    ("iam:AddUserToGroup", "arn:aws:iam::{account}:group/iamc-probe"),
-    ("iam:PutGroupPolicy", "arn:aws:iam::{account}:group/iamc-probe"),
-    ("iam:CreatePolicyVersion", "arn:aws:iam::{account}:policy/iamc-probe"),
+    (
+        "iam:AddUserToGroup",
+        "arn:aws:iam::{account}:group/iamc-probe",
+    ),
+    (
+        "iam:PutGroupPolicy",
+        "arn:aws:iam::{account}:group/iamc-probe",
+    ),
+    (
+        "iam:CreatePolicyVersion",
+        "arn:aws:iam::{account}:policy/iamc-probe",
+    ),
     ("sts:AssumeRole", "arn:aws:iam::{account}:role/iamc-probe"),
     ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
     ("s3:PutObject", "arn:aws:s3:::iamc-probe/object"),
     ("s3:ListBucket", "arn:aws:s3:::iamc-probe"),
-    ("kms:Decrypt", "arn:aws:kms:{region}:{account}:key/iamc-probe"),
-    ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:{region}:{account}:secret:iamc-probe"),
-    ("ssm:GetParameter", "arn:aws:ssm:{region}:{account}:parameter/iamc-probe"),
-    ("ssm:SendCommand", "arn:aws:ec2:{region}:{account}:instance/iamc-probe"),
-    ("ec2:RunInstances", "arn:aws:ec2:{region}:{account}:instance/*"),
-    ("lambda:CreateFunction", "arn:aws:lambda:{region}:{account}:function:iamc-probe"),
-    ("lambda:UpdateFunctionCode", "arn:aws:lambda:{region}:{account}:function:iamc-probe"),
-    ("dynamodb:GetItem", "arn:aws:dynamodb:{region}:{account}:table/iamc-probe"),
-    ("cloudformation:CreateStack", "arn:aws:cloudformation:{region}:{account}:stack/iamc-probe/*"),
-    ("glue:CreateDevEndpoint", "arn:aws:glue:{region}:{account}:devEndpoint/iamc-probe"),
-    ("codebuild:CreateProject", "arn:aws:codebuild:{region}:{account}:project/iamc-probe"),
+    (
+        "kms:Decrypt",
+        "arn:aws:kms:{region}:{account}:key/iamc-probe",
+    ),
+    (
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:{region}:{account}:secret:iamc-probe",
+    ),
+    (
+        "ssm:GetParameter",
+        "arn:aws:ssm:{region}:{account}:parameter/iamc-probe",
+    ),
+    (
+        "ssm:SendCommand",
+        "arn:aws:ec2:{region}:{account}:instance/iamc-probe",
+    ),
+    (
+        "ec2:RunInstances",
+        "arn:aws:ec2:{region}:{account}:instance/*",
+    ),
+    (
+        "lambda:CreateFunction",
+        "arn:aws:lambda:{region}:{account}:function:iamc-probe",
+    ),
+    (
+        "lambda:UpdateFunctionCode",
+        "arn:aws:lambda:{region}:{account}:function:iamc-probe",
+    ),
+    (
+        "dynamodb:GetItem",
+        "arn:aws:dynamodb:{region}:{account}:table/iamc-probe",
+    ),
+    (
+        "cloudformation:CreateStack",
+        "arn:aws:cloudformation:{region}:{account}:stack/iamc-probe/*",
+    ),
+    (
+        "glue:CreateDevEndpoint",
+        "arn:aws:glue:{region}:{account}:devEndpoint/iamc-probe",
+    ),
+    (
+        "codebuild:CreateProject",
+        "arn:aws:codebuild:{region}:{account}:project/iamc-probe",
+    ),
 ];
 
 /// One probe: an action and its resource template (`*`: the catalog's generic resource).
@@ -132,7 +195,12 @@ pub(crate) struct BaseRequests {
 
 impl BaseRequests {
     /// The base request of every probe in `account`.
-    pub(crate) fn new(env: &Env, probes: &[Probe], account: &str, catalog: &Catalog) -> BaseRequests {
+    pub(crate) fn new(
+        env: &Env,
+        probes: &[Probe],
+        account: &str,
+        catalog: &Catalog,
+    ) -> BaseRequests {
         BaseRequests {
             requests: probes
                 .iter()
@@ -172,11 +240,15 @@ pub(crate) fn caps_of(
         });
         let holds = fast
             || (worth_searching(&actor.set, &p.action)
-                && allowed_any(actor, env, &p.action, &fill(&p.resource, env, &actor.account), catalog));
-        if holds {
-            if let Some(w) = bits.get_mut(i / 64) {
-                *w |= 1u64 << (i % 64);
-            }
+                && allowed_any(
+                    actor,
+                    env,
+                    &p.action,
+                    &fill(&p.resource, env, &actor.account),
+                    catalog,
+                ));
+        if holds && let Some(w) = bits.get_mut(i / 64) {
+            *w |= 1u64 << (i % 64);
         }
     }
     Caps {

@@ -185,12 +185,30 @@ mod tests {
         let prod = vec![("env".to_owned(), "prod".to_owned())];
         let none: Vec<(String, String)> = Vec::new();
         let targets = [
-            Target { arn: "arn:aws:iam::1:role/team-a-1", tags: &none },
-            Target { arn: "arn:aws:iam::1:role/team-a-2", tags: &none },
-            Target { arn: "arn:aws:iam::1:role/team-c-1", tags: &none },
-            Target { arn: "arn:aws:iam::1:role/team-a-3", tags: &prod },
-            Target { arn: "arn:aws:iam::1:role/other", tags: &none },
-            Target { arn: "arn:aws:iam::1:role/unrelated", tags: &none },
+            Target {
+                arn: "arn:aws:iam::1:role/team-a-1",
+                tags: &none,
+            },
+            Target {
+                arn: "arn:aws:iam::1:role/team-a-2",
+                tags: &none,
+            },
+            Target {
+                arn: "arn:aws:iam::1:role/team-c-1",
+                tags: &none,
+            },
+            Target {
+                arn: "arn:aws:iam::1:role/team-a-3",
+                tags: &prod,
+            },
+            Target {
+                arn: "arn:aws:iam::1:role/other",
+                tags: &none,
+            },
+            Target {
+                arn: "arn:aws:iam::1:role/unrelated",
+                tags: &none,
+            },
         ];
         let c = classify(&targets, &[&set], &["sts:AssumeRole"], &values);
         let k: Vec<u32> = (0..targets.len()).map(|i| c.of(i)).collect();

@@ -42,7 +42,10 @@ impl Env {
     pub(crate) fn new(now: Instant, region: String) -> Env {
         let iso = crate::audit::space::format_instant(now);
         let base = vec![
-            ("aws:CurrentTime".to_owned(), ContextValue::Single(iso.clone())),
+            (
+                "aws:CurrentTime".to_owned(),
+                ContextValue::Single(iso.clone()),
+            ),
             (
                 "aws:EpochTime".to_owned(),
                 ContextValue::Single(now.nanos().div_euclid(1_000_000_000).to_string()),
@@ -152,8 +155,11 @@ pub(crate) fn decide(
     let mut second = None;
     for r in candidates(actor, env, action, resource, fixed, &[], catalog) {
         let prepared = PreparedRequest::new(&r, catalog);
-        let allowed =
-            actor.compiled.evaluate_as(&prepared, &actor.prepared).decision == Decision::Allowed;
+        let allowed = actor
+            .compiled
+            .evaluate_as(&prepared, &actor.prepared)
+            .decision
+            == Decision::Allowed;
         if !allowed && (!fallback || second.is_some()) {
             continue;
         }
@@ -267,7 +273,10 @@ pub(crate) fn worth_searching(set: &PolicySet, action: &str) -> bool {
             && action_matches(s, &svc, &name)
             && (!s.conditions.is_empty()
                 || s.resource.as_ref().is_some_and(|r| {
-                    r.negated || r.patterns.iter().any(|p| !matches!(p, ResourcePattern::Any))
+                    r.negated
+                        || r.patterns
+                            .iter()
+                            .any(|p| !matches!(p, ResourcePattern::Any))
                 }))
     });
     let guards = set
@@ -290,7 +299,13 @@ pub(crate) fn resource_candidates(
     generic: &str,
     catalog: &Catalog,
 ) -> Vec<String> {
-    let mut out = vec![generic_resource(catalog, env, action, &actor.account, generic)];
+    let mut out = vec![generic_resource(
+        catalog,
+        env,
+        action,
+        &actor.account,
+        generic,
+    )];
     let info = catalog.action(action);
     if info.is_some_and(|a| a.is_wildcard_only()) {
         return out;
@@ -319,7 +334,11 @@ pub(crate) fn resource_candidates(
                     continue;
                 };
                 let [a, partition, service, region, account, rest] = parts;
-                let region = if region == "x" { env.region.as_str() } else { region };
+                let region = if region == "x" {
+                    env.region.as_str()
+                } else {
+                    region
+                };
                 let account = if account == "x" {
                     actor.account.as_str()
                 } else {
@@ -429,10 +448,7 @@ pub(crate) fn candidates(
         return Vec::new();
     };
     let (svc, name) = (svc.to_ascii_lowercase(), name.to_ascii_lowercase());
-    let evaluated = if catalog
-        .action(action)
-        .is_some_and(|a| a.is_wildcard_only())
-    {
+    let evaluated = if catalog.action(action).is_some_and(|a| a.is_wildcard_only()) {
         "*"
     } else {
         resource
@@ -490,6 +506,35 @@ pub(crate) fn candidates(
             Some(r)
         })
         .collect()
+}
+
+/// A witness of `request`: the request with the run's time left out where it is the run's own
+/// (`aws:CurrentTime`, `aws:EpochTime`, `aws:TokenIssueTime` at their base values), so that
+/// reports do not change from one run to the next; a time a condition asked for stays.
+pub(crate) fn witness_of(env: &Env, request: &Request) -> crate::audit::model::Witness {
+    let mut r = request.clone();
+    let kept: Vec<(String, ContextValue)> = request
+        .context
+        .entries()
+        .iter()
+        .filter(|e| {
+            !TIME_KEYS.contains(&e.key_lower.as_str())
+                || !env.base.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case(&e.key)
+                        && matches!(v, ContextValue::Single(x) if e.values.first() == Some(x))
+                })
+        })
+        .map(|e| {
+            let v = if e.is_list {
+                ContextValue::Multi(e.values.clone())
+            } else {
+                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
+            };
+            (e.key.clone(), v)
+        })
+        .collect();
+    r.context = to_context(&kept);
+    crate::audit::findings::witness(&r, "Allowed")
 }
 
 /// `action` on `resource` with the base context only.
@@ -631,7 +676,10 @@ fn later_time(c: &Condition, env: &Env, a: &mut Vec<(String, ContextValue)>) {
     if c.op.operator.family() != Family::Date && c.op.operator.family() != Family::Numeric {
         return;
     }
-    if !matches!(c.op.operator.ord_cmp(), OrdCmp::Gt | OrdCmp::Ge | OrdCmp::Eq) {
+    if !matches!(
+        c.op.operator.ord_cmp(),
+        OrdCmp::Gt | OrdCmp::Ge | OrdCmp::Eq
+    ) {
         return;
     }
     let when = match &c.values {
@@ -691,7 +739,11 @@ mod tests {
             .unwrap();
         let conds = vec![
             cond("StringEquals", "sts:ExternalId", &["x-123"]),
-            cond("StringEquals", "aws:RequestTag/team", &["${aws:PrincipalTag/team}"]),
+            cond(
+                "StringEquals",
+                "aws:RequestTag/team",
+                &["${aws:PrincipalTag/team}"],
+            ),
             cond("StringEquals", "aws:PrincipalTag/team", &["other"]),
             cond("StringNotEquals", "aws:SourceVpce", &["vpce-1"]),
             cond("Bool", "aws:MultiFactorAuthPresent", &["true"]),
@@ -724,10 +776,22 @@ mod tests {
         let catalog = Catalog::sagemaker_default();
         let principal = Context::new();
         let mut a = base_assignment(&env(), &[]);
-        let past = cond("DateLessThan", "aws:TokenIssueTime", &["2020-01-01T00:00:01Z"]);
+        let past = cond(
+            "DateLessThan",
+            "aws:TokenIssueTime",
+            &["2020-01-01T00:00:01Z"],
+        );
         satisfy(&[past], &principal, &[], &env(), catalog, &mut a);
-        assert_eq!(value(&a, "aws:TokenIssueTime"), None);
-        let future = cond("DateGreaterThan", "aws:CurrentTime", &["2030-01-01T00:00:00Z"]);
+        // Still the time of the run: credentials cannot have been issued before 2020.
+        assert_eq!(
+            value(&a, "aws:TokenIssueTime"),
+            Some(ContextValue::Single("2026-06-01T00:00:00Z".into()))
+        );
+        let future = cond(
+            "DateGreaterThan",
+            "aws:CurrentTime",
+            &["2030-01-01T00:00:00Z"],
+        );
         satisfy(&[future], &principal, &[], &env(), catalog, &mut a);
         assert_eq!(
             value(&a, "aws:CurrentTime"),
@@ -743,7 +807,11 @@ mod tests {
             ContextValue::Single("sagemaker.amazonaws.com".to_owned()),
         )];
         let mut a = base_assignment(&env(), &fixed);
-        let c = cond("StringEquals", "iam:PassedToService", &["ec2.amazonaws.com"]);
+        let c = cond(
+            "StringEquals",
+            "iam:PassedToService",
+            &["ec2.amazonaws.com"],
+        );
         satisfy(&[c], &Context::new(), &fixed, &env(), catalog, &mut a);
         assert_eq!(
             value(&a, "iam:PassedToService"),

@@ -6,21 +6,27 @@
 //! policies of each account), and identity-side decisions on roles and users are cached per
 //! target class ([`super::classes`]), so the work is about actors × classes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::classes::{Classes, Target, classify};
 use super::decide::{
     Actor, Decided, Fixed, allowed_some, decide, may_allow, redecide, satisfy, to_context,
+    witness_of,
 };
 use super::trust::{self, Admit, Who};
+
+mod iam;
+mod index;
+
 use super::{EdgeInfo, EdgeKind, Graph, NodeKind};
-use crate::audit::findings::{statement_ref, witness};
 use crate::audit::findings::paths::PATHS;
+use crate::audit::findings::statement_ref;
 use crate::audit::model::StatementRef;
 use crate::condition::Condition;
 use crate::eval::{Context, ContextValue, Explanation, Request};
-use crate::policy::{Effect, PolicySet};
+use crate::policy::Effect;
+use iam::{grant_edges, join_group_edges, rewrite_trust_edges, take_user_edges};
+pub(crate) use index::Index;
 
 /// What an edge leads to: a node, or a virtual node to create.
 #[derive(Debug, Clone)]
@@ -85,194 +91,6 @@ const TAKE_USER: &[&str] = &[
 ];
 /// The policy `Attach…Policy` is checked with: attaching it is granting anything (S-38).
 const ADMIN_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
-
-/// Indexes over the principal and federated nodes.
-pub(crate) struct Index {
-    roles: Vec<u32>,
-    role_pos: HashMap<u32, usize>,
-    role_classes: Classes,
-    user_pos: HashMap<u32, usize>,
-    user_classes: Classes,
-    /// Trust principal (ARN, unique id, `arn:aws:sts::N:assumed-role/NAME`) → roles.
-    exact: HashMap<String, Vec<u32>>,
-    /// Account id → roles whose trust names the account.
-    by_account: HashMap<String, Vec<u32>>,
-    /// Roles whose trust names `*` or uses `NotPrincipal`.
-    star: Vec<u32>,
-    /// Provider → roles.
-    federated: HashMap<String, Vec<u32>>,
-    roles_in: HashMap<String, Vec<u32>>,
-    /// Principal node → the rewritten node a grant on it leads to.
-    rewritten: HashMap<u32, VirtualKey>,
-    /// Account → roles whose trust policy admits `sagemaker.amazonaws.com`.
-    sagemaker_roles_in: HashMap<String, Vec<u32>>,
-    users_in: HashMap<String, Vec<u32>>,
-}
-
-fn push(map: &mut HashMap<String, Vec<u32>>, key: String, node: u32) {
-    let list = map.entry(key).or_default();
-    if list.last() != Some(&node) {
-        list.push(node);
-    }
-}
-
-impl Index {
-    pub(crate) fn new(g: &Graph<'_>) -> Index {
-        let mut ix = Index {
-            roles: Vec::new(),
-            role_pos: HashMap::new(),
-            role_classes: Classes::default(),
-            user_pos: HashMap::new(),
-            user_classes: Classes::default(),
-            exact: HashMap::new(),
-            by_account: HashMap::new(),
-            star: Vec::new(),
-            federated: HashMap::new(),
-            roles_in: HashMap::new(),
-            rewritten: HashMap::new(),
-            sagemaker_roles_in: HashMap::new(),
-            users_in: HashMap::new(),
-        };
-        let mut role_targets = Vec::new();
-        let mut user_targets = Vec::new();
-        let mut reads = super::build::BoundaryReads::default();
-        for (i, n) in g.nodes.iter().enumerate() {
-            let Ok(id) = u32::try_from(i) else { continue };
-            let Some(p) = g.principal(id) else { continue };
-            ix.rewritten.insert(
-                id,
-                VirtualKey::Rewritten {
-                    account: p.account.clone(),
-                    boundary: p.boundary.as_ref().map(|b| b.id.clone()),
-                    service_linked: p.service_linked,
-                    keys: reads.keys_of(p),
-                },
-            );
-            match n.kind {
-                NodeKind::Role => {
-                    ix.role_pos.insert(id, ix.roles.len());
-                    ix.roles.push(id);
-                    role_targets.push(Target {
-                        arn: &p.arn,
-                        tags: &p.tags,
-                    });
-                    push(&mut ix.roles_in, p.account.clone(), id);
-                    if let Some(t) = &p.trust {
-                        ix.index_trust(t, id);
-                        if crate::audit::load::trusts_service(t, "sagemaker.amazonaws.com") {
-                            push(&mut ix.sagemaker_roles_in, p.account.clone(), id);
-                        }
-                    }
-                }
-                NodeKind::User => {
-                    ix.user_pos.insert(id, user_targets.len());
-                    user_targets.push(Target {
-                        arn: &p.arn,
-                        tags: &p.tags,
-                    });
-                    push(&mut ix.users_in, p.account.clone(), id);
-                }
-                _ => {}
-            }
-        }
-        let sets: Vec<&PolicySet> = g.actors.iter().map(|a| &a.set).collect();
-        let mut values: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-        for a in &g.actors {
-            for e in a.context.entries() {
-                if let Some(v) = e.values.first() {
-                    values.entry(e.key_lower.clone()).or_default().insert(v.clone());
-                }
-            }
-        }
-        ix.role_classes = classify(
-            &role_targets,
-            &sets,
-            &[
-                "sts:AssumeRole",
-                "iam:PassRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:AttachRolePolicy",
-            ],
-            &values,
-        );
-        ix.user_classes = classify(
-            &user_targets,
-            &sets,
-            &[
-                "iam:CreateAccessKey",
-                "iam:CreateLoginProfile",
-                "iam:UpdateLoginProfile",
-                "iam:PutUserPolicy",
-                "iam:AttachUserPolicy",
-            ],
-            &values,
-        );
-        ix
-    }
-
-    fn index_trust(&mut self, trust: &crate::policy::Policy, role: u32) {
-        for st in &trust.statements {
-            let Some(clause) = &st.principal else { continue };
-            let Some(entries) = clause.entries.as_ref().filter(|_| !clause.negated) else {
-                if !self.star.contains(&role) {
-                    self.star.push(role);
-                }
-                continue;
-            };
-            for (kind, values) in entries {
-                for v in values {
-                    match kind.as_str() {
-                        "Federated" => push(&mut self.federated, v.clone(), role),
-                        "AWS" if v == "*" => {
-                            if !self.star.contains(&role) {
-                                self.star.push(role);
-                            }
-                        }
-                        "AWS" => {
-                            if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
-                                push(&mut self.by_account, v.clone(), role);
-                            } else if let Some(acct) = v
-                                .strip_prefix("arn:aws:iam::")
-                                .and_then(|r| r.strip_suffix(":root"))
-                            {
-                                push(&mut self.by_account, acct.to_owned(), role);
-                            } else if v.starts_with("arn:aws:sts::") && v.contains(":assumed-role/")
-                            {
-                                // Keyed by the role part: the session name is the caller's.
-                                let key = v.rsplit_once('/').map_or(v.as_str(), |(k, _)| k);
-                                push(&mut self.exact, key.to_owned(), role);
-                            } else {
-                                push(&mut self.exact, v.clone(), role);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-
-    /// Roles whose trust policy may admit `who`.
-    fn candidates(&self, who: &Who<'_>) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
-        let mut add = |list: Option<&Vec<u32>>| out.extend(list.into_iter().flatten());
-        add(self.exact.get(who.arn));
-        if !who.id.is_empty() {
-            add(self.exact.get(who.id));
-        }
-        if let Some(name) = who.role_name {
-            add(self
-                .exact
-                .get(&format!("arn:aws:sts::{}:assumed-role/{name}", who.account)));
-        }
-        add(self.by_account.get(who.account));
-        out.extend(&self.star);
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-}
 
 /// What a cached decision is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -454,7 +272,8 @@ impl<'g, 'a> Decider<'g, 'a> {
                     .and_then(|lv| lv.get(m.policy as usize)),
                 _ => None,
             };
-            let Some(st) = doc.and_then(|d| d.statements.iter().find(|s| s.index as u32 == m.statement))
+            let Some(st) =
+                doc.and_then(|d| d.statements.iter().find(|s| s.index as u32 == m.statement))
             else {
                 continue;
             };
@@ -485,7 +304,9 @@ impl<'g, 'a> Decider<'g, 'a> {
                 }
             }
         }
-        info.witness = decisions.first().map(|d| witness(&d.request, "Allowed"));
+        info.witness = decisions
+            .first()
+            .map(|d| witness_of(&self.g.env, &d.request));
         info
     }
 }
@@ -517,7 +338,12 @@ pub(crate) fn who_of<'g>(g: &'g Graph<'_>, node: u32) -> Option<Who<'g>> {
 fn trust_ref(g: &Graph<'_>, role: u32, index: usize) -> Option<StatementRef> {
     let p = g.principal(role)?;
     let file = &g.accounts.get(g.nodes.get(role as usize)?.file)?.file;
-    let st = p.trust.as_ref()?.statements.iter().find(|s| s.index == index)?;
+    let st = p
+        .trust
+        .as_ref()?
+        .statements
+        .iter()
+        .find(|s| s.index == index)?;
     Some(StatementRef {
         policy: format!("trust:{}", p.arn),
         file: file.clone(),
@@ -573,8 +399,20 @@ fn federated_edges(g: &Graph<'_>, ix: &Index, n: u32, out: &mut Vec<(u32, EdgeSp
         let app = trust::applicable(trust, &who);
         for st in app.allows(action).take(8) {
             let mut a = Vec::new();
-            satisfy(&st.conditions, &Context::new(), &[], &g.env, g.catalog, &mut a);
-            let Ok(mut req) = Request::new(action, &g.nodes.get(role as usize).map_or(String::new(), |x| x.arn.clone())) else {
+            satisfy(
+                &st.conditions,
+                &Context::new(),
+                &[],
+                &g.env,
+                g.catalog,
+                &mut a,
+            );
+            let Ok(mut req) = Request::new(
+                action,
+                &g.nodes
+                    .get(role as usize)
+                    .map_or(String::new(), |x| x.arn.clone()),
+            ) else {
                 continue;
             };
             req.context = to_context(&a);
@@ -588,14 +426,18 @@ fn federated_edges(g: &Graph<'_>, ix: &Index, n: u32, out: &mut Vec<(u32, EdgeSp
             };
             info.statements.extend(trust_ref(g, role, si));
             info.conditions = trust_conditions(trust, si, None);
-            info.witness = Some(witness(&req, "Allowed"));
+            info.witness = Some(witness_of(&g.env, &req));
             emit(out, n, To::Node(role), EdgeKind::FederatedAssumeRole, info);
             break;
         }
     }
 }
 
-fn trust_conditions(trust: &crate::policy::Policy, index: usize, note: Option<&str>) -> Vec<String> {
+fn trust_conditions(
+    trust: &crate::policy::Policy,
+    index: usize,
+    note: Option<&str>,
+) -> Vec<String> {
     let mut out: Vec<String> = trust
         .statements
         .iter()
@@ -674,7 +516,9 @@ fn assume_edges(
         if role == base {
             continue;
         }
-        let Some(rp) = g.principal(role) else { continue };
+        let Some(rp) = g.principal(role) else {
+            continue;
+        };
         let Some(trust) = &rp.trust else { continue };
         let same_account = rp.account == d.actor.account;
         // Without an identity allow only same-account trusts naming the principal can grant.
@@ -682,7 +526,9 @@ fn assume_edges(
             continue;
         }
         let app = trust::applicable(trust, &who);
-        if app.admits.is_empty() || (!may && app.admits.iter().all(|(_, a, _)| *a == Admit::Account)) {
+        if app.admits.is_empty()
+            || (!may && app.admits.iter().all(|(_, a, _)| *a == Admit::Account))
+        {
             continue;
         }
         let Some(class_decision) = d.on_role("sts:AssumeRole", role, &[]) else {
@@ -703,10 +549,21 @@ fn assume_edges(
             app.allows("sts:AssumeRole").take(8).cloned().collect();
         for st in &statements {
             let mut a = assignment(&idv.request.context);
-            satisfy(&st.conditions, &d.actor.context, &fixed, &g.env, g.catalog, &mut a);
+            satisfy(
+                &st.conditions,
+                &d.actor.context,
+                &fixed,
+                &g.env,
+                g.catalog,
+                &mut a,
+            );
             let mut req = idv.request.clone();
             req.context = to_context(&a);
-            let verdict = trust::decide(&app, &trust::with_principal(&req, &d.actor.context), g.catalog);
+            let verdict = trust::decide(
+                &app,
+                &trust::with_principal(&req, &d.actor.context),
+                g.catalog,
+            );
             let Some((si, admit, note)) = verdict.admitted().cloned() else {
                 continue;
             };
@@ -737,293 +594,8 @@ fn assume_edges(
     }
 }
 
-fn take_user_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
-    let actions: Vec<&'static str> = TAKE_USER.iter().copied().filter(|a| d.may(a)).collect();
-    if actions.is_empty() {
-        return;
-    }
-    let users = d.ix.users_in.get(&d.actor.account).cloned().unwrap_or_default();
-    for user in users {
-        for action in &actions {
-            let Some(dec) = d.on_user(action, user, &[]).filter(|x| x.gates.allowed()) else {
-                continue;
-            };
-            let key = (EdgeKind::TakeUser, class_key(d.ix, user).unwrap_or(On::Any));
-            let info = match d.shared.get(&key) {
-                Some(i) => i.clone(),
-                None => {
-                    let i = Arc::new(d.info(&[action], &[&dec]));
-                    d.shared.insert(key, i.clone());
-                    i
-                }
-            };
-            out.push((user, EdgeKind::TakeUser, info));
-            break;
-        }
-    }
-}
-
-fn rewrite_trust_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
-    if !d.may("iam:UpdateAssumeRolePolicy") {
-        return;
-    }
-    let roles = d.ix.roles_in.get(&d.actor.account).cloned().unwrap_or_default();
-    for role in roles {
-        if d.g.principal(role).is_none_or(protected) {
-            continue;
-        }
-        let Some(update) = d
-            .on_role("iam:UpdateAssumeRolePolicy", role, &[])
-            .filter(|x| x.gates.allowed())
-        else {
-            continue;
-        };
-        // The new trust policy names the principal: only a deny, the boundary or an SCP can
-        // still stop `sts:AssumeRole` (S-34).
-        let Some(assume) = d
-            .on_role("sts:AssumeRole", role, &[])
-            .filter(|x| x.gates.open_but_identity())
-        else {
-            continue;
-        };
-        let key = (EdgeKind::RewriteTrust, class_key(d.ix, role).unwrap_or(On::Any));
-        let info = match d.shared.get(&key) {
-            Some(i) => i.clone(),
-            None => {
-                let i = Arc::new(d.info(
-                    &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-                    &[&update, &assume],
-                ));
-                d.shared.insert(key, i.clone());
-                i
-            }
-        };
-        out.push((role, EdgeKind::RewriteTrust, info));
-    }
-}
-
-/// Roles whose trust and permissions IAM does not let an account change: service-linked roles
-/// and the roles IAM Identity Center manages (`/aws-reserved/`).
-fn protected(p: &crate::audit::load::Principal) -> bool {
-    p.service_linked || p.path.starts_with("/aws-reserved/")
-}
-
-/// Merges the edge that lets a node act as a principal into the grant on it.
-fn with_taken(mut info: EdgeInfo, via: Option<&EdgeInfo>) -> EdgeInfo {
-    if let Some(v) = via {
-        let mut actions = v.actions.clone();
-        actions.extend(info.actions);
-        info.actions = actions;
-        for s in &v.statements {
-            if !info.statements.contains(s) {
-                info.statements.push(s.clone());
-            }
-        }
-        info.conditions.extend(v.conditions.iter().cloned());
-    }
-    info
-}
-
-fn grant_edges(
-    d: &mut Decider<'_, '_>,
-    n: u32,
-    base: u32,
-    taken: &[(u32, Arc<EdgeInfo>)],
-    out: &mut Vec<(u32, EdgeSpec)>,
-) {
-    let g = d.g;
-    let any_grant = [
-        "iam:PutUserPolicy",
-        "iam:AttachUserPolicy",
-        "iam:PutRolePolicy",
-        "iam:AttachRolePolicy",
-        "iam:PutGroupPolicy",
-        "iam:AttachGroupPolicy",
-        "iam:CreatePolicyVersion",
-        "iam:SetDefaultPolicyVersion",
-    ]
-    .into_iter()
-    .any(|a| d.may(a));
-    if !any_grant {
-        return;
-    }
-    let mut targets: Vec<(u32, Option<&EdgeInfo>)> = vec![(base, None)];
-    targets.extend(taken.iter().map(|(t, i)| (*t, Some(&**i))));
-    // One grant edge per rewritten node: principals that share a boundary and SCPs lead to
-    // the same one.
-    let mut granted: HashSet<VirtualKey> = HashSet::new();
-    for (t, via) in targets {
-        let Some(p) = g.principal(t) else { continue };
-        if protected(p) || p.account != d.actor.account {
-            continue;
-        }
-        let Some(file) = g.nodes.get(t as usize).map(|x| x.file) else {
-            continue;
-        };
-        let Some(rewritten_key) = d.ix.rewritten.get(&t).cloned() else {
-            continue;
-        };
-        let versioned = g
-            .accounts
-            .get(file)
-            .is_some_and(|a| !a.other_versions.is_empty());
-        if granted.contains(&rewritten_key) && !versioned {
-            continue;
-        }
-        let done = granted.contains(&rewritten_key);
-        let mut grant: Option<Arc<Decided>> = None;
-        let mut grant_action = "";
-        let user = g.nodes.get(t as usize).is_some_and(|x| x.kind == NodeKind::User);
-        let own: [(&'static str, &[(&str, &str)]); 2] = if user {
-            [
-                ("iam:PutUserPolicy", &[]),
-                ("iam:AttachUserPolicy", &[("iam:PolicyARN", ADMIN_POLICY)]),
-            ]
-        } else {
-            [
-                ("iam:PutRolePolicy", &[]),
-                ("iam:AttachRolePolicy", &[("iam:PolicyARN", ADMIN_POLICY)]),
-            ]
-        };
-        for (action, extra) in own {
-            if done || grant.is_some() || !d.may(action) {
-                continue;
-            }
-            let dec = if user {
-                d.on_user(action, t, extra)
-            } else {
-                d.on_role(action, t, extra)
-            };
-            if let Some(dec) = dec.filter(|x| x.gates.allowed()) {
-                grant = Some(dec);
-                grant_action = action;
-            }
-        }
-        // The groups it is in.
-        let groups = g.accounts.get(file).map_or(&[][..], |a| a.groups.as_slice());
-        for gname in &p.groups {
-            let Some(group) = groups.iter().find(|x| &x.name == gname) else {
-                continue;
-            };
-            for (action, extra) in [
-                ("iam:PutGroupPolicy", &[][..]),
-                ("iam:AttachGroupPolicy", &[("iam:PolicyARN", ADMIN_POLICY)][..]),
-            ] {
-                if done || grant.is_some() || !d.may(action) {
-                    continue;
-                }
-                if let Some(dec) = d.on_arn(action, &group.arn, extra).filter(|x| x.gates.allowed()) {
-                    grant = Some(dec);
-                    grant_action = action;
-                }
-            }
-        }
-        // Customer managed policies attached to it (directly or through a group).
-        let mut versions: Vec<(Arc<Decided>, String, String)> = Vec::new();
-        for doc in &p.identity {
-            let Some(arn) = doc.id.strip_prefix("managed:") else {
-                continue;
-            };
-            if arn.starts_with("arn:aws:iam::aws:") {
-                continue;
-            }
-            if !done
-                && grant.is_none()
-                && d.may("iam:CreatePolicyVersion")
-                && let Some(dec) = d
-                    .on_arn("iam:CreatePolicyVersion", arn, &[])
-                    .filter(|x| x.gates.allowed())
-            {
-                grant = Some(dec);
-                grant_action = "iam:CreatePolicyVersion";
-            }
-            let others = g
-                .accounts
-                .get(file)
-                .and_then(|a| a.other_versions.get(arn))
-                .map_or(&[][..], Vec::as_slice);
-            if !others.is_empty()
-                && d.may("iam:SetDefaultPolicyVersion")
-                && let Some(dec) = d
-                    .on_arn("iam:SetDefaultPolicyVersion", arn, &[])
-                    .filter(|x| x.gates.allowed())
-            {
-                for v in others {
-                    versions.push((dec.clone(), arn.to_owned(), v.version.clone()));
-                }
-            }
-        }
-        if let Some(dec) = grant
-            && granted.insert(rewritten_key.clone())
-        {
-            let info = with_taken(d.info(&[grant_action], &[&dec]), via);
-            let to = To::Virtual {
-                key: rewritten_key,
-                base: t,
-            };
-            emit(out, n, to, EdgeKind::GrantPermissions, info);
-        }
-        for (dec, policy, version) in versions {
-            let info = with_taken(d.info(&["iam:SetDefaultPolicyVersion"], &[&dec]), via);
-            let key = VirtualKey::Version {
-                principal: t,
-                policy,
-                version,
-            };
-            emit(out, n, To::Virtual { key, base: t }, EdgeKind::SetDefaultVersion, info);
-        }
-    }
-}
-
-/// Joining a group: one edge per group, for the node's own user, else the first user it can act
-/// as that is not in the group already (the group's policies are what it gains).
-fn join_group_edges(
-    d: &mut Decider<'_, '_>,
-    n: u32,
-    base: u32,
-    taken: &[(u32, Arc<EdgeInfo>)],
-    out: &mut Vec<(u32, EdgeSpec)>,
-) {
-    if !d.may("iam:AddUserToGroup") {
-        return;
-    }
-    let g = d.g;
-    let mut users: Vec<(u32, Option<&EdgeInfo>)> = vec![(base, None)];
-    users.extend(taken.iter().map(|(t, i)| (*t, Some(&**i))));
-    users.retain(|(t, _)| {
-        g.nodes.get(*t as usize).is_some_and(|x| x.kind == NodeKind::User)
-            && g.principal(*t).is_some_and(|p| p.account == d.actor.account)
-    });
-    let Some(file) = users
-        .first()
-        .and_then(|(t, _)| g.nodes.get(*t as usize))
-        .map(|x| x.file)
-    else {
-        return;
-    };
-    let groups = g.accounts.get(file).map_or(&[][..], |a| a.groups.as_slice());
-    for group in groups.iter().filter(|x| x.complete) {
-        let Some((t, via)) = users
-            .iter()
-            .find(|(t, _)| g.principal(*t).is_some_and(|p| !p.groups.contains(&group.name)))
-            .copied()
-        else {
-            continue;
-        };
-        let Some(dec) = d
-            .on_arn("iam:AddUserToGroup", &group.arn, &[])
-            .filter(|x| x.gates.allowed())
-        else {
-            continue;
-        };
-        let info = with_taken(d.info(&["iam:AddUserToGroup"], &[&dec]), via);
-        let key = VirtualKey::Joined {
-            user: t,
-            group: group.name.clone(),
-        };
-        emit(out, n, To::Virtual { key, base: t }, EdgeKind::JoinGroup, info);
-    }
-}
+/// A pass-role path that holds: its id, its actions and their decisions.
+type Chosen = (&'static str, Vec<String>, Vec<Arc<Decided>>);
 
 fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     if !d.may("iam:PassRole") {
@@ -1031,7 +603,7 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     }
     let g = d.g;
     // The first pass-role path (in the table's order) whose actions are all allowed.
-    let mut chosen: Option<(&'static str, Vec<String>, Vec<Arc<Decided>>)> = None;
+    let mut chosen: Option<Chosen> = None;
     for def in PATHS.iter().filter(|p| p.pass_role) {
         let mut decisions = Vec::new();
         let mut actions = Vec::new();
@@ -1056,12 +628,11 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
     let Some((path, actions, decisions)) = chosen else {
         return;
     };
-    let roles = d
-        .ix
-        .sagemaker_roles_in
-        .get(&d.actor.account)
-        .cloned()
-        .unwrap_or_default();
+    let roles =
+        d.ix.sagemaker_roles_in
+            .get(&d.actor.account)
+            .cloned()
+            .unwrap_or_default();
     for role in roles {
         let Some(pass) = d
             .on_role(
@@ -1073,7 +644,10 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
         else {
             continue;
         };
-        let key = (EdgeKind::SagemakerPassRole, class_key(d.ix, role).unwrap_or(On::Any));
+        let key = (
+            EdgeKind::SagemakerPassRole,
+            class_key(d.ix, role).unwrap_or(On::Any),
+        );
         let info = match d.shared.get(&key) {
             Some(i) => i.clone(),
             None => {
@@ -1082,7 +656,7 @@ fn pass_role_edges(d: &mut Decider<'_, '_>, out: &mut Vec<Shared>) {
                 let mut acts: Vec<&str> = actions.iter().map(String::as_str).collect();
                 acts.push("iam:PassRole");
                 let mut info = d.info(&acts, &all);
-                info.witness = Some(witness(&pass.request, "Allowed"));
+                info.witness = Some(witness_of(&d.g.env, &pass.request));
                 info.conditions.insert(0, format!("path `{path}`"));
                 let i = Arc::new(info);
                 d.shared.insert(key, i.clone());

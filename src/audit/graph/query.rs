@@ -4,10 +4,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::decide::{allowed_some, decide};
+use super::decide::{allowed_some, decide, witness_of};
 use super::reach::{Walk, toward};
 use super::{EdgeKind, Graph, GraphError, NodeKind};
-use crate::audit::findings::witness;
 use crate::audit::model::{Hop, Witness};
 use crate::eval::Request;
 
@@ -131,7 +130,9 @@ impl Graph<'_> {
             if !wanted {
                 continue;
             }
-            let Some(node) = self.nodes.get(t as usize) else { continue };
+            let Some(node) = self.nodes.get(t as usize) else {
+                continue;
+            };
             let theirs = self.caps(t);
             // Virtual nodes are listed only when they hold more than the start.
             let contained = own.zip(theirs).map(|(o, th)| o.contains(th));
@@ -191,12 +192,14 @@ impl Graph<'_> {
                             e.to as usize == role
                                 && matches!(e.kind, EdgeKind::AssumeRole | EdgeKind::RewriteTrust)
                         })
-                        .map(|e| e.info.witness.clone().unwrap_or_else(|| Witness {
-                            action: action.to_owned(),
-                            resource: resource.unwrap_or("*").to_owned(),
-                            context: Default::default(),
-                            decision: "Allowed".to_owned(),
-                        }))
+                        .map(|e| {
+                            e.info.witness.clone().unwrap_or_else(|| Witness {
+                                action: action.to_owned(),
+                                resource: resource.unwrap_or("*").to_owned(),
+                                context: Default::default(),
+                                decision: "Allowed".to_owned(),
+                            })
+                        })
                 })
                 .collect()
         } else {
@@ -220,7 +223,7 @@ impl Graph<'_> {
                         }
                         None => allowed_some(a, &self.env, action, "*", self.catalog),
                     };
-                    d.map(|d| witness(&d.request, "Allowed"))
+                    d.map(|d| witness_of(&self.env, &d.request))
                 })
                 .collect();
             self.node_actor

@@ -63,7 +63,9 @@ impl Walk {
             let own = g.out.get(n as usize).map_or(&[][..], Vec::as_slice);
             let actor = g.node_actor.get(n as usize).copied().flatten();
             let shared = match actor {
-                Some(a) if self.expanded.insert(a) => g.shared.get(a as usize).map_or(&[][..], Vec::as_slice),
+                Some(a) if self.expanded.insert(a) => {
+                    g.shared.get(a as usize).map_or(&[][..], Vec::as_slice)
+                }
                 _ => &[][..],
             };
             let offset = own.len();
@@ -108,7 +110,9 @@ pub(crate) fn toward(g: &Graph<'_>, goals: &[bool]) -> (Vec<Option<(u32, u32)>>,
     // Predecessors through own edges, and through actors' shared edges: target → actors.
     let mut rev: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     for (from, edges) in g.out.iter().enumerate() {
-        let Ok(from) = u32::try_from(from) else { continue };
+        let Ok(from) = u32::try_from(from) else {
+            continue;
+        };
         for (i, e) in edges.iter().enumerate() {
             if let Some(list) = rev.get_mut(e.to as usize) {
                 list.push((from, u32::try_from(i).unwrap_or(u32::MAX)));
@@ -117,7 +121,9 @@ pub(crate) fn toward(g: &Graph<'_>, goals: &[bool]) -> (Vec<Option<(u32, u32)>>,
     }
     let mut rev_shared: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     for (actor, edges) in g.shared.iter().enumerate() {
-        let Ok(actor) = u32::try_from(actor) else { continue };
+        let Ok(actor) = u32::try_from(actor) else {
+            continue;
+        };
         for (i, e) in edges.iter().enumerate() {
             if let Some(list) = rev_shared.get_mut(e.to as usize) {
                 list.push((actor, u32::try_from(i).unwrap_or(u32::MAX)));
@@ -144,9 +150,15 @@ pub(crate) fn toward(g: &Graph<'_>, goals: &[bool]) -> (Vec<Option<(u32, u32)>>,
     // Actors whose members were all reached through a shared edge already.
     let mut done = vec![false; members.len()];
     while let Some(v) = queue.pop_front() {
-        let dv = dist.get(v as usize).copied().unwrap_or(u32::MAX).saturating_add(1);
+        let dv = dist
+            .get(v as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
         let mut reach = |from: u32, edge: u32, queue: &mut VecDeque<u32>| {
-            let Some(d) = dist.get_mut(from as usize) else { return };
+            let Some(d) = dist.get_mut(from as usize) else {
+                return;
+            };
             if *d != u32::MAX {
                 return;
             }

@@ -35,7 +35,8 @@ impl Graph<'_> {
             .filter(|(i, n)| {
                 matches!(n.kind, NodeKind::Role | NodeKind::User)
                     && u32::try_from(*i).is_ok_and(|i| self.edges(i).next().is_some())
-                    && u32::try_from(*i).is_ok_and(|i| self.node_actor.get(i as usize).copied().flatten().is_some())
+                    && u32::try_from(*i)
+                        .is_ok_and(|i| self.node_actor.get(i as usize).copied().flatten().is_some())
             })
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();

@@ -390,10 +390,10 @@ mod tests {
     #[test]
     fn trust_for_another_action_does_not_admit() {
         let catalog = Catalog::sagemaker_default();
-        let t = trust(&doc(r#"{"AWS":"arn:aws:iam::111122223333:user/alice"}"#).replace(
-            "sts:AssumeRole\"",
-            "sts:AssumeRoleWithSAML\"",
-        ));
+        let t = trust(
+            &doc(r#"{"AWS":"arn:aws:iam::111122223333:user/alice"}"#)
+                .replace("sts:AssumeRole\"", "sts:AssumeRoleWithSAML\""),
+        );
         let app = applicable(&t, &user());
         assert_eq!(decide(&app, &request(&[]), catalog).admitted(), None);
     }

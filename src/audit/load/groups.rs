@@ -26,9 +26,23 @@ impl<'v> Loader<'v> {
             ] {
                 let base = format!("/GroupDetailList/{gi}/{base}");
                 if attached {
-                    self.attached(list_at(g, list), &base, &prefix, &mut policies, &mut errors, "");
+                    self.attached(
+                        list_at(g, list),
+                        &base,
+                        &prefix,
+                        &mut policies,
+                        &mut errors,
+                        "",
+                    );
                 } else {
-                    self.inline(list_at(g, list), &base, &prefix, &mut policies, &mut errors, "");
+                    self.inline(
+                        list_at(g, list),
+                        &base,
+                        &prefix,
+                        &mut policies,
+                        &mut errors,
+                        "",
+                    );
                 }
             }
             out.push(IamGroup {
@@ -71,5 +85,4 @@ impl<'v> Loader<'v> {
         }
         out
     }
-
 }
