@@ -48,6 +48,7 @@ fn config(files: Vec<PathBuf>, scps: &[(&str, &str)], managed: Option<PathBuf>) 
         progress: false,
         services: Vec::new(),
         cloudtrail: Vec::new(),
+        principals: Vec::new(),
         shared_space: None,
         graph: true,
     }
@@ -584,9 +585,10 @@ fn cli_paths_and_who_can() {
         "--format",
         "json",
     ]);
+    // Found (2): the administrator reached holds more than DataScientist.
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -604,7 +606,8 @@ fn cli_paths_and_who_can() {
         "--from",
         "Nobody",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    // An unknown principal is a usage error.
+    assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no principal `Nobody`"));
 
     let out = iamc(&[
@@ -612,7 +615,8 @@ fn cli_paths_and_who_can() {
         "sagemaker:CreateTrainingJob",
         "tests/data/graph/sagemaker-chain.json",
     ]);
-    assert_eq!(out.status.code(), Some(0));
+    // Found (2): DataScientist and the SAML provider can only through a chain.
+    assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with("sagemaker:CreateTrainingJob: 4 principal(s)"),
@@ -638,7 +642,15 @@ fn cli_paths_and_who_can() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    // An account no GAAD file holds is an error.
+    // analyst reaches only a role it contains: nothing found, 0.
+    let out = iamc(&[
+        "paths",
+        "tests/data/graph/contained.json",
+        "--from",
+        "analyst",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    // An account no GAAD file holds is a usage error.
     let out = iamc(&[
         "paths",
         "tests/data/graph/cross-a.json",
@@ -647,6 +659,6 @@ fn cli_paths_and_who_can() {
         "--scp-level",
         "999999999999=tests/data/graph/scp-deny-assume.json",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("names account `999999999999`"));
 }
