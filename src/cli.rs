@@ -26,9 +26,12 @@ macro_rules! exit_status_help {
     () => {
         "Exit status (the same for every iamc command):
   0   clean: allowed (check), no warning (lint), no finding at --fail-on (audit),
-      no access gained (diff), every case as its `expect` says (eval)
+      no access gained (diff), every case as its `expect` says (eval), no chain to more
+      access (paths, who-can)
   2   found: denied (check), warnings (lint), an unsuppressed finding at or above
-      --fail-on (audit), access gained (diff), a case decided against its `expect` (eval)
+      --fail-on (audit), access gained (diff), a case decided against its `expect` (eval),
+      a chain to more access (paths: a node holding more than the start; who-can: a
+      principal that can only through a chain)
   1   input error: a file that cannot be read or used, a principal or case that could
       not be evaluated, output that cannot be written (a full disk)
   64  usage error: an unknown option, a missing or invalid argument (nothing ran)

@@ -49,8 +49,6 @@ impl<'a> Graph<'a> {
         now: Instant,
     ) -> Graph<'a> {
         let compiler = Compiler::new(arena, catalog);
-        let trace = std::env::var_os("IAMC_GRAPH_TRACE").is_some();
-        let t0 = std::time::Instant::now();
         let env = Env::new(now, cfg.generator.region.clone());
         let mut g = Graph {
             accounts,
@@ -72,18 +70,7 @@ impl<'a> Graph<'a> {
             levels_of.push((levels, files));
         }
         g.add_federated();
-        if trace {
-            eprintln!(
-                "graph: {} nodes, {} actors in {:?}",
-                g.nodes.len(),
-                g.actors.len(),
-                t0.elapsed()
-            );
-        }
         let index = Index::new(&g);
-        if trace {
-            eprintln!("graph: index in {:?}", t0.elapsed());
-        }
         let mut virtuals: HashMap<VirtualKey, u32> = HashMap::new();
         let mut pending: Vec<u32> = (0..g.nodes.len())
             .filter_map(|i| u32::try_from(i).ok())
@@ -100,9 +87,6 @@ impl<'a> Graph<'a> {
                 if let Some(slot) = g.shared.get_mut(actor as usize) {
                     *slot = list;
                 }
-            }
-            if trace {
-                eprintln!("graph: round: {} specs at {:?}", specs.len(), t0.elapsed());
             }
             pending.clear();
             for (from, spec) in specs {
@@ -135,14 +119,6 @@ impl<'a> Graph<'a> {
         g.actor_caps = (0..g.actors.len())
             .map(|_| std::sync::OnceLock::new())
             .collect();
-        if trace {
-            eprintln!(
-                "graph: {} nodes, {} edges at {:?}",
-                g.nodes.len(),
-                g.edge_count(),
-                t0.elapsed()
-            );
-        }
         g
     }
 
