@@ -84,6 +84,25 @@ impl Walk {
         }
     }
 
+    /// The first edge (its index at `start`) of the last walk's chain to `target`, and the
+    /// chain's length.
+    pub(crate) fn first_hop(&self, start: u32, target: u32) -> Option<(u32, usize)> {
+        let mut cur = target;
+        let mut hops = 0usize;
+        while self.seen(cur) {
+            let &(from, edge) = self.parent.get(cur as usize)?;
+            hops += 1;
+            if from == start {
+                return Some((edge, hops));
+            }
+            cur = from;
+            if hops > self.stamp.len() {
+                break;
+            }
+        }
+        None
+    }
+
     /// The edges from the last walk's start to `target`, in order, as (from, edge index).
     pub(crate) fn path(&self, start: u32, target: u32) -> Vec<(u32, u32)> {
         let mut out = Vec::new();

@@ -26,7 +26,7 @@ pub const RULE_ADMIN: &str = "privilege-chain-admin";
 pub const RULE_MORE: &str = "privilege-chain";
 
 impl Graph<'_> {
-    /// Findings for every principal whose chains reach more than it holds, in node order.
+    /// Findings for every principal whose chains reach more than it holds.
     pub fn findings(&self) -> Vec<Finding> {
         let sources: Vec<u32> = self
             .nodes
@@ -41,18 +41,74 @@ impl Graph<'_> {
             .filter_map(|(i, _)| u32::try_from(i).ok())
             .collect();
         self.probe_all();
-        let sources: Vec<u32> = sources
-            .into_iter()
-            .filter(|s| self.principal(*s).is_some_and(|p| !p.service_linked))
-            .collect();
-        sources
+        // Sources with the same actor and the same own edges walk alike: their first hops are
+        // the same edges, and a member reached from another only leads back to what both
+        // reach at once. One walk per such class; its findings are copied to the others.
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        let mut class_of: HashMap<(u32, Vec<(u32, EdgeKind)>), usize> = HashMap::new();
+        for s in sources {
+            if self.principal(s).is_none_or(|p| p.service_linked) {
+                continue;
+            }
+            let Some(actor) = self.node_actor.get(s as usize).copied().flatten() else {
+                continue;
+            };
+            let own: Vec<(u32, EdgeKind)> = self
+                .out
+                .get(s as usize)
+                .map(|o| o.iter().map(|e| (e.to, e.kind)).collect())
+                .unwrap_or_default();
+            match class_of.get(&(actor, own.clone())) {
+                Some(&c) => {
+                    if let Some(list) = classes.get_mut(c) {
+                        list.push(s);
+                    }
+                }
+                None => {
+                    class_of.insert((actor, own), classes.len());
+                    classes.push(vec![s]);
+                }
+            }
+        }
+        let per_class: Vec<Vec<Finding>> = classes
             .par_iter()
             .map_init(
                 || Walk::new(self.nodes.len()),
-                |walk, &s| self.source_findings(walk, s),
+                |walk, members| {
+                    let Some(&first) = members.first() else {
+                        return Vec::new();
+                    };
+                    let found = self.source_findings(walk, first);
+                    let mut out = Vec::with_capacity(found.len() * members.len());
+                    for &m in members {
+                        out.extend(found.iter().filter_map(|f| self.as_member(f, first, m)));
+                    }
+                    out
+                },
             )
-            .flatten()
-            .collect()
+            .collect();
+        per_class.into_iter().flatten().collect()
+    }
+
+    /// `f`, found for `first`, as the finding of `member` (same actor, same own edges).
+    fn as_member(&self, f: &Finding, first: u32, member: u32) -> Option<Finding> {
+        if member == first {
+            return Some(f.clone());
+        }
+        let n = self.nodes.get(member as usize)?;
+        // The member itself is never a target: it holds what `first` holds.
+        if f.target_role.as_deref() == Some(n.label.as_str()) {
+            return None;
+        }
+        let mut g = f.clone();
+        g.principal.clone_from(&n.arn);
+        g.account = self.accounts.get(n.file)?.id.clone();
+        g.other_targets.retain(|t| t != &n.label);
+        if let Some(hop) = g.chain.first_mut() {
+            hop.from.clone_from(&n.label);
+        }
+        g.fingerprint = fingerprint(&g);
+        Some(g)
     }
 
     fn source_findings(&self, walk: &mut Walk, s: u32) -> Vec<Finding> {
@@ -63,6 +119,7 @@ impl Graph<'_> {
         // Cause of the first hop → targets, in walk order.
         let mut causes: Vec<(Vec<String>, Vec<u32>)> = Vec::new();
         let mut at: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut cause_of_edge: HashMap<u32, usize> = HashMap::new();
         for &t in &walk.order {
             let Some(theirs) = self.caps(t) else {
                 continue;
@@ -70,8 +127,7 @@ impl Graph<'_> {
             if own.contains(theirs) {
                 continue;
             }
-            let path = walk.path(s, t);
-            let Some(&(_, first)) = path.first() else {
+            let Some((first, hops)) = walk.first_hop(s, t) else {
                 continue;
             };
             let Some(edge) = self.edge(s, first) else {
@@ -81,21 +137,28 @@ impl Graph<'_> {
             // passed role's capability: only what lies beyond that role is new here.
             if edge.kind == EdgeKind::SagemakerPassRole {
                 let passed = self.caps(edge.to);
-                if path.len() == 1 || passed.is_some_and(|c| c.contains(theirs)) {
+                if hops == 1 || passed.is_some_and(|c| c.contains(theirs)) {
                     continue;
                 }
             }
-            let cause = cause_of(&edge.info.statements);
-            match at.get(&cause) {
-                Some(&i) => {
-                    if let Some(c) = causes.get_mut(i) {
-                        c.1.push(t);
-                    }
-                }
+            let i = match cause_of_edge.get(&first) {
+                Some(&i) => i,
                 None => {
-                    at.insert(cause.clone(), causes.len());
-                    causes.push((cause, vec![t]));
+                    let cause = cause_of(&edge.info.statements);
+                    let i = match at.get(&cause) {
+                        Some(&i) => i,
+                        None => {
+                            at.insert(cause.clone(), causes.len());
+                            causes.push((cause, Vec::new()));
+                            causes.len() - 1
+                        }
+                    };
+                    cause_of_edge.insert(first, i);
+                    i
                 }
+            };
+            if let Some(c) = causes.get_mut(i) {
+                c.1.push(t);
             }
         }
         causes
