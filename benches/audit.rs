@@ -47,6 +47,8 @@ fn config(gaad: PathBuf, scps: Vec<Vec<PathBuf>>, managed: Option<PathBuf>) -> A
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     }
 }
 

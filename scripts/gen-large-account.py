@@ -16,6 +16,10 @@ Options:
     --managed-dir DIR  AWS managed policy documents (<PolicyName>.json); default
                        ../shared/data/managed-policies next to the repository, if present
     --pretty           indent the JSON (the CLI's style) instead of writing it compactly
+    --chains           add roles whose trust and identity policies make chains (see below)
+    --second-out PATH  with --chains: also write a second account (--second-account, default
+                       444455556666, --second-roles roles, default 1000) whose roles trust roles
+                       of the first: cross-account chains for `iamc audit A B`, `paths`, `who-can`
 
 What the account holds (CLI style: policy documents are JSON objects, `+00:00` timestamps):
 - roles drawn from personas with realistic policy mixes: data scientists (team-scoped creates,
@@ -30,7 +34,21 @@ What the account holds (CLI style: policy documents are JSON objects, `+00:00` t
 - inline policies on a fraction of roles (shared templates and role-specific documents),
   boundaries on some, tags `team` (20 teams), `env`, `cost-center`.
 
-Prints one summary line.
+With --chains (for the graph stage, `iamc paths` and `iamc who-can`):
+- a team MLOps role per team (`/ml/mlops-TEAM`) trusting the account root; data scientists may
+  assume their own team's (`${aws:PrincipalTag/team}`); it starts training and processing jobs
+  and passes the team's execution roles to SageMaker, and may assume the team's deploy role in
+  the second account;
+- about 1 % of execution roles carry an administrator policy: data scientist -> MLOps -> job with
+  an admin execution role is a chain to an administrator;
+- `ci/deployer` (trusts the account root with an `sts:ExternalId`), which may assume `/admin/`
+  roles (some of which trust it); on-call platform roles (MFA) that may rewrite `/ml/` trust
+  policies; two roles that trust each other (a cycle);
+- in the second account: `deploy-TEAM` roles trusting the first account's `mlops-TEAM` by ARN,
+  with SageMaker deploy rights and pass-role on that account's execution roles, and an
+  `audit-readonly` role trusting the first account's root with an external id.
+
+Prints one summary line per file.
 """
 
 import argparse
@@ -251,37 +269,14 @@ class Gen:
                 f"T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}+00:00")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--roles", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default="large-account.json")
-    ap.add_argument("--account", default="123456789012")
-    ap.add_argument("--managed-dir", default=None)
-    ap.add_argument("--pretty", action="store_true")
-    args = ap.parse_args()
-    if args.roles < 1:
-        ap.error("--roles must be at least 1")
-    if not (len(args.account) == 12 and args.account.isdigit()):
-        ap.error("--account must be 12 digits")
-
-    g = Gen(args)
+def build_account(g, acct, n_roles, aws_docs, chains):
+    """Roles and policies of one account; `chains` (or None) adds the chain roles."""
     rng = g.rng
-    acct = args.account
-    mdir = Path(args.managed_dir) if args.managed_dir else (
-        Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "managed-policies")
-    aws_docs = {}  # name -> (document, version id)
-    real = 0
-    for name, version, fallback in (("AmazonSageMakerFullAccess", "v29", stand_in_full_access),
-                                    ("AmazonSageMakerReadOnly", "v11", stand_in_read_only)):
-        f = mdir / f"{name}.json"
-        if f.is_file():
-            aws_docs[name] = (json.loads(f.read_text()), version)
-            real += 1
-        else:
-            aws_docs[name] = (fallback(), "v1")
-
     customer = customer_policies(acct)
+    if chains is not None:
+        customer.update(chain_policies(acct, chains))
+        chains["assume_mlops"] = f"arn:aws:iam::{acct}:policy/ml/assume-team-mlops"
+        chains["exec_admin"] = f"arn:aws:iam::{acct}:policy/admin/exec-admin"
     carn = {n: f"arn:aws:iam::{acct}:policy{path}{n}" for n, (path, _) in customer.items()}
     aarn = {n: f"arn:aws:iam::aws:policy/{n}" for n in aws_docs}
     attach_count = {a: 0 for a in list(carn.values()) + list(aarn.values())}
@@ -316,7 +311,7 @@ def main():
 
     roles = []
     n_inline = n_boundary = 0
-    for i in range(args.roles):
+    for i in range(n_roles):
         persona = rng.choices(pnames, pweights)[0]
         team = rng.choice(TEAMS)
         env = rng.choices(ENVS, [5, 2, 3])[0]
@@ -331,6 +326,8 @@ def main():
                 attached.append(carn["sm-guardrails"])
             if rng.random() < 0.3:
                 boundary = carn["ml-boundary"]
+            if chains is not None:
+                attached.append(chains["assume_mlops"])
         elif persona == "ml-engineer":
             name = f"mle-{team}-{env}-{i:05d}"
             path = "/ml/"
@@ -351,6 +348,8 @@ def main():
             attached.append(aarn["AmazonSageMakerFullAccess"])
             if rng.random() < 0.3:
                 attached.append(carn["sm-guardrails"])
+            if chains is not None and chains["rng"].random() < 0.01:
+                attached.append(chains["exec_admin"])
         elif persona == "admin":
             name = f"ml-admin-{i:05d}"
             path = "/admin/"
@@ -396,6 +395,13 @@ def main():
                                 {"LastUsedDate": g.date(2025, 2027), "Region": rng.choice(["us-east-1", "eu-west-1"])})
         roles.append(role)
 
+    if chains is not None:
+        extra = chain_roles(g, acct, chains, carn)
+        for r in extra:
+            for a in r["AttachedManagedPolicies"]:
+                attach_count[a["PolicyArn"]] = attach_count.get(a["PolicyArn"], 0) + 1
+        roles.extend(extra)
+
     policies = []
     for n, (path, versions) in customer.items():
         a = carn[n]
@@ -419,20 +425,168 @@ def main():
         })
 
     gaad = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": policies}
-    out = Path(args.out)
+    return gaad, len(customer), n_inline, n_boundary
+
+
+def chain_policies(acct, chains):
+    """Customer managed policies of the chain roles."""
+    peer = chains.get("peer")
+    first = chains.get("first")
+    out = {
+        "assume-team-mlops": ("/ml/", [("v1", {"Version": V, "Statement": [
+            {"Sid": "AssumeOwnTeamMlops", "Effect": "Allow", "Action": "sts:AssumeRole",
+             "Resource": f"arn:aws:iam::{acct}:role/ml/mlops-${{aws:PrincipalTag/team}}"}]})]),
+        "exec-admin": ("/admin/", [("v1", {"Version": V, "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}]})]),
+    }
+    mlops = [
+        {"Sid": "TeamJobs", "Effect": "Allow",
+         "Action": ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob",
+                    "sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob"],
+         "Resource": "*"},
+        {"Sid": "PassTeamExecutionRoles", "Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": f"arn:aws:iam::{acct}:role/service-role/sm-exec-${{aws:PrincipalTag/team}}-*",
+         "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
+    ]
+    if peer:
+        mlops.append({"Sid": "AssumeTeamDeployInProd", "Effect": "Allow", "Action": "sts:AssumeRole",
+                      "Resource": f"arn:aws:iam::{peer}:role/deploy/deploy-${{aws:PrincipalTag/team}}"})
+    out["mlops"] = ("/ml/", [("v1", {"Version": V, "Statement": mlops})])
+    out["ci-deployer"] = ("/ci/", [("v1", {"Version": V, "Statement": [
+        {"Sid": "AssumeAdminRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::{acct}:role/admin/*"}]})])
+    out["platform-oncall"] = ("/ops/", [("v1", {"Version": V, "Statement": [
+        {"Sid": "RewriteMlTrust", "Effect": "Allow",
+         "Action": ["iam:UpdateAssumeRolePolicy", "iam:GetRole"],
+         "Resource": f"arn:aws:iam::{acct}:role/ml/*"},
+        {"Sid": "AssumeMlRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::{acct}:role/ml/*"}]})])
+    if first:
+        out["deploy"] = ("/deploy/", [("v1", {"Version": V, "Statement": [
+            {"Sid": "Deploy", "Effect": "Allow",
+             "Action": ["sagemaker:CreateModel", "sagemaker:CreateEndpointConfig",
+                        "sagemaker:CreateEndpoint", "sagemaker:CreateTrainingJob",
+                        "sagemaker:Describe*"], "Resource": "*"},
+            {"Sid": "PassProdExecutionRoles", "Effect": "Allow", "Action": "iam:PassRole",
+             "Resource": f"arn:aws:iam::{acct}:role/service-role/*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}]})])
+    return out
+
+
+def chain_roles(g, acct, chains, carn):
+    """Roles whose trust and identity policies make chains."""
+    def role(path, name, trust_doc, attached, tags):
+        return {
+            "Path": path, "RoleName": name, "RoleId": g.ident("AROA"),
+            "Arn": f"arn:aws:iam::{acct}:role{path}{name}", "CreateDate": g.date(),
+            "AssumeRolePolicyDocument": trust_doc, "InstanceProfileList": [],
+            "RolePolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
+                                        for a in attached],
+            "Tags": [{"Key": k, "Value": v} for k, v in tags],
+            "RoleLastUsed": {},
+        }
+    root = {"AWS": f"arn:aws:iam::{acct}:root"}
+    out = []
+    first = chains.get("first")
+    if first:
+        # The second account: deploy roles trusting the first account's team MLOps roles.
+        for team in TEAMS:
+            out.append(role("/deploy/", f"deploy-{team}",
+                            trust({"AWS": f"arn:aws:iam::{first}:role/ml/mlops-{team}"}),
+                            [carn["deploy"]], [("team", team)]))
+        out.append(role("/", "audit-readonly",
+                        trust({"AWS": f"arn:aws:iam::{first}:root"}, condition={
+                            "StringEquals": {"sts:ExternalId": "audit-7f3c"}}),
+                        [], [("team", "security")]))
+        return out
+    for team in TEAMS:
+        out.append(role("/ml/", f"mlops-{team}", trust(root), [carn["mlops"]], [("team", team)]))
+    out.append(role("/ci/", "deployer",
+                    trust(root, condition={"StringEquals": {"sts:ExternalId": "ci-1b7e"}}),
+                    [carn["ci-deployer"]], [("team", "platform")]))
+    for k in range(10):
+        out.append(role("/ops/", f"platform-oncall-{k}",
+                        trust(root, condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+                        [carn["platform-oncall"]], [("team", "platform")]))
+    out.append(role("/", "cycle-a", trust({"AWS": f"arn:aws:iam::{acct}:role/cycle-b"}), [],
+                    [("team", "platform")]))
+    out.append(role("/", "cycle-b", trust({"AWS": f"arn:aws:iam::{acct}:role/cycle-a"}), [],
+                    [("team", "platform")]))
+    return out
+
+
+def write(gaad, out, pretty):
     with out.open("w") as f:
-        if args.pretty:
+        if pretty:
             json.dump(gaad, f, indent=4)
         else:
             json.dump(gaad, f, separators=(",", ":"))
         f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--roles", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default="large-account.json")
+    ap.add_argument("--account", default="123456789012")
+    ap.add_argument("--managed-dir", default=None)
+    ap.add_argument("--pretty", action="store_true")
+    ap.add_argument("--chains", action="store_true")
+    ap.add_argument("--second-out", default=None)
+    ap.add_argument("--second-account", default="444455556666")
+    ap.add_argument("--second-roles", type=int, default=1000)
+    args = ap.parse_args()
+    if args.roles < 1:
+        ap.error("--roles must be at least 1")
+    if not (len(args.account) == 12 and args.account.isdigit()):
+        ap.error("--account must be 12 digits")
+    if args.second_out and not args.chains:
+        ap.error("--second-out needs --chains")
+    if not (len(args.second_account) == 12 and args.second_account.isdigit()):
+        ap.error("--second-account must be 12 digits")
+
+    g = Gen(args)
+    rng = g.rng
+    acct = args.account
+    mdir = Path(args.managed_dir) if args.managed_dir else (
+        Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "managed-policies")
+    aws_docs = {}  # name -> (document, version id)
+    real = 0
+    for name, version, fallback in (("AmazonSageMakerFullAccess", "v29", stand_in_full_access),
+                                    ("AmazonSageMakerReadOnly", "v11", stand_in_read_only)):
+        f = mdir / f"{name}.json"
+        if f.is_file():
+            aws_docs[name] = (json.loads(f.read_text()), version)
+            real += 1
+        else:
+            aws_docs[name] = (fallback(), "v1")
+
+    chains = None
+    if args.chains:
+        chains = {"rng": random.Random(args.seed + 1000)}
+        if args.second_out:
+            chains["peer"] = args.second_account
+    gaad, n_customer, n_inline, n_boundary = build_account(g, acct, args.roles, aws_docs, chains)
+    out = Path(args.out)
+    write(gaad, out, args.pretty)
     source = f"AWS managed documents from {mdir}" if real == 2 else (
         "built-in stand-ins for AWS managed documents" if real == 0 else
         f"{real} AWS managed document(s) from {mdir}, others stand-ins")
-    print(f"wrote {out}: account {acct}, {len(roles)} roles, {len(customer)} customer-managed + "
+    print(f"wrote {out}: account {acct}, {len(gaad['RoleDetailList'])} roles, {n_customer} customer-managed + "
           f"{len(aws_docs)} AWS managed policies, {n_inline} inline policies, {n_boundary} boundaries, "
           f"{len(TEAMS)} teams, {out.stat().st_size} bytes (seed {args.seed}; {source})")
-
+    if args.chains and args.second_out:
+        second = {"rng": random.Random(args.seed + 2000), "first": acct}
+        g2 = Gen(args)
+        g2.rng = random.Random(args.seed + 1)
+        gaad2, n2, i2, b2 = build_account(g2, args.second_account, args.second_roles, aws_docs, second)
+        out2 = Path(args.second_out)
+        write(gaad2, out2, args.pretty)
+        print(f"wrote {out2}: account {args.second_account}, {len(gaad2['RoleDetailList'])} roles, "
+              f"{n2} customer-managed policies, {i2} inline policies, {b2} boundaries, "
+              f"{out2.stat().st_size} bytes")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,16 +8,19 @@
 //! what is wrong and [`suppress`] marks the findings someone accepted; [`run`] drives the stages and
 //! [`model`] holds the results that `report` renders. [`cloudtrail`] compares what CloudTrail says
 //! principals used with what they are granted, and [`diff`] compares two audits of one request
-//! space.
+//! space. [`graph`] works out who can become whom (role assumption, IAM changes, SageMaker
+//! pass-role) across every account, and `probe` is the one home of the capability probes.
 
 pub mod cloudtrail;
 mod coverage;
 pub mod diff;
 pub mod findings;
+pub mod graph;
 pub mod group;
 pub mod load;
 pub mod model;
 pub mod passrole;
+mod probe;
 pub mod progress;
 pub mod run;
 pub mod space;

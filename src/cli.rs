@@ -7,8 +7,11 @@ mod diff;
 mod eval;
 mod lint;
 mod out;
+mod paths;
 mod requests;
+mod who_can;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,9 +26,12 @@ macro_rules! exit_status_help {
     () => {
         "Exit status (the same for every iamc command):
   0   clean: allowed (check), no warning (lint), no finding at --fail-on (audit),
-      no access gained (diff), every case as its `expect` says (eval)
+      no access gained (diff), every case as its `expect` says (eval), no chain to more
+      access (paths, who-can)
   2   found: denied (check), warnings (lint), an unsuppressed finding at or above
-      --fail-on (audit), access gained (diff), a case decided against its `expect` (eval)
+      --fail-on (audit), access gained (diff), a case decided against its `expect` (eval),
+      a chain to more access (paths: a node holding more than the start; who-can: a
+      principal that can only through a chain)
   1   input error: a file that cannot be read or used, a principal or case that could
       not be evaluated, output that cannot be written (a full disk)
   64  usage error: an unknown option, a missing or invalid argument (nothing ran)
@@ -83,6 +89,11 @@ enum Command {
     /// Compare two versions of an account or policy over one request space (exit 2 on new
     /// access).
     Diff(Box<diff::DiffArgs>),
+    /// Where a principal can get to: role assumption, IAM changes and SageMaker pass-role
+    /// chains, across accounts.
+    Paths(Box<paths::PathsArgs>),
+    /// Every principal that can perform an action, directly or through a chain.
+    WhoCan(Box<who_can::WhoCanArgs>),
 }
 
 /// Runs the command line and returns the process exit code (the table in
@@ -99,6 +110,8 @@ pub fn run() -> ExitCode {
         Command::Audit(args) => audit::run(*args),
         Command::Requests(args) => requests::run(args),
         Command::Diff(args) => diff::run(*args),
+        Command::Paths(args) => paths::run(*args),
+        Command::WhoCan(args) => who_can::run(*args),
     };
     match result {
         Ok(code) => code,
@@ -161,15 +174,39 @@ impl Engine {
 
 /// `--scp-level FILE,FILE,…` values, one level each, in order (empty names skipped).
 fn scp_levels(levels: &[String]) -> Vec<Vec<PathBuf>> {
-    levels
-        .iter()
-        .map(|l| {
-            l.split(',')
-                .filter(|f| !f.is_empty())
-                .map(PathBuf::from)
-                .collect()
-        })
+    levels.iter().map(|l| files_of(l)).collect()
+}
+
+fn files_of(level: &str) -> Vec<PathBuf> {
+    level
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
         .collect()
+}
+
+/// The SCP levels of every account, and of one account each.
+type LevelsByAccount = (Vec<Vec<PathBuf>>, BTreeMap<String, Vec<Vec<PathBuf>>>);
+
+/// `--scp-level` values of commands that read accounts: `FILE,…` is a level of every account,
+/// `ACCOUNT=FILE,…` (a 12-digit account id, then `=`) a level of that account only; an account's
+/// levels are the former, then its own, in the order given.
+fn scp_levels_by_account(levels: &[String]) -> LevelsByAccount {
+    let mut all = Vec::new();
+    let mut own: BTreeMap<String, Vec<Vec<PathBuf>>> = BTreeMap::new();
+    for l in levels {
+        match l.split_once('=') {
+            Some((account, files))
+                if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                own.entry(account.to_owned())
+                    .or_default()
+                    .push(files_of(files));
+            }
+            _ => all.push(files_of(l)),
+        }
+    }
+    (all, own)
 }
 
 /// The default catalog extended with `--catalog` files, in order.

@@ -623,6 +623,7 @@ fn unused_finding(r: &PrincipalLeastPrivilege) -> Option<Finding> {
         witness: None,
         fingerprint: String::new(),
         suppressed: None,
+        chain: Vec::new(),
     };
     f.actions.sort();
     f.fingerprint = fingerprint(&f);

@@ -251,6 +251,7 @@ fn load_side(path: &Path, managed: &ManagedPolicyDir) -> Result<(InputKind, Acco
         warnings: Vec::new(),
         service_linked: false,
         pointer: String::new(),
+        groups: Vec::new(),
     };
     Ok((
         InputKind::Policy,
@@ -260,6 +261,8 @@ fn load_side(path: &Path, managed: &ManagedPolicyDir) -> Result<(InputKind, Acco
             principals: vec![principal],
             roles: Vec::new(),
             errors: Vec::new(),
+            groups: Vec::new(),
+            other_versions: std::collections::BTreeMap::new(),
         },
     ))
 }
@@ -349,6 +352,8 @@ pub fn run_diff(cfg: &DiffConfig, catalog: &Catalog) -> Result<DiffResult, DiffE
         principals: Vec::new(),
         services: Vec::new(),
         cloudtrail: Vec::new(),
+        account_scp_levels: std::collections::BTreeMap::new(),
+        graph: false,
         shared_space: Some(SharedSpace {
             mentions,
             targets: targets.into_iter().collect(),

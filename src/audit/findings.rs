@@ -64,28 +64,7 @@ pub struct GroupView<'g, 'a> {
 impl GroupView<'_, '_> {
     /// The statement an explanation names, located in its input file.
     pub fn statement_ref(&self, layer: Layer, policy: u32, statement: u32) -> Option<StatementRef> {
-        let origin = self
-            .origins
-            .iter()
-            .find(|o| o.layer == layer && o.index == policy)?;
-        let doc = match layer {
-            Layer::Scp(l) => self.set.scps.get(l as usize)?.get(policy as usize)?,
-            Layer::Identity => self.set.identity.get(policy as usize)?,
-            Layer::Boundary => self.set.boundary.as_ref()?.get(policy as usize)?,
-            Layer::Session => self.set.session.as_ref()?,
-            Layer::Account => return None,
-        };
-        let st = doc
-            .statements
-            .iter()
-            .find(|s| s.index as u32 == statement)?;
-        Some(StatementRef {
-            policy: origin.label.clone(),
-            file: origin.file.clone(),
-            pointer: format!("{}{}", origin.pointer, st.pointer),
-            statement: st.label(),
-            effect: st.effect.as_str().to_owned(),
-        })
+        statement_ref(self.set, self.origins, layer, policy, statement)
     }
 
     /// Decides and explains `request` for this group's members.
@@ -113,6 +92,37 @@ impl GroupView<'_, '_> {
             .filter_map(|m| self.statement_ref(m.layer, m.policy, m.statement))
             .collect()
     }
+}
+
+/// The statement `statement` of policy `policy` in `layer` of `set`, located through `origins`.
+pub(crate) fn statement_ref(
+    set: &PolicySet,
+    origins: &[PolicyOrigin],
+    layer: Layer,
+    policy: u32,
+    statement: u32,
+) -> Option<StatementRef> {
+    let origin = origins
+        .iter()
+        .find(|o| o.layer == layer && o.index == policy)?;
+    let doc = match layer {
+        Layer::Scp(l) => set.scps.get(l as usize)?.get(policy as usize)?,
+        Layer::Identity => set.identity.get(policy as usize)?,
+        Layer::Boundary => set.boundary.as_ref()?.get(policy as usize)?,
+        Layer::Session => set.session.as_ref()?,
+        Layer::Account => return None,
+    };
+    let st = doc
+        .statements
+        .iter()
+        .find(|s| s.index as u32 == statement)?;
+    Some(StatementRef {
+        policy: origin.label.clone(),
+        file: origin.file.clone(),
+        pointer: format!("{}{}", origin.pointer, st.pointer),
+        statement: st.label(),
+        effect: st.effect.as_str().to_owned(),
+    })
 }
 
 /// Everything the detectors need about one account.

@@ -6,13 +6,13 @@
 //! change a decision, so each group is compiled and evaluated once and reported for each member.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use super::findings::PolicyOrigin;
 use super::load::{Account, Principal};
 use super::model::AuditError;
-use super::run::AuditConfig;
 use super::space::Mentions;
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
@@ -31,11 +31,12 @@ pub(crate) struct Grouping<'a> {
 }
 
 /// Groups and compiles the principals of `account` that loaded without errors, and adds what
-/// their policies and contexts mention to `mentions`.
+/// their policies and contexts mention to `mentions`. `scps` are the account's SCP levels and
+/// `scp_files` the files they were read from (for labels).
 pub(crate) fn group_principals<'a>(
     account: &Account,
     scps: &[Vec<Policy>],
-    cfg: &AuditConfig,
+    scp_files: &[Vec<PathBuf>],
     compiler: &Compiler<'a>,
     catalog: &Catalog,
     mentions: &mut Mentions,
@@ -85,8 +86,8 @@ pub(crate) fn group_principals<'a>(
                 groups.push(Group {
                     members: vec![pi],
                     context: PreparedContext::new(&ctx, catalog),
-                    policies: describe_policies(p, cfg),
-                    origins: origins_of(p, cfg),
+                    policies: describe_policies(p, scp_files),
+                    origins: origins_of(p, scp_files),
                     set,
                     compiled,
                 });
@@ -124,9 +125,8 @@ pub fn evaluation_groups(
 ) -> Vec<Vec<usize>> {
     let arena = bumpalo::Bump::new();
     let compiler = Compiler::new(&arena, catalog);
-    let cfg = AuditConfig::default();
     let mut mentions = Mentions::default();
-    group_principals(account, scps, &cfg, &compiler, catalog, &mut mentions)
+    group_principals(account, scps, &[], &compiler, catalog, &mut mentions)
         .groups
         .into_iter()
         .map(|g| g.members)
@@ -135,7 +135,7 @@ pub fn evaluation_groups(
 
 /// What decides a principal's group: SCP exemption, policies, boundary, and the values of the
 /// principal keys its policies read.
-fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Context) -> String {
+pub(crate) fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Context) -> String {
     let read = keys_read(set);
     let mut key = format!("{}|", p.service_linked);
     for d in &p.identity {
@@ -187,13 +187,14 @@ pub(crate) fn policy_set_of(p: &Principal, scps: &[Vec<Policy>]) -> PolicySet {
     }
 }
 
-pub(crate) fn describe_policies(p: &Principal, cfg: &AuditConfig) -> Vec<String> {
+/// Labels of a principal's policies, its SCP levels' files last.
+pub(crate) fn describe_policies(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<String> {
     let mut out: Vec<String> = p.identity.iter().map(|d| d.label.clone()).collect();
     if let Some(b) = &p.boundary {
         out.push(b.label.clone());
     }
     if !p.service_linked {
-        for (l, level) in cfg.scp_levels.iter().enumerate() {
+        for (l, level) in scp_files.iter().enumerate() {
             for (i, f) in level.iter().enumerate() {
                 out.push(format!("scp[{l}][{i}]:{}", f.display()));
             }
@@ -219,7 +220,7 @@ pub(crate) struct Group<'a> {
 }
 
 /// Where each policy of a principal's set comes from, for locating statements in findings.
-pub(crate) fn origins_of(p: &Principal, cfg: &AuditConfig) -> Vec<PolicyOrigin> {
+pub(crate) fn origins_of(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<PolicyOrigin> {
     let mut out = Vec::new();
     for (i, d) in p.identity.iter().enumerate() {
         out.push(PolicyOrigin {
@@ -240,7 +241,7 @@ pub(crate) fn origins_of(p: &Principal, cfg: &AuditConfig) -> Vec<PolicyOrigin> 
         });
     }
     if !p.service_linked {
-        for (l, level) in cfg.scp_levels.iter().enumerate() {
+        for (l, level) in scp_files.iter().enumerate() {
             for (i, f) in level.iter().enumerate() {
                 out.push(PolicyOrigin {
                     layer: Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),

@@ -9,13 +9,15 @@
 //! with the file and the JSON pointer (continued into the policy document), and the principal is
 //! still listed; the rest of the account loads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::model::AuditError;
+
+mod groups;
 use crate::eval::{Context, ContextValue};
 use crate::policy::err::push_pointer;
 use crate::policy::{Policy, PolicyKind};
@@ -85,6 +87,8 @@ pub struct Principal {
     pub service_linked: bool,
     /// JSON pointer of the principal in its file.
     pub pointer: String,
+    /// For users: the names of the IAM groups it is in, in file order.
+    pub groups: Vec<String>,
 }
 
 impl Principal {
@@ -154,6 +158,35 @@ pub struct Account {
     pub roles: Vec<RoleTarget>,
     /// Problems with the file itself or with entries that are not principals.
     pub errors: Vec<AuditError>,
+    /// The IAM groups (`GroupDetailList`), with their policies.
+    pub groups: Vec<IamGroup>,
+    /// Customer managed policies' versions other than the default, by policy ARN (what
+    /// `iam:SetDefaultPolicyVersion` can switch to).
+    pub other_versions: BTreeMap<String, Vec<PolicyVersion>>,
+}
+
+/// An IAM group and the policies its members get.
+#[derive(Debug, Clone)]
+pub struct IamGroup {
+    /// The group name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+    /// Its inline and attached policies, labelled `group:NAME/…` as in its members' sets.
+    pub policies: Vec<PolicyDoc>,
+    /// False when one of its policies is missing or invalid (its members report why).
+    pub complete: bool,
+}
+
+/// A stored, non-default version of a customer managed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// `VersionId` (`v1`, …).
+    pub version: String,
+    /// The validated document.
+    pub policy: Arc<Policy>,
+    /// JSON pointer of the document in the account file.
+    pub pointer: String,
 }
 
 /// Where AWS managed policies missing from a GAAD file's `Policies` list can be found:
@@ -267,6 +300,8 @@ pub fn load_gaad_text(
                 .to_owned(),
         ));
     }
+    let groups = loader.iam_groups(&root);
+    let other_versions = loader.other_versions(&root);
     let errors = std::mem::take(&mut loader.file_errors);
     Ok(Account {
         id,
@@ -274,6 +309,8 @@ pub fn load_gaad_text(
         principals,
         roles,
         errors,
+        groups,
+        other_versions,
     })
 }
 
@@ -709,6 +746,7 @@ impl<'v> Loader<'v> {
             errors: Vec::new(),
             warnings: Vec::new(),
             pointer: pointer.to_owned(),
+            groups: Vec::new(),
         };
         (p, errors)
     }
@@ -789,6 +827,7 @@ impl<'v> Loader<'v> {
                 ));
                 continue;
             };
+            p.groups.push(gname.to_owned());
             let prefix = format!("group:{gname}/");
             self.inline(
                 list_at(group, "GroupPolicyList"),

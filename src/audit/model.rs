@@ -241,6 +241,29 @@ pub struct Finding {
     /// The reason given by a matching suppression, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// For chain findings: every hop from the principal to the target, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<Hop>,
+}
+
+/// One hop of a chain: how one principal becomes (or acts as) the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// The principal acting (ARN, or a virtual node's label).
+    pub from: String,
+    /// The principal it becomes.
+    pub to: String,
+    /// The kind of edge (`assume-role`, `take-user`, `grant-permissions`, …).
+    pub kind: String,
+    /// The actions the hop needs.
+    pub actions: Vec<String>,
+    /// The statements that allow it: identity statements of `from`, the trust statement of
+    /// `to`, each with its file and JSON pointer.
+    pub statements: Vec<StatementRef>,
+    /// The conditions it needs (caller-chosen values such as `sts:ExternalId`, MFA, a session
+    /// name), readable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }
 
 /// Whether a principal could be evaluated.

@@ -35,8 +35,11 @@ use crate::policy::{Policy, PolicyKind, PolicySet};
 pub struct AuditConfig {
     /// GAAD files, one account each.
     pub gaad_files: Vec<PathBuf>,
-    /// SCP levels, root first; each level's policy files.
+    /// SCP levels that apply to every account, root first; each level's policy files.
     pub scp_levels: Vec<Vec<PathBuf>>,
+    /// SCP levels of one account only (`--scp-level ACCOUNT=FILE,…`), by account id: that
+    /// account's levels are `scp_levels` followed by these.
+    pub account_scp_levels: BTreeMap<String, Vec<Vec<PathBuf>>>,
     /// Where to find AWS managed policies a GAAD file references but does not include.
     pub managed_dir: ManagedPolicyDir,
     /// The request generator's settings.
@@ -56,6 +59,29 @@ pub struct AuditConfig {
     /// A request space shared with another audit (`iamc diff`): when set, every account is audited
     /// against the space these mentions and targets generate, whatever its own policies mention.
     pub shared_space: Option<SharedSpace>,
+    /// Build the who-can-become-whom graph over every account and add its chain findings
+    /// ([`super::graph`]). The default is off; `iamc audit` turns it on.
+    pub graph: bool,
+}
+
+/// The SCP levels read from their files: those of every account and each account's own.
+#[derive(Debug, Clone, Default)]
+pub struct ScpLevels {
+    /// Levels for every account, root first.
+    pub all: Vec<Vec<Policy>>,
+    /// Levels of one account only, by account id (after `all`).
+    pub by_account: BTreeMap<String, Vec<Vec<Policy>>>,
+}
+
+impl ScpLevels {
+    /// The levels that apply to `account`.
+    pub fn for_account(&self, account: &str) -> Vec<Vec<Policy>> {
+        let mut out = self.all.clone();
+        if let Some(own) = self.by_account.get(account) {
+            out.extend(own.iter().cloned());
+        }
+        out
+    }
 }
 
 /// What a request space is generated from, when several audits must share one (`iamc diff`
@@ -93,6 +119,15 @@ pub enum AuditFailure {
 pub const MAX_VARIANTS: usize = 10_000;
 
 impl AuditConfig {
+    /// The SCP level files of `account`: the levels for every account, then its own.
+    pub fn scp_files_for(&self, account: &str) -> Vec<Vec<PathBuf>> {
+        let mut out = self.scp_levels.clone();
+        if let Some(own) = self.account_scp_levels.get(account) {
+            out.extend(own.iter().cloned());
+        }
+        out
+    }
+
     /// Checks the settings before any work: `variants` within 1..=[`MAX_VARIANTS`], every
     /// `services` prefix known to the catalog, at most 1,024 threads.
     pub fn check(&self, catalog: &Catalog) -> Result<(), AuditFailure> {
@@ -233,35 +268,48 @@ fn select_principals(
     Ok(keep)
 }
 
-fn read_scps(
+/// Reads one SCP level's files.
+fn read_level(level: &[PathBuf], inputs: &mut Vec<InputFile>) -> Result<Vec<Policy>, AuditFailure> {
+    let mut out = Vec::new();
+    for f in level {
+        let file = f.display().to_string();
+        let fail = |pointer: String, message: String| {
+            AuditFailure::Scp(AuditError {
+                file: file.clone(),
+                principal: None,
+                pointer,
+                message,
+            })
+        };
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| fail(String::new(), format!("cannot read: {e}")))?;
+        inputs.push(InputFile {
+            path: file.clone(),
+            kind: "scp".to_owned(),
+            bytes: text.len() as u64,
+        });
+        let p = Policy::parse(&text, PolicyKind::Scp)
+            .map_err(|e| fail(e.pointer.clone(), format!("invalid SCP: {}", e.message)))?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Reads every SCP level of `cfg`: those of every account and each account's own.
+pub fn read_scps(
     cfg: &AuditConfig,
     inputs: &mut Vec<InputFile>,
-) -> Result<Vec<Vec<Policy>>, AuditFailure> {
-    let mut levels = Vec::new();
+) -> Result<ScpLevels, AuditFailure> {
+    let mut levels = ScpLevels::default();
     for level in &cfg.scp_levels {
+        levels.all.push(read_level(level, inputs)?);
+    }
+    for (account, own) in &cfg.account_scp_levels {
         let mut out = Vec::new();
-        for f in level {
-            let file = f.display().to_string();
-            let fail = |pointer: String, message: String| {
-                AuditFailure::Scp(AuditError {
-                    file: file.clone(),
-                    principal: None,
-                    pointer,
-                    message,
-                })
-            };
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| fail(String::new(), format!("cannot read: {e}")))?;
-            inputs.push(InputFile {
-                path: file.clone(),
-                kind: "scp".to_owned(),
-                bytes: text.len() as u64,
-            });
-            let p = Policy::parse(&text, PolicyKind::Scp)
-                .map_err(|e| fail(e.pointer.clone(), format!("invalid SCP: {}", e.message)))?;
-            out.push(p);
+        for level in own {
+            out.push(read_level(level, inputs)?);
         }
-        levels.push(out);
+        levels.by_account.insert(account.clone(), out);
     }
     Ok(levels)
 }
@@ -357,7 +405,8 @@ fn audit_sources(
         .collect();
     stats.actions = actions.len();
     let mut eval_seconds = 0.0;
-    let mut findings = Vec::new();
+    // Findings per audited account, in order; the graph adds to them at the end.
+    let mut findings: Vec<Vec<Finding>> = Vec::new();
     let progress = Progress::new(cfg.progress);
     progress.phase("loading", Some(count as u64));
     let trail = (!cfg.cloudtrail.is_empty()).then(|| cloudtrail::load(&cfg.cloudtrail, catalog));
@@ -386,20 +435,29 @@ fn audit_sources(
         loaded_accounts.push(account);
         progress.inc(1);
     }
+    for id in cfg.account_scp_levels.keys() {
+        if !loaded_accounts.iter().any(|a| &a.id == id) {
+            return Err(AuditFailure::Settings(format!(
+                "`--scp-level {id}=…` names account `{id}`, which no GAAD file holds"
+            )));
+        }
+    }
     let selections = select_principals(&loaded_accounts, &cfg.principals)?;
     let policy_warnings: Vec<PolicyWarning> = loaded_accounts
         .iter()
         .zip(&selections)
         .flat_map(|(a, sel)| lint_account(a, sel))
         .collect();
-    for (account, selected) in loaded_accounts.into_iter().zip(selections) {
+    for (account, selected) in loaded_accounts.iter().zip(&selections) {
         errors.extend(account.errors.iter().cloned());
         let t = Clock::now();
+        let account_scps = scps.for_account(&account.id);
+        let scp_files = cfg.scp_files_for(&account.id);
         let (result, account_findings) = pool.install(|| {
             audit_account(
-                &account,
-                &selected,
-                &scps,
+                account,
+                selected,
+                (&account_scps, &scp_files),
                 cfg,
                 catalog,
                 &actions,
@@ -408,13 +466,34 @@ fn audit_sources(
                 trail.as_ref().map(|t| (t, &mut least_privilege)),
             )
         });
-        findings.extend(account_findings);
+        findings.push(account_findings);
         eval_seconds += t.elapsed().as_secs_f64();
         for p in &result.principals {
             errors.extend(p.errors.iter().cloned());
         }
         accounts.push(result);
     }
+    if cfg.graph {
+        let t = Clock::now();
+        progress.phase("graph", None);
+        let chains = pool.install(|| {
+            let arena = Bump::new();
+            super::graph::Graph::build(
+                &arena,
+                &loaded_accounts,
+                &scps,
+                cfg,
+                catalog,
+                super::graph::now(),
+            )
+            .findings()
+        });
+        add_chain_findings(&mut findings, chains, &accounts);
+        let seconds = t.elapsed().as_secs_f64();
+        stats.findings_seconds += seconds;
+        eval_seconds += seconds;
+    }
+    let findings: Vec<Finding> = findings.into_iter().flatten().collect();
     progress.finish();
     stats.principals = accounts.iter().map(|a| a.principals.len()).sum();
     stats.principals_with_errors = accounts
@@ -445,6 +524,32 @@ fn audit_sources(
     })
 }
 
+/// Adds the graph's chain findings to their accounts' lists (only for principals the audit
+/// reports), keeping each touched list in report order.
+fn add_chain_findings(
+    findings: &mut [Vec<Finding>],
+    chains: Vec<Finding>,
+    accounts: &[AccountResult],
+) {
+    let mut touched = vec![false; findings.len()];
+    for f in chains {
+        let Some(i) = accounts.iter().position(|a| a.id == f.account) else {
+            continue;
+        };
+        let reported = accounts
+            .get(i)
+            .is_some_and(|a| a.principals.iter().any(|p| p.arn == f.principal));
+        if let (true, Some(list), Some(t)) = (reported, findings.get_mut(i), touched.get_mut(i)) {
+            list.push(f);
+            *t = true;
+        }
+    }
+    for (list, _) in findings.iter_mut().zip(&touched).filter(|(_, t)| **t) {
+        super::findings::sort_findings(list);
+        list.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    }
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "one private call site; the arguments are the run's shared state"
@@ -452,7 +557,7 @@ fn audit_sources(
 fn audit_account(
     account: &Account,
     selected: &[bool],
-    scps: &[Vec<Policy>],
+    (scps, scp_files): (&[Vec<Policy>], &[Vec<PathBuf>]),
     cfg: &AuditConfig,
     catalog: &Catalog,
     actions: &[ActionId],
@@ -477,7 +582,7 @@ fn audit_account(
         groups,
         group_of,
         principal_errors,
-    } = group_principals(account, scps, cfg, &compiler, catalog, &mut mentions);
+    } = group_principals(account, scps, scp_files, &compiler, catalog, &mut mentions);
     stats.groups += groups.len();
     let targets: Vec<String> = match &cfg.shared_space {
         Some(shared) => shared.targets.clone(),
@@ -616,7 +721,7 @@ fn audit_account(
                         Arc::default(),
                         BTreeMap::new(),
                         Arc::default(),
-                        describe_policies(p, cfg),
+                        describe_policies(p, scp_files),
                     ),
                 };
             PrincipalResult {
@@ -688,6 +793,8 @@ mod tests {
                 services: Vec::new(),
                 cloudtrail: Vec::new(),
                 shared_space: None,
+                account_scp_levels: BTreeMap::new(),
+                graph: true,
             };
             run_audit(&cfg, catalog).unwrap()
         };

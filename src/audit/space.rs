@@ -27,6 +27,7 @@ mod witness;
 use instantiate::*;
 pub use mentions::{CondSpec, FamilyTag, KeyMention, Mentions, StatementSpec};
 use resources::*;
+pub(crate) use values::format_instant;
 use values::*;
 pub use witness::glob_witness;
 use witness::*;

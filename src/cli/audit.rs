@@ -20,6 +20,7 @@ use super::out::{self, outln};
 #[command(after_help = concat!("\
 Example:
   iamc audit examples/account.json --scp-level examples/scp-root.json --out report/
+  iamc audit dev.json prod.json --scp-level root.json --scp-level 444455556666=prod-ou.json --out report/
 
 Writes coverage.csv, coverage.json, summary.json, report.html, findings.json and
 findings.sarif into --out, all six replaced together (or, on any failure, none). Prints a
@@ -40,8 +41,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// One SCP level: comma-separated policy files attached at that level; repeat per level,
-    /// from the organization root down to the account. Applies to every account audited.
-    #[arg(long = "scp-level", value_name = "FILE[,FILE...]")]
+    /// from the organization root down to the account. `FILE,…` applies to every account
+    /// audited; `ACCOUNT=FILE,…` (a 12-digit account id) to that account only, after the
+    /// levels of every account.
+    #[arg(long = "scp-level", value_name = "[ACCOUNT=]FILE[,FILE...]")]
     scp_level: Vec<String>,
     /// Directory of AWS managed policy documents (`<PolicyName>.json`) for policies a GAAD file
     /// attaches but does not include.
@@ -117,9 +120,12 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .as_deref()
         .map(Suppressions::load)
         .transpose()?;
+    let (scp_levels, account_scp_levels) = super::scp_levels_by_account(&args.scp_level);
     let cfg = AuditConfig {
         gaad_files: args.files,
-        scp_levels: super::scp_levels(&args.scp_level),
+        scp_levels,
+        account_scp_levels,
+        graph: true,
         managed_dir: ManagedPolicyDir(args.managed_policies),
         generator: GenConfig {
             seed: args.seed,

@@ -315,6 +315,33 @@ fn rule_text(id: &str, kind: FindingKind, title: &str) -> (String, String, Strin
         }
         return (short, full, help);
     }
+    if id == crate::audit::graph::RULE_ADMIN || id == crate::audit::graph::RULE_MORE {
+        let what = if id == crate::audit::graph::RULE_ADMIN {
+            "an administrator-equivalent principal"
+        } else {
+            "a principal that holds more than it does"
+        };
+        let short = if id == crate::audit::graph::RULE_ADMIN {
+            "Privilege chain to an administrator-equivalent principal"
+        } else {
+            "Privilege chain to more access"
+        };
+        let _ = title;
+        return (
+            short.to_owned(),
+            format!(
+                "Privilege chain: the principal can become {what} through role assumption, IAM \
+                 changes or SageMaker jobs with passed roles; the result's relatedLocations are \
+                 every hop's statements, in order. Rule `{id}`."
+            ),
+            "Break the chain at its first hop, which is the cause this finding groups: remove or \
+             scope the identity statement that allows it (sts:AssumeRole, iam:PassRole, the IAM \
+             write), or narrow the trust policy that names the principal; later hops are listed \
+             so that each can be fixed too. If the chain is intended, suppress the finding with \
+             a reason."
+                .to_owned(),
+        );
+    }
     let (what, fix) = match kind {
         FindingKind::Escalation => (
             "A SageMaker privilege-escalation, exfiltration or persistence path.",
@@ -409,6 +436,24 @@ fn result_of(
             }));
         }
     }
+    // A chain's hops: every statement of every hop, in order, as related locations.
+    let mut related = Vec::new();
+    for (k, hop) in f.chain.iter().enumerate() {
+        for s in &hop.statements {
+            let (file, region) = loc.statement(&s.file, &s.pointer, &f.principal);
+            related.push(json!({
+                "id": locations.len() + related.len(),
+                "physicalLocation": {
+                    "artifactLocation": artifacts.location(&file),
+                    "region": region.to_json(),
+                },
+                "message": {"text": format!(
+                    "hop {} ({}: {} -> {}): {} statement {} of {} at {}",
+                    k + 1, hop.kind, hop.from, hop.to, s.effect, s.statement, s.policy, s.pointer
+                )},
+            }));
+        }
+    }
     let statements: Vec<String> = f
         .statements
         .iter()
@@ -430,6 +475,9 @@ fn result_of(
         if let Some(w) = &f.witness {
             obj.insert("witness".to_owned(), json!(w));
         }
+        if !f.chain.is_empty() {
+            obj.insert("chain".to_owned(), json!(f.chain));
+        }
     }
     let suppressions = match &f.suppressed {
         Some(reason) => {
@@ -437,7 +485,7 @@ fn result_of(
         }
         None => json!([]),
     };
-    json!({
+    let mut result = json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level(f.severity),
@@ -446,7 +494,11 @@ fn result_of(
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "suppressions": suppressions,
         "properties": properties,
-    })
+    });
+    if let (false, Some(obj)) = (related.is_empty(), result.as_object_mut()) {
+        obj.insert("relatedLocations".to_owned(), json!(related));
+    }
+    result
 }
 
 /// The SARIF log as a JSON value.

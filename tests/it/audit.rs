@@ -23,6 +23,8 @@ use Class::{Always, Conditional, Never};
 
 const ACCOUNT: &str = "111122223333";
 const EXEC_ROLE: &str = "arn:aws:iam::111122223333:role/service-role/SageMakerExecutionRole";
+const PLATFORM_EXEC_ROLE: &str =
+    "arn:aws:iam::111122223333:role/service-role/SageMakerPlatformExecution";
 const VARIANTS: usize = 300;
 
 fn examples() -> PathBuf {
@@ -59,6 +61,8 @@ fn config(
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     }
 }
 
@@ -524,6 +528,8 @@ fn example_account_principals_and_policies() {
             "MLAdmin",
             "BoundedEngineer",
             "bastion-host",
+            "MLOpsDeployer",
+            "SageMakerPlatformExecution",
             "carol"
         ]
     );
@@ -543,9 +549,9 @@ fn example_account_principals_and_policies() {
         }
     }
     // Every principal has different policies (or, for BoundedEngineer vs DataScientist, both
-    // team=ml, a different policy set): six evaluation groups.
-    assert_eq!(groups.len(), 6);
-    assert_eq!(r.stats.groups, 6);
+    // team=ml, a different policy set): eight evaluation groups.
+    assert_eq!(groups.len(), 8);
+    assert_eq!(r.stats.groups, 8);
 
     // The group's policies are inherited and labelled as such.
     let carol = principal(r, "carol");
@@ -553,6 +559,7 @@ fn example_account_principals_and_policies() {
         carol.policies,
         [
             "inline:StopOwnNotebooks",
+            "inline:AssumeMLAdminWithMfa",
             "group:ml-readers/inline:ReadOnlySageMaker",
             "group:ml-readers/managed:arn:aws:iam::aws:policy/AmazonSageMakerReadOnly",
         ]
@@ -599,8 +606,8 @@ fn example_account_pass_role_reach() {
     assert_eq!(ds.passrole[0].role, EXEC_ROLE);
     assert_eq!(ds.passrole[0].class, Always);
     assert!(ds.passrole[0].trusts_sagemaker);
-    // MLAdmin: iam:PassRole on * reaches every role of the account; only the execution role
-    // trusts SageMaker.
+    // MLAdmin: iam:PassRole on * reaches every role of the account; only the two execution
+    // roles trust SageMaker.
     let roles: Vec<&str> = r.accounts[0]
         .principals
         .iter()
@@ -617,7 +624,7 @@ fn example_account_pass_role_reach() {
             assert_eq!(t.class, Always, "{who} → {}", t.role);
             assert_eq!(
                 t.trusts_sagemaker,
-                t.role == EXEC_ROLE,
+                t.role == EXEC_ROLE || t.role == PLATFORM_EXEC_ROLE,
                 "{who} → {}",
                 t.role
             );

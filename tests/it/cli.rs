@@ -120,6 +120,17 @@ fn every_command_into_a_full_device_is_an_error() {
             "--variants".into(),
             "20".into(),
         ],
+        vec![
+            "paths".into(),
+            "examples/account.json".into(),
+            "--from".into(),
+            "DataScientist".into(),
+        ],
+        vec![
+            "who-can".into(),
+            "sagemaker:CreateTrainingJob".into(),
+            "examples/account.json".into(),
+        ],
         vec!["--help".into()],
         vec!["check".into(), "--help".into()],
         vec!["--version".into()],
@@ -282,7 +293,9 @@ fn usage_errors_exit_64_and_name_the_problem() {
 
 #[test]
 fn every_help_documents_the_exit_status_table() {
-    for cmd in ["check", "eval", "audit", "requests", "diff"] {
+    for cmd in [
+        "check", "eval", "audit", "requests", "diff", "paths", "who-can",
+    ] {
         let o = run(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&o.stdout);
         for line in [

@@ -67,6 +67,8 @@ fn config(cloudtrail: Vec<PathBuf>) -> AuditConfig {
         services: Vec::new(),
         cloudtrail,
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     }
 }
 

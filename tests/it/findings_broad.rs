@@ -35,6 +35,8 @@ fn result() -> &'static AuditResult {
             services: Vec::new(),
             cloudtrail: Vec::new(),
             shared_space: None,
+            account_scp_levels: Default::default(),
+            graph: true,
         };
         let r = run_audit(&cfg, Catalog::sagemaker_default()).unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);

@@ -43,6 +43,8 @@ fn config(files: Vec<PathBuf>, managed: Option<PathBuf>, threads: usize) -> Audi
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     }
 }
 

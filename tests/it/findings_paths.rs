@@ -38,6 +38,8 @@ fn config(file: PathBuf, scps: Vec<Vec<PathBuf>>, managed: Option<PathBuf>) -> A
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     }
 }
 

@@ -36,6 +36,8 @@ fn audit(name: &str) -> AuditResult {
         services: Vec::new(),
         cloudtrail: Vec::new(),
         shared_space: None,
+        account_scp_levels: Default::default(),
+        graph: true,
     };
     let r = run_audit(&cfg, Catalog::sagemaker_default()).unwrap();
     assert!(r.errors.is_empty(), "{:?}", r.errors);

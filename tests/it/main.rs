@@ -24,6 +24,7 @@ mod findings_paths;
 mod findings_willfail;
 mod r#gen;
 mod gen_gaad;
+mod graph;
 mod lint;
 mod loud;
 mod real_data;

@@ -220,6 +220,7 @@ fn finding(
         witness: Some(witness(request, "Allowed")),
         fingerprint: String::new(),
         suppressed: None,
+        chain: Vec::new(),
     }
 }
 
@@ -519,6 +520,7 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
             witness: first,
             fingerprint: String::new(),
             suppressed: None,
+            chain: Vec::new(),
         },
     })
 }

@@ -13,7 +13,8 @@
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, PassRoleTarget, Severity, StatementRef};
-use crate::eval::{Decision, PreparedRequest, Request};
+use crate::audit::probe::{self, Capability};
+use crate::eval::{Decision, Request};
 use crate::policy::Effect;
 
 /// One path of the table.
@@ -255,45 +256,6 @@ pub const PATHS: &[PathDef] = &[
     },
 ];
 
-/// Probe actions that show what a passed role can do.
-const ADMIN_PROBES: &[(&str, &str)] = &[
-    (
-        "iam:AttachRolePolicy",
-        "arn:aws:iam::{account}:role/iamc-probe",
-    ),
-    (
-        "iam:PutRolePolicy",
-        "arn:aws:iam::{account}:role/iamc-probe",
-    ),
-    (
-        "iam:CreateAccessKey",
-        "arn:aws:iam::{account}:user/iamc-probe",
-    ),
-    ("sts:AssumeRole", "arn:aws:iam::{account}:role/iamc-probe"),
-    ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
-    (
-        "ec2:RunInstances",
-        "arn:aws:ec2:us-east-1:{account}:instance/*",
-    ),
-    (
-        "kms:Decrypt",
-        "arn:aws:kms:us-east-1:{account}:key/iamc-probe",
-    ),
-];
-
-/// What a role can do, probed with the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Capability {
-    /// Every probe allowed: administrator-equivalent.
-    Admin,
-    /// An IAM write or data access probe allowed.
-    Privileged,
-    /// None of the probes.
-    Limited,
-    /// The role could not be evaluated.
-    Unknown,
-}
-
 fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
     match input.group_of_principal(role) {
         Some(group) => group_capability(input, group),
@@ -302,28 +264,12 @@ fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
 }
 
 fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Capability {
-    let mut allowed = Vec::new();
-    for (action, resource) in ADMIN_PROBES {
-        let resource = resource.replace("{account}", &input.account.id);
-        let Ok(mut r) = Request::new(action, &resource) else {
-            continue;
-        };
-        r.principal = Some(format!(
-            "arn:aws:sts::{}:assumed-role/probe/probe",
-            input.account.id
-        ));
-        let d = group
-            .compiled
-            .evaluate_as(&PreparedRequest::new(&r, input.catalog), group.context);
-        allowed.push(d.decision == Decision::Allowed);
-    }
-    if !allowed.is_empty() && allowed.iter().all(|a| *a) {
-        Capability::Admin
-    } else if allowed.iter().any(|a| *a) {
-        Capability::Privileged
-    } else {
-        Capability::Limited
-    }
+    probe::capability(
+        group.compiled,
+        group.context,
+        &input.account.id,
+        input.catalog,
+    )
 }
 
 /// The first own-account request of `action` the group is allowed, with its explanation. For
@@ -451,6 +397,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         witness: first_witness,
                         fingerprint: String::new(),
                         suppressed: None,
+                        chain: Vec::new(),
                     },
                 });
                 continue;
@@ -543,6 +490,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         witness: pass_witness.or_else(|| first_witness.clone()),
                         fingerprint: String::new(),
                         suppressed: None,
+                        chain: Vec::new(),
                     },
                 });
             }
@@ -577,6 +525,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     witness: None,
                     fingerprint: String::new(),
                     suppressed: None,
+                    chain: Vec::new(),
                 },
             });
         }

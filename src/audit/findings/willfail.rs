@@ -404,6 +404,7 @@ fn tag_on_create(
             witness: Some(first.denied.clone()),
             fingerprint: String::new(),
             suppressed: None,
+            chain: Vec::new(),
         },
     })
 }
@@ -591,6 +592,7 @@ fn no_role(
             witness: pass_witness.or(create_witness),
             fingerprint: String::new(),
             suppressed: None,
+            chain: Vec::new(),
         },
     })
 }

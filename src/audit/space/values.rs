@@ -73,7 +73,7 @@ pub(super) fn shift_decimal(text: &str, up: bool) -> Option<String> {
     Some(s)
 }
 
-pub(super) fn format_instant(i: Instant) -> String {
+pub(crate) fn format_instant(i: Instant) -> String {
     let secs = i.nanos().div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);

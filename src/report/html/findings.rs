@@ -224,10 +224,14 @@ pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &F
         h.text(&f.title);
         h.raw("</b><br>");
         h.text(&f.message);
-        for c in &f.conditions {
-            h.raw("<br><small>if ");
-            h.text(c);
-            h.raw("</small>");
+        if f.chain.is_empty() {
+            for c in &f.conditions {
+                h.raw("<br><small>if ");
+                h.text(c);
+                h.raw("</small>");
+            }
+        } else {
+            chain(h, f);
         }
         if let Some(reason) = &f.suppressed {
             h.raw("<div class=\"why\">suppressed: ");
@@ -260,4 +264,27 @@ pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &F
         h.raw(" less severe findings are not shown here; findings.json and findings.sarif list them all.</p>\n");
     }
     h.raw("</section>\n");
+}
+
+/// A chain finding's hops, in order: kind, from → to, actions, and each hop's conditions.
+fn chain(h: &mut Html, f: &Finding) {
+    h.raw("<ol class=\"chain\" style=\"margin:4px 0 0;padding-left:20px\">");
+    for hop in &f.chain {
+        h.raw("<li><code>");
+        h.text(&hop.kind);
+        h.raw("</code> ");
+        h.text(&hop.from);
+        h.raw(" &rarr; ");
+        h.text(&hop.to);
+        h.raw(" <small>(");
+        h.text(&hop.actions.join(", "));
+        h.raw(")</small>");
+        for c in &hop.conditions {
+            h.raw("<br><small>if ");
+            h.text(c);
+            h.raw("</small>");
+        }
+        h.raw("</li>");
+    }
+    h.raw("</ol>");
 }

@@ -23,6 +23,7 @@ pub(super) fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
             witness: None,
             fingerprint: String::new(),
             suppressed: None,
+            chain: Vec::new(),
         },
     }
 }
@@ -223,6 +224,7 @@ pub(super) fn finding(
             witness: shown.map(|(r, d)| witness(&r, &d)),
             fingerprint: String::new(),
             suppressed: None,
+            chain: Vec::new(),
         },
     })
 }
