@@ -2,20 +2,23 @@
 //! evaluated through `&self` from any number of threads.
 //!
 //! What compiling buys (see DESIGN.md):
-//! - **Action index.** Every catalog action (dense id) maps to a *plan*: per layer, the deny and
-//!   allow statements whose `Action`/`NotAction` admit it. Wildcards and `NotAction` are resolved at
-//!   compile time; identical plans are stored once. Actions outside the catalog are matched by a
-//!   regex-automata DFA over the set's action patterns, built on first use.
+//! - **Action plans, on demand** ([`plan`]): an action's *plan* (per layer, the deny and allow
+//!   statements whose `Action`/`NotAction` admit it) is built the first time a decision asks for
+//!   it, from the set's action patterns of that service; identical plans are stored once. Compiling
+//!   therefore costs what the policies hold, not what the catalog holds. Actions outside the
+//!   catalog are matched by glob, then by a regex-automata DFA over the set's action patterns.
 //! - **Resource matchers** per statement: literal, prefix, suffix and general globs per ARN segment,
 //!   all linear in the ARN length.
-//! - **Condition programs** with pre-parsed operands, keys identified by hash.
+//! - **Condition programs** with pre-parsed operands, keys identified by interned id.
 //!
-//! INVARIANT (no Bump inside): a compiled set holds `&'a [T]` slices into the arena and owned
-//! searchers, never the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
+//! INVARIANT (no Bump inside): a compiled set holds `&'a [T]` slices into the arena, owned
+//! searchers and its plan tables (`OnceLock`s, a `Mutex` taken only while a plan is built), never
+//! the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
 
 pub mod arn;
 pub mod condition;
 pub mod glob;
+pub(crate) mod plan;
 pub mod template;
 
 use std::collections::HashMap;
@@ -31,6 +34,7 @@ use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
 use arn::CResPat;
 use condition::CCond;
 use glob::{CGlob, TokBuf, tokenize_into};
+use plan::Plans;
 
 /// A policy set too large to index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,15 +84,6 @@ pub struct CStmt<'a> {
     pub reads: &'a [(u64, &'a str)],
 }
 
-/// Per layer slot, the statements an action can reach, by effect.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan<'a> {
-    /// Deny statements per slot (statement indexes, ascending).
-    pub deny: &'a [&'a [u32]],
-    /// Allow statements per slot.
-    pub allow: &'a [&'a [u32]],
-}
-
 /// Counts describing a compiled set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CompileReport {
@@ -104,9 +99,9 @@ pub struct CompileReport {
     pub conditions: usize,
     /// Distinct condition keys read.
     pub condition_keys: usize,
-    /// Distinct plans over the catalog's actions.
+    /// Distinct action plans built so far (plans are built when a decision first needs them).
     pub plans: usize,
-    /// Catalog actions indexed.
+    /// Catalog actions the plan table indexes.
     pub catalog_actions: usize,
 }
 
@@ -123,8 +118,9 @@ pub struct CompiledSet<'a> {
     pub(crate) slots: &'a [Layer],
     pub(crate) stmts: &'a [CStmt<'a>],
     pub(crate) act_pats: &'a [CActPat<'a>],
-    pub(crate) plans: &'a [Plan<'a>],
-    pub(crate) by_action: &'a [u32],
+    /// The distinct services of `act_pats`, sorted, each with the indexes of its patterns.
+    pub(crate) services: &'a [(&'a str, &'a [u32])],
+    pub(crate) plans: Plans,
     pub(crate) catalog_generation: u64,
     pub(crate) searchers: Vec<AhoCorasick>,
     pub(crate) fallback: OnceLock<Fallback>,
@@ -239,7 +235,7 @@ impl<'a> Compiler<'a> {
                         .collect();
                     let mut reads: Vec<(u64, &'a str)> = Vec::new();
                     for c in &conds {
-                        reads.push((c.hash, c.key));
+                        reads.push((c.id, c.key));
                         reads.extend(c.variables());
                     }
                     for (_, k) in &reads {
@@ -268,16 +264,28 @@ impl<'a> Compiler<'a> {
         report.action_patterns = act_pats.len();
         report.condition_keys = keys.len();
 
-        let (plans, by_action) = self.build_plans(&stmts, &act_pats, layers.len())?;
-        report.plans = plans.len();
-        report.catalog_actions = by_action.len();
+        report.catalog_actions = self.catalog.action_count();
+        let mut by_service: Vec<(&'a str, u32)> = act_pats
+            .iter()
+            .zip(0u32..)
+            .map(|(p, i)| (p.service, i))
+            .collect();
+        by_service.sort_unstable();
+        let services: Vec<(&'a str, &'a [u32])> = by_service
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|group| {
+                let ids: Vec<u32> = group.iter().map(|(_, i)| *i).collect();
+                let service = group.first().map_or("", |(s, _)| *s);
+                (service, &*arena.alloc_slice_copy(&ids))
+            })
+            .collect();
         let slots: Vec<Layer> = layers.iter().map(|(l, _)| *l).collect();
         Ok(CompiledSet {
             slots: arena.alloc_slice_copy(&slots),
             stmts: arena.alloc_slice_copy(&stmts),
             act_pats: arena.alloc_slice_copy(&act_pats),
-            plans: arena.alloc_slice_copy(&plans),
-            by_action: arena.alloc_slice_copy(&by_action),
+            services: arena.alloc_slice_copy(&services),
+            plans: Plans::new(report.catalog_actions),
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),
@@ -285,140 +293,32 @@ impl<'a> Compiler<'a> {
             report,
         })
     }
-
-    /// Resolves every statement's action clause against every catalog action, then groups the
-    /// statements each action reaches into per-slot deny/allow lists, storing each distinct plan
-    /// once.
-    fn build_plans(
-        &self,
-        stmts: &[CStmt<'a>],
-        act_pats: &[CActPat<'a>],
-        nslots: usize,
-    ) -> Result<(Vec<Plan<'a>>, Vec<u32>), CompileError> {
-        let arena = self.arena;
-        let n = self.catalog.action_count();
-        let words = n.div_ceil(64);
-        // Actions each distinct pattern matches, as bitsets over dense ids.
-        let mut by_service: HashMap<&str, Vec<(u32, String)>> = HashMap::new();
-        for (aid, a) in self.catalog.actions_with_ids() {
-            by_service
-                .entry(a.service.as_str())
-                .or_default()
-                .push((aid, a.name.to_ascii_lowercase()));
-        }
-        let pat_bits: Vec<Vec<u64>> = act_pats
-            .iter()
-            .map(|p| {
-                let mut bits = vec![0u64; words];
-                if let Some(actions) = by_service.get(p.service) {
-                    for (aid, name) in actions {
-                        if p.name.matches(name, &[]) {
-                            set_bit(&mut bits, *aid);
-                        }
-                    }
-                }
-                bits
-            })
-            .collect();
-        // Per action: the flattened plan key (slot by slot: deny ids, MAX, allow ids, MAX).
-        let mut per_action: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut stmt_bits = vec![0u64; words];
-        // Statements grouped by (slot, effect) keep ascending order inside each group.
-        let mut groups: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nslots * 2];
-        for (si, st) in stmts.iter().enumerate() {
-            stmt_bits.iter_mut().for_each(|w| *w = 0);
-            if st.act_any {
-                stmt_bits.iter_mut().for_each(|w| *w = u64::MAX);
-            } else {
-                for p in st.act_pats {
-                    if let Some(b) = pat_bits.get(*p as usize) {
-                        for (w, x) in stmt_bits.iter_mut().zip(b) {
-                            *w |= x;
-                        }
-                    }
-                }
-            }
-            if st.act_negated {
-                stmt_bits.iter_mut().for_each(|w| *w = !*w);
-            }
-            let g = st.slot as usize * 2 + usize::from(st.effect == Effect::Allow);
-            if let Some(group) = groups.get_mut(g) {
-                group.push((si, stmt_bits.clone()));
-            }
-        }
-        for (aid, key) in per_action.iter_mut().enumerate() {
-            for group in &groups {
-                for (si, bits) in group {
-                    if get_bit(bits, aid) {
-                        key.push(id(*si, "statements")?);
-                    }
-                }
-                key.push(u32::MAX);
-            }
-        }
-        let mut plan_ids: HashMap<&[u32], u32> = HashMap::new();
-        let mut plans: Vec<Plan<'a>> = Vec::new();
-        let mut by_action = Vec::with_capacity(n);
-        for key in &per_action {
-            let pid = match plan_ids.get(key.as_slice()) {
-                Some(p) => *p,
-                None => {
-                    let mut lists = key.split(|x| *x == u32::MAX);
-                    let mut deny = Vec::with_capacity(nslots);
-                    let mut allow = Vec::with_capacity(nslots);
-                    for _ in 0..nslots {
-                        deny.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
-                        allow.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
-                    }
-                    let p = id(plans.len(), "plans")?;
-                    plans.push(Plan {
-                        deny: arena.alloc_slice_copy(&deny),
-                        allow: arena.alloc_slice_copy(&allow),
-                    });
-                    plan_ids.insert(key.as_slice(), p);
-                    p
-                }
-            };
-            by_action.push(pid);
-        }
-        Ok((plans, by_action))
-    }
-}
-
-fn set_bit(bits: &mut [u64], i: u32) {
-    if let Some(w) = bits.get_mut(i as usize / 64) {
-        *w |= 1 << (i % 64);
-    }
-}
-
-fn get_bit(bits: &[u64], i: usize) -> bool {
-    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 impl<'a> CompiledSet<'a> {
-    /// Counts describing the set.
-    pub fn report(&self) -> &CompileReport {
-        &self.report
+    /// Counts describing the set (`plans`: the distinct plans built so far).
+    pub fn report(&self) -> CompileReport {
+        CompileReport {
+            plans: self.plans.distinct(),
+            ..self.report.clone()
+        }
     }
 
-    /// Bytes this set uses: its arena data plus owned searchers and, once built, the fallback
-    /// DFA.
+    /// Bytes this set uses: its arena data, the plans built so far, owned searchers and, once
+    /// built, the fallback DFA.
     pub fn memory_usage(&self) -> usize {
         use std::mem::size_of_val;
         let mut n = size_of_val(self) + size_of_val(self.slots) + size_of_val(self.stmts);
-        n += size_of_val(self.act_pats) + size_of_val(self.plans) + size_of_val(self.by_action);
+        n += size_of_val(self.act_pats) + size_of_val(self.services);
+        n += self
+            .services
+            .iter()
+            .map(|(s, ids)| s.len() + size_of_val(*ids))
+            .sum::<usize>();
         for p in self.act_pats {
             n += p.service.len() + p.name_text.len() + glob_bytes(&p.name);
         }
-        for p in self.plans {
-            n += size_of_val(p.deny) + size_of_val(p.allow);
-            n += p
-                .deny
-                .iter()
-                .chain(p.allow.iter())
-                .map(|l| size_of_val(*l))
-                .sum::<usize>();
-        }
+        n += self.plans.memory_usage();
         for s in self.stmts {
             n += size_of_val(s.act_pats)
                 + size_of_val(s.res)

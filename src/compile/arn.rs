@@ -273,7 +273,7 @@ impl<'a> CResPat<'a> {
                 Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
                 Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
                 Piece::Var(v) => CPiece::Var {
-                    hash: crate::request::keys::key_id(&v.key_lower),
+                    id: crate::request::keys::key_id(&v.key_lower),
                     key: arena.alloc_str(&v.key_lower),
                     default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
                 },

@@ -85,8 +85,8 @@ pub enum CVals<'a> {
 /// One compiled condition.
 #[derive(Debug, Clone, Copy)]
 pub struct CCond<'a> {
-    /// Hash of the lowercase key.
-    pub hash: u64,
+    /// Interned id of the lowercase key.
+    pub id: u64,
     /// The lowercase key.
     pub key: &'a str,
     /// NOR over values.
@@ -216,7 +216,7 @@ impl<'a> CCond<'a> {
             },
         };
         CCond {
-            hash: key_id(&c.key_lower),
+            id: key_id(&c.key_lower),
             key: arena.alloc_str(&c.key_lower),
             negated: c.op.operator.is_negated(),
             set: c.op.set,
@@ -238,7 +238,7 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition against a prepared request.
     pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
-        let entry = req.entry(self.hash, self.key);
+        let entry = req.entry(self.id, self.key);
         if let CVals::Null {
             if_absent,
             if_present,

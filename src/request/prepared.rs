@@ -1,6 +1,7 @@
 //! Prepared requests: a request with everything a compiled evaluation needs worked out once —
-//! the action's dense id, the evaluated resource and its ARN segments, key hashes, and every context
-//! value parsed as a number, date, boolean, IP address, base64 and ARN.
+//! the action's dense id, the evaluated resource and its ARN segments, interned key ids and a slot
+//! table from id to entry, and every context value parsed as a number, date, boolean, IP address,
+//! base64 and ARN.
 //!
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
@@ -13,7 +14,7 @@ use crate::catalog::{ActionId, Catalog};
 use crate::condition::{Decimal, Instant, binary, boolean, ip};
 use crate::request::Request;
 use crate::request::arn::{ArnSegs, PArn, arn_segments};
-use crate::request::keys::{UNKNOWN, lookup_key_id};
+use crate::request::keys::{KeySlots, UNKNOWN, interned_count, key_hash, lookup_key_id};
 
 /// One context value, parsed every way an operator might read it.
 #[derive(Debug, Clone)]
@@ -53,7 +54,7 @@ impl<'r> PValue<'r> {
 pub struct PEntry<'r> {
     /// Interned id of the lowercase key, or [`UNKNOWN`] when no compiled set had interned it
     /// when the request was prepared (then the key is matched by name).
-    pub hash: u64,
+    pub id: u64,
     /// The lowercase key.
     pub key: Cow<'r, str>,
     /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
@@ -71,6 +72,9 @@ pub struct PreparedRequest<'r> {
     pub(crate) action: &'r str,
     /// Length of the service prefix in `action`.
     pub(crate) service_len: usize,
+    /// [`key_hash`] of `action`: where a compiled set keeps the plan of an action outside the
+    /// catalog.
+    pub(crate) action_hash: u64,
     /// Dense id in the catalog the request was prepared with.
     pub(crate) action_id: Option<ActionId>,
     /// Generation of that catalog.
@@ -83,6 +87,8 @@ pub struct PreparedRequest<'r> {
     pub(crate) cross_account: bool,
     /// Context entries, in request order.
     pub(crate) entries: Vec<PEntry<'r>>,
+    /// Entry index by key id.
+    pub(crate) keys: KeySlots,
 }
 
 /// Context entries that belong to the principal rather than the request (`aws:PrincipalTag/…`,
@@ -91,6 +97,8 @@ pub struct PreparedRequest<'r> {
 #[derive(Debug, Clone, Default)]
 pub struct PreparedContext {
     pub(crate) entries: Vec<PEntry<'static>>,
+    /// Entry index by key id.
+    pub(crate) keys: KeySlots,
 }
 
 impl PreparedContext {
@@ -101,11 +109,12 @@ impl PreparedContext {
 
     /// Prepares a context (multivalued keys per `catalog`).
     pub fn new(context: &crate::request::Context, catalog: &Catalog) -> PreparedContext {
-        let entries = context
+        let known = interned_count();
+        let entries: Vec<PEntry<'static>> = context
             .entries()
             .iter()
             .map(|e| PEntry {
-                hash: lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
+                id: lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
                 key: Cow::Owned(e.key_lower.clone()),
                 multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
                 null_set: e.is_null_set(),
@@ -116,7 +125,17 @@ impl PreparedContext {
                     .collect(),
             })
             .collect();
-        PreparedContext { entries }
+        let keys = KeySlots::new(entries.iter().map(|e| e.id).collect(), known);
+        PreparedContext { entries, keys }
+    }
+
+    /// The entry for a key (interned id, name for keys unknown at preparation).
+    #[inline]
+    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
+        let i = self
+            .keys
+            .find(id, key, |i| self.entries.get(i).map_or("", |e| &*e.key))?;
+        self.entries.get(i)
     }
 
     /// Number of entries.
@@ -135,27 +154,32 @@ impl PreparedContext {
 pub struct EvalCtx<'r> {
     /// The request.
     pub req: &'r PreparedRequest<'r>,
-    /// The principal's entries (empty when the request carries everything).
-    pub principal: &'r [PEntry<'r>],
+    /// The principal's entries (none when the request carries everything).
+    pub principal: Option<&'r PreparedContext>,
 }
 
 impl<'r> EvalCtx<'r> {
+    /// A request decided for a principal whose own entries are `principal`.
+    pub fn with_principal(req: &'r PreparedRequest<'r>, principal: &'r PreparedContext) -> Self {
+        EvalCtx {
+            req,
+            principal: Some(principal),
+        }
+    }
+
     /// The context entry for a key: the request's, else the principal's.
     #[inline]
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry<'r>> {
-        // Interned ids are exact; an entry unknown at preparation is matched by name.
-        let find = |entries: &'r [PEntry<'r>]| {
-            entries
-                .iter()
-                .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
-        };
-        find(&self.req.entries).or_else(|| find(self.principal))
+    pub fn entry(&self, id: u64, key: &str) -> Option<&'r PEntry<'r>> {
+        match self.req.entry(id, key) {
+            Some(e) => Some(e),
+            None => self.principal?.entry(id, key),
+        }
     }
 
     /// A policy variable's value: single-valued keys only (S-17).
     #[inline]
-    pub fn variable(&self, hash: u64, key: &str) -> Option<&'r str> {
-        let e = self.entry(hash, key)?;
+    pub fn variable(&self, id: u64, key: &str) -> Option<&'r str> {
+        let e = self.entry(id, key)?;
         if e.multivalued {
             return None;
         }
@@ -175,8 +199,11 @@ impl<'r> EvalCtx<'r> {
 /// requests usually share their action) and each key's hash and multivalued flag.
 pub struct Preparer<'c> {
     catalog: &'c Catalog,
-    last_action: Option<(String, Option<ActionId>, bool)>,
+    last_action: Option<(String, Option<ActionId>, bool, u64)>,
     keys: HashMap<String, (u64, bool)>,
+    /// [`interned_count`] when `keys` was started: its ids are valid for requests whose
+    /// watermark is this (see [`KeySlots`]).
+    keys_known: u64,
 }
 
 impl<'c> Preparer<'c> {
@@ -186,14 +213,21 @@ impl<'c> Preparer<'c> {
             catalog,
             last_action: None,
             keys: HashMap::new(),
+            keys_known: 0,
         }
     }
 
     /// Prepares one request.
     pub fn prepare<'r>(&mut self, request: &'r Request) -> PreparedRequest<'r> {
         let catalog = self.catalog;
+        // Keys interned since the cache was started may be cached as unknown: start again.
+        let known = interned_count();
+        if known != self.keys_known {
+            self.keys.clear();
+            self.keys_known = known;
+        }
         let mut keys = std::mem::take(&mut self.keys);
-        let prepared = self.prepare_with(request, |key| match keys.get(key) {
+        let prepared = self.prepare_with(request, known, |key| match keys.get(key) {
             Some(k) => *k,
             None => {
                 let k = (
@@ -209,23 +243,26 @@ impl<'c> Preparer<'c> {
     }
 
     /// Prepares one request, resolving each lowercase key to its interned id and catalog
-    /// multivalued flag with `key_info`.
+    /// multivalued flag with `key_info`, whose ids were looked up when [`interned_count`] was
+    /// `known` or later.
     fn prepare_with<'r>(
         &mut self,
         request: &'r Request,
+        known: u64,
         mut key_info: impl FnMut(&str) -> (u64, bool),
     ) -> PreparedRequest<'r> {
         let catalog = self.catalog;
         let action = request.action_lower();
-        let (action_id, wildcard_only) = match &self.last_action {
-            Some((a, id, w)) if a == action => (*id, *w),
+        let (action_id, wildcard_only, action_hash) = match &self.last_action {
+            Some((a, id, w, h)) if a == action => (*id, *w, *h),
             _ => {
                 let id = catalog.action_id(action);
                 let w = id
                     .and_then(|id| catalog.action_by_id(id))
                     .is_some_and(|a| a.is_wildcard_only());
-                self.last_action = Some((action.to_owned(), id, w));
-                (id, w)
+                let h = key_hash(action);
+                self.last_action = Some((action.to_owned(), id, w, h));
+                (id, w, h)
             }
         };
         let resource: &'r str = if wildcard_only {
@@ -235,9 +272,9 @@ impl<'c> Preparer<'c> {
         };
         let mut entries = Vec::with_capacity(request.context.len());
         for e in request.context.entries() {
-            let (hash, catalog_multi) = key_info(&e.key_lower);
+            let (id, catalog_multi) = key_info(&e.key_lower);
             entries.push(PEntry {
-                hash,
+                id,
                 key: Cow::Borrowed(&e.key_lower),
                 multivalued: e.is_list || catalog_multi,
                 null_set: e.is_null_set(),
@@ -248,15 +285,18 @@ impl<'c> Preparer<'c> {
                     .collect(),
             });
         }
+        let keys = KeySlots::new(entries.iter().map(|e| e.id).collect(), known);
         PreparedRequest {
             service_len: request.service_lower().len(),
             action,
+            action_hash,
             action_id,
             catalog_generation: catalog.generation(),
             resource_segs: arn_segments(resource),
             cross_account: request.is_cross_account_for(resource),
             resource,
             entries,
+            keys,
         }
     }
 }
@@ -266,7 +306,8 @@ impl<'r> PreparedRequest<'r> {
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
         // One request: look each key up directly rather than filling a cache nobody reuses.
-        Preparer::new(catalog).prepare_with(request, |key| {
+        let known = interned_count();
+        Preparer::new(catalog).prepare_with(request, known, |key| {
             (
                 lookup_key_id(key).unwrap_or(UNKNOWN),
                 catalog.is_multivalued(key),
@@ -274,18 +315,20 @@ impl<'r> PreparedRequest<'r> {
         })
     }
 
-    /// The context entry for a key (hash, then name to confirm).
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry<'r>> {
-        self.entries
-            .iter()
-            .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
+    /// The context entry for a key (interned id, name for keys unknown at preparation).
+    #[inline]
+    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
+        let i = self
+            .keys
+            .find(id, key, |i| self.entries.get(i).map_or("", |e| &*e.key))?;
+        self.entries.get(i)
     }
 
     /// A view for compiled matching, with no principal entries.
     pub fn ctx(&self) -> EvalCtx<'_> {
         EvalCtx {
             req: self,
-            principal: &[],
+            principal: None,
         }
     }
 

@@ -1,0 +1,246 @@
+//! Action plans, built on demand: for one action, per layer slot, the deny and allow statements
+//! whose action clause admits it. A compiled set builds an action's plan the first time a decision
+//! asks for it, so compiling costs what the policies hold, not what the catalog holds.
+//!
+//! Plans of catalog actions live in a table indexed by the action's dense id (one
+//! [`OnceLock`] per action); plans of actions outside the catalog in a small table keyed by the
+//! action's name. Identical plans are stored once. Building takes a lock (the set's table of
+//! distinct plans); reading a built plan is one atomic load.
+//!
+//! INVARIANT (plans decide, explanations do not read them): inside a slot, a plan keeps only what
+//! changes the decision: statements are ordered cheapest first, and a statement that always applies
+//! (no condition, `Resource: "*"`) replaces the rest of its list. The decision (which effect, which
+//! slot) is the same for any order; explanations list matched statements from the statements
+//! themselves.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use super::arn::CResPat;
+use super::{CStmt, CompiledSet};
+use crate::policy::Effect;
+
+/// Which of a set's action patterns match an action: a bitset, inline for up to 512 patterns.
+pub(crate) struct PatSet {
+    inline: [u64; 8],
+    spill: Vec<u64>,
+}
+
+impl PatSet {
+    /// An empty set over `n` patterns (allocates only above 512).
+    pub(crate) fn new(n: usize) -> PatSet {
+        let spill = if n > 512 {
+            vec![0; n.div_ceil(64)]
+        } else {
+            Vec::new()
+        };
+        PatSet {
+            inline: [0; 8],
+            spill,
+        }
+    }
+
+    fn words(&mut self) -> &mut [u64] {
+        if self.spill.is_empty() {
+            &mut self.inline
+        } else {
+            &mut self.spill
+        }
+    }
+
+    /// Adds pattern `i`.
+    pub(crate) fn insert(&mut self, i: usize) {
+        if let Some(w) = self.words().get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    /// True when pattern `i` is in the set.
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        let words: &[u64] = if self.spill.is_empty() {
+            &self.inline
+        } else {
+            &self.spill
+        };
+        words.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// True when statement `st`'s action clause admits an action whose matching patterns are `pats`.
+pub(crate) fn admits(st: &CStmt<'_>, pats: &PatSet) -> bool {
+    let any = st.act_any || st.act_pats.iter().any(|p| pats.contains(*p as usize));
+    any != st.act_negated
+}
+
+/// One action's plan: per slot `s`, the deny statements `ids[bounds[2s]..bounds[2s+1]]` and the
+/// allow statements `ids[bounds[2s+1]..bounds[2s+2]]`, stored as one slice (`bounds` first).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Plan {
+    /// `2 × slots + 1` offsets into `data`, then the statement indexes.
+    data: Box<[u32]>,
+}
+
+impl Plan {
+    /// The statements of `slot` with `effect` (empty past the last slot).
+    #[inline]
+    pub(crate) fn list(&self, slot: usize, effect: Effect) -> &[u32] {
+        let i = 2 * slot + usize::from(effect == Effect::Allow);
+        let (Some(&s), Some(&e)) = (self.data.get(i), self.data.get(i + 1)) else {
+            return &[];
+        };
+        self.data.get(s as usize..e as usize).unwrap_or(&[])
+    }
+
+    /// Heap bytes.
+    fn bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.data) + 2 * std::mem::size_of::<usize>()
+    }
+}
+
+/// Entries of the table of plans for actions outside the catalog (keyed by name); decisions on
+/// further such actions match the set's patterns every time, without allocating.
+const OTHER_ACTIONS: usize = 64;
+
+/// How many places of that table an action may take (linear probing from its hash).
+const PROBES: usize = 8;
+
+/// A compiled set's plans.
+pub(crate) struct Plans {
+    /// Per catalog action id.
+    by_action: Box<[OnceLock<Arc<Plan>>]>,
+    /// Actions outside the catalog (or prepared with another catalog), by name.
+    others: Box<[OnceLock<(Box<str>, Arc<Plan>)>]>,
+    /// Distinct plans, so identical plans are stored once.
+    distinct: Mutex<HashSet<Arc<Plan>>>,
+}
+
+impl Plans {
+    /// Empty tables for a catalog of `actions` actions.
+    pub(crate) fn new(actions: usize) -> Plans {
+        Plans {
+            by_action: (0..actions).map(|_| OnceLock::new()).collect(),
+            others: (0..OTHER_ACTIONS).map(|_| OnceLock::new()).collect(),
+            distinct: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Distinct plans built so far.
+    pub(crate) fn distinct(&self) -> usize {
+        self.distinct
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Heap bytes of the tables and the plans built so far.
+    pub(crate) fn memory_usage(&self) -> usize {
+        let mut n = std::mem::size_of_val(&*self.by_action) + std::mem::size_of_val(&*self.others);
+        for (name, _) in self.others.iter().filter_map(OnceLock::get) {
+            n += name.len();
+        }
+        let distinct = self.distinct.lock().unwrap_or_else(PoisonError::into_inner);
+        n += distinct.iter().map(|p| p.bytes()).sum::<usize>();
+        n + distinct.capacity() * std::mem::size_of::<Arc<Plan>>()
+    }
+
+    /// The plan of catalog action `id`, built by `build` on first use.
+    #[inline]
+    pub(crate) fn catalog(&self, id: usize, build: impl FnOnce() -> Plan) -> Option<&Plan> {
+        let slot = self.by_action.get(id)?;
+        Some(match slot.get() {
+            Some(p) => p,
+            None => slot.get_or_init(|| self.intern(build())),
+        })
+    }
+
+    /// The plan of the action named `action` (outside the catalog), built by `build` on first
+    /// use; `None` once the table is full (the caller then decides without a plan).
+    pub(crate) fn other(
+        &self,
+        action: &str,
+        hash: u64,
+        build: impl FnOnce() -> Plan,
+    ) -> Option<&Plan> {
+        let n = self.others.len();
+        let start = usize::try_from(hash % n as u64).unwrap_or(0);
+        let mut build = Some(build);
+        for k in 0..PROBES.min(n) {
+            let slot = self.others.get((start + k) % n)?;
+            let (name, plan) = match slot.get() {
+                Some(e) => e,
+                None => {
+                    let b = build.take()?;
+                    slot.get_or_init(|| (action.into(), self.intern(b())))
+                }
+            };
+            if &**name == action {
+                return Some(plan);
+            }
+            // Lost a race for this place, or it holds another action: the plan built (if any)
+            // is dropped and the search goes on.
+            if build.is_none() {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn intern(&self, plan: Plan) -> Arc<Plan> {
+        let mut distinct = self.distinct.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = distinct.get(&plan) {
+            return Arc::clone(p);
+        }
+        let p = Arc::new(plan);
+        distinct.insert(Arc::clone(&p));
+        p
+    }
+}
+
+/// Relative cost of deciding whether a statement applies (resource entries, conditions), for
+/// ordering a plan's lists cheapest first; 0 for a statement that always applies.
+fn cost(st: &CStmt<'_>) -> usize {
+    let any_resource = !st.res_negated && st.res.iter().any(|r| matches!(r, CResPat::Any));
+    if any_resource && st.conds.is_empty() {
+        return 0;
+    }
+    let res = if any_resource { 0 } else { st.res.len() };
+    1 + res + 2 * st.conds.len()
+}
+
+impl CompiledSet<'_> {
+    /// Builds the plan of an action whose matching patterns are `pats`.
+    pub(crate) fn build_plan(&self, pats: &PatSet) -> Plan {
+        let nslots = self.slots.len();
+        let mut lists: Vec<Vec<(usize, u32)>> = vec![Vec::new(); 2 * nslots];
+        for (i, st) in self.stmts.iter().enumerate() {
+            if !admits(st, pats) {
+                continue;
+            }
+            let g = 2 * st.slot as usize + usize::from(st.effect == Effect::Allow);
+            if let (Some(list), Ok(i)) = (lists.get_mut(g), u32::try_from(i)) {
+                list.push((cost(st), i));
+            }
+        }
+        // Offsets are into `data` itself, header included.
+        let mut data: Vec<u32> = vec![0; 2 * nslots + 1];
+        if let (Some(first), Ok(header)) = (data.first_mut(), u32::try_from(2 * nslots + 1)) {
+            *first = header;
+        }
+        for (g, list) in lists.iter_mut().enumerate() {
+            // Stable: equal costs keep statement order.
+            list.sort_by_key(|&(c, _)| c);
+            let keep = match list.first() {
+                Some((0, _)) => 1,
+                _ => list.len(),
+            };
+            data.extend(list.iter().take(keep).map(|&(_, i)| i));
+            let end = u32::try_from(data.len()).unwrap_or(u32::MAX);
+            if let Some(b) = data.get_mut(g + 1) {
+                *b = end;
+            }
+        }
+        Plan {
+            data: data.into_boxed_slice(),
+        }
+    }
+}
