@@ -20,6 +20,7 @@ pub mod condition;
 pub mod glob;
 pub(crate) mod plan;
 pub mod template;
+pub(crate) mod text;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -76,6 +77,8 @@ pub struct CStmt<'a> {
     pub act_pats: &'a [u32],
     /// `NotResource`.
     pub res_negated: bool,
+    /// The clause holds `"*"` (so it matches every resource).
+    pub res_any: bool,
     /// The resource entries.
     pub res: &'a [CResPat<'a>],
     /// The conditions (ANDed).
@@ -223,6 +226,8 @@ impl<'a> Compiler<'a> {
                                 })
                                 .collect();
                             report.resource_patterns += v.len();
+                            let mut v = v;
+                            arn::share_prefixes(&mut v);
                             (r.negated, &*arena.alloc_slice_copy(&v))
                         }
                         // Trust policies only: no resource clause matches nothing here.
@@ -252,6 +257,7 @@ impl<'a> Compiler<'a> {
                         act_any: any,
                         act_pats: arena.alloc_slice_copy(&pats),
                         res_negated,
+                        res_any: res.iter().any(|r| matches!(r, CResPat::Any)),
                         res,
                         conds: arena.alloc_slice_copy(&conds),
                         reads: arena.alloc_slice_copy(&reads),
@@ -368,14 +374,16 @@ fn glob_bytes(g: &CGlob<'_>) -> usize {
 fn arn_bytes(a: &arn::CArn<'_>) -> usize {
     match a {
         arn::CArn::Full { prefix, segs, .. } => {
-            prefix.len() + std::mem::size_of_val(*segs) + segs.iter().map(glob_bytes).sum::<usize>()
+            prefix.len()
+                + std::mem::size_of_val(*segs)
+                + segs.iter().map(|c| glob_bytes(&c.glob)).sum::<usize>()
         }
         arn::CArn::Short {
             prefix, head, tail, ..
         } => {
             prefix.len()
                 + std::mem::size_of_val(*head)
-                + head.iter().map(glob_bytes).sum::<usize>()
+                + head.iter().map(|c| glob_bytes(&c.glob)).sum::<usize>()
                 + glob_bytes(tail)
         }
         arn::CArn::Never => 0,

@@ -9,6 +9,7 @@ use bumpalo::Bump;
 
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use super::template::{CPiece, CTemplate};
+use super::text;
 use crate::policy::glob::{Piece, Template};
 use crate::request::arn::PArn;
 use crate::request::prepared::EvalCtx;
@@ -18,14 +19,15 @@ use crate::request::prepared::EvalCtx;
 /// prefix fixes exactly those segments.
 #[derive(Debug, Clone, Copy)]
 pub enum CArn<'a> {
-    /// Six segments: the first `first` as `prefix`, each later one matched on its own.
+    /// Six segments: the first `first` as `prefix`, each later one that is not `*` matched on its
+    /// own (`*` matches any segment, which holds no colon before the sixth).
     Full {
         /// Leading literal segments, each followed by its colon.
         prefix: &'a str,
         /// How many segments `prefix` covers.
         first: usize,
-        /// Segments `first..6`.
-        segs: &'a [CGlob<'a>],
+        /// The segments after `prefix` that are not `*`, with their index.
+        segs: &'a [CSeg<'a>],
     },
     /// Fewer than six segments, the last ending in `*`: `head` per segment, `tail` over the rest.
     Short {
@@ -33,13 +35,27 @@ pub enum CArn<'a> {
         prefix: &'a str,
         /// How many segments `prefix` covers.
         first: usize,
-        /// Segments from `first` up to the last given one.
-        head: &'a [CGlob<'a>],
-        /// The last given segment.
+        /// The segments after `prefix` up to the last given one that are not `*`, with their
+        /// index.
+        head: &'a [CSeg<'a>],
+        /// The last given segment, matched over the rest of the ARN.
         tail: CGlob<'a>,
+        /// Index of the last given segment.
+        tail_from: usize,
     },
     /// A short pattern whose last segment does not end in `*`: matches nothing.
     Never,
+}
+
+/// One segment an ARN pattern constrains (segments that are `*` are left out).
+#[derive(Debug, Clone, Copy)]
+pub struct CSeg<'a> {
+    /// The segment's index (0..6).
+    pub index: usize,
+    /// The byte the segment must start with, when the glob fixes it: a quick reject.
+    pub lead: Option<u8>,
+    /// The segment's glob.
+    pub glob: CGlob<'a>,
 }
 
 /// Splits tokens at the colons of their literals into at most six segments; returns the tokens
@@ -112,19 +128,33 @@ impl<'a> CArn<'a> {
         }
         let prefix: &'a str = arena.alloc_str(&prefix);
         let rest = globs.get(first..).unwrap_or(&[]);
+        let checks = |gs: &[CGlob<'a>]| -> &'a [CSeg<'a>] {
+            let v: Vec<CSeg<'a>> = gs
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| !g.is_any())
+                .map(|(i, g)| CSeg {
+                    index: first + i,
+                    lead: g.lead_byte(),
+                    glob: *g,
+                })
+                .collect();
+            arena.alloc_slice_copy(&v)
+        };
         if parts == 6 {
             return CArn::Full {
                 prefix,
                 first,
-                segs: arena.alloc_slice_copy(rest),
+                segs: checks(rest),
             };
         }
         match rest.split_last() {
             Some((tail, head)) if tail.ends_with_star() => CArn::Short {
                 prefix,
                 first,
-                head: arena.alloc_slice_copy(head),
+                head: checks(head),
                 tail: *tail,
+                tail_from: first + head.len(),
             },
             _ => CArn::Never,
         }
@@ -133,32 +163,101 @@ impl<'a> CArn<'a> {
     /// Matches an ARN.
     #[inline]
     pub fn matches(&self, arn: &PArn<'_>, searchers: &[AhoCorasick]) -> bool {
+        self.matches_after_prefix(arn, self.prefix_matches(arn), searchers)
+    }
+
+    /// True when the ARN starts with the pattern's literal prefix (always for [`CArn::Never`],
+    /// which fails later).
+    #[inline]
+    fn prefix_matches(&self, arn: &PArn<'_>) -> bool {
         match self {
-            CArn::Full {
-                prefix,
-                first,
-                segs,
-            } => {
-                arn.text().starts_with(prefix)
-                    && segs
-                        .iter()
-                        .enumerate()
-                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
+            CArn::Full { prefix, .. } | CArn::Short { prefix, .. } => {
+                text::starts_with(arn.text(), prefix)
             }
+            CArn::Never => true,
+        }
+    }
+
+    /// The pattern's literal prefix (empty for [`CArn::Never`]).
+    fn prefix(&self) -> &'a str {
+        match self {
+            CArn::Full { prefix, .. } | CArn::Short { prefix, .. } => prefix,
+            CArn::Never => "",
+        }
+    }
+
+    /// Matches an ARN whose prefix check came out `prefix_ok`.
+    #[inline]
+    fn matches_after_prefix(
+        &self,
+        arn: &PArn<'_>,
+        prefix_ok: bool,
+        searchers: &[AhoCorasick],
+    ) -> bool {
+        if !prefix_ok {
+            return false;
+        }
+        let segs_ok = |segs: &[CSeg<'_>]| {
+            segs.iter().all(|c| {
+                let seg = arn.seg(c.index);
+                c.lead.is_none_or(|b| seg.as_bytes().first() == Some(&b))
+                    && c.glob.matches(seg, searchers)
+            })
+        };
+        match self {
+            CArn::Full { segs, .. } => segs_ok(segs),
             CArn::Short {
-                prefix,
-                first,
                 head,
                 tail,
-            } => {
-                arn.text().starts_with(prefix)
-                    && head
-                        .iter()
-                        .enumerate()
-                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
-                    && tail.matches(arn.rest_from(first + head.len()), searchers)
-            }
+                tail_from,
+                ..
+            } => segs_ok(head) && tail.matches(arn.rest_from(*tail_from), searchers),
             CArn::Never => false,
+        }
+    }
+}
+
+/// True when some entry of a `Resource`/`NotResource` list matches the request's evaluated
+/// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
+/// see [`share_prefixes`]) check it once.
+#[inline]
+pub(crate) fn any_matches(
+    res: &[CResPat<'_>],
+    req: &EvalCtx<'_>,
+    searchers: &[AhoCorasick],
+) -> bool {
+    let Some(arn) = req.resource_arn() else {
+        return res.iter().any(|r| matches!(r, CResPat::Any));
+    };
+    let mut last: (*const u8, bool) = (std::ptr::null(), false);
+    res.iter().any(|r| match r {
+        CResPat::Any => true,
+        CResPat::Arn(a) => {
+            let prefix = a.prefix();
+            let ok = if std::ptr::eq(prefix.as_ptr(), last.0) {
+                last.1
+            } else {
+                let ok = a.prefix_matches(arn);
+                last = (prefix.as_ptr(), ok);
+                ok
+            };
+            a.matches_after_prefix(arn, ok, searchers)
+        }
+        CResPat::ArnVar { .. } => r.matches(req, searchers),
+    })
+}
+
+/// Makes consecutive ARN patterns with equal literal prefixes point at one arena text, so
+/// [`any_matches`] checks each prefix once.
+pub(crate) fn share_prefixes<'a>(res: &mut [CResPat<'a>]) {
+    let mut prev: Option<&'a str> = None;
+    for r in res.iter_mut() {
+        let CResPat::Arn(CArn::Full { prefix, .. } | CArn::Short { prefix, .. }) = r else {
+            continue;
+        };
+        match prev {
+            Some(p) if p == *prefix && !prefix.is_empty() => *prefix = p,
+            _ => prev = Some(*prefix),
         }
     }
 }
@@ -293,7 +392,7 @@ impl<'a> CResPat<'a> {
             CResPat::Any => true,
             CResPat::Arn(a) => req
                 .resource_arn()
-                .is_some_and(|arn| a.matches(&arn, searchers)),
+                .is_some_and(|arn| a.matches(arn, searchers)),
             CResPat::ArnVar { head, tail } => {
                 let Some(arn) = req.resource_arn() else {
                     return false;

@@ -12,6 +12,7 @@ use bumpalo::Bump;
 use super::arn::{CArn, match_arn_toks};
 use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
 use super::template::{CTemplate, lowercase_equals};
+use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
 use crate::policy::glob::Piece;
 use crate::request::arn::PArn;
@@ -290,7 +291,7 @@ impl<'a> CCond<'a> {
                         if lits.len() > 8 {
                             lits.binary_search(&text).is_ok()
                         } else {
-                            lits.contains(&text)
+                            lits.iter().any(|l| text::eq(l, text))
                         }
                     }
                     StrCmp::EqualsIgnoreCase => lits.iter().any(|l| lowercase_equals(l, text)),

@@ -11,6 +11,8 @@
 use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 
+use super::text;
+
 /// One token of a glob program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tok<'a> {
@@ -375,14 +377,17 @@ impl<'a> CGlob<'a> {
     }
 
     /// Matches the whole of `text`.
+    #[inline(always)]
     pub fn matches(&self, text: &str, searchers: &[AhoCorasick]) -> bool {
         match *self {
             CGlob::Any => true,
-            CGlob::Exact(a) => text == a,
-            CGlob::Prefix(a) => text.starts_with(a),
-            CGlob::Suffix(b) => text.ends_with(b),
+            CGlob::Exact(a) => text::eq(text, a),
+            CGlob::Prefix(a) => text::starts_with(text, a),
+            CGlob::Suffix(b) => text::ends_with(text, b),
             CGlob::PrefixSuffix(a, b) => {
-                text.len() >= a.len() + b.len() && text.starts_with(a) && text.ends_with(b)
+                text.len() >= a.len() + b.len()
+                    && text::starts_with(text, a)
+                    && text::ends_with(text, b)
             }
             CGlob::Contains(m) => memchr::memmem::find(text.as_bytes(), m.as_bytes()).is_some(),
             CGlob::General {
@@ -398,6 +403,19 @@ impl<'a> CGlob<'a> {
                 match_toks(toks, text, own)
             }
         }
+    }
+
+    /// The byte every match starts with, when the pattern fixes it.
+    pub fn lead_byte(&self) -> Option<u8> {
+        let lead = match self {
+            CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::PrefixSuffix(a, _) => *a,
+            CGlob::General { toks, .. } => match toks.first() {
+                Some(Tok::Lit(a)) => a,
+                _ => "",
+            },
+            CGlob::Any | CGlob::Suffix(_) | CGlob::Contains(_) => "",
+        };
+        lead.as_bytes().first().copied()
     }
 
     /// True when the glob is exactly `*`.

@@ -7,11 +7,11 @@
 //! action's name. Identical plans are stored once. Building takes a lock (the set's table of
 //! distinct plans); reading a built plan is one atomic load.
 //!
-//! INVARIANT (plans decide, explanations do not read them): inside a slot, a plan keeps only what
-//! changes the decision: statements are ordered cheapest first, and a statement that always applies
-//! (no condition, `Resource: "*"`) replaces the rest of its list. The decision (which effect, which
-//! slot) is the same for any order; explanations list matched statements from the statements
-//! themselves.
+//! INVARIANT (plans decide, explanations do not read them): a plan keeps only what can change the
+//! decision. A statement that always applies (no condition, `Resource: "*"`) replaces the rest of
+//! its slot's list, and a slot whose allow always applies is not checked at all; slots keep their
+//! order, so the deciding layer is the one AWS's order names. Explanations list matched statements
+//! from the statements themselves.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -72,28 +72,42 @@ pub(crate) fn admits(st: &CStmt<'_>, pats: &PatSet) -> bool {
     any != st.act_negated
 }
 
-/// One action's plan: per slot `s`, the deny statements `ids[bounds[2s]..bounds[2s+1]]` and the
-/// allow statements `ids[bounds[2s+1]..bounds[2s+2]]`, stored as one slice (`bounds` first).
+/// One action's plan: the statements a decision on it may evaluate, in the order it evaluates
+/// them.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Plan {
-    /// `2 × slots + 1` offsets into `data`, then the statement indexes.
-    data: Box<[u32]>,
+    /// Deny statements with their slot, by slot: the first that applies decides.
+    deny: Box<[(u32, u32)]>,
+    /// The slots whose allow must be checked, in slot order, each with its statements as a range
+    /// of `allow_ids`. A slot with no allow statement ends the list (it denies whatever reaches
+    /// it); a slot with a statement that always applies is left out.
+    allow: Box<[(u32, u32, u32)]>,
+    /// Allow statements, slot after slot.
+    allow_ids: Box<[u32]>,
 }
 
 impl Plan {
-    /// The statements of `slot` with `effect` (empty past the last slot).
+    /// Deny statements and their slots, in evaluation order.
     #[inline]
-    pub(crate) fn list(&self, slot: usize, effect: Effect) -> &[u32] {
-        let i = 2 * slot + usize::from(effect == Effect::Allow);
-        let (Some(&s), Some(&e)) = (self.data.get(i), self.data.get(i + 1)) else {
-            return &[];
-        };
-        self.data.get(s as usize..e as usize).unwrap_or(&[])
+    pub(crate) fn denies(&self) -> &[(u32, u32)] {
+        &self.deny
+    }
+
+    /// The slots whose allow statements must be checked, in order, with those statements.
+    #[inline]
+    pub(crate) fn allows(&self) -> impl Iterator<Item = (usize, &[u32])> {
+        self.allow.iter().map(|&(slot, s, e)| {
+            let ids = self.allow_ids.get(s as usize..e as usize).unwrap_or(&[]);
+            (slot as usize, ids)
+        })
     }
 
     /// Heap bytes.
     fn bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.data) + 2 * std::mem::size_of::<usize>()
+        std::mem::size_of_val(&*self.deny)
+            + std::mem::size_of_val(&*self.allow)
+            + std::mem::size_of_val(&*self.allow_ids)
+            + 2 * std::mem::size_of::<usize>()
     }
 }
 
@@ -196,8 +210,8 @@ impl Plans {
     }
 }
 
-/// Relative cost of deciding whether a statement applies (resource entries, conditions), for
-/// ordering a plan's lists cheapest first; 0 for a statement that always applies.
+/// Relative cost of deciding whether a statement applies (resource entries, conditions); 0 for a
+/// statement that always applies.
 fn cost(st: &CStmt<'_>) -> usize {
     let any_resource = !st.res_negated && st.res.iter().any(|r| matches!(r, CResPat::Any));
     if any_resource && st.conds.is_empty() {
@@ -221,26 +235,34 @@ impl CompiledSet<'_> {
                 list.push((cost(st), i));
             }
         }
-        // Offsets are into `data` itself, header included.
-        let mut data: Vec<u32> = vec![0; 2 * nslots + 1];
-        if let (Some(first), Ok(header)) = (data.first_mut(), u32::try_from(2 * nslots + 1)) {
-            *first = header;
-        }
-        for (g, list) in lists.iter_mut().enumerate() {
-            // Stable: equal costs keep statement order.
-            list.sort_by_key(|&(c, _)| c);
-            let keep = match list.first() {
-                Some((0, _)) => 1,
-                _ => list.len(),
-            };
-            data.extend(list.iter().take(keep).map(|&(_, i)| i));
-            let end = u32::try_from(data.len()).unwrap_or(u32::MAX);
-            if let Some(b) = data.get_mut(g + 1) {
-                *b = end;
+        let mut deny = Vec::new();
+        let mut allow = Vec::new();
+        let mut allow_ids: Vec<u32> = Vec::new();
+        let mut allow_open = true;
+        for (g, list) in lists.iter().enumerate() {
+            let slot = u32::try_from(g / 2).unwrap_or(u32::MAX);
+            let always = list.iter().find(|&&(c, _)| c == 0).map(|&(_, i)| i);
+            if g % 2 == 0 {
+                match always {
+                    Some(i) => deny.push((slot, i)),
+                    None => deny.extend(list.iter().map(|&(_, i)| (slot, i))),
+                }
+                continue;
             }
+            if !allow_open || always.is_some() {
+                continue;
+            }
+            let start = u32::try_from(allow_ids.len()).unwrap_or(u32::MAX);
+            allow_ids.extend(list.iter().map(|&(_, i)| i));
+            let end = u32::try_from(allow_ids.len()).unwrap_or(u32::MAX);
+            allow.push((slot, start, end));
+            // Nothing past a slot without allow statements is ever checked.
+            allow_open = !list.is_empty();
         }
         Plan {
-            data: data.into_boxed_slice(),
+            deny: deny.into_boxed_slice(),
+            allow: allow.into_boxed_slice(),
+            allow_ids: allow_ids.into_boxed_slice(),
         }
     }
 }

@@ -6,6 +6,7 @@
 use bumpalo::Bump;
 
 use super::glob::{Tok, TokBuf, tokenize_into};
+use super::text;
 use crate::policy::glob::{Piece, Template};
 use crate::request::keys::key_id;
 use crate::request::prepared::EvalCtx;
@@ -155,10 +156,10 @@ impl<'a> CTemplate<'a> {
                 CPiece::Pat(s) | CPiece::Lit(s) => s,
                 CPiece::Var { id, key, default } => req.variable(id, key).or(default)?,
             };
-            match rest.strip_prefix(s) {
-                Some(r) => rest = r,
-                None => return Some(false),
+            if !text::starts_with(rest, s) {
+                return Some(false);
             }
+            rest = rest.get(s.len()..).unwrap_or("");
         }
         Some(rest.is_empty())
     }

@@ -15,6 +15,7 @@ use regex_automata::dfa::{Automaton, OverlappingState, dense};
 use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::catalog::Catalog;
+use crate::compile::arn;
 use crate::compile::plan::{PatSet, Plan, admits};
 use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
@@ -138,15 +139,16 @@ impl<'a> CompiledSet<'a> {
 
     /// AWS's evaluation order, the one place the compiled engine writes it: an explicit deny in
     /// any layer, then the cross-account gate, then an applying allow in every layer (S-27).
-    /// `applies(slot, effect)` says whether some statement of that slot and effect applies.
+    /// `denying_slot` finds the first slot with an applying deny, `unallowed_slot` the first slot
+    /// without an applying allow; each is only asked when the order gets to it.
     #[inline]
     fn decide(
         &self,
         cross_account: bool,
-        mut applies: impl FnMut(usize, Effect) -> bool,
+        denying_slot: impl FnOnce() -> Option<usize>,
+        unallowed_slot: impl FnOnce() -> Option<usize>,
     ) -> Outcome {
-        let slots = self.slots.len();
-        if let Some(slot) = (0..slots).find(|&s| applies(s, Effect::Deny)) {
+        if let Some(slot) = denying_slot() {
             return Outcome {
                 decision: Decision::ExplicitlyDenied,
                 decided_by: self.slot_layer(slot),
@@ -158,7 +160,7 @@ impl<'a> CompiledSet<'a> {
                 decided_by: Layer::Account,
             };
         }
-        if let Some(slot) = (0..slots).find(|&s| !applies(s, Effect::Allow)) {
+        if let Some(slot) = unallowed_slot() {
             return Outcome {
                 decision: Decision::ImplicitlyDenied,
                 decided_by: self.slot_layer(slot),
@@ -172,7 +174,7 @@ impl<'a> CompiledSet<'a> {
 
     #[inline]
     fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        let any = st.res.iter().any(|r| r.matches(req, &self.searchers));
+        let any = st.res_any || arn::any_matches(st.res, req, &self.searchers);
         any != st.res_negated
     }
 
@@ -208,11 +210,20 @@ impl<'a> CompiledSet<'a> {
 
     fn evaluate_in(&self, cx: &EvalCtx<'_>) -> Outcome {
         match self.plan(cx.req) {
-            Some(plan) => self.decide(cx.req.cross_account, |slot, effect| {
-                plan.list(slot, effect)
-                    .iter()
-                    .any(|&i| self.applies_idx(i, cx))
-            }),
+            Some(plan) => self.decide(
+                cx.req.cross_account,
+                || {
+                    plan.denies()
+                        .iter()
+                        .find(|&&(_, i)| self.applies_idx(i, cx))
+                        .map(|&(slot, _)| slot as usize)
+                },
+                || {
+                    plan.allows()
+                        .find(|(_, ids)| !ids.iter().any(|&i| self.applies_idx(i, cx)))
+                        .map(|(slot, _)| slot)
+                },
+            ),
             None => self.evaluate_unplanned(cx),
         }
     }
@@ -223,14 +234,20 @@ impl<'a> CompiledSet<'a> {
     #[cold]
     fn evaluate_unplanned(&self, cx: &EvalCtx<'_>) -> Outcome {
         let pats = self.matched_patterns(cx.req);
-        self.decide(cx.req.cross_account, |slot, effect| {
+        let reach = |slot: usize, effect: Effect| {
             self.stmts.iter().any(|st| {
                 st.slot as usize == slot
                     && st.effect == effect
                     && admits(st, &pats)
                     && self.applies(st, cx)
             })
-        })
+        };
+        let slots = 0..self.slots.len();
+        self.decide(
+            cx.req.cross_account,
+            || slots.clone().find(|&s| reach(s, Effect::Deny)),
+            || slots.clone().find(|&s| !reach(s, Effect::Allow)),
+        )
     }
 
     /// Builds the DFA over the action patterns now, rather than after [`DFA_AFTER`] decisions
@@ -353,24 +370,29 @@ impl<'a> CompiledSet<'a> {
         reqs.par_iter().map(|r| self.evaluate(r)).collect()
     }
 
-    /// For a catalog action, the number of deny and allow statements per layer that a decision
-    /// may evaluate (its plan, built if needed); `None` for actions outside the catalog.
+    /// For a catalog action, per layer, the number of deny and allow statements a decision may
+    /// evaluate (its plan, built if needed): a layer whose allow always applies, or that comes
+    /// after a layer without any allow, shows no allow statements. `None` for actions outside the
+    /// catalog.
     pub fn plan_sizes(&self, req: &PreparedRequest<'_>) -> Option<Vec<(Layer, usize, usize)>> {
         if req.catalog_generation != self.catalog_generation || req.action_id.is_none() {
             return None;
         }
         let plan = self.plan(req)?;
-        Some(
-            (0..self.slots.len())
-                .map(|slot| {
-                    (
-                        self.slot_layer(slot),
-                        plan.list(slot, Effect::Deny).len(),
-                        plan.list(slot, Effect::Allow).len(),
-                    )
-                })
-                .collect(),
-        )
+        let mut sizes: Vec<(Layer, usize, usize)> = (0..self.slots.len())
+            .map(|slot| (self.slot_layer(slot), 0, 0))
+            .collect();
+        for &(slot, _) in plan.denies() {
+            if let Some(s) = sizes.get_mut(slot as usize) {
+                s.1 += 1;
+            }
+        }
+        for (slot, ids) in plan.allows() {
+            if let Some(s) = sizes.get_mut(slot) {
+                s.2 = ids.len();
+            }
+        }
+        Some(sizes)
     }
 
     /// The layers, in evaluation order.

@@ -72,46 +72,50 @@ const MAX_SLOTTED_ID: u64 = 1 << 14;
 /// Where each of a prepared request's (or principal context's) entries is, by key id.
 #[derive(Debug, Clone, Default)]
 pub struct KeySlots {
-    /// `slots[id]` is the entry index + 1, or 0 when no entry has that id. Empty when the
-    /// entries are looked up by scanning (see [`MAX_SLOTTED_ID`]).
+    /// `slots[id]` is the entry index + 1, or 0 when no entry has that id, for every id below
+    /// `slow_from` (shorter when no entry has the ids past its end).
     slots: Vec<u16>,
+    /// Ids from which a lookup scans `ids`: the smallest id of an entry the table could not hold
+    /// (ids past [`MAX_SLOTTED_ID`], entries past `u16::MAX`), or, when some entry is marked
+    /// [`UNKNOWN`], [`interned_count`] at preparation (only keys interned later can be one).
+    slow_from: u64,
     /// Ids of every entry, in entry order, for the scan.
     ids: Vec<u64>,
-    /// [`interned_count`] before the entries' ids were looked up: an entry marked [`UNKNOWN`]
-    /// can only be a key whose id is at least this.
-    known: u64,
-    /// Some entry is marked [`UNKNOWN`].
-    has_unknown: bool,
 }
 
 impl KeySlots {
     /// The slot table for entries with key ids `ids` (in entry order), looked up after
     /// [`interned_count`] returned `known`.
     pub fn new(ids: Vec<u64>, known: u64) -> KeySlots {
-        let has_unknown = ids.contains(&UNKNOWN);
-        let max = ids.iter().copied().filter(|&i| i != UNKNOWN).max();
-        let mut slots = Vec::new();
-        if let Some(max) = max
-            && max < MAX_SLOTTED_ID
-            && ids.len() < usize::from(u16::MAX)
-        {
-            slots = vec![0u16; usize::try_from(max + 1).unwrap_or(0)];
-            for (i, &id) in ids.iter().enumerate() {
-                let (Ok(id), Ok(pos)) = (usize::try_from(id), u16::try_from(i + 1)) else {
-                    continue;
-                };
-                if let Some(s) = slots.get_mut(id)
-                    && *s == 0
-                {
-                    *s = pos;
+        let mut slow_from = if ids.contains(&UNKNOWN) {
+            known
+        } else {
+            u64::MAX
+        };
+        let mut slots: Vec<u16> = Vec::new();
+        for (i, &id) in ids.iter().enumerate() {
+            if id == UNKNOWN {
+                continue;
+            }
+            let pos = u16::try_from(i + 1).ok().filter(|&p| p != u16::MAX);
+            let at = usize::try_from(id).ok().filter(|_| id < MAX_SLOTTED_ID);
+            match (pos, at) {
+                (Some(pos), Some(at)) => {
+                    if slots.len() <= at {
+                        slots.resize(at + 1, 0);
+                    }
+                    if let Some(s) = slots.get_mut(at) {
+                        *s = pos;
+                    }
                 }
+                _ => slow_from = slow_from.min(id),
             }
         }
+        // Slotted ids at or past `slow_from` are found by the scan as well.
         KeySlots {
             slots,
+            slow_from,
             ids,
-            known,
-            has_unknown,
         }
     }
 
@@ -124,24 +128,25 @@ impl KeySlots {
         key: &str,
         name_of: impl Fn(usize) -> &'k str,
     ) -> Option<usize> {
-        if !self.slots.is_empty() || self.ids.is_empty() {
-            // INVARIANT (slots cover every known id): an id past the table is no entry's.
-            if let Some(&s) = self.slots.get(usize::try_from(id).unwrap_or(usize::MAX))
-                && s != 0
-            {
-                return Some(usize::from(s) - 1);
-            }
-        } else if let Some(i) = self.ids.iter().position(|&x| x == id) {
-            return Some(i);
+        if id < self.slow_from {
+            // INVARIANT (slots cover every id below `slow_from`): past the table, no entry.
+            let s = *self.slots.get(usize::try_from(id).ok()?)?;
+            return usize::from(s).checked_sub(1);
         }
-        if self.has_unknown && id >= self.known {
-            return self
-                .ids
-                .iter()
-                .enumerate()
-                .position(|(i, &x)| x == UNKNOWN && name_of(i) == key);
-        }
-        None
+        self.find_slow(id, key, name_of)
+    }
+
+    #[cold]
+    fn find_slow<'k>(
+        &self,
+        id: u64,
+        key: &str,
+        name_of: impl Fn(usize) -> &'k str,
+    ) -> Option<usize> {
+        self.ids
+            .iter()
+            .enumerate()
+            .position(|(i, &x)| x == id || (x == UNKNOWN && name_of(i) == key))
     }
 
     /// Heap bytes.

@@ -81,8 +81,8 @@ pub struct PreparedRequest<'r> {
     pub(crate) catalog_generation: u64,
     /// The resource evaluated against (`*` for wildcard-only actions, S-28).
     pub(crate) resource: &'r str,
-    /// Segments of `resource` when it is an ARN.
-    pub(crate) resource_segs: Option<ArnSegs>,
+    /// `resource` split into its segments, when it is an ARN.
+    pub(crate) resource_arn: Option<PArn<'r>>,
     /// The cross-account gate (S-27).
     pub(crate) cross_account: bool,
     /// Context entries, in request order.
@@ -188,10 +188,8 @@ impl<'r> EvalCtx<'r> {
 
     /// The evaluated resource as an ARN, if it is one.
     #[inline]
-    pub fn resource_arn(&self) -> Option<PArn<'r>> {
-        self.req
-            .resource_segs
-            .map(|s| PArn::new(self.req.resource, s))
+    pub fn resource_arn(&self) -> Option<&'r PArn<'r>> {
+        self.req.resource_arn.as_ref()
     }
 }
 
@@ -292,7 +290,7 @@ impl<'c> Preparer<'c> {
             action_hash,
             action_id,
             catalog_generation: catalog.generation(),
-            resource_segs: arn_segments(resource),
+            resource_arn: arn_segments(resource).map(|segs| PArn::new(resource, segs)),
             cross_account: request.is_cross_account_for(resource),
             resource,
             entries,
