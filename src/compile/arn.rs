@@ -178,14 +178,6 @@ impl<'a> CArn<'a> {
         }
     }
 
-    /// The pattern's literal prefix (empty for [`CArn::Never`]).
-    fn prefix(&self) -> &'a str {
-        match self {
-            CArn::Full { prefix, .. } | CArn::Short { prefix, .. } => prefix,
-            CArn::Never => "",
-        }
-    }
-
     /// Matches an ARN whose prefix check came out `prefix_ok`.
     #[inline]
     fn matches_after_prefix(
@@ -219,32 +211,55 @@ impl<'a> CArn<'a> {
 
 /// True when some entry of a `Resource`/`NotResource` list matches the request's evaluated
 /// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
-/// see [`share_prefixes`]) check it once.
-#[inline]
-pub(crate) fn any_matches(
-    res: &[CResPat<'_>],
-    req: &EvalCtx<'_>,
-    searchers: &[AhoCorasick],
-) -> bool {
+/// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
+/// hottest code.
+pub(crate) fn any_matches(res: &[CResPat<'_>], req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
     let Some(arn) = req.resource_arn() else {
         return res.iter().any(|r| matches!(r, CResPat::Any));
     };
-    let mut last: (*const u8, bool) = (std::ptr::null(), false);
-    res.iter().any(|r| match r {
-        CResPat::Any => true,
-        CResPat::Arn(a) => {
-            let prefix = a.prefix();
-            let ok = if std::ptr::eq(prefix.as_ptr(), last.0) {
-                last.1
-            } else {
-                let ok = a.prefix_matches(arn);
-                last = (prefix.as_ptr(), ok);
-                ok
-            };
-            a.matches_after_prefix(arn, ok, searchers)
+    let text = arn.text();
+    let mut last_prefix: *const u8 = std::ptr::null();
+    let mut last_ok = false;
+    'patterns: for r in res {
+        let (prefix, segs, tail) = match r {
+            CResPat::Any => return true,
+            CResPat::Arn(CArn::Full { prefix, segs, .. }) => (*prefix, *segs, None),
+            CResPat::Arn(CArn::Short {
+                prefix,
+                head,
+                tail,
+                tail_from,
+                ..
+            }) => (*prefix, *head, Some((tail, *tail_from))),
+            CResPat::Arn(CArn::Never) => continue,
+            CResPat::ArnVar { .. } => {
+                if r.matches(req, searchers) {
+                    return true;
+                }
+                continue;
+            }
+        };
+        if !std::ptr::eq(prefix.as_ptr(), last_prefix) {
+            last_prefix = prefix.as_ptr();
+            last_ok = text::starts_with(text, prefix);
         }
-        CResPat::ArnVar { .. } => r.matches(req, searchers),
-    })
+        if !last_ok {
+            continue;
+        }
+        for c in segs {
+            let seg = arn.seg(c.index);
+            if c.lead.is_some_and(|b| seg.as_bytes().first() != Some(&b))
+                || !c.glob.matches(seg, searchers)
+            {
+                continue 'patterns;
+            }
+        }
+        match tail {
+            Some((tail, from)) if !tail.matches(arn.rest_from(from), searchers) => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// Makes consecutive ARN patterns with equal literal prefixes point at one arena text, so

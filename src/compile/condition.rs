@@ -98,6 +98,9 @@ pub struct CCond<'a> {
     pub if_exists: bool,
     /// The operands.
     pub vals: CVals<'a>,
+    /// Whether the condition holds when the request has no entry for the key (worked out from the
+    /// operator and qualifiers at compile time).
+    pub if_missing: bool,
 }
 
 impl<'a> CCond<'a> {
@@ -216,13 +219,24 @@ impl<'a> CCond<'a> {
                 if_present: v.iter().any(|b| !*b),
             },
         };
+        let (negated, set, if_exists) = (c.op.operator.is_negated(), c.op.set, c.op.if_exists);
+        let if_missing = match vals {
+            CVals::Null { if_absent, .. } => if_absent,
+            _ if if_exists => true,
+            _ => match set {
+                Some(SetOp::ForAllValues) => true,
+                Some(SetOp::ForAnyValue) => false,
+                None => negated,
+            },
+        };
         CCond {
             id: key_id(&c.key_lower),
             key: arena.alloc_str(&c.key_lower),
-            negated: c.op.operator.is_negated(),
-            set: c.op.set,
-            if_exists: c.op.if_exists,
+            negated,
+            set,
+            if_exists,
             vals,
+            if_missing,
         }
     }
 
@@ -238,46 +252,49 @@ impl<'a> CCond<'a> {
     }
 
     /// Evaluates the condition against a prepared request.
+    #[inline]
     pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
-        let entry = req.entry(self.id, self.key);
-        if let CVals::Null {
-            if_absent,
-            if_present,
-        } = self.vals
-        {
-            let present = entry.is_some_and(|e| !e.null_set);
-            return if present { if_present } else { if_absent };
-        }
-        let Some(entry) = entry else {
-            if self.if_exists {
-                return true;
-            }
-            return match self.set {
-                Some(SetOp::ForAllValues) => true,
-                Some(SetOp::ForAnyValue) => false,
-                None => self.negated,
-            };
-        };
-        match self.set {
-            None => {
-                if entry.multivalued {
-                    return false;
-                }
-                match entry.values.first() {
-                    Some(v) => self.any_value_matches(v, req, searchers) != self.negated,
-                    None => false,
-                }
-            }
-            Some(SetOp::ForAllValues) => set_values(entry)
-                .iter()
-                .all(|v| self.any_value_matches(v, req, searchers) != self.negated),
-            Some(SetOp::ForAnyValue) => set_values(entry)
-                .iter()
-                .any(|v| self.any_value_matches(v, req, searchers) != self.negated),
+        match req.entry(self.id, self.key) {
+            Some(entry) => self.holds_for(entry, req, searchers),
+            None => self.if_missing,
         }
     }
 
-    fn any_value_matches(&self, v: &PValue, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    /// Evaluates the condition when the request has `entry` for its key.
+    fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+        if let CVals::Null { if_absent, if_present } = self.vals {
+            return if entry.null_set { if_absent } else { if_present };
+        }
+        let negated = self.negated;
+        match self.set {
+            None => match entry.values.first() {
+                Some(v) if !entry.multivalued => self.value_matches(v, req, searchers) != negated,
+                _ => false,
+            },
+            Some(SetOp::ForAllValues) => {
+                for v in set_values(entry) {
+                    if self.value_matches(v, req, searchers) == negated {
+                        return false;
+                    }
+                }
+                true
+            }
+            Some(SetOp::ForAnyValue) => {
+                for v in set_values(entry) {
+                    if self.value_matches(v, req, searchers) != negated {
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// True when some policy value matches request value `v` (before negation). Loops are
+    /// written out and template resolution (large stack buffers) is kept out of line, so this
+    /// inlines into [`holds_for`](Self::holds_for) with a small frame.
+    #[inline(always)]
+    fn value_matches(&self, v: &PValue, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
         match self.vals {
             CVals::Str {
                 cmp,
@@ -286,26 +303,33 @@ impl<'a> CCond<'a> {
                 templ,
             } => {
                 let text: &str = &v.text;
-                let fixed = match cmp {
-                    StrCmp::Equals => {
-                        if lits.len() > 8 {
-                            lits.binary_search(&text).is_ok()
-                        } else {
-                            lits.iter().any(|l| text::eq(l, text))
+                match cmp {
+                    StrCmp::Equals if lits.len() > 8 => {
+                        if lits.binary_search(&text).is_ok() {
+                            return true;
                         }
                     }
-                    StrCmp::EqualsIgnoreCase => lits.iter().any(|l| lowercase_equals(l, text)),
-                    StrCmp::Like => globs.iter().any(|g| g.matches(text, searchers)),
-                };
-                fixed
-                    || templ.iter().any(|t| match cmp {
-                        StrCmp::Equals => t.equals(req, text) == Some(true),
-                        StrCmp::EqualsIgnoreCase => t.equals_ignore_case(req, text) == Some(true),
-                        StrCmp::Like => {
-                            let mut buf = TokBuf::default();
-                            t.resolve_toks(req, &mut buf) && match_toks(buf.as_slice(), text, None)
+                    StrCmp::Equals => {
+                        for l in lits {
+                            if text::eq(l, text) {
+                                return true;
+                            }
                         }
-                    })
+                    }
+                    StrCmp::EqualsIgnoreCase => {
+                        if lits.iter().any(|l| lowercase_equals(l, text)) {
+                            return true;
+                        }
+                    }
+                    StrCmp::Like => {
+                        for g in globs {
+                            if g.matches(text, searchers) {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                !templ.is_empty() && str_templates_match(cmp, templ, req, text)
             }
             CVals::Num { cmp, vals } => {
                 v.dec.is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p)))
@@ -314,24 +338,53 @@ impl<'a> CCond<'a> {
                 .date
                 .is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p))),
             CVals::Bool { t, f, templ } => v.boolean.is_some_and(|r| {
-                (r && t) || (!r && f) || templ.iter().any(|x| x.resolve_bool(req) == Some(r))
+                (r && t) || (!r && f) || (!templ.is_empty() && bool_templates_match(templ, req, r))
             }),
             CVals::Bin { vals } => v.bin.as_deref().is_some_and(|r| vals.contains(&r)),
             CVals::Ip { cidrs } => v.ip.is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
-            CVals::Arn { pats, templ } => {
-                let Some(segs) = v.arn else {
-                    return false;
-                };
-                let arn = PArn::new(&v.text, segs);
-                pats.iter().any(|p| p.matches(&arn, searchers))
-                    || templ.iter().any(|t| {
-                        let mut buf = TokBuf::default();
-                        t.resolve_toks(req, &mut buf) && match_arn_toks(buf.as_slice(), &arn)
-                    })
-            }
+            CVals::Arn { pats, templ } => arn_value_matches(pats, templ, v, req, searchers),
             CVals::Null { .. } => false,
         }
     }
+}
+
+/// String operators' values with variables, resolved against the request.
+#[inline(never)]
+fn str_templates_match(cmp: StrCmp, templ: &[CTemplate<'_>], req: &EvalCtx<'_>, text: &str) -> bool {
+    templ.iter().any(|t| match cmp {
+        StrCmp::Equals => t.equals(req, text) == Some(true),
+        StrCmp::EqualsIgnoreCase => t.equals_ignore_case(req, text) == Some(true),
+        StrCmp::Like => {
+            let mut buf = TokBuf::default();
+            t.resolve_toks(req, &mut buf) && match_toks(buf.as_slice(), text, None)
+        }
+    })
+}
+
+/// `Bool` values with variables, resolved against the request.
+#[inline(never)]
+fn bool_templates_match(templ: &[CTemplate<'_>], req: &EvalCtx<'_>, value: bool) -> bool {
+    templ.iter().any(|x| x.resolve_bool(req) == Some(value))
+}
+
+/// ARN operators: a request value against the fixed patterns and those with variables.
+#[inline(never)]
+fn arn_value_matches(
+    pats: &[CArn<'_>],
+    templ: &[CTemplate<'_>],
+    v: &PValue,
+    req: &EvalCtx<'_>,
+    searchers: &[AhoCorasick],
+) -> bool {
+    let Some(segs) = v.arn else {
+        return false;
+    };
+    let arn = PArn::new(&v.text, segs);
+    pats.iter().any(|p| p.matches(&arn, searchers))
+        || templ.iter().any(|t| {
+            let mut buf = TokBuf::default();
+            t.resolve_toks(req, &mut buf) && match_arn_toks(buf.as_slice(), &arn)
+        })
 }
 
 /// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).

@@ -149,6 +149,7 @@ impl<'a> CTemplate<'a> {
 
     /// `Some(true)` when the resolved text equals `text` exactly; `None` or `Some(false)`
     /// otherwise (callers treat both as no match, so the walk stops at the first difference).
+    #[inline]
     pub fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut rest = text;
         for p in self.pieces {

@@ -172,18 +172,26 @@ impl<'a> CompiledSet<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
         let any = st.res_any || arn::any_matches(st.res, req, &self.searchers);
         any != st.res_negated
     }
 
-    #[inline]
+    #[inline(always)]
     fn applies(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        self.resource_ok(st, req) && st.conds.iter().all(|c| c.holds(req, &self.searchers))
+        if !self.resource_ok(st, req) {
+            return false;
+        }
+        for c in st.conds {
+            if !c.holds(req, &self.searchers) {
+                return false;
+            }
+        }
+        true
     }
 
-    #[inline]
+    #[inline(always)]
     fn applies_idx(&self, i: u32, req: &EvalCtx<'_>) -> bool {
         self.stmts
             .get(i as usize)
@@ -213,15 +221,23 @@ impl<'a> CompiledSet<'a> {
             Some(plan) => self.decide(
                 cx.req.cross_account,
                 || {
-                    plan.denies()
-                        .iter()
-                        .find(|&&(_, i)| self.applies_idx(i, cx))
-                        .map(|&(slot, _)| slot as usize)
+                    for &(slot, i) in plan.denies() {
+                        if self.applies_idx(i, cx) {
+                            return Some(slot as usize);
+                        }
+                    }
+                    None
                 },
                 || {
-                    plan.allows()
-                        .find(|(_, ids)| !ids.iter().any(|&i| self.applies_idx(i, cx)))
-                        .map(|(slot, _)| slot)
+                    'slots: for (slot, ids) in plan.allows() {
+                        for &i in ids {
+                            if self.applies_idx(i, cx) {
+                                continue 'slots;
+                            }
+                        }
+                        return Some(slot);
+                    }
+                    None
                 },
             ),
             None => self.evaluate_unplanned(cx),
