@@ -354,7 +354,7 @@ fn glob_bytes(g: &CGlob<'_>) -> usize {
     match g {
         CGlob::Any => 0,
         CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => a.len(),
-        CGlob::PrefixSuffix(a, b) => a.len() + b.len(),
+        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => a.len() + b.len(),
         CGlob::General { toks, .. } => {
             std::mem::size_of_val(*toks)
                 + toks

@@ -213,7 +213,11 @@ impl<'a> CArn<'a> {
 /// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
 /// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
 /// hottest code.
-pub(crate) fn any_matches(res: &[CResPat<'_>], req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+pub(crate) fn any_matches(
+    res: &[CResPat<'_>],
+    req: &EvalCtx<'_>,
+    searchers: &[AhoCorasick],
+) -> bool {
     let Some(arn) = req.resource_arn() else {
         return res.iter().any(|r| matches!(r, CResPat::Any));
     };

@@ -15,7 +15,6 @@ use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
 use crate::policy::glob::Piece;
-use crate::request::arn::PArn;
 use crate::request::keys::key_id;
 use crate::request::prepared::{EvalCtx, PEntry, PValue};
 
@@ -262,12 +261,20 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition when the request has `entry` for its key.
     fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
-        if let CVals::Null { if_absent, if_present } = self.vals {
-            return if entry.null_set { if_absent } else { if_present };
+        if let CVals::Null {
+            if_absent,
+            if_present,
+        } = self.vals
+        {
+            return if entry.null_set {
+                if_absent
+            } else {
+                if_present
+            };
         }
         let negated = self.negated;
         match self.set {
-            None => match entry.values.first() {
+            None => match entry.first() {
                 Some(v) if !entry.multivalued => self.value_matches(v, req, searchers) != negated,
                 _ => false,
             },
@@ -340,7 +347,7 @@ impl<'a> CCond<'a> {
             CVals::Bool { t, f, templ } => v.boolean.is_some_and(|r| {
                 (r && t) || (!r && f) || (!templ.is_empty() && bool_templates_match(templ, req, r))
             }),
-            CVals::Bin { vals } => v.bin.as_deref().is_some_and(|r| vals.contains(&r)),
+            CVals::Bin { vals } => base64_matches(&v.text, vals),
             CVals::Ip { cidrs } => v.ip.is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
             CVals::Arn { pats, templ } => arn_value_matches(pats, templ, v, req, searchers),
             CVals::Null { .. } => false,
@@ -350,7 +357,12 @@ impl<'a> CCond<'a> {
 
 /// String operators' values with variables, resolved against the request.
 #[inline(never)]
-fn str_templates_match(cmp: StrCmp, templ: &[CTemplate<'_>], req: &EvalCtx<'_>, text: &str) -> bool {
+fn str_templates_match(
+    cmp: StrCmp,
+    templ: &[CTemplate<'_>],
+    req: &EvalCtx<'_>,
+    text: &str,
+) -> bool {
     templ.iter().any(|t| match cmp {
         StrCmp::Equals => t.equals(req, text) == Some(true),
         StrCmp::EqualsIgnoreCase => t.equals_ignore_case(req, text) == Some(true),
@@ -376,10 +388,9 @@ fn arn_value_matches(
     req: &EvalCtx<'_>,
     searchers: &[AhoCorasick],
 ) -> bool {
-    let Some(segs) = v.arn else {
+    let Some(arn) = v.arn() else {
         return false;
     };
-    let arn = PArn::new(&v.text, segs);
     pats.iter().any(|p| p.matches(&arn, searchers))
         || templ.iter().any(|t| {
             let mut buf = TokBuf::default();
@@ -389,5 +400,81 @@ fn arn_value_matches(
 
 /// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).
 fn set_values<'e, 'r>(e: &'e PEntry<'r>) -> &'e [PValue<'r>] {
-    if e.null_set { &[] } else { &e.values }
+    if e.null_set { &[] } else { e.values() }
+}
+
+/// The value of one base64 character (standard alphabet).
+fn sextet(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// True when `text` is base64 for one of `vals`: the same acceptance as
+/// [`decode_base64`](crate::condition::binary::decode_base64) (padding optional, a single leftover
+/// character refused), decoded as it is compared, without allocating.
+fn base64_matches(text: &str, vals: &[&[u8]]) -> bool {
+    let body = text.trim_end_matches('=');
+    let pad = text.len() - body.len();
+    if pad > 2 || (pad > 0 && !text.len().is_multiple_of(4)) || body.len() % 4 == 1 {
+        return false;
+    }
+    if !body.bytes().all(|b| sextet(b).is_some()) {
+        return false;
+    }
+    let len = body.len() * 6 / 8;
+    vals.iter().any(|want| {
+        if want.len() != len {
+            return false;
+        }
+        let (mut acc, mut bits, mut at) = (0u32, 0u32, 0usize);
+        for b in body.bytes() {
+            acc = (acc << 6) | u32::from(sextet(b).unwrap_or(0));
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                if want.get(at) != Some(&(((acc >> bits) & 0xff) as u8)) {
+                    return false;
+                }
+                at += 1;
+            }
+        }
+        at == want.len()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::condition::binary::decode_base64;
+
+    #[test]
+    fn base64_matches_agrees_with_decoding() {
+        let alphabet = [
+            "", "=", "==", "===", "A", "Q", "QU", "QUI", "QUJD", "aGVsbG8", "aGVsbG8=",
+        ];
+        let extra = [
+            "aGV$bG8=", "a", "ab=", "abc=", "abcd", "+/+/", "AA==", "AAA=",
+        ];
+        let texts: Vec<String> = alphabet
+            .iter()
+            .flat_map(|a| alphabet.iter().map(move |b| format!("{a}{b}")))
+            .chain(extra.iter().map(|s| (*s).to_owned()))
+            .collect();
+        for t in &texts {
+            let decoded = decode_base64(t);
+            for u in &texts {
+                let Some(want) = decode_base64(u) else {
+                    continue;
+                };
+                let expected = decoded.as_deref() == Some(want.as_slice());
+                assert_eq!(base64_matches(t, &[&want]), expected, "{t:?} vs {u:?}");
+            }
+        }
+    }
 }

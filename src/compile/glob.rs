@@ -292,6 +292,8 @@ pub enum CGlob<'a> {
     PrefixSuffix(&'a str, &'a str),
     /// `*lit*`
     Contains(&'a str),
+    /// `lit*lit*`
+    PrefixContains(&'a str, &'a str),
     /// Anything else: a token program, with searchers (indexes into the owner's list) for its
     /// middle chunks.
     General {
@@ -329,6 +331,9 @@ impl<'a> CGlob<'a> {
             [MTok::Star, MTok::Lit(b)] => return CGlob::Suffix(s(b)),
             [MTok::Lit(a), MTok::Star, MTok::Lit(b)] => return CGlob::PrefixSuffix(s(a), s(b)),
             [MTok::Star, MTok::Lit(m), MTok::Star] => return CGlob::Contains(s(m)),
+            [MTok::Lit(a), MTok::Star, MTok::Lit(m), MTok::Star] => {
+                return CGlob::PrefixContains(s(a), s(m));
+            }
             _ => {}
         }
         let out: Vec<Tok<'a>> = merged
@@ -389,7 +394,10 @@ impl<'a> CGlob<'a> {
                     && text::starts_with(text, a)
                     && text::ends_with(text, b)
             }
-            CGlob::Contains(m) => memchr::memmem::find(text.as_bytes(), m.as_bytes()).is_some(),
+            CGlob::Contains(m) => text::contains(text, m),
+            CGlob::PrefixContains(a, m) => {
+                text::starts_with(text, a) && text::contains(text.get(a.len()..).unwrap_or(""), m)
+            }
             CGlob::General {
                 toks,
                 searchers: (start, n),
@@ -408,7 +416,10 @@ impl<'a> CGlob<'a> {
     /// The byte every match starts with, when the pattern fixes it.
     pub fn lead_byte(&self) -> Option<u8> {
         let lead = match self {
-            CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::PrefixSuffix(a, _) => *a,
+            CGlob::Exact(a)
+            | CGlob::Prefix(a)
+            | CGlob::PrefixSuffix(a, _)
+            | CGlob::PrefixContains(a, _) => *a,
             CGlob::General { toks, .. } => match toks.first() {
                 Some(Tok::Lit(a)) => a,
                 _ => "",
@@ -426,7 +437,7 @@ impl<'a> CGlob<'a> {
     /// True when the glob's last token is `*` (for short ARN patterns).
     pub fn ends_with_star(&self) -> bool {
         match self {
-            CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) => true,
+            CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) | CGlob::PrefixContains(..) => true,
             CGlob::General { toks, .. } => toks.last() == Some(&Tok::Star),
             _ => false,
         }
@@ -464,7 +475,8 @@ mod tests {
     fn agrees_with_naive_on_a_grid() {
         let pats = [
             "", "*", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "*?", "?*", "a*b*c", "*a*a*b",
-            "a??", "*é?", "ab*ab", "*ab*ab*", "a*?b", "**", "a*b?*c*", "?a*", "*a?",
+            "a??", "*é?", "ab*ab", "*ab*ab*", "a*?b", "**", "a*b?*c*", "?a*", "*a?", "a*b*",
+            "ab*a*", "a*ab*",
         ];
         let texts = [
             "", "a", "b", "ab", "abc", "aXc", "aab", "ababab", "abab", "éx", "aéb", "abcabc",

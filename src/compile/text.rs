@@ -57,6 +57,28 @@ pub(crate) fn ends_with(text: &str, suffix: &str) -> bool {
             .is_some_and(|tail| same_len_eq(tail, s))
 }
 
+/// Haystacks longer than this are searched with `memchr::memmem` (whose set-up costs more than a
+/// short search).
+const SHORT_HAYSTACK: usize = 256;
+
+/// `text.contains(needle)`.
+#[inline]
+pub(crate) fn contains(text: &str, needle: &str) -> bool {
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, _)) = n.split_first() else {
+        return true;
+    };
+    if t.len() > SHORT_HAYSTACK {
+        return memchr::memmem::find(t, n).is_some();
+    }
+    let Some(last_start) = t.len().checked_sub(n.len()) else {
+        return false;
+    };
+    let window = t.get(..=last_start).unwrap_or(&[]);
+    memchr::memchr_iter(first, window)
+        .any(|i| t.get(i..i + n.len()).is_some_and(|w| same_len_eq(w, n)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +102,11 @@ mod tests {
                 assert_eq!(eq(a, &c), a == c, "{a:?} {c:?}");
                 assert_eq!(starts_with(base, &c), base.starts_with(&c));
                 assert_eq!(ends_with(a, &c), a.ends_with(&c));
+                assert_eq!(contains(base, &c), base.contains(c.as_str()));
+            }
+            for m in 0..=n {
+                assert_eq!(contains(a, &base[m..n]), a.contains(&base[m..n]));
+                assert_eq!(contains(&base[m..n], a), base[m..n].contains(a));
             }
         }
     }

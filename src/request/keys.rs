@@ -74,27 +74,22 @@ const MAX_SLOTTED_ID: u64 = 1 << 14;
 pub struct KeySlots {
     /// `slots[id]` is the entry index + 1, or 0 when no entry has that id, for every id below
     /// `slow_from` (shorter when no entry has the ids past its end).
-    slots: Vec<u16>,
-    /// Ids from which a lookup scans `ids`: the smallest id of an entry the table could not hold
-    /// (ids past [`MAX_SLOTTED_ID`], entries past `u16::MAX`), or, when some entry is marked
+    slots: Box<[u16]>,
+    /// Ids from which a lookup scans the entries: the smallest id of an entry the table could not
+    /// hold (ids past [`MAX_SLOTTED_ID`], entries past `u16::MAX`), or, when some entry is marked
     /// [`UNKNOWN`], [`interned_count`] at preparation (only keys interned later can be one).
     slow_from: u64,
-    /// Ids of every entry, in entry order, for the scan.
-    ids: Vec<u64>,
 }
 
 impl KeySlots {
     /// The slot table for entries with key ids `ids` (in entry order), looked up after
     /// [`interned_count`] returned `known`.
-    pub fn new(ids: Vec<u64>, known: u64) -> KeySlots {
-        let mut slow_from = if ids.contains(&UNKNOWN) {
-            known
-        } else {
-            u64::MAX
-        };
+    pub fn new(ids: impl Iterator<Item = u64>, known: u64) -> KeySlots {
+        let mut slow_from = u64::MAX;
         let mut slots: Vec<u16> = Vec::new();
-        for (i, &id) in ids.iter().enumerate() {
+        for (i, id) in ids.enumerate() {
             if id == UNKNOWN {
+                slow_from = slow_from.min(known);
                 continue;
             }
             let pos = u16::try_from(i + 1).ok().filter(|&p| p != u16::MAX);
@@ -111,46 +106,45 @@ impl KeySlots {
                 _ => slow_from = slow_from.min(id),
             }
         }
-        // Slotted ids at or past `slow_from` are found by the scan as well.
         KeySlots {
-            slots,
+            slots: slots.into_boxed_slice(),
             slow_from,
-            ids,
         }
     }
 
-    /// The index of the entry for key `id` (lowercase name `key`), if any. `name_of(i)` gives
-    /// entry `i`'s lowercase key, read only for entries marked unknown.
+    /// The index of the entry for key `id` (lowercase name `key`) among `entries`, whose id and
+    /// lowercase key `id_key` gives (read only on the slow path).
     #[inline]
-    pub fn find<'k>(
+    pub fn find<'e, E>(
         &self,
         id: u64,
         key: &str,
-        name_of: impl Fn(usize) -> &'k str,
+        entries: &'e [E],
+        id_key: impl Fn(&'e E) -> (u64, &'e str),
     ) -> Option<usize> {
         if id < self.slow_from {
             // INVARIANT (slots cover every id below `slow_from`): past the table, no entry.
             let s = *self.slots.get(usize::try_from(id).ok()?)?;
             return usize::from(s).checked_sub(1);
         }
-        self.find_slow(id, key, name_of)
+        Self::find_slow(id, key, entries, id_key)
     }
 
     #[cold]
-    fn find_slow<'k>(
-        &self,
+    fn find_slow<'e, E>(
         id: u64,
         key: &str,
-        name_of: impl Fn(usize) -> &'k str,
+        entries: &'e [E],
+        id_key: impl Fn(&'e E) -> (u64, &'e str),
     ) -> Option<usize> {
-        self.ids
-            .iter()
-            .enumerate()
-            .position(|(i, &x)| x == id || (x == UNKNOWN && name_of(i) == key))
+        entries.iter().position(|e| {
+            let (x, name) = id_key(e);
+            x == id || (x == UNKNOWN && name == key)
+        })
     }
 
     /// Heap bytes.
     pub fn memory_usage(&self) -> usize {
-        std::mem::size_of_val(&*self.slots) + std::mem::size_of_val(&*self.ids)
+        std::mem::size_of_val(&*self.slots)
     }
 }

@@ -1,7 +1,7 @@
 //! Prepared requests: a request with everything a compiled evaluation needs worked out once —
 //! the action's dense id, the evaluated resource and its ARN segments, interned key ids and a slot
-//! table from id to entry, and every context value parsed as a number, date, boolean, IP address,
-//! base64 and ARN.
+//! table from id to entry, and every context value parsed as a number, date, boolean and IP
+//! address. Entries keep a single value inline, so a request's context is one allocation.
 //!
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
@@ -11,12 +11,14 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::catalog::{ActionId, Catalog};
-use crate::condition::{Decimal, Instant, binary, boolean, ip};
+use crate::condition::{Decimal, Instant, boolean, ip};
 use crate::request::Request;
-use crate::request::arn::{ArnSegs, PArn, arn_segments};
+use crate::request::arn::{PArn, arn_segments};
 use crate::request::keys::{KeySlots, UNKNOWN, interned_count, key_hash, lookup_key_id};
 
-/// One context value, parsed every way an operator might read it.
+/// One context value, parsed once every way a hot operator reads it (numbers, dates, booleans,
+/// IP addresses). ARN and base64 forms are worked out when an ARN or binary operator reads the
+/// value, so preparing a value allocates nothing.
 #[derive(Debug, Clone)]
 pub struct PValue<'r> {
     /// The text.
@@ -29,10 +31,6 @@ pub struct PValue<'r> {
     pub boolean: Option<bool>,
     /// As an IP address (S-12).
     pub ip: Option<IpAddr>,
-    /// As base64 bytes (S-13).
-    pub bin: Option<Vec<u8>>,
-    /// As an ARN (S-14).
-    pub arn: Option<ArnSegs>,
 }
 
 impl<'r> PValue<'r> {
@@ -42,11 +40,24 @@ impl<'r> PValue<'r> {
             date: Instant::parse(&text),
             boolean: boolean::parse_bool(&text),
             ip: ip::parse_request_ip(&text),
-            bin: binary::decode_base64(&text),
-            arn: arn_segments(&text),
             text,
         }
     }
+
+    /// The value as an ARN with its segments, if it is one (S-14).
+    pub fn arn(&self) -> Option<PArn<'_>> {
+        arn_segments(&self.text).map(|segs| PArn::new(&self.text, segs))
+    }
+}
+
+/// An entry's values: one inline (the common case, so an entry and its value sit in the one
+/// allocation that holds the request's entries), or a list.
+#[derive(Debug, Clone)]
+pub enum PValues<'r> {
+    /// A single value.
+    One(PValue<'r>),
+    /// Any number of values.
+    Many(Vec<PValue<'r>>),
 }
 
 /// One context key of a prepared request.
@@ -62,7 +73,48 @@ pub struct PEntry<'r> {
     /// Every value is the empty string, or there is none (S-8).
     pub null_set: bool,
     /// The values.
-    pub values: Vec<PValue<'r>>,
+    pub values: PValues<'r>,
+}
+
+impl<'r> PEntry<'r> {
+    /// Prepares `entry` under key id `id`, its text through `text`.
+    fn new(
+        id: u64,
+        key: Cow<'r, str>,
+        multivalued: bool,
+        entry: &'r crate::request::ContextEntry,
+        text: impl Fn(&'r String) -> Cow<'r, str>,
+    ) -> PEntry<'r> {
+        let values = match entry.values.as_slice() {
+            [one] => PValues::One(PValue::new(text(one))),
+            many => PValues::Many(many.iter().map(|v| PValue::new(text(v))).collect()),
+        };
+        PEntry {
+            id,
+            key,
+            multivalued,
+            null_set: entry.is_null_set(),
+            values,
+        }
+    }
+
+    /// The values, in order.
+    #[inline]
+    pub fn values(&self) -> &[PValue<'r>] {
+        match &self.values {
+            PValues::One(v) => std::slice::from_ref(v),
+            PValues::Many(v) => v,
+        }
+    }
+
+    /// The first value.
+    #[inline]
+    pub fn first(&self) -> Option<&PValue<'r>> {
+        match &self.values {
+            PValues::One(v) => Some(v),
+            PValues::Many(v) => v.first(),
+        }
+    }
 }
 
 /// A request prepared for compiled evaluation. It borrows the request's text.
@@ -113,19 +165,17 @@ impl PreparedContext {
         let entries: Vec<PEntry<'static>> = context
             .entries()
             .iter()
-            .map(|e| PEntry {
-                id: lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
-                key: Cow::Owned(e.key_lower.clone()),
-                multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
-                null_set: e.is_null_set(),
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| PValue::new(Cow::Owned(v.clone())))
-                    .collect(),
+            .map(|e| {
+                into_owned(PEntry::new(
+                    lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
+                    Cow::Borrowed(e.key_lower.as_str()),
+                    e.is_list || catalog.is_multivalued(&e.key_lower),
+                    e,
+                    |v| Cow::Borrowed(v.as_str()),
+                ))
             })
             .collect();
-        let keys = KeySlots::new(entries.iter().map(|e| e.id).collect(), known);
+        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
         PreparedContext { entries, keys }
     }
 
@@ -134,7 +184,7 @@ impl PreparedContext {
     pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
         let i = self
             .keys
-            .find(id, key, |i| self.entries.get(i).map_or("", |e| &*e.key))?;
+            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
         self.entries.get(i)
     }
 
@@ -146,6 +196,27 @@ impl PreparedContext {
     /// True when there are no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// A prepared entry that owns its text.
+fn into_owned(e: PEntry<'_>) -> PEntry<'static> {
+    let value = |v: PValue<'_>| PValue {
+        text: Cow::Owned(v.text.into_owned()),
+        dec: v.dec,
+        date: v.date,
+        boolean: v.boolean,
+        ip: v.ip,
+    };
+    PEntry {
+        id: e.id,
+        key: Cow::Owned(e.key.into_owned()),
+        multivalued: e.multivalued,
+        null_set: e.null_set,
+        values: match e.values {
+            PValues::One(v) => PValues::One(value(v)),
+            PValues::Many(vs) => PValues::Many(vs.into_iter().map(value).collect()),
+        },
     }
 }
 
@@ -183,7 +254,7 @@ impl<'r> EvalCtx<'r> {
         if e.multivalued {
             return None;
         }
-        e.values.first().map(|v| &*v.text)
+        e.first().map(|v| &*v.text)
     }
 
     /// The evaluated resource as an ARN, if it is one.
@@ -271,19 +342,15 @@ impl<'c> Preparer<'c> {
         let mut entries = Vec::with_capacity(request.context.len());
         for e in request.context.entries() {
             let (id, catalog_multi) = key_info(&e.key_lower);
-            entries.push(PEntry {
+            entries.push(PEntry::new(
                 id,
-                key: Cow::Borrowed(&e.key_lower),
-                multivalued: e.is_list || catalog_multi,
-                null_set: e.is_null_set(),
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| PValue::new(Cow::Borrowed(v)))
-                    .collect(),
-            });
+                Cow::Borrowed(&e.key_lower),
+                e.is_list || catalog_multi,
+                e,
+                |v| Cow::Borrowed(v.as_str()),
+            ));
         }
-        let keys = KeySlots::new(entries.iter().map(|e| e.id).collect(), known);
+        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
         PreparedRequest {
             service_len: request.service_lower().len(),
             action,
@@ -318,7 +385,7 @@ impl<'r> PreparedRequest<'r> {
     pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
         let i = self
             .keys
-            .find(id, key, |i| self.entries.get(i).map_or("", |e| &*e.key))?;
+            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
         self.entries.get(i)
     }
 
