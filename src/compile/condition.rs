@@ -260,6 +260,7 @@ impl<'a> CCond<'a> {
     }
 
     /// Evaluates the condition when the request has `entry` for its key.
+    #[inline(always)]
     fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
         if let CVals::Null {
             if_absent,
@@ -353,6 +354,21 @@ impl<'a> CCond<'a> {
             CVals::Null { .. } => false,
         }
     }
+}
+
+/// True when every condition of a statement holds (the statement's conditions are ANDed): one
+/// call per statement, the conditions evaluated in a plain loop.
+pub(crate) fn all_hold(conds: &[CCond<'_>], req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    for c in conds {
+        let holds = match req.entry(c.id, c.key) {
+            Some(entry) => c.holds_for(entry, req, searchers),
+            None => c.if_missing,
+        };
+        if !holds {
+            return false;
+        }
+    }
+    true
 }
 
 /// String operators' values with variables, resolved against the request.

@@ -15,9 +15,9 @@ use regex_automata::dfa::{Automaton, OverlappingState, dense};
 use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::catalog::Catalog;
-use crate::compile::arn;
 use crate::compile::plan::{PatSet, Plan, admits};
 use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback};
+use crate::compile::{arn, condition};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
 use crate::policy::{Effect, PolicySet};
 use crate::request::Request;
@@ -180,15 +180,8 @@ impl<'a> CompiledSet<'a> {
 
     #[inline(always)]
     fn applies(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        if !self.resource_ok(st, req) {
-            return false;
-        }
-        for c in st.conds {
-            if !c.holds(req, &self.searchers) {
-                return false;
-            }
-        }
-        true
+        self.resource_ok(st, req)
+            && (st.conds.is_empty() || condition::all_hold(st.conds, req, &self.searchers))
     }
 
     #[inline(always)]
