@@ -25,16 +25,16 @@ pub(crate) mod text;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::eval::decision::Layer;
-use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
+use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement};
+use crate::request::Request;
 use arn::CResPat;
 use condition::CCond;
-use glob::{CGlob, TokBuf, tokenize_into};
+use glob::{CGlob, Searcher, TokBuf, tokenize_into};
 use plan::Plans;
 
 /// A policy set too large to index.
@@ -125,7 +125,7 @@ pub struct CompiledSet<'a> {
     pub(crate) services: &'a [(&'a str, &'a [u32])],
     pub(crate) plans: Plans,
     pub(crate) catalog_generation: u64,
-    pub(crate) searchers: Vec<AhoCorasick>,
+    pub(crate) searchers: Vec<Searcher>,
     pub(crate) fallback: OnceLock<Fallback>,
     /// Fallback decisions made before the DFA was built (see `DFA_AFTER` in `eval::compiled`).
     pub(crate) fallback_calls: std::sync::atomic::AtomicU32,
@@ -146,6 +146,43 @@ pub struct Compiler<'a> {
     catalog: &'a Catalog,
 }
 
+/// A multiply-rotate hasher (the Firefox/rustc `FxHash` scheme) for the compiler's own maps, whose
+/// keys come from the policies being compiled: SipHash's flooding resistance costs more than the
+/// rest of compiling a small set.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(w) = word.get_mut(..chunk.len()) {
+                w.copy_from_slice(chunk);
+            }
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// [`FastHasher`] as a map's hasher.
+pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
+
 fn id(n: usize, what: &'static str) -> Result<u32, CompileError> {
     u32::try_from(n).map_err(|_| CompileError::TooLarge(what))
 }
@@ -158,6 +195,37 @@ impl<'a> Compiler<'a> {
 
     /// Compiles one principal's policy set.
     pub fn compile(&self, set: &PolicySet) -> Result<CompiledSet<'a>, CompileError> {
+        self.compile_statements(set, 0..self.catalog.action_count(), |_| true)
+    }
+
+    /// Compiles only the statements whose `Action`/`NotAction` admits `request`'s action: a set
+    /// that decides and explains that request (and any other for the same action) exactly as the
+    /// whole set would, for one-off decisions that should not pay for the rest of the policies.
+    pub(crate) fn compile_for(
+        &self,
+        set: &PolicySet,
+        request: &Request,
+    ) -> Result<CompiledSet<'a>, CompileError> {
+        let (service, name) = (request.service_lower(), request.name_lower());
+        // Only this action's plan is ever built: a table of one (none outside the catalog).
+        let plan_ids = match self.catalog.action_id(request.action_lower()) {
+            Some(id) => id as usize..id as usize + 1,
+            None => 0..0,
+        };
+        self.compile_statements(set, plan_ids, |st| {
+            let any = st.action.patterns.iter().any(|p| p.matches(service, name));
+            any != st.action.negated
+        })
+    }
+
+    /// Compiles the statements `keep` accepts (their layer, policy and statement numbers stay
+    /// those of the whole set), with a plan table for catalog action ids `plan_ids`.
+    fn compile_statements(
+        &self,
+        set: &PolicySet,
+        plan_ids: std::ops::Range<usize>,
+        keep: impl Fn(&Statement) -> bool,
+    ) -> Result<CompiledSet<'a>, CompileError> {
         let arena = self.arena;
         let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
         for (level, policies) in set.scps.iter().enumerate() {
@@ -172,80 +240,74 @@ impl<'a> Compiler<'a> {
         }
 
         let mut searchers = Vec::new();
-        let mut pat_index: HashMap<(String, String), u32> = HashMap::new();
+        // Distinct `service:pattern` entries, keyed by the policy's own pattern (no copies).
+        let mut pat_index: HashMap<(&str, &crate::policy::glob::Glob), u32, FastHash> =
+            HashMap::default();
         let mut act_pats: Vec<CActPat<'a>> = Vec::new();
         let mut stmts: Vec<CStmt<'a>> = Vec::new();
         let mut report = CompileReport::default();
-        let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut keys: Vec<&'a str> = Vec::new();
+        // Per-statement scratch, reused (the arena gets exact-size copies).
+        let mut pats: Vec<u32> = Vec::new();
+        let mut res: Vec<CResPat<'a>> = Vec::new();
+        let mut conds: Vec<CCond<'a>> = Vec::new();
+        let mut reads: Vec<(u64, &'a str)> = Vec::new();
 
         for (slot, (_, policies)) in layers.iter().enumerate() {
             for (pi, policy) in policies.iter().enumerate() {
                 report.policies += 1;
-                for st in &policy.statements {
-                    let mut pats = Vec::new();
+                for st in policy.statements.iter().filter(|st| keep(st)) {
+                    pats.clear();
                     let mut any = false;
                     for p in &st.action.patterns {
-                        match p {
-                            ActionPattern::Any => any = true,
-                            ActionPattern::Service { service, name } => {
+                        let ActionPattern::Service { service, name } = p else {
+                            any = true;
+                            continue;
+                        };
+                        let idx = match pat_index.get(&(service.as_str(), name)) {
+                            Some(i) => *i,
+                            None => {
+                                let i = id(act_pats.len(), "action patterns")?;
                                 let text = name.to_string();
-                                let key = (service.clone(), text.clone());
-                                let idx = match pat_index.get(&key) {
-                                    Some(i) => *i,
-                                    None => {
-                                        let i = id(act_pats.len(), "action patterns")?;
-                                        let mut buf = TokBuf::default();
-                                        tokenize_into(&text, &mut buf);
-                                        act_pats.push(CActPat {
-                                            service: arena.alloc_str(service),
-                                            name_text: arena.alloc_str(&text),
-                                            name: CGlob::build(
-                                                arena,
-                                                buf.as_slice(),
-                                                &mut searchers,
-                                            ),
-                                        });
-                                        pat_index.insert(key, i);
-                                        i
-                                    }
-                                };
-                                pats.push(idx);
+                                let mut buf = TokBuf::default();
+                                tokenize_into(&text, &mut buf);
+                                act_pats.push(CActPat {
+                                    service: arena.alloc_str(service),
+                                    name_text: arena.alloc_str(&text),
+                                    name: CGlob::build(arena, buf.as_slice(), &mut searchers),
+                                });
+                                pat_index.insert((service.as_str(), name), i);
+                                i
                             }
-                        }
+                        };
+                        pats.push(idx);
                     }
-                    let (res_negated, res) = match &st.resource {
+                    res.clear();
+                    let res_negated = match &st.resource {
                         Some(r) => {
-                            let v: Vec<CResPat<'a>> = r
-                                .patterns
-                                .iter()
-                                .map(|p| match p {
-                                    ResourcePattern::Any => CResPat::Any,
-                                    ResourcePattern::Arn(t) => {
-                                        CResPat::build(arena, t, &mut searchers)
-                                    }
-                                })
-                                .collect();
-                            report.resource_patterns += v.len();
-                            let mut v = v;
-                            arn::share_prefixes(&mut v);
-                            (r.negated, &*arena.alloc_slice_copy(&v))
+                            res.extend(r.patterns.iter().map(|p| match p {
+                                ResourcePattern::Any => CResPat::Any,
+                                ResourcePattern::Arn(t) => CResPat::build(arena, t, &mut searchers),
+                            }));
+                            report.resource_patterns += res.len();
+                            arn::share_prefixes(&mut res);
+                            r.negated
                         }
                         // Trust policies only: no resource clause matches nothing here.
-                        None => (false, &[][..]),
+                        None => false,
                     };
-                    let conds: Vec<CCond<'a>> = st
-                        .conditions
-                        .iter()
-                        .map(|c| CCond::build(arena, c, &mut searchers))
-                        .collect();
-                    let mut reads: Vec<(u64, &'a str)> = Vec::new();
+                    conds.clear();
+                    conds.extend(
+                        st.conditions
+                            .iter()
+                            .map(|c| CCond::build(arena, c, &mut searchers)),
+                    );
+                    reads.clear();
                     for c in &conds {
                         reads.push((c.id, c.key));
                         reads.extend(c.variables());
                     }
-                    for (_, k) in &reads {
-                        keys.insert(k);
-                    }
+                    keys.extend(reads.iter().map(|(_, k)| *k));
                     report.conditions += conds.len();
                     stmts.push(CStmt {
                         slot: id(slot, "layers")?,
@@ -258,7 +320,7 @@ impl<'a> Compiler<'a> {
                         act_pats: arena.alloc_slice_copy(&pats),
                         res_negated,
                         res_any: res.iter().any(|r| matches!(r, CResPat::Any)),
-                        res,
+                        res: arena.alloc_slice_copy(&res),
                         conds: arena.alloc_slice_copy(&conds),
                         reads: arena.alloc_slice_copy(&reads),
                     });
@@ -268,6 +330,8 @@ impl<'a> Compiler<'a> {
         id(stmts.len(), "statements")?;
         report.statements = stmts.len();
         report.action_patterns = act_pats.len();
+        keys.sort_unstable();
+        keys.dedup();
         report.condition_keys = keys.len();
 
         report.catalog_actions = self.catalog.action_count();
@@ -291,7 +355,7 @@ impl<'a> Compiler<'a> {
             stmts: arena.alloc_slice_copy(&stmts),
             act_pats: arena.alloc_slice_copy(&act_pats),
             services: arena.alloc_slice_copy(&services),
-            plans: Plans::new(report.catalog_actions),
+            plans: Plans::new(plan_ids),
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),
@@ -341,7 +405,7 @@ impl<'a> CompiledSet<'a> {
         n += self
             .searchers
             .iter()
-            .map(AhoCorasick::memory_usage)
+            .map(|f| std::mem::size_of::<Searcher>() + f.needle().len())
             .sum::<usize>();
         if let Some(Fallback::Dfa(d)) = self.fallback.get() {
             n += d.memory_usage();

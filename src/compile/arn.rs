@@ -4,10 +4,9 @@
 //! colons; a pattern with fewer than six segments matches only when its last segment ends in `*`,
 //! which then runs over the rest of the ARN (S-13b, S-14).
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 
-use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, tokenize_into};
 use super::template::{CPiece, CTemplate};
 use super::text;
 use crate::policy::glob::{Piece, Template};
@@ -101,20 +100,23 @@ fn segment<'s, 'x>(toks: &'s [Tok<'x>], bounds: &[usize; 7], i: usize) -> &'s [T
 
 impl<'a> CArn<'a> {
     /// Compiles pattern tokens (variables already resolved or absent).
-    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<AhoCorasick>) -> CArn<'a> {
+    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<Searcher>) -> CArn<'a> {
         let mut buf = TokBuf::default();
         let (bounds, parts) = split_toks(toks, &mut buf);
         let all = buf.as_slice();
-        let globs: Vec<CGlob<'a>> = (0..parts)
-            .map(|i| CGlob::build(arena, segment(all, &bounds, i), searchers))
-            .collect();
+        // At most six segments: kept on the stack.
+        let mut globs = [CGlob::Any; 6];
+        for (i, g) in globs.iter_mut().enumerate().take(parts) {
+            *g = CGlob::build(arena, segment(all, &bounds, i), searchers);
+        }
+        let globs = globs.get(..parts).unwrap_or(&[]);
         // Leading literal segments among the first five (never the one a short pattern ends on).
         let mergeable = if parts == 6 {
             5
         } else {
             parts.saturating_sub(1)
         };
-        let mut prefix = String::new();
+        let mut prefix = bumpalo::collections::String::new_in(arena);
         let mut first = 0;
         for g in globs.iter().take(mergeable) {
             match g {
@@ -126,20 +128,21 @@ impl<'a> CArn<'a> {
                 _ => break,
             }
         }
-        let prefix: &'a str = arena.alloc_str(&prefix);
+        let prefix: &'a str = prefix.into_bump_str();
         let rest = globs.get(first..).unwrap_or(&[]);
         let checks = |gs: &[CGlob<'a>]| -> &'a [CSeg<'a>] {
-            let v: Vec<CSeg<'a>> = gs
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| !g.is_any())
-                .map(|(i, g)| CSeg {
-                    index: first + i,
-                    lead: g.lead_byte(),
-                    glob: *g,
-                })
-                .collect();
-            arena.alloc_slice_copy(&v)
+            let mut v = bumpalo::collections::Vec::new_in(arena);
+            v.extend(
+                gs.iter()
+                    .enumerate()
+                    .filter(|(_, g)| !g.is_any())
+                    .map(|(i, g)| CSeg {
+                        index: first + i,
+                        lead: g.lead_byte(),
+                        glob: *g,
+                    }),
+            );
+            v.into_bump_slice()
         };
         if parts == 6 {
             return CArn::Full {
@@ -162,7 +165,7 @@ impl<'a> CArn<'a> {
 
     /// Matches an ARN.
     #[inline]
-    pub fn matches(&self, arn: &PArn<'_>, searchers: &[AhoCorasick]) -> bool {
+    pub fn matches(&self, arn: &PArn<'_>, searchers: &[Searcher]) -> bool {
         self.matches_after_prefix(arn, self.prefix_matches(arn), searchers)
     }
 
@@ -184,7 +187,7 @@ impl<'a> CArn<'a> {
         &self,
         arn: &PArn<'_>,
         prefix_ok: bool,
-        searchers: &[AhoCorasick],
+        searchers: &[Searcher],
     ) -> bool {
         if !prefix_ok {
             return false;
@@ -213,11 +216,7 @@ impl<'a> CArn<'a> {
 /// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
 /// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
 /// hottest code.
-pub(crate) fn any_matches(
-    res: &[CResPat<'_>],
-    req: &EvalCtx<'_>,
-    searchers: &[AhoCorasick],
-) -> bool {
+pub(crate) fn any_matches(res: &[CResPat<'_>], req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
     let Some(arn) = req.resource_arn() else {
         return res.iter().any(|r| matches!(r, CResPat::Any));
     };
@@ -316,7 +315,7 @@ pub enum CResPat<'a> {
 
 impl<'a> CResPat<'a> {
     /// Compiles an ARN template.
-    pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<AhoCorasick>) -> CResPat<'a> {
+    pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<Searcher>) -> CResPat<'a> {
         if !t.has_variables() {
             let mut buf = TokBuf::default();
             for p in t.pieces() {
@@ -406,7 +405,7 @@ impl<'a> CResPat<'a> {
     }
 
     /// Matches the request's evaluated resource.
-    pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match self {
             CResPat::Any => true,
             CResPat::Arn(a) => req

@@ -6,11 +6,10 @@
 //! negated operators and the multivalued rule (S-3) are applied exactly as `eval::reference` does;
 //! only the per-value comparison is faster.
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
-use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, tokenize_into};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
@@ -104,7 +103,7 @@ pub struct CCond<'a> {
 
 impl<'a> CCond<'a> {
     /// Compiles a validated condition.
-    pub fn build(arena: &'a Bump, c: &Condition, searchers: &mut Vec<AhoCorasick>) -> CCond<'a> {
+    pub fn build(arena: &'a Bump, c: &Condition, searchers: &mut Vec<Searcher>) -> CCond<'a> {
         let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
             let v: Vec<CTemplate<'a>> = ts
                 .iter()
@@ -252,7 +251,7 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition against a prepared request.
     #[inline]
-    pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match req.entry(self.id, self.key) {
             Some(entry) => self.holds_for(entry, req, searchers),
             None => self.if_missing,
@@ -261,7 +260,7 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition when the request has `entry` for its key.
     #[inline(always)]
-    fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         if let CVals::Null {
             if_absent,
             if_present,
@@ -302,7 +301,7 @@ impl<'a> CCond<'a> {
     /// written out and template resolution (large stack buffers) is kept out of line, so this
     /// inlines into [`holds_for`](Self::holds_for) with a small frame.
     #[inline(always)]
-    fn value_matches(&self, v: &PValue, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    fn value_matches(&self, v: &PValue, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match self.vals {
             CVals::Str {
                 cmp,
@@ -358,7 +357,7 @@ impl<'a> CCond<'a> {
 
 /// True when every condition of a statement holds (the statement's conditions are ANDed): one
 /// call per statement, the conditions evaluated in a plain loop.
-pub(crate) fn all_hold(conds: &[CCond<'_>], req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+pub(crate) fn all_hold(conds: &[CCond<'_>], req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
     for c in conds {
         let holds = match req.entry(c.id, c.key) {
             Some(entry) => c.holds_for(entry, req, searchers),
@@ -402,7 +401,7 @@ fn arn_value_matches(
     templ: &[CTemplate<'_>],
     v: &PValue,
     req: &EvalCtx<'_>,
-    searchers: &[AhoCorasick],
+    searchers: &[Searcher],
 ) -> bool {
     let Some(arn) = v.arn() else {
         return false;

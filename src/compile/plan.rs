@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::arn::CResPat;
-use super::{CStmt, CompiledSet};
+use super::{CStmt, CompiledSet, FastHash};
 use crate::policy::Effect;
 
 /// Which of a set's action patterns match an action: a bitset, inline for up to 512 patterns.
@@ -120,21 +120,25 @@ const PROBES: usize = 8;
 
 /// A compiled set's plans.
 pub(crate) struct Plans {
-    /// Per catalog action id.
+    /// Per catalog action id, from `first_id` on.
     by_action: Box<[OnceLock<Arc<Plan>>]>,
+    /// The catalog action id of `by_action[0]`.
+    first_id: usize,
     /// Actions outside the catalog (or prepared with another catalog), by name.
     others: Box<[OnceLock<(Box<str>, Arc<Plan>)>]>,
     /// Distinct plans, so identical plans are stored once.
-    distinct: Mutex<HashSet<Arc<Plan>>>,
+    distinct: Mutex<HashSet<Arc<Plan>, FastHash>>,
 }
 
 impl Plans {
-    /// Empty tables for a catalog of `actions` actions.
-    pub(crate) fn new(actions: usize) -> Plans {
+    /// Empty tables for catalog action ids `ids` (the whole catalog, or the one action a
+    /// one-off decision asks about: others are then kept by name).
+    pub(crate) fn new(ids: std::ops::Range<usize>) -> Plans {
         Plans {
-            by_action: (0..actions).map(|_| OnceLock::new()).collect(),
+            first_id: ids.start,
+            by_action: ids.map(|_| OnceLock::new()).collect(),
             others: (0..OTHER_ACTIONS).map(|_| OnceLock::new()).collect(),
-            distinct: Mutex::new(HashSet::new()),
+            distinct: Mutex::new(HashSet::default()),
         }
     }
 
@@ -157,10 +161,11 @@ impl Plans {
         n + distinct.capacity() * std::mem::size_of::<Arc<Plan>>()
     }
 
-    /// The plan of catalog action `id`, built by `build` on first use.
+    /// The plan of catalog action `id`, built by `build` on first use; `None` for an id the
+    /// table does not cover.
     #[inline]
     pub(crate) fn catalog(&self, id: usize, build: impl FnOnce() -> Plan) -> Option<&Plan> {
-        let slot = self.by_action.get(id)?;
+        let slot = self.by_action.get(id.checked_sub(self.first_id)?)?;
         Some(match slot.get() {
             Some(p) => p,
             None => slot.get_or_init(|| self.intern(build())),

@@ -23,15 +23,20 @@ use crate::policy::{Effect, PolicySet};
 use crate::request::Request;
 use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 
+/// First chunk of the arena a one-off decision compiles into: most sets fit, so compiling
+/// allocates once.
+const ONE_OFF_ARENA: usize = 16 << 10;
+
 /// Compiles `set` into a temporary arena and decides `request`: a convenience for one-off
-/// decisions (`iamc check`, `iamc eval`); bulk callers compile once and prepare requests once.
+/// decisions (`iamc check`, `iamc eval`), which compiles only the statements whose action clause
+/// admits the request's action; bulk callers compile once and prepare requests once.
 pub fn evaluate(
     set: &PolicySet,
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Outcome, CompileError> {
-    let arena = bumpalo::Bump::new();
-    let compiled = Compiler::new(&arena, catalog).compile(set)?;
+    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
+    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
     Ok(compiled.evaluate(&PreparedRequest::new(request, catalog)))
 }
 
@@ -41,8 +46,8 @@ pub fn explain(
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Explanation, CompileError> {
-    let arena = bumpalo::Bump::new();
-    let compiled = Compiler::new(&arena, catalog).compile(set)?;
+    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
+    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
     Ok(compiled.explain(&PreparedRequest::new(request, catalog)))
 }
 

@@ -35,11 +35,20 @@ pub struct PValue<'r> {
 
 impl<'r> PValue<'r> {
     fn new(text: Cow<'r, str>) -> PValue<'r> {
+        // Decimals, epoch seconds and ISO dates start with a digit or a sign; IP addresses with a
+        // hex digit or `:`. Most values (names, ARNs, regions) are none of them and skip the
+        // parsers, which would refuse them anyway.
+        let first = text.as_bytes().first().copied().unwrap_or(b' ');
+        let numeric = first.is_ascii_digit() || first == b'+' || first == b'-';
         PValue {
-            dec: Decimal::parse(&text),
-            date: Instant::parse(&text),
+            dec: if numeric { Decimal::parse(&text) } else { None },
+            date: if numeric { Instant::parse(&text) } else { None },
             boolean: boolean::parse_bool(&text),
-            ip: ip::parse_request_ip(&text),
+            ip: if first.is_ascii_hexdigit() || first == b':' {
+                ip::parse_request_ip(&text)
+            } else {
+                None
+            },
             text,
         }
     }
@@ -413,5 +422,59 @@ impl<'r> PreparedRequest<'r> {
     /// The lowercase action.
     pub fn action(&self) -> &str {
         self.action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_parsers_would_have_refused() {
+        // The first-byte checks in `PValue::new` only skip values the parsers refuse.
+        let samples = [
+            "",
+            " 1",
+            "x1",
+            "+1",
+            "-1.5",
+            "1",
+            "01.20",
+            ".5",
+            "2026-11-25T10:00:00Z",
+            "2026",
+            "1764064800",
+            "-",
+            "+",
+            "::1",
+            "fe80::1",
+            "10.0.0.1",
+            "a:b::",
+            "g::1",
+            "[::1]",
+            "true",
+            "False",
+            "us-east-1",
+            "arn:aws:s3:::b",
+            "Ab::1",
+            "1.2.3.4/8",
+        ];
+        for text in samples {
+            let v = PValue::new(Cow::Borrowed(text));
+            assert_eq!(v.dec, Decimal::parse(text), "{text:?}");
+            assert_eq!(v.date, Instant::parse(text), "{text:?}");
+            assert_eq!(v.ip, ip::parse_request_ip(text), "{text:?}");
+            assert_eq!(v.boolean, boolean::parse_bool(text), "{text:?}");
+        }
+        for b in 0..=255u8 {
+            let text = format!("{}1:2::3", char::from(b));
+            if !text.is_char_boundary(1) {
+                continue;
+            }
+            let v = PValue::new(Cow::Borrowed(text.as_str()));
+            assert_eq!(v.ip, ip::parse_request_ip(&text), "{text:?}");
+            assert_eq!(v.dec, Decimal::parse(&text), "{text:?}");
+            assert_eq!(v.date, Instant::parse(&text), "{text:?}");
+        }
     }
 }
