@@ -243,8 +243,8 @@ impl<'a> Compiler<'a> {
         // Distinct `service:pattern` entries, keyed by the policy's own pattern (no copies).
         let mut pat_index: HashMap<(&str, &crate::policy::glob::Glob), u32, FastHash> =
             HashMap::default();
-        let mut act_pats: Vec<CActPat<'a>> = Vec::new();
-        let mut stmts: Vec<CStmt<'a>> = Vec::new();
+        let mut act_pats = bumpalo::collections::Vec::<CActPat<'a>>::new_in(arena);
+        let mut stmts = bumpalo::collections::Vec::<CStmt<'a>>::new_in(arena);
         let mut report = CompileReport::default();
         let mut keys: Vec<&'a str> = Vec::new();
         // Per-statement scratch, reused (the arena gets exact-size copies).
@@ -335,26 +335,26 @@ impl<'a> Compiler<'a> {
         report.condition_keys = keys.len();
 
         report.catalog_actions = self.catalog.action_count();
+        let act_pats = act_pats.into_bump_slice();
         let mut by_service: Vec<(&'a str, u32)> = act_pats
             .iter()
             .zip(0u32..)
             .map(|(p, i)| (p.service, i))
             .collect();
         by_service.sort_unstable();
-        let services: Vec<(&'a str, &'a [u32])> = by_service
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|group| {
-                let ids: Vec<u32> = group.iter().map(|(_, i)| *i).collect();
+        let services = bumpalo::collections::Vec::from_iter_in(
+            by_service.chunk_by(|a, b| a.0 == b.0).map(|group| {
                 let service = group.first().map_or("", |(s, _)| *s);
-                (service, &*arena.alloc_slice_copy(&ids))
-            })
-            .collect();
-        let slots: Vec<Layer> = layers.iter().map(|(l, _)| *l).collect();
+                let ids = arena.alloc_slice_fill_iter(group.iter().map(|(_, i)| *i));
+                (service, &*ids)
+            }),
+            arena,
+        );
         Ok(CompiledSet {
-            slots: arena.alloc_slice_copy(&slots),
-            stmts: arena.alloc_slice_copy(&stmts),
-            act_pats: arena.alloc_slice_copy(&act_pats),
-            services: arena.alloc_slice_copy(&services),
+            slots: arena.alloc_slice_fill_iter(layers.iter().map(|(l, _)| *l)),
+            stmts: stmts.into_bump_slice(),
+            act_pats,
+            services: services.into_bump_slice(),
             plans: Plans::new(plan_ids),
             catalog_generation: self.catalog.generation(),
             searchers,

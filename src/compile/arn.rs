@@ -6,7 +6,7 @@
 
 use bumpalo::Bump;
 
-use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, tokenize_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into, tokenize_into};
 use super::template::{CPiece, CTemplate};
 use super::text;
 use crate::policy::glob::{Piece, Template};
@@ -318,13 +318,7 @@ impl<'a> CResPat<'a> {
     pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<Searcher>) -> CResPat<'a> {
         if !t.has_variables() {
             let mut buf = TokBuf::default();
-            for p in t.pieces() {
-                match p {
-                    Piece::Pattern(s) => tokenize_into(s, &mut buf),
-                    Piece::Literal(s) => buf.push(Tok::Lit(s)),
-                    Piece::Var(_) => {}
-                }
-            }
+            template_toks_into(t, &mut buf);
             return CResPat::Arn(CArn::build(arena, buf.as_slice(), searchers));
         }
         // Variables sit after the fifth colon (validated): split the text before them.

@@ -9,11 +9,10 @@
 use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
-use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, tokenize_into};
+use super::glob::{CGlob, Searcher, TokBuf, match_toks, template_toks_into};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
-use crate::policy::glob::Piece;
 use crate::request::keys::key_id;
 use crate::request::prepared::{EvalCtx, PEntry, PValue};
 
@@ -104,59 +103,52 @@ pub struct CCond<'a> {
 impl<'a> CCond<'a> {
     /// Compiles a validated condition.
     pub fn build(arena: &'a Bump, c: &Condition, searchers: &mut Vec<Searcher>) -> CCond<'a> {
+        use bumpalo::collections::Vec as BVec;
         let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
-            let v: Vec<CTemplate<'a>> = ts
-                .iter()
-                .filter(|t| t.has_variables())
-                .map(|t| CTemplate::build(arena, t))
-                .collect();
-            arena.alloc_slice_copy(&v)
+            BVec::from_iter_in(
+                ts.iter()
+                    .filter(|t| t.has_variables())
+                    .map(|t| CTemplate::build(arena, t)),
+                arena,
+            )
+            .into_bump_slice()
         };
         let vals = match &c.values {
             Values::String(ts) => {
                 let cmp = c.op.operator.str_cmp();
                 let fixed = ts.iter().filter(|t| !t.has_variables());
-                let (lits, globs): (Vec<&'a str>, Vec<CGlob<'a>>) = match cmp {
-                    StrCmp::Like => (
-                        Vec::new(),
-                        fixed
-                            .map(|t| {
-                                let mut buf = TokBuf::default();
-                                for p in t.pieces() {
-                                    match p {
-                                        Piece::Pattern(s) => tokenize_into(s, &mut buf),
-                                        Piece::Literal(s) => buf.push(Tok::Lit(s)),
-                                        Piece::Var(_) => {}
-                                    }
-                                }
-                                CGlob::build(arena, buf.as_slice(), searchers)
-                            })
-                            .collect(),
-                    ),
+                let (lits, globs): (&'a [&'a str], &'a [CGlob<'a>]) = match cmp {
+                    StrCmp::Like => {
+                        let globs = fixed.map(|t| {
+                            let mut buf = TokBuf::default();
+                            template_toks_into(t, &mut buf);
+                            CGlob::build(arena, buf.as_slice(), searchers)
+                        });
+                        (&[], BVec::from_iter_in(globs, arena).into_bump_slice())
+                    }
                     StrCmp::Equals => {
-                        let mut v: Vec<&'a str> = fixed
-                            .map(|t| {
+                        let mut v = BVec::from_iter_in(
+                            fixed.map(|t| {
                                 &*arena.alloc_str(&t.resolve_string(|_| None).unwrap_or_default())
-                            })
-                            .collect();
+                            }),
+                            arena,
+                        );
                         v.sort_unstable();
                         v.dedup();
-                        (v, Vec::new())
+                        (v.into_bump_slice(), &[])
                     }
-                    StrCmp::EqualsIgnoreCase => (
-                        fixed
-                            .map(|t| {
-                                let s = t.resolve_string(|_| None).unwrap_or_default();
-                                &*arena.alloc_str(&s.to_lowercase())
-                            })
-                            .collect(),
-                        Vec::new(),
-                    ),
+                    StrCmp::EqualsIgnoreCase => {
+                        let lits = fixed.map(|t| {
+                            let s = t.resolve_string(|_| None).unwrap_or_default();
+                            &*arena.alloc_str(&s.to_lowercase())
+                        });
+                        (BVec::from_iter_in(lits, arena).into_bump_slice(), &[])
+                    }
                 };
                 CVals::Str {
                     cmp,
-                    lits: arena.alloc_slice_copy(&lits),
-                    globs: arena.alloc_slice_copy(&globs),
+                    lits,
+                    globs,
                     templ: templ(ts),
                 }
             }
@@ -182,33 +174,20 @@ impl<'a> CCond<'a> {
                     templ: templ(ts),
                 }
             }
-            Values::Binary(v) => {
-                let bytes: Vec<&'a [u8]> = v.iter().map(|b| &*arena.alloc_slice_copy(b)).collect();
-                CVals::Bin {
-                    vals: arena.alloc_slice_copy(&bytes),
-                }
-            }
+            Values::Binary(v) => CVals::Bin {
+                vals: arena.alloc_slice_fill_iter(v.iter().map(|b| &*arena.alloc_slice_copy(b))),
+            },
             Values::Ip(v) => CVals::Ip {
                 cidrs: arena.alloc_slice_copy(v),
             },
             Values::Arn(ts) => {
-                let pats: Vec<CArn<'a>> = ts
-                    .iter()
-                    .filter(|t| !t.has_variables())
-                    .map(|t| {
-                        let mut buf = TokBuf::default();
-                        for p in t.pieces() {
-                            match p {
-                                Piece::Pattern(s) => tokenize_into(s, &mut buf),
-                                Piece::Literal(s) => buf.push(Tok::Lit(s)),
-                                Piece::Var(_) => {}
-                            }
-                        }
-                        CArn::build(arena, buf.as_slice(), searchers)
-                    })
-                    .collect();
+                let pats = ts.iter().filter(|t| !t.has_variables()).map(|t| {
+                    let mut buf = TokBuf::default();
+                    template_toks_into(t, &mut buf);
+                    CArn::build(arena, buf.as_slice(), searchers)
+                });
                 CVals::Arn {
-                    pats: arena.alloc_slice_copy(&pats),
+                    pats: BVec::from_iter_in(pats, arena).into_bump_slice(),
                     templ: templ(ts),
                 }
             }

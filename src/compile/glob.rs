@@ -50,6 +50,19 @@ pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
     }
 }
 
+/// Appends the tokens of a variable-free template: pattern text with `*`/`?` live, literal pieces
+/// (escapes) as literals.
+pub fn template_toks_into<'t>(t: &'t crate::policy::glob::Template, out: &mut TokBuf<'t>) {
+    use crate::policy::glob::Piece;
+    for p in t.pieces() {
+        match p {
+            Piece::Pattern(s) => tokenize_into(s, out),
+            Piece::Literal(s) => out.push(Tok::Lit(s)),
+            Piece::Var(_) => {}
+        }
+    }
+}
+
 /// A token buffer that stays on the stack for patterns of up to 24 tokens, so resolving a policy
 /// variable into a pattern does not allocate on the hot path.
 #[expect(

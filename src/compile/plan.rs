@@ -16,7 +16,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::arn::CResPat;
 use super::{CStmt, CompiledSet, FastHash};
 use crate::policy::Effect;
 
@@ -124,8 +123,9 @@ pub(crate) struct Plans {
     by_action: Box<[OnceLock<Arc<Plan>>]>,
     /// The catalog action id of `by_action[0]`.
     first_id: usize,
-    /// Actions outside the catalog (or prepared with another catalog), by name.
-    others: Box<[OnceLock<(Box<str>, Arc<Plan>)>]>,
+    /// Actions outside the catalog (or prepared with another catalog), by name; allocated on
+    /// first use.
+    others: OnceLock<Box<[OnceLock<(Box<str>, Arc<Plan>)>]>>,
     /// Distinct plans, so identical plans are stored once.
     distinct: Mutex<HashSet<Arc<Plan>, FastHash>>,
 }
@@ -137,7 +137,7 @@ impl Plans {
         Plans {
             first_id: ids.start,
             by_action: ids.map(|_| OnceLock::new()).collect(),
-            others: (0..OTHER_ACTIONS).map(|_| OnceLock::new()).collect(),
+            others: OnceLock::new(),
             distinct: Mutex::new(HashSet::default()),
         }
     }
@@ -152,9 +152,12 @@ impl Plans {
 
     /// Heap bytes of the tables and the plans built so far.
     pub(crate) fn memory_usage(&self) -> usize {
-        let mut n = std::mem::size_of_val(&*self.by_action) + std::mem::size_of_val(&*self.others);
-        for (name, _) in self.others.iter().filter_map(OnceLock::get) {
-            n += name.len();
+        let mut n = std::mem::size_of_val(&*self.by_action);
+        if let Some(others) = self.others.get() {
+            n += std::mem::size_of_val(&**others);
+            for (name, _) in others.iter().filter_map(OnceLock::get) {
+                n += name.len();
+            }
         }
         let distinct = self.distinct.lock().unwrap_or_else(PoisonError::into_inner);
         n += distinct.iter().map(|p| p.bytes()).sum::<usize>();
@@ -180,11 +183,14 @@ impl Plans {
         hash: u64,
         build: impl FnOnce() -> Plan,
     ) -> Option<&Plan> {
-        let n = self.others.len();
+        let others = self
+            .others
+            .get_or_init(|| (0..OTHER_ACTIONS).map(|_| OnceLock::new()).collect());
+        let n = others.len();
         let start = usize::try_from(hash % n as u64).unwrap_or(0);
         let mut build = Some(build);
         for k in 0..PROBES.min(n) {
-            let slot = self.others.get((start + k) % n)?;
+            let slot = others.get((start + k) % n)?;
             let (name, plan) = match slot.get() {
                 Some(e) => e,
                 None => {
@@ -215,54 +221,48 @@ impl Plans {
     }
 }
 
-/// Relative cost of deciding whether a statement applies (resource entries, conditions); 0 for a
-/// statement that always applies.
-fn cost(st: &CStmt<'_>) -> usize {
-    let any_resource = !st.res_negated && st.res.iter().any(|r| matches!(r, CResPat::Any));
-    if any_resource && st.conds.is_empty() {
-        return 0;
-    }
-    let res = if any_resource { 0 } else { st.res.len() };
-    1 + res + 2 * st.conds.len()
+/// True when a statement applies to every request its action clause admits: no condition and
+/// `Resource: "*"`.
+fn always_applies(st: &CStmt<'_>) -> bool {
+    st.res_any && !st.res_negated && st.conds.is_empty()
 }
 
 impl CompiledSet<'_> {
     /// Builds the plan of an action whose matching patterns are `pats`.
     pub(crate) fn build_plan(&self, pats: &PatSet) -> Plan {
-        let nslots = self.slots.len();
-        let mut lists: Vec<Vec<(usize, u32)>> = vec![Vec::new(); 2 * nslots];
+        // (slot, allow?, statement), in slot order, then deny before allow, then statement order.
+        let mut admitted: Vec<(u32, bool, u32)> = Vec::new();
         for (i, st) in self.stmts.iter().enumerate() {
-            if !admits(st, pats) {
-                continue;
-            }
-            let g = 2 * st.slot as usize + usize::from(st.effect == Effect::Allow);
-            if let (Some(list), Ok(i)) = (lists.get_mut(g), u32::try_from(i)) {
-                list.push((cost(st), i));
+            if let (true, Ok(i)) = (admits(st, pats), u32::try_from(i)) {
+                admitted.push((st.slot, st.effect == Effect::Allow, i));
             }
         }
+        admitted.sort_unstable();
+        let always = |i: u32| self.stmts.get(i as usize).is_some_and(always_applies);
         let mut deny = Vec::new();
         let mut allow = Vec::new();
         let mut allow_ids: Vec<u32> = Vec::new();
         let mut allow_open = true;
-        for (g, list) in lists.iter().enumerate() {
-            let slot = u32::try_from(g / 2).unwrap_or(u32::MAX);
-            let always = list.iter().find(|&&(c, _)| c == 0).map(|&(_, i)| i);
-            if g % 2 == 0 {
-                match always {
-                    Some(i) => deny.push((slot, i)),
-                    None => deny.extend(list.iter().map(|&(_, i)| (slot, i))),
-                }
-                continue;
+        for slot in 0..u32::try_from(self.slots.len()).unwrap_or(u32::MAX) {
+            let group = |effect: bool| {
+                admitted
+                    .iter()
+                    .filter(move |&&(s, e, _)| s == slot && e == effect)
+                    .map(|&(_, _, i)| i)
+            };
+            match group(false).find(|&i| always(i)) {
+                Some(i) => deny.push((slot, i)),
+                None => deny.extend(group(false).map(|i| (slot, i))),
             }
-            if !allow_open || always.is_some() {
+            if !allow_open || group(true).any(always) {
                 continue;
             }
             let start = u32::try_from(allow_ids.len()).unwrap_or(u32::MAX);
-            allow_ids.extend(list.iter().map(|&(_, i)| i));
+            allow_ids.extend(group(true));
             let end = u32::try_from(allow_ids.len()).unwrap_or(u32::MAX);
             allow.push((slot, start, end));
             // Nothing past a slot without allow statements is ever checked.
-            allow_open = !list.is_empty();
+            allow_open = end > start;
         }
         Plan {
             deny: deny.into_boxed_slice(),

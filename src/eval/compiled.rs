@@ -332,9 +332,11 @@ impl<'a> CompiledSet<'a> {
         self.explain_in(&req.ctx())
     }
 
+    /// Explains from the statements themselves: every statement whose action clause admits the
+    /// request is checked (not only those a plan keeps), and the outcome follows from the ones
+    /// that apply, in the same order a decision uses. No plan is built.
     fn explain_in(&self, cx: &EvalCtx<'_>) -> Explanation {
         let req = cx;
-        let outcome = self.evaluate_in(req);
         let catalog_action =
             req.req.catalog_generation == self.catalog_generation && req.req.action_id.is_some();
         let pats = if catalog_action {
@@ -344,6 +346,8 @@ impl<'a> CompiledSet<'a> {
         };
         let mut matched = Vec::new();
         let mut missing: Vec<String> = Vec::new();
+        let mut denied_in: Option<usize> = None;
+        let mut allowed_in = vec![false; self.slots.len()];
         for st in self.stmts {
             if !admits(st, &pats) || !self.resource_ok(st, req) {
                 continue;
@@ -354,8 +358,17 @@ impl<'a> CompiledSet<'a> {
                 }
             }
             if st.conds.iter().all(|c| c.holds(req, &self.searchers)) {
+                let slot = st.slot as usize;
+                match st.effect {
+                    Effect::Deny => denied_in = Some(denied_in.map_or(slot, |d| d.min(slot))),
+                    Effect::Allow => {
+                        if let Some(a) = allowed_in.get_mut(slot) {
+                            *a = true;
+                        }
+                    }
+                }
                 matched.push(MatchedStatement {
-                    layer: self.slot_layer(st.slot as usize),
+                    layer: self.slot_layer(slot),
                     policy: st.policy,
                     statement: st.index,
                     sid: st.sid.map(str::to_owned),
@@ -363,6 +376,11 @@ impl<'a> CompiledSet<'a> {
                 });
             }
         }
+        let outcome = self.decide(
+            req.req.cross_account,
+            || denied_in,
+            || allowed_in.iter().position(|a| !a),
+        );
         missing.sort();
         missing.dedup();
         Explanation {
