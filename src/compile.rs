@@ -34,7 +34,8 @@ use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern, S
 use crate::request::Request;
 use arn::CResPat;
 use condition::CCond;
-use glob::{CGlob, Searcher, TokBuf, tokenize_into};
+use crate::policy::glob::GlobTok;
+use glob::{CGlob, Searcher, Tok, TokBuf};
 use plan::Plans;
 
 /// A policy set too large to index.
@@ -124,6 +125,9 @@ pub struct CompiledSet<'a> {
     /// The distinct services of `act_pats`, sorted, each with the indexes of its patterns.
     pub(crate) services: &'a [(&'a str, &'a [u32])],
     pub(crate) plans: Plans,
+    /// Every context key a decision can read (conditions' keys and every variable), lowercase,
+    /// sorted.
+    pub(crate) read_keys: &'a [&'a str],
     pub(crate) catalog_generation: u64,
     pub(crate) searchers: Vec<Searcher>,
     pub(crate) fallback: OnceLock<Fallback>,
@@ -268,12 +272,20 @@ impl<'a> Compiler<'a> {
                             Some(i) => *i,
                             None => {
                                 let i = id(act_pats.len(), "action patterns")?;
-                                let text = name.to_string();
                                 let mut buf = TokBuf::default();
-                                tokenize_into(&text, &mut buf);
+                                let mut text = bumpalo::collections::String::new_in(arena);
+                                for t in name.toks() {
+                                    let (tok, s) = match t {
+                                        GlobTok::Lit(s) => (Tok::Lit(s.as_str()), s.as_str()),
+                                        GlobTok::One => (Tok::One, "?"),
+                                        GlobTok::Star => (Tok::Star, "*"),
+                                    };
+                                    buf.push(tok);
+                                    text.push_str(s);
+                                }
                                 act_pats.push(CActPat {
                                     service: arena.alloc_str(service),
-                                    name_text: arena.alloc_str(&text),
+                                    name_text: text.into_bump_str(),
                                     name: CGlob::build(arena, buf.as_slice(), &mut searchers),
                                 });
                                 pat_index.insert((service.as_str(), name), i);
@@ -308,6 +320,7 @@ impl<'a> Compiler<'a> {
                         reads.extend(c.variables());
                     }
                     keys.extend(reads.iter().map(|(_, k)| *k));
+                    keys.extend(res.iter().flat_map(|r| r.variables()).map(|(_, k)| k));
                     report.conditions += conds.len();
                     stmts.push(CStmt {
                         slot: id(slot, "layers")?,
@@ -332,7 +345,11 @@ impl<'a> Compiler<'a> {
         report.action_patterns = act_pats.len();
         keys.sort_unstable();
         keys.dedup();
-        report.condition_keys = keys.len();
+        report.condition_keys = stmts
+            .iter()
+            .flat_map(|st| st.reads.iter().map(|(id, _)| *id))
+            .collect::<std::collections::BTreeSet<u64>>()
+            .len();
 
         report.catalog_actions = self.catalog.action_count();
         let act_pats = act_pats.into_bump_slice();
@@ -356,6 +373,7 @@ impl<'a> Compiler<'a> {
             act_pats,
             services: services.into_bump_slice(),
             plans: Plans::new(plan_ids),
+            read_keys: arena.alloc_slice_copy(&keys),
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),

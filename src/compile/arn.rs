@@ -398,6 +398,15 @@ impl<'a> CResPat<'a> {
         }
     }
 
+    /// The variables the entry reads (ids and lowercase keys).
+    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+        let tail = match self {
+            CResPat::ArnVar { tail, .. } => Some(tail),
+            _ => None,
+        };
+        tail.into_iter().flat_map(|t| t.variables())
+    }
+
     /// Matches the request's evaluated resource.
     pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match self {

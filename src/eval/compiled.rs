@@ -37,7 +37,7 @@ pub fn evaluate(
 ) -> Result<Outcome, CompileError> {
     let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
     let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
-    Ok(compiled.evaluate(&PreparedRequest::new(request, catalog)))
+    Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
 }
 
 /// As [`evaluate`], with the explanation.
@@ -48,7 +48,7 @@ pub fn explain(
 ) -> Result<Explanation, CompileError> {
     let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
     let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
-    Ok(compiled.explain(&PreparedRequest::new(request, catalog)))
+    Ok(compiled.explain(&compiled.prepare_one(request, catalog)))
 }
 
 fn glob_to_regex(service: &str, name: &str) -> String {
@@ -134,6 +134,13 @@ impl<'a> CompiledSet<'a> {
         }
         self.plans.other(req.action(), req.action_hash, || {
             self.build_plan(&self.matched_patterns(req))
+        })
+    }
+
+    /// Prepares `request` for this set alone: only the context keys the set can read.
+    fn prepare_one<'r>(&self, request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
+        PreparedRequest::new_with_keys(request, catalog, |key| {
+            self.read_keys.binary_search(&key).is_ok()
         })
     }
 

@@ -305,7 +305,7 @@ impl<'c> Preparer<'c> {
             self.keys_known = known;
         }
         let mut keys = std::mem::take(&mut self.keys);
-        let prepared = self.prepare_with(request, known, |key| match keys.get(key) {
+        let prepared = self.prepare_with(request, known, |_| true, |key| match keys.get(key) {
             Some(k) => *k,
             None => {
                 let k = (
@@ -327,6 +327,7 @@ impl<'c> Preparer<'c> {
         &mut self,
         request: &'r Request,
         known: u64,
+        keep: impl Fn(&str) -> bool,
         mut key_info: impl FnMut(&str) -> (u64, bool),
     ) -> PreparedRequest<'r> {
         let catalog = self.catalog;
@@ -349,7 +350,7 @@ impl<'c> Preparer<'c> {
             &request.resource
         };
         let mut entries = Vec::with_capacity(request.context.len());
-        for e in request.context.entries() {
+        for e in request.context.entries().iter().filter(|e| keep(&e.key_lower)) {
             let (id, catalog_multi) = key_info(&e.key_lower);
             entries.push(PEntry::new(
                 id,
@@ -379,9 +380,19 @@ impl<'r> PreparedRequest<'r> {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
+        Self::new_with_keys(request, catalog, |_| true)
+    }
+
+    /// As [`new`](Self::new), keeping only the context keys (lowercase) `keep` accepts: for a
+    /// request decided by one compiled set, the keys that set reads.
+    pub(crate) fn new_with_keys(
+        request: &'r Request,
+        catalog: &Catalog,
+        keep: impl Fn(&str) -> bool,
+    ) -> PreparedRequest<'r> {
         // One request: look each key up directly rather than filling a cache nobody reuses.
         let known = interned_count();
-        Preparer::new(catalog).prepare_with(request, known, |key| {
+        Preparer::new(catalog).prepare_with(request, known, keep, |key| {
             (
                 lookup_key_id(key).unwrap_or(UNKNOWN),
                 catalog.is_multivalued(key),
