@@ -2,35 +2,41 @@
 //! evaluated through `&self` from any number of threads.
 //!
 //! What compiling buys (see DESIGN.md):
-//! - **Action index.** Every catalog action (dense id) maps to a *plan*: per layer, the deny and
-//!   allow statements whose `Action`/`NotAction` admit it. Wildcards and `NotAction` are resolved at
-//!   compile time; identical plans are stored once. Actions outside the catalog are matched by a
-//!   regex-automata DFA over the set's action patterns, built on first use.
+//! - **Action plans, on demand** ([`plan`]): an action's *plan* (per layer, the deny and allow
+//!   statements whose `Action`/`NotAction` admit it) is built the first time a decision asks for
+//!   it, from the set's action patterns of that service; identical plans are stored once. Compiling
+//!   therefore costs what the policies hold, not what the catalog holds. Actions outside the
+//!   catalog are matched by glob, then by a regex-automata DFA over the set's action patterns.
 //! - **Resource matchers** per statement: literal, prefix, suffix and general globs per ARN segment,
 //!   all linear in the ARN length.
-//! - **Condition programs** with pre-parsed operands, keys identified by hash.
+//! - **Condition programs** with pre-parsed operands, keys identified by interned id.
 //!
-//! INVARIANT (no Bump inside): a compiled set holds `&'a [T]` slices into the arena and owned
-//! searchers, never the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
+//! INVARIANT (no Bump inside): a compiled set holds `&'a [T]` slices into the arena, owned
+//! searchers and its plan tables (`OnceLock`s, a `Mutex` taken only while a plan is built), never
+//! the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
 
 pub mod arn;
 pub mod condition;
 pub mod glob;
+pub(crate) mod plan;
 pub mod template;
+pub(crate) mod text;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::eval::decision::Layer;
-use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
+use crate::policy::glob::GlobTok;
+use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement};
+use crate::request::Request;
 use arn::CResPat;
 use condition::CCond;
-use glob::{CGlob, TokBuf, tokenize_into};
+use glob::{CGlob, Searcher, Tok, TokBuf};
+use plan::Plans;
 
 /// A policy set too large to index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,21 +78,14 @@ pub struct CStmt<'a> {
     pub act_pats: &'a [u32],
     /// `NotResource`.
     pub res_negated: bool,
+    /// The clause holds `"*"` (so it matches every resource).
+    pub res_any: bool,
     /// The resource entries.
     pub res: &'a [CResPat<'a>],
     /// The conditions (ANDed).
     pub conds: &'a [CCond<'a>],
     /// Keys the conditions read (condition keys and variables in values), for explanations.
     pub reads: &'a [(u64, &'a str)],
-}
-
-/// Per layer slot, the statements an action can reach, by effect.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan<'a> {
-    /// Deny statements per slot (statement indexes, ascending).
-    pub deny: &'a [&'a [u32]],
-    /// Allow statements per slot.
-    pub allow: &'a [&'a [u32]],
 }
 
 /// Counts describing a compiled set.
@@ -104,9 +103,9 @@ pub struct CompileReport {
     pub conditions: usize,
     /// Distinct condition keys read.
     pub condition_keys: usize,
-    /// Distinct plans over the catalog's actions.
+    /// Distinct action plans built so far (plans are built when a decision first needs them).
     pub plans: usize,
-    /// Catalog actions indexed.
+    /// Catalog actions the plan table indexes.
     pub catalog_actions: usize,
 }
 
@@ -123,10 +122,14 @@ pub struct CompiledSet<'a> {
     pub(crate) slots: &'a [Layer],
     pub(crate) stmts: &'a [CStmt<'a>],
     pub(crate) act_pats: &'a [CActPat<'a>],
-    pub(crate) plans: &'a [Plan<'a>],
-    pub(crate) by_action: &'a [u32],
+    /// The distinct services of `act_pats`, sorted, each with the indexes of its patterns.
+    pub(crate) services: &'a [(&'a str, &'a [u32])],
+    pub(crate) plans: Plans,
+    /// Every context key a decision can read (conditions' keys and every variable), lowercase,
+    /// sorted.
+    pub(crate) read_keys: &'a [&'a str],
     pub(crate) catalog_generation: u64,
-    pub(crate) searchers: Vec<AhoCorasick>,
+    pub(crate) searchers: Vec<Searcher>,
     pub(crate) fallback: OnceLock<Fallback>,
     /// Fallback decisions made before the DFA was built (see `DFA_AFTER` in `eval::compiled`).
     pub(crate) fallback_calls: std::sync::atomic::AtomicU32,
@@ -147,6 +150,43 @@ pub struct Compiler<'a> {
     catalog: &'a Catalog,
 }
 
+/// A multiply-rotate hasher (the Firefox/rustc `FxHash` scheme) for the compiler's own maps, whose
+/// keys come from the policies being compiled: SipHash's flooding resistance costs more than the
+/// rest of compiling a small set.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(w) = word.get_mut(..chunk.len()) {
+                w.copy_from_slice(chunk);
+            }
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// [`FastHasher`] as a map's hasher.
+pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
+
 fn id(n: usize, what: &'static str) -> Result<u32, CompileError> {
     u32::try_from(n).map_err(|_| CompileError::TooLarge(what))
 }
@@ -159,6 +199,37 @@ impl<'a> Compiler<'a> {
 
     /// Compiles one principal's policy set.
     pub fn compile(&self, set: &PolicySet) -> Result<CompiledSet<'a>, CompileError> {
+        self.compile_statements(set, 0..self.catalog.action_count(), |_| true)
+    }
+
+    /// Compiles only the statements whose `Action`/`NotAction` admits `request`'s action: a set
+    /// that decides and explains that request (and any other for the same action) exactly as the
+    /// whole set would, for one-off decisions that should not pay for the rest of the policies.
+    pub(crate) fn compile_for(
+        &self,
+        set: &PolicySet,
+        request: &Request,
+    ) -> Result<CompiledSet<'a>, CompileError> {
+        let (service, name) = (request.service_lower(), request.name_lower());
+        // Only this action's plan is ever built: a table of one (none outside the catalog).
+        let plan_ids = match self.catalog.action_id(request.action_lower()) {
+            Some(id) => id as usize..id as usize + 1,
+            None => 0..0,
+        };
+        self.compile_statements(set, plan_ids, |st| {
+            let any = st.action.patterns.iter().any(|p| p.matches(service, name));
+            any != st.action.negated
+        })
+    }
+
+    /// Compiles the statements `keep` accepts (their layer, policy and statement numbers stay
+    /// those of the whole set), with a plan table for catalog action ids `plan_ids`.
+    fn compile_statements(
+        &self,
+        set: &PolicySet,
+        plan_ids: std::ops::Range<usize>,
+        keep: impl Fn(&Statement) -> bool,
+    ) -> Result<CompiledSet<'a>, CompileError> {
         let arena = self.arena;
         let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
         for (level, policies) in set.scps.iter().enumerate() {
@@ -173,80 +244,88 @@ impl<'a> Compiler<'a> {
         }
 
         let mut searchers = Vec::new();
-        let mut pat_index: HashMap<(String, String), u32> = HashMap::new();
-        let mut act_pats: Vec<CActPat<'a>> = Vec::new();
-        let mut stmts: Vec<CStmt<'a>> = Vec::new();
+        // Distinct `service:pattern` entries, keyed by the policy's own pattern (no copies).
+        let mut pat_index: HashMap<(&str, &crate::policy::glob::Glob), u32, FastHash> =
+            HashMap::default();
+        let mut act_pats = bumpalo::collections::Vec::<CActPat<'a>>::new_in(arena);
+        let mut stmts = bumpalo::collections::Vec::<CStmt<'a>>::new_in(arena);
         let mut report = CompileReport::default();
-        let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut keys: Vec<&'a str> = Vec::new();
+        // Per-statement scratch, reused (the arena gets exact-size copies).
+        let mut pats: Vec<u32> = Vec::new();
+        let mut res: Vec<CResPat<'a>> = Vec::new();
+        let mut conds: Vec<CCond<'a>> = Vec::new();
+        let mut reads: Vec<(u64, &'a str)> = Vec::new();
 
         for (slot, (_, policies)) in layers.iter().enumerate() {
             for (pi, policy) in policies.iter().enumerate() {
                 report.policies += 1;
-                for st in &policy.statements {
-                    let mut pats = Vec::new();
+                for st in policy.statements.iter().filter(|st| keep(st)) {
+                    pats.clear();
                     let mut any = false;
                     for p in &st.action.patterns {
-                        match p {
-                            ActionPattern::Any => any = true,
-                            // Matches no action (S-34): contributes nothing.
-                            ActionPattern::Never(_) => {}
-                            ActionPattern::Service { service, name } => {
-                                let text = name.to_string();
-                                let key = (service.clone(), text.clone());
-                                let idx = match pat_index.get(&key) {
-                                    Some(i) => *i,
-                                    None => {
-                                        let i = id(act_pats.len(), "action patterns")?;
-                                        let mut buf = TokBuf::default();
-                                        tokenize_into(&text, &mut buf);
-                                        act_pats.push(CActPat {
-                                            service: arena.alloc_str(service),
-                                            name_text: arena.alloc_str(&text),
-                                            name: CGlob::build(
-                                                arena,
-                                                buf.as_slice(),
-                                                &mut searchers,
-                                            ),
-                                        });
-                                        pat_index.insert(key, i);
-                                        i
-                                    }
-                                };
-                                pats.push(idx);
+                        let (service, name) = match p {
+                            ActionPattern::Any => {
+                                any = true;
+                                continue;
                             }
-                        }
+                            // Matches no action (S-34): contributes nothing.
+                            ActionPattern::Never(_) => continue,
+                            ActionPattern::Service { service, name } => (service, name),
+                        };
+                        let idx = match pat_index.get(&(service.as_str(), name)) {
+                            Some(i) => *i,
+                            None => {
+                                let i = id(act_pats.len(), "action patterns")?;
+                                let mut buf = TokBuf::default();
+                                let mut text = bumpalo::collections::String::new_in(arena);
+                                for t in name.toks() {
+                                    let (tok, s) = match t {
+                                        GlobTok::Lit(s) => (Tok::Lit(s.as_str()), s.as_str()),
+                                        GlobTok::One => (Tok::One, "?"),
+                                        GlobTok::Star => (Tok::Star, "*"),
+                                    };
+                                    buf.push(tok);
+                                    text.push_str(s);
+                                }
+                                act_pats.push(CActPat {
+                                    service: arena.alloc_str(service),
+                                    name_text: text.into_bump_str(),
+                                    name: CGlob::build(arena, buf.as_slice(), &mut searchers),
+                                });
+                                pat_index.insert((service.as_str(), name), i);
+                                i
+                            }
+                        };
+                        pats.push(idx);
                     }
-                    let (res_negated, res) = match &st.resource {
+                    res.clear();
+                    let res_negated = match &st.resource {
                         Some(r) => {
-                            let v: Vec<CResPat<'a>> = r
-                                .patterns
-                                .iter()
-                                .map(|p| match p {
-                                    ResourcePattern::Any => CResPat::Any,
-                                    ResourcePattern::Arn(t) => {
-                                        CResPat::build(arena, t, &mut searchers)
-                                    }
-                                })
-                                .collect();
-                            report.resource_patterns += v.len();
-                            (r.negated, &*arena.alloc_slice_copy(&v))
+                            res.extend(r.patterns.iter().map(|p| match p {
+                                ResourcePattern::Any => CResPat::Any,
+                                ResourcePattern::Arn(t) => CResPat::build(arena, t, &mut searchers),
+                            }));
+                            report.resource_patterns += res.len();
+                            arn::share_prefixes(&mut res);
+                            r.negated
                         }
                         // Trust policies only: no resource clause matches nothing here.
-                        None => (false, &[][..]),
+                        None => false,
                     };
-                    let conds: Vec<CCond<'a>> = st
-                        .conditions
-                        .iter()
-                        .map(|c| CCond::build(arena, c, &mut searchers))
-                        .collect();
-                    let mut reads: Vec<(u64, &'a str)> = Vec::new();
+                    conds.clear();
+                    conds.extend(
+                        st.conditions
+                            .iter()
+                            .map(|c| CCond::build(arena, c, &mut searchers)),
+                    );
+                    reads.clear();
                     for c in &conds {
-                        reads.push((c.hash, c.key));
+                        reads.push((c.id, c.key));
                         reads.extend(c.variables());
                     }
-                    for (_, k) in &reads {
-                        keys.insert(k);
-                    }
+                    keys.extend(reads.iter().map(|(_, k)| *k));
+                    keys.extend(res.iter().flat_map(|r| r.variables()).map(|(_, k)| k));
                     report.conditions += conds.len();
                     stmts.push(CStmt {
                         slot: id(slot, "layers")?,
@@ -258,7 +337,8 @@ impl<'a> Compiler<'a> {
                         act_any: any,
                         act_pats: arena.alloc_slice_copy(&pats),
                         res_negated,
-                        res,
+                        res_any: res.iter().any(|r| matches!(r, CResPat::Any)),
+                        res: arena.alloc_slice_copy(&res),
                         conds: arena.alloc_slice_copy(&conds),
                         reads: arena.alloc_slice_copy(&reads),
                     });
@@ -268,18 +348,37 @@ impl<'a> Compiler<'a> {
         id(stmts.len(), "statements")?;
         report.statements = stmts.len();
         report.action_patterns = act_pats.len();
-        report.condition_keys = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        report.condition_keys = stmts
+            .iter()
+            .flat_map(|st| st.reads.iter().map(|(id, _)| *id))
+            .collect::<std::collections::BTreeSet<u64>>()
+            .len();
 
-        let (plans, by_action) = self.build_plans(&stmts, &act_pats, layers.len())?;
-        report.plans = plans.len();
-        report.catalog_actions = by_action.len();
-        let slots: Vec<Layer> = layers.iter().map(|(l, _)| *l).collect();
+        report.catalog_actions = self.catalog.action_count();
+        let act_pats = act_pats.into_bump_slice();
+        let mut by_service: Vec<(&'a str, u32)> = act_pats
+            .iter()
+            .zip(0u32..)
+            .map(|(p, i)| (p.service, i))
+            .collect();
+        by_service.sort_unstable();
+        let services = bumpalo::collections::Vec::from_iter_in(
+            by_service.chunk_by(|a, b| a.0 == b.0).map(|group| {
+                let service = group.first().map_or("", |(s, _)| *s);
+                let ids = arena.alloc_slice_fill_iter(group.iter().map(|(_, i)| *i));
+                (service, &*ids)
+            }),
+            arena,
+        );
         Ok(CompiledSet {
-            slots: arena.alloc_slice_copy(&slots),
-            stmts: arena.alloc_slice_copy(&stmts),
-            act_pats: arena.alloc_slice_copy(&act_pats),
-            plans: arena.alloc_slice_copy(&plans),
-            by_action: arena.alloc_slice_copy(&by_action),
+            slots: arena.alloc_slice_fill_iter(layers.iter().map(|(l, _)| *l)),
+            stmts: stmts.into_bump_slice(),
+            act_pats,
+            services: services.into_bump_slice(),
+            plans: Plans::new(plan_ids),
+            read_keys: arena.alloc_slice_copy(&keys),
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),
@@ -287,140 +386,32 @@ impl<'a> Compiler<'a> {
             report,
         })
     }
-
-    /// Resolves every statement's action clause against every catalog action, then groups the
-    /// statements each action reaches into per-slot deny/allow lists, storing each distinct plan
-    /// once.
-    fn build_plans(
-        &self,
-        stmts: &[CStmt<'a>],
-        act_pats: &[CActPat<'a>],
-        nslots: usize,
-    ) -> Result<(Vec<Plan<'a>>, Vec<u32>), CompileError> {
-        let arena = self.arena;
-        let n = self.catalog.action_count();
-        let words = n.div_ceil(64);
-        // Actions each distinct pattern matches, as bitsets over dense ids.
-        let mut by_service: HashMap<&str, Vec<(u32, String)>> = HashMap::new();
-        for (aid, a) in self.catalog.actions_with_ids() {
-            by_service
-                .entry(a.service.as_str())
-                .or_default()
-                .push((aid, a.name.to_ascii_lowercase()));
-        }
-        let pat_bits: Vec<Vec<u64>> = act_pats
-            .iter()
-            .map(|p| {
-                let mut bits = vec![0u64; words];
-                if let Some(actions) = by_service.get(p.service) {
-                    for (aid, name) in actions {
-                        if p.name.matches(name, &[]) {
-                            set_bit(&mut bits, *aid);
-                        }
-                    }
-                }
-                bits
-            })
-            .collect();
-        // Per action: the flattened plan key (slot by slot: deny ids, MAX, allow ids, MAX).
-        let mut per_action: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut stmt_bits = vec![0u64; words];
-        // Statements grouped by (slot, effect) keep ascending order inside each group.
-        let mut groups: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nslots * 2];
-        for (si, st) in stmts.iter().enumerate() {
-            stmt_bits.iter_mut().for_each(|w| *w = 0);
-            if st.act_any {
-                stmt_bits.iter_mut().for_each(|w| *w = u64::MAX);
-            } else {
-                for p in st.act_pats {
-                    if let Some(b) = pat_bits.get(*p as usize) {
-                        for (w, x) in stmt_bits.iter_mut().zip(b) {
-                            *w |= x;
-                        }
-                    }
-                }
-            }
-            if st.act_negated {
-                stmt_bits.iter_mut().for_each(|w| *w = !*w);
-            }
-            let g = st.slot as usize * 2 + usize::from(st.effect == Effect::Allow);
-            if let Some(group) = groups.get_mut(g) {
-                group.push((si, stmt_bits.clone()));
-            }
-        }
-        for (aid, key) in per_action.iter_mut().enumerate() {
-            for group in &groups {
-                for (si, bits) in group {
-                    if get_bit(bits, aid) {
-                        key.push(id(*si, "statements")?);
-                    }
-                }
-                key.push(u32::MAX);
-            }
-        }
-        let mut plan_ids: HashMap<&[u32], u32> = HashMap::new();
-        let mut plans: Vec<Plan<'a>> = Vec::new();
-        let mut by_action = Vec::with_capacity(n);
-        for key in &per_action {
-            let pid = match plan_ids.get(key.as_slice()) {
-                Some(p) => *p,
-                None => {
-                    let mut lists = key.split(|x| *x == u32::MAX);
-                    let mut deny = Vec::with_capacity(nslots);
-                    let mut allow = Vec::with_capacity(nslots);
-                    for _ in 0..nslots {
-                        deny.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
-                        allow.push(&*arena.alloc_slice_copy(lists.next().unwrap_or(&[])));
-                    }
-                    let p = id(plans.len(), "plans")?;
-                    plans.push(Plan {
-                        deny: arena.alloc_slice_copy(&deny),
-                        allow: arena.alloc_slice_copy(&allow),
-                    });
-                    plan_ids.insert(key.as_slice(), p);
-                    p
-                }
-            };
-            by_action.push(pid);
-        }
-        Ok((plans, by_action))
-    }
-}
-
-fn set_bit(bits: &mut [u64], i: u32) {
-    if let Some(w) = bits.get_mut(i as usize / 64) {
-        *w |= 1 << (i % 64);
-    }
-}
-
-fn get_bit(bits: &[u64], i: usize) -> bool {
-    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 impl<'a> CompiledSet<'a> {
-    /// Counts describing the set.
-    pub fn report(&self) -> &CompileReport {
-        &self.report
+    /// Counts describing the set (`plans`: the distinct plans built so far).
+    pub fn report(&self) -> CompileReport {
+        CompileReport {
+            plans: self.plans.distinct(),
+            ..self.report.clone()
+        }
     }
 
-    /// Bytes this set uses: its arena data plus owned searchers and, once built, the fallback
-    /// DFA.
+    /// Bytes this set uses: its arena data, the plans built so far, owned searchers and, once
+    /// built, the fallback DFA.
     pub fn memory_usage(&self) -> usize {
         use std::mem::size_of_val;
         let mut n = size_of_val(self) + size_of_val(self.slots) + size_of_val(self.stmts);
-        n += size_of_val(self.act_pats) + size_of_val(self.plans) + size_of_val(self.by_action);
+        n += size_of_val(self.act_pats) + size_of_val(self.services);
+        n += self
+            .services
+            .iter()
+            .map(|(s, ids)| s.len() + size_of_val(*ids))
+            .sum::<usize>();
         for p in self.act_pats {
             n += p.service.len() + p.name_text.len() + glob_bytes(&p.name);
         }
-        for p in self.plans {
-            n += size_of_val(p.deny) + size_of_val(p.allow);
-            n += p
-                .deny
-                .iter()
-                .chain(p.allow.iter())
-                .map(|l| size_of_val(*l))
-                .sum::<usize>();
-        }
+        n += self.plans.memory_usage();
         for s in self.stmts {
             n += size_of_val(s.act_pats)
                 + size_of_val(s.res)
@@ -437,7 +428,7 @@ impl<'a> CompiledSet<'a> {
         n += self
             .searchers
             .iter()
-            .map(AhoCorasick::memory_usage)
+            .map(|f| std::mem::size_of::<Searcher>() + f.needle().len())
             .sum::<usize>();
         if let Some(Fallback::Dfa(d)) = self.fallback.get() {
             n += d.memory_usage();
@@ -450,7 +441,7 @@ fn glob_bytes(g: &CGlob<'_>) -> usize {
     match g {
         CGlob::Any => 0,
         CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => a.len(),
-        CGlob::PrefixSuffix(a, b) => a.len() + b.len(),
+        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => a.len() + b.len(),
         CGlob::General { toks, .. } => {
             std::mem::size_of_val(*toks)
                 + toks
@@ -470,14 +461,16 @@ fn glob_bytes(g: &CGlob<'_>) -> usize {
 fn arn_bytes(a: &arn::CArn<'_>) -> usize {
     match a {
         arn::CArn::Full { prefix, segs, .. } => {
-            prefix.len() + std::mem::size_of_val(*segs) + segs.iter().map(glob_bytes).sum::<usize>()
+            prefix.len()
+                + std::mem::size_of_val(*segs)
+                + segs.iter().map(|c| glob_bytes(&c.glob)).sum::<usize>()
         }
         arn::CArn::Short {
             prefix, head, tail, ..
         } => {
             prefix.len()
                 + std::mem::size_of_val(*head)
-                + head.iter().map(glob_bytes).sum::<usize>()
+                + head.iter().map(|c| glob_bytes(&c.glob)).sum::<usize>()
                 + glob_bytes(tail)
         }
         arn::CArn::Never => 0,

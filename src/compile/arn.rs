@@ -4,11 +4,11 @@
 //! colons; a pattern with fewer than six segments matches only when its last segment ends in `*`,
 //! which then runs over the rest of the ARN (S-13b, S-14).
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
 
-use super::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into, tokenize_into};
 use super::template::{CPiece, CTemplate};
+use super::text;
 use crate::policy::glob::{Piece, Template};
 use crate::request::arn::PArn;
 use crate::request::prepared::EvalCtx;
@@ -18,14 +18,15 @@ use crate::request::prepared::EvalCtx;
 /// prefix fixes exactly those segments.
 #[derive(Debug, Clone, Copy)]
 pub enum CArn<'a> {
-    /// Six segments: the first `first` as `prefix`, each later one matched on its own.
+    /// Six segments: the first `first` as `prefix`, each later one that is not `*` matched on its
+    /// own (`*` matches any segment, which holds no colon before the sixth).
     Full {
         /// Leading literal segments, each followed by its colon.
         prefix: &'a str,
         /// How many segments `prefix` covers.
         first: usize,
-        /// Segments `first..6`.
-        segs: &'a [CGlob<'a>],
+        /// The segments after `prefix` that are not `*`, with their index.
+        segs: &'a [CSeg<'a>],
     },
     /// Fewer than six segments, the last ending in `*`: `head` per segment, `tail` over the rest.
     Short {
@@ -33,13 +34,27 @@ pub enum CArn<'a> {
         prefix: &'a str,
         /// How many segments `prefix` covers.
         first: usize,
-        /// Segments from `first` up to the last given one.
-        head: &'a [CGlob<'a>],
-        /// The last given segment.
+        /// The segments after `prefix` up to the last given one that are not `*`, with their
+        /// index.
+        head: &'a [CSeg<'a>],
+        /// The last given segment, matched over the rest of the ARN.
         tail: CGlob<'a>,
+        /// Index of the last given segment.
+        tail_from: usize,
     },
     /// A short pattern whose last segment does not end in `*`: matches nothing.
     Never,
+}
+
+/// One segment an ARN pattern constrains (segments that are `*` are left out).
+#[derive(Debug, Clone, Copy)]
+pub struct CSeg<'a> {
+    /// The segment's index (0..6).
+    pub index: usize,
+    /// The byte the segment must start with, when the glob fixes it: a quick reject.
+    pub lead: Option<u8>,
+    /// The segment's glob.
+    pub glob: CGlob<'a>,
 }
 
 /// Splits tokens at the colons of their literals into at most six segments; returns the tokens
@@ -85,20 +100,23 @@ fn segment<'s, 'x>(toks: &'s [Tok<'x>], bounds: &[usize; 7], i: usize) -> &'s [T
 
 impl<'a> CArn<'a> {
     /// Compiles pattern tokens (variables already resolved or absent).
-    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<AhoCorasick>) -> CArn<'a> {
+    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<Searcher>) -> CArn<'a> {
         let mut buf = TokBuf::default();
         let (bounds, parts) = split_toks(toks, &mut buf);
         let all = buf.as_slice();
-        let globs: Vec<CGlob<'a>> = (0..parts)
-            .map(|i| CGlob::build(arena, segment(all, &bounds, i), searchers))
-            .collect();
+        // At most six segments: kept on the stack.
+        let mut globs = [CGlob::Any; 6];
+        for (i, g) in globs.iter_mut().enumerate().take(parts) {
+            *g = CGlob::build(arena, segment(all, &bounds, i), searchers);
+        }
+        let globs = globs.get(..parts).unwrap_or(&[]);
         // Leading literal segments among the first five (never the one a short pattern ends on).
         let mergeable = if parts == 6 {
             5
         } else {
             parts.saturating_sub(1)
         };
-        let mut prefix = String::new();
+        let mut prefix = bumpalo::collections::String::new_in(arena);
         let mut first = 0;
         for g in globs.iter().take(mergeable) {
             match g {
@@ -110,21 +128,36 @@ impl<'a> CArn<'a> {
                 _ => break,
             }
         }
-        let prefix: &'a str = arena.alloc_str(&prefix);
+        let prefix: &'a str = prefix.into_bump_str();
         let rest = globs.get(first..).unwrap_or(&[]);
+        let checks = |gs: &[CGlob<'a>]| -> &'a [CSeg<'a>] {
+            let mut v = bumpalo::collections::Vec::new_in(arena);
+            v.extend(
+                gs.iter()
+                    .enumerate()
+                    .filter(|(_, g)| !g.is_any())
+                    .map(|(i, g)| CSeg {
+                        index: first + i,
+                        lead: g.lead_byte(),
+                        glob: *g,
+                    }),
+            );
+            v.into_bump_slice()
+        };
         if parts == 6 {
             return CArn::Full {
                 prefix,
                 first,
-                segs: arena.alloc_slice_copy(rest),
+                segs: checks(rest),
             };
         }
         match rest.split_last() {
             Some((tail, head)) if tail.ends_with_star() => CArn::Short {
                 prefix,
                 first,
-                head: arena.alloc_slice_copy(head),
+                head: checks(head),
                 tail: *tail,
+                tail_from: first + head.len(),
             },
             _ => CArn::Never,
         }
@@ -132,33 +165,117 @@ impl<'a> CArn<'a> {
 
     /// Matches an ARN.
     #[inline]
-    pub fn matches(&self, arn: &PArn<'_>, searchers: &[AhoCorasick]) -> bool {
+    pub fn matches(&self, arn: &PArn<'_>, searchers: &[Searcher]) -> bool {
+        self.matches_after_prefix(arn, self.prefix_matches(arn), searchers)
+    }
+
+    /// True when the ARN starts with the pattern's literal prefix (always for [`CArn::Never`],
+    /// which fails later).
+    #[inline]
+    fn prefix_matches(&self, arn: &PArn<'_>) -> bool {
         match self {
-            CArn::Full {
-                prefix,
-                first,
-                segs,
-            } => {
-                arn.text().starts_with(prefix)
-                    && segs
-                        .iter()
-                        .enumerate()
-                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
+            CArn::Full { prefix, .. } | CArn::Short { prefix, .. } => {
+                text::starts_with(arn.text(), prefix)
             }
+            CArn::Never => true,
+        }
+    }
+
+    /// Matches an ARN whose prefix check came out `prefix_ok`.
+    #[inline]
+    fn matches_after_prefix(
+        &self,
+        arn: &PArn<'_>,
+        prefix_ok: bool,
+        searchers: &[Searcher],
+    ) -> bool {
+        if !prefix_ok {
+            return false;
+        }
+        let segs_ok = |segs: &[CSeg<'_>]| {
+            segs.iter().all(|c| {
+                let seg = arn.seg(c.index);
+                c.lead.is_none_or(|b| seg.as_bytes().first() == Some(&b))
+                    && c.glob.matches(seg, searchers)
+            })
+        };
+        match self {
+            CArn::Full { segs, .. } => segs_ok(segs),
             CArn::Short {
-                prefix,
-                first,
                 head,
                 tail,
-            } => {
-                arn.text().starts_with(prefix)
-                    && head
-                        .iter()
-                        .enumerate()
-                        .all(|(i, g)| g.matches(arn.seg(first + i), searchers))
-                    && tail.matches(arn.rest_from(first + head.len()), searchers)
-            }
+                tail_from,
+                ..
+            } => segs_ok(head) && tail.matches(arn.rest_from(*tail_from), searchers),
             CArn::Never => false,
+        }
+    }
+}
+
+/// True when some entry of a `Resource`/`NotResource` list matches the request's evaluated
+/// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
+/// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
+/// hottest code.
+pub(crate) fn any_matches(res: &[CResPat<'_>], req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
+    let Some(arn) = req.resource_arn() else {
+        return res.iter().any(|r| matches!(r, CResPat::Any));
+    };
+    let text = arn.text();
+    let mut last_prefix: *const u8 = std::ptr::null();
+    let mut last_ok = false;
+    'patterns: for r in res {
+        let (prefix, segs, tail) = match r {
+            CResPat::Any => return true,
+            CResPat::Arn(CArn::Full { prefix, segs, .. }) => (*prefix, *segs, None),
+            CResPat::Arn(CArn::Short {
+                prefix,
+                head,
+                tail,
+                tail_from,
+                ..
+            }) => (*prefix, *head, Some((tail, *tail_from))),
+            CResPat::Arn(CArn::Never) => continue,
+            CResPat::ArnVar { .. } => {
+                if r.matches(req, searchers) {
+                    return true;
+                }
+                continue;
+            }
+        };
+        if !std::ptr::eq(prefix.as_ptr(), last_prefix) {
+            last_prefix = prefix.as_ptr();
+            last_ok = text::starts_with(text, prefix);
+        }
+        if !last_ok {
+            continue;
+        }
+        for c in segs {
+            let seg = arn.seg(c.index);
+            if c.lead.is_some_and(|b| seg.as_bytes().first() != Some(&b))
+                || !c.glob.matches(seg, searchers)
+            {
+                continue 'patterns;
+            }
+        }
+        match tail {
+            Some((tail, from)) if !tail.matches(arn.rest_from(from), searchers) => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// Makes consecutive ARN patterns with equal literal prefixes point at one arena text, so
+/// [`any_matches`] checks each prefix once.
+pub(crate) fn share_prefixes<'a>(res: &mut [CResPat<'a>]) {
+    let mut prev: Option<&'a str> = None;
+    for r in res.iter_mut() {
+        let CResPat::Arn(CArn::Full { prefix, .. } | CArn::Short { prefix, .. }) = r else {
+            continue;
+        };
+        match prev {
+            Some(p) if p == *prefix && !prefix.is_empty() => *prefix = p,
+            _ => prev = Some(*prefix),
         }
     }
 }
@@ -198,16 +315,10 @@ pub enum CResPat<'a> {
 
 impl<'a> CResPat<'a> {
     /// Compiles an ARN template.
-    pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<AhoCorasick>) -> CResPat<'a> {
+    pub fn build(arena: &'a Bump, t: &Template, searchers: &mut Vec<Searcher>) -> CResPat<'a> {
         if !t.has_variables() {
             let mut buf = TokBuf::default();
-            for p in t.pieces() {
-                match p {
-                    Piece::Pattern(s) => tokenize_into(s, &mut buf),
-                    Piece::Literal(s) => buf.push(Tok::Lit(s)),
-                    Piece::Var(_) => {}
-                }
-            }
+            template_toks_into(t, &mut buf);
             return CResPat::Arn(CArn::build(arena, buf.as_slice(), searchers));
         }
         // Variables sit after the fifth colon (validated): split the text before them.
@@ -273,7 +384,7 @@ impl<'a> CResPat<'a> {
                 Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
                 Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
                 Piece::Var(v) => CPiece::Var {
-                    hash: crate::request::keys::key_id(&v.key_lower),
+                    id: crate::request::keys::key_id(&v.key_lower),
                     key: arena.alloc_str(&v.key_lower),
                     default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
                 },
@@ -287,13 +398,22 @@ impl<'a> CResPat<'a> {
         }
     }
 
+    /// The variables the entry reads (ids and lowercase keys).
+    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+        let tail = match self {
+            CResPat::ArnVar { tail, .. } => Some(tail),
+            _ => None,
+        };
+        tail.into_iter().flat_map(|t| t.variables())
+    }
+
     /// Matches the request's evaluated resource.
-    pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[AhoCorasick]) -> bool {
+    pub fn matches(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match self {
             CResPat::Any => true,
             CResPat::Arn(a) => req
                 .resource_arn()
-                .is_some_and(|arn| a.matches(&arn, searchers)),
+                .is_some_and(|arn| a.matches(arn, searchers)),
             CResPat::ArnVar { head, tail } => {
                 let Some(arn) = req.resource_arn() else {
                     return false;

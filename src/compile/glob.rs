@@ -8,8 +8,9 @@
 //! what follows, so no other placement can succeed where it fails: one forward pass suffices, and a
 //! pattern like `*a*a*a*a*b` costs O(text × chunks), not exponential time.
 
-use aho_corasick::AhoCorasick;
 use bumpalo::Bump;
+
+use super::text;
 
 /// One token of a glob program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,27 +23,43 @@ pub enum Tok<'a> {
     Star,
 }
 
-/// Literals longer than this get no prebuilt searcher.
-const MAX_SEARCHER_LITERAL: usize = 64 * 1024;
+/// A prebuilt substring searcher for the leading literal of a general glob's middle chunk.
+pub type Searcher = memchr::memmem::Finder<'static>;
 
 /// Appends the tokens of pattern text (`*` and `?` live) to `out`.
 pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c == '*' || c == '?' {
-            if i > start
-                && let Some(lit) = text.get(start..i)
-            {
-                out.push(Tok::Lit(lit));
-            }
-            out.push(if c == '*' { Tok::Star } else { Tok::One });
-            start = i + c.len_utf8();
+    // `*` and `?` are ASCII, so their byte offsets are character boundaries.
+    for i in memchr::memchr2_iter(b'*', b'?', text.as_bytes()) {
+        if i > start
+            && let Some(lit) = text.get(start..i)
+        {
+            out.push(Tok::Lit(lit));
         }
+        out.push(if text.as_bytes().get(i) == Some(&b'*') {
+            Tok::Star
+        } else {
+            Tok::One
+        });
+        start = i + 1;
     }
     if start < text.len()
         && let Some(lit) = text.get(start..)
     {
         out.push(Tok::Lit(lit));
+    }
+}
+
+/// Appends the tokens of a variable-free template: pattern text with `*`/`?` live, literal pieces
+/// (escapes) as literals.
+pub fn template_toks_into<'t>(t: &'t crate::policy::glob::Template, out: &mut TokBuf<'t>) {
+    use crate::policy::glob::Piece;
+    for p in t.pieces() {
+        match p {
+            Piece::Pattern(s) => tokenize_into(s, out),
+            Piece::Literal(s) => out.push(Tok::Lit(s)),
+            Piece::Var(_) => {}
+        }
     }
 }
 
@@ -186,36 +203,35 @@ fn kmp_find(
     None
 }
 
-/// Finds the leftmost occurrence of `chunk` in `text[from..limit]`: (start, end).
+/// Finds the leftmost occurrence of `chunk` in `text[from..limit]`: (start, end). `searcher`,
+/// when given, is a prebuilt searcher for the chunk's leading literal.
 fn find_chunk(
     chunk: &[Tok<'_>],
     text: &str,
     from: usize,
     limit: usize,
-    searcher: Option<&AhoCorasick>,
+    searcher: Option<&Searcher>,
 ) -> Option<(usize, usize)> {
     let hay = text.get(..limit)?;
     match chunk.first() {
         Some(Tok::Lit(lead)) => {
             let rest = chunk.get(1..).unwrap_or(&[]);
-            if let Some(ac) = searcher {
-                // Every occurrence of the lead literal, overlapping ones included, in one linear
-                // pass; only the tokens after it are checked per occurrence.
-                let input = aho_corasick::Input::new(hay).span(from..hay.len());
-                for m in ac.find_overlapping_iter(input) {
-                    if let Some(end) = match_at(rest, hay, m.end()) {
-                        return Some((m.start(), end));
-                    }
-                }
-                return None;
-            }
             if lead.len() > LONG_LITERAL {
                 // Every occurrence in O(text + literal) with Knuth-Morris-Pratt, so a long
                 // periodic literal does not cost O(text × literal). Allocates: only for literals
                 // longer than any real policy holds.
                 return kmp_find(lead.as_bytes(), hay, from, |end| match_at(rest, hay, end));
             }
-            let finder = memchr::memmem::Finder::new(lead.as_bytes());
+            // Every occurrence of the lead literal, overlapping ones included, leftmost first;
+            // only the tokens after it are checked per occurrence.
+            let built;
+            let finder = match searcher {
+                Some(f) => f,
+                None => {
+                    built = memchr::memmem::Finder::new(lead.as_bytes());
+                    &built
+                }
+            };
             let mut pos = from;
             loop {
                 let start = finder.find(hay.get(pos..)?.as_bytes())? + pos;
@@ -240,7 +256,7 @@ fn find_chunk(
 
 /// Matches a whole `text` against a token program (greedy chunk algorithm, see the module doc).
 /// `searchers`, when given, holds one prebuilt searcher per middle chunk.
-pub fn match_toks(toks: &[Tok<'_>], text: &str, searchers: Option<&[AhoCorasick]>) -> bool {
+pub fn match_toks(toks: &[Tok<'_>], text: &str, searchers: Option<&[Searcher]>) -> bool {
     let stars = toks.iter().filter(|t| **t == Tok::Star).count();
     if stars == 0 {
         return match_at(toks, text, 0) == Some(text.len());
@@ -290,6 +306,8 @@ pub enum CGlob<'a> {
     PrefixSuffix(&'a str, &'a str),
     /// `*lit*`
     Contains(&'a str),
+    /// `lit*lit*`
+    PrefixContains(&'a str, &'a str),
     /// Anything else: a token program, with searchers (indexes into the owner's list) for its
     /// middle chunks.
     General {
@@ -301,64 +319,85 @@ pub enum CGlob<'a> {
 }
 
 impl<'a> CGlob<'a> {
-    /// Compiles tokens into the arena; general programs get aho-corasick searchers for their middle
+    /// Compiles tokens into the arena; general programs get prebuilt searchers for their middle
     /// chunks' leading literals, appended to `searchers`.
-    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<AhoCorasick>) -> CGlob<'a> {
-        let s = |x: &str| -> &'a str { arena.alloc_str(x) };
+    pub fn build(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<Searcher>) -> CGlob<'a> {
         match toks {
             [Tok::Star] => return CGlob::Any,
             [] => return CGlob::Exact(""),
             _ => {}
         }
-        // Merge adjacent literals so the shapes below are recognised.
-        let mut merged: Vec<MTok> = Vec::new();
+        let merged = toks
+            .windows(2)
+            .any(|w| matches!(w, [Tok::Lit(_), Tok::Lit(_)] | [Tok::Star, Tok::Star]));
+        if !merged {
+            // Tokens as written (`tokenize_into` never puts two literals side by side).
+            return Self::build_merged(arena, toks, searchers);
+        }
+        // Merge adjacent literals (templates' literal pieces) and runs of stars, so the shapes
+        // are recognised.
+        let mut texts: Vec<String> = Vec::new();
+        let mut shape: Vec<Tok<'_>> = Vec::new();
         for t in toks {
-            match (t, merged.last_mut()) {
-                (Tok::Lit(x), Some(MTok::Lit(prev))) => prev.push_str(x),
-                (Tok::Lit(x), _) => merged.push(MTok::Lit((*x).to_owned())),
-                (Tok::One, _) => merged.push(MTok::One),
-                (Tok::Star, Some(MTok::Star)) => {}
-                (Tok::Star, _) => merged.push(MTok::Star),
+            match (t, shape.last()) {
+                (Tok::Lit(x), Some(Tok::Lit(_))) => {
+                    if let Some(last) = texts.last_mut() {
+                        last.push_str(x);
+                    }
+                }
+                (Tok::Lit(x), _) => {
+                    texts.push((*x).to_owned());
+                    shape.push(Tok::Lit(""));
+                }
+                (Tok::Star, Some(Tok::Star)) => {}
+                (other, _) => shape.push(*other),
             }
         }
-        match merged.as_slice() {
-            [MTok::Lit(a)] => return CGlob::Exact(s(a)),
-            [MTok::Lit(a), MTok::Star] => return CGlob::Prefix(s(a)),
-            [MTok::Star, MTok::Lit(b)] => return CGlob::Suffix(s(b)),
-            [MTok::Lit(a), MTok::Star, MTok::Lit(b)] => return CGlob::PrefixSuffix(s(a), s(b)),
-            [MTok::Star, MTok::Lit(m), MTok::Star] => return CGlob::Contains(s(m)),
-            _ => {}
-        }
-        let out: Vec<Tok<'a>> = merged
+        let mut lits = texts.iter();
+        let owned: Vec<Tok<'_>> = shape
             .iter()
-            .map(|m| match m {
-                MTok::Lit(x) => Tok::Lit(s(x)),
-                MTok::One => Tok::One,
-                MTok::Star => Tok::Star,
+            .map(|t| match t {
+                Tok::Lit(_) => Tok::Lit(lits.next().map_or("", String::as_str)),
+                other => *other,
             })
             .collect();
-        let toks: &'a [Tok<'a>] = arena.alloc_slice_copy(&out);
-        // Searchers for the leading literal of each middle chunk, in order; a chunk that starts
-        // with `?` gets none and the program falls back to memchr for all (see below).
-        let chunks: Vec<&[Tok<'a>]> = toks.split(|t| *t == Tok::Star).collect();
-        let middle = chunks.get(1..chunks.len().saturating_sub(1)).unwrap_or(&[]);
+        Self::build_merged(arena, &owned, searchers)
+    }
+
+    /// [`build`](Self::build) for tokens with no two literals or two stars side by side.
+    fn build_merged(arena: &'a Bump, toks: &[Tok<'_>], searchers: &mut Vec<Searcher>) -> CGlob<'a> {
+        let s = |x: &str| -> &'a str { arena.alloc_str(x) };
+        match *toks {
+            [Tok::Star] => return CGlob::Any,
+            [Tok::Lit(a)] => return CGlob::Exact(s(a)),
+            [Tok::Lit(a), Tok::Star] => return CGlob::Prefix(s(a)),
+            [Tok::Star, Tok::Lit(b)] => return CGlob::Suffix(s(b)),
+            [Tok::Lit(a), Tok::Star, Tok::Lit(b)] => return CGlob::PrefixSuffix(s(a), s(b)),
+            [Tok::Star, Tok::Lit(m), Tok::Star] => return CGlob::Contains(s(m)),
+            [Tok::Lit(a), Tok::Star, Tok::Lit(m), Tok::Star] => {
+                return CGlob::PrefixContains(s(a), s(m));
+            }
+            _ => {}
+        }
+        let toks: &'a [Tok<'a>] = arena.alloc_slice_fill_iter(toks.iter().map(|t| match t {
+            Tok::Lit(x) => Tok::Lit(s(x)),
+            Tok::One => Tok::One,
+            Tok::Star => Tok::Star,
+        }));
+        // Searchers for the leading literal of each middle chunk, in order; when a chunk starts
+        // with `?` or a literal too long for one (matched by Knuth-Morris-Pratt), the program
+        // gets none and builds its finders per search.
+        let chunks = toks.split(|t| *t == Tok::Star).count();
+        let middle = toks
+            .split(|t| *t == Tok::Star)
+            .skip(1)
+            .take(chunks.saturating_sub(2));
         let start = u32::try_from(searchers.len()).unwrap_or(u32::MAX);
         let mut built = Vec::new();
-        for c in middle.iter().filter(|c| !c.is_empty()) {
+        for c in middle.filter(|c| !c.is_empty()) {
             match c.first() {
-                // A contiguous NFA builds in linear time (the DFA kind is quadratic in the length
-                // of a long literal); very long literals search with memchr instead.
-                Some(Tok::Lit(lead)) if lead.len() <= MAX_SEARCHER_LITERAL => {
-                    match AhoCorasick::builder()
-                        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                        .build([lead])
-                    {
-                        Ok(ac) => built.push(ac),
-                        Err(_) => {
-                            built.clear();
-                            break;
-                        }
-                    }
+                Some(Tok::Lit(lead)) if lead.len() <= LONG_LITERAL => {
+                    built.push(memchr::memmem::Finder::new(lead.as_bytes()).into_owned());
                 }
                 _ => {
                     built.clear();
@@ -375,16 +414,22 @@ impl<'a> CGlob<'a> {
     }
 
     /// Matches the whole of `text`.
-    pub fn matches(&self, text: &str, searchers: &[AhoCorasick]) -> bool {
+    #[inline(always)]
+    pub fn matches(&self, text: &str, searchers: &[Searcher]) -> bool {
         match *self {
             CGlob::Any => true,
-            CGlob::Exact(a) => text == a,
-            CGlob::Prefix(a) => text.starts_with(a),
-            CGlob::Suffix(b) => text.ends_with(b),
+            CGlob::Exact(a) => text::eq(text, a),
+            CGlob::Prefix(a) => text::starts_with(text, a),
+            CGlob::Suffix(b) => text::ends_with(text, b),
             CGlob::PrefixSuffix(a, b) => {
-                text.len() >= a.len() + b.len() && text.starts_with(a) && text.ends_with(b)
+                text.len() >= a.len() + b.len()
+                    && text::starts_with(text, a)
+                    && text::ends_with(text, b)
             }
-            CGlob::Contains(m) => memchr::memmem::find(text.as_bytes(), m.as_bytes()).is_some(),
+            CGlob::Contains(m) => text::contains(text, m),
+            CGlob::PrefixContains(a, m) => {
+                text::starts_with(text, a) && text::contains(text.get(a.len()..).unwrap_or(""), m)
+            }
             CGlob::General {
                 toks,
                 searchers: (start, n),
@@ -400,6 +445,22 @@ impl<'a> CGlob<'a> {
         }
     }
 
+    /// The byte every match starts with, when the pattern fixes it.
+    pub fn lead_byte(&self) -> Option<u8> {
+        let lead = match self {
+            CGlob::Exact(a)
+            | CGlob::Prefix(a)
+            | CGlob::PrefixSuffix(a, _)
+            | CGlob::PrefixContains(a, _) => *a,
+            CGlob::General { toks, .. } => match toks.first() {
+                Some(Tok::Lit(a)) => a,
+                _ => "",
+            },
+            CGlob::Any | CGlob::Suffix(_) | CGlob::Contains(_) => "",
+        };
+        lead.as_bytes().first().copied()
+    }
+
     /// True when the glob is exactly `*`.
     pub fn is_any(&self) -> bool {
         matches!(self, CGlob::Any)
@@ -408,17 +469,11 @@ impl<'a> CGlob<'a> {
     /// True when the glob's last token is `*` (for short ARN patterns).
     pub fn ends_with_star(&self) -> bool {
         match self {
-            CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) => true,
+            CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) | CGlob::PrefixContains(..) => true,
             CGlob::General { toks, .. } => toks.last() == Some(&Tok::Star),
             _ => false,
         }
     }
-}
-
-enum MTok {
-    Lit(String),
-    One,
-    Star,
 }
 
 #[cfg(test)]
@@ -446,7 +501,8 @@ mod tests {
     fn agrees_with_naive_on_a_grid() {
         let pats = [
             "", "*", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "*?", "?*", "a*b*c", "*a*a*b",
-            "a??", "*é?", "ab*ab", "*ab*ab*", "a*?b", "**", "a*b?*c*", "?a*", "*a?",
+            "a??", "*é?", "ab*ab", "*ab*ab*", "a*?b", "**", "a*b?*c*", "?a*", "*a?", "a*b*",
+            "ab*a*", "a*ab*",
         ];
         let texts = [
             "", "a", "b", "ab", "abc", "aXc", "aab", "ababab", "abab", "éx", "aéb", "abcabc",

@@ -6,6 +6,7 @@
 use bumpalo::Bump;
 
 use super::glob::{Tok, TokBuf, tokenize_into};
+use super::text;
 use crate::policy::glob::{Piece, Template};
 use crate::request::keys::key_id;
 use crate::request::prepared::EvalCtx;
@@ -19,8 +20,8 @@ pub enum CPiece<'a> {
     Lit(&'a str),
     /// A policy variable.
     Var {
-        /// Hash of the lowercase key.
-        hash: u64,
+        /// Interned id of the lowercase key.
+        id: u64,
         /// The lowercase key.
         key: &'a str,
         /// The default value, if any.
@@ -87,7 +88,7 @@ impl<'a> CTemplate<'a> {
                 Piece::Pattern(s) => CPiece::Pat(arena.alloc_str(s)),
                 Piece::Literal(s) => CPiece::Lit(arena.alloc_str(s)),
                 Piece::Var(v) => CPiece::Var {
-                    hash: key_id(&v.key_lower),
+                    id: key_id(&v.key_lower),
                     key: arena.alloc_str(&v.key_lower),
                     default: v.default.as_deref().map(|d| &*arena.alloc_str(d)),
                 },
@@ -103,10 +104,10 @@ impl<'a> CTemplate<'a> {
         self.pieces.iter().any(|p| matches!(p, CPiece::Var { .. }))
     }
 
-    /// The variables' lowercase keys and hashes.
+    /// The variables' interned key ids and lowercase keys.
     pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
         self.pieces.iter().filter_map(|p| match p {
-            CPiece::Var { hash, key, .. } => Some((*hash, *key)),
+            CPiece::Var { id, key, .. } => Some((*id, *key)),
             _ => None,
         })
     }
@@ -119,7 +120,7 @@ impl<'a> CTemplate<'a> {
         for p in self.pieces {
             match *p {
                 CPiece::Pat(s) | CPiece::Lit(s) => out.push(s),
-                CPiece::Var { hash, key, default } => match req.variable(hash, key).or(default) {
+                CPiece::Var { id, key, default } => match req.variable(id, key).or(default) {
                     Some(v) => out.push(v),
                     None => return false,
                 },
@@ -137,7 +138,7 @@ impl<'a> CTemplate<'a> {
             match *p {
                 CPiece::Pat(s) => tokenize_into(s, out),
                 CPiece::Lit(s) => out.push(Tok::Lit(s)),
-                CPiece::Var { hash, key, default } => match req.variable(hash, key).or(default) {
+                CPiece::Var { id, key, default } => match req.variable(id, key).or(default) {
                     Some(v) => out.push(Tok::Lit(v)),
                     None => return false,
                 },
@@ -148,17 +149,18 @@ impl<'a> CTemplate<'a> {
 
     /// `Some(true)` when the resolved text equals `text` exactly; `None` or `Some(false)`
     /// otherwise (callers treat both as no match, so the walk stops at the first difference).
+    #[inline]
     pub fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut rest = text;
         for p in self.pieces {
             let s = match *p {
                 CPiece::Pat(s) | CPiece::Lit(s) => s,
-                CPiece::Var { hash, key, default } => req.variable(hash, key).or(default)?,
+                CPiece::Var { id, key, default } => req.variable(id, key).or(default)?,
             };
-            match rest.strip_prefix(s) {
-                Some(r) => rest = r,
-                None => return Some(false),
+            if !text::starts_with(rest, s) {
+                return Some(false);
             }
+            rest = rest.get(s.len()..).unwrap_or("");
         }
         Some(rest.is_empty())
     }

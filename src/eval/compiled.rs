@@ -1,9 +1,9 @@
 //! The compiled evaluator: decisions over a [`CompiledSet`] and a [`PreparedRequest`].
 //!
-//! A catalog action goes straight to its plan: per layer, only the statements whose action clause
-//! admits it, denies first; unconditional statements cost one resource match. Actions outside the
-//! catalog use the set's fallback DFA. Nothing here allocates on the decision path: buffers for
-//! resolved variables live on the stack, so no per-thread scratch is needed.
+//! A decision goes straight to its action's plan (built on first use, see `compile::plan`): per
+//! layer, only the statements whose action clause admits the action, denies first. Actions outside
+//! the catalog get plans too, kept under their name. Once a plan exists nothing here allocates:
+//! buffers for resolved variables live on the stack, so no per-thread scratch is needed.
 //!
 //! INVARIANT (equal to the reference): same decision procedure as `eval::reference`, same
 //! explanation; `tests/it` checks it on every case and on random inputs.
@@ -15,22 +15,29 @@ use regex_automata::dfa::{Automaton, OverlappingState, dense};
 use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::catalog::Catalog;
-use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback, Plan};
+use crate::compile::plan::{PatSet, Plan, admits};
+use crate::compile::{CActPat, CStmt, CompileError, CompiledSet, Compiler, Fallback};
+use crate::compile::{arn, condition};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
 use crate::policy::{Effect, PolicySet};
 use crate::request::Request;
 use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 
+/// First chunk of the arena a one-off decision compiles into: most sets fit, so compiling
+/// allocates once.
+const ONE_OFF_ARENA: usize = 16 << 10;
+
 /// Compiles `set` into a temporary arena and decides `request`: a convenience for one-off
-/// decisions (`iamc check`, `iamc eval`); bulk callers compile once and prepare requests once.
+/// decisions (`iamc check`, `iamc eval`), which compiles only the statements whose action clause
+/// admits the request's action; bulk callers compile once and prepare requests once.
 pub fn evaluate(
     set: &PolicySet,
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Outcome, CompileError> {
-    let arena = bumpalo::Bump::new();
-    let compiled = Compiler::new(&arena, catalog).compile(set)?;
-    Ok(compiled.evaluate(&PreparedRequest::new(request, catalog)))
+    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
+    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
+    Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
 }
 
 /// As [`evaluate`], with the explanation.
@@ -39,53 +46,9 @@ pub fn explain(
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Explanation, CompileError> {
-    let arena = bumpalo::Bump::new();
-    let compiled = Compiler::new(&arena, catalog).compile(set)?;
-    Ok(compiled.explain(&PreparedRequest::new(request, catalog)))
-}
-
-/// Which of a set's action patterns matched a non-catalog action: a bitset, inline for up to 512
-/// patterns.
-struct PatSet {
-    inline: [u64; 8],
-    spill: Vec<u64>,
-}
-
-impl PatSet {
-    fn new(n: usize) -> PatSet {
-        let spill = if n > 512 {
-            vec![0; n.div_ceil(64)]
-        } else {
-            Vec::new()
-        };
-        PatSet {
-            inline: [0; 8],
-            spill,
-        }
-    }
-
-    fn words(&mut self) -> &mut [u64] {
-        if self.spill.is_empty() {
-            &mut self.inline
-        } else {
-            &mut self.spill
-        }
-    }
-
-    fn insert(&mut self, i: usize) {
-        if let Some(w) = self.words().get_mut(i / 64) {
-            *w |= 1 << (i % 64);
-        }
-    }
-
-    fn contains(&self, i: usize) -> bool {
-        let words: &[u64] = if self.spill.is_empty() {
-            &self.inline
-        } else {
-            &self.spill
-        };
-        words.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
+    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
+    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
+    Ok(compiled.explain(&compiled.prepare_one(request, catalog)))
 }
 
 fn glob_to_regex(service: &str, name: &str) -> String {
@@ -156,13 +119,29 @@ fn build_fallback(pats: &[CActPat<'_>]) -> Fallback {
 }
 
 impl<'a> CompiledSet<'a> {
+    /// The request's plan: its catalog action's, or for an action outside the catalog (or
+    /// prepared with another catalog) the plan kept under its name; built on first use. `None`
+    /// only when the table of plans for actions outside the catalog is full.
     #[inline]
-    fn plan(&self, req: &PreparedRequest) -> Option<&Plan<'a>> {
-        if req.catalog_generation != self.catalog_generation {
-            return None;
+    fn plan(&self, req: &PreparedRequest) -> Option<&Plan> {
+        if req.catalog_generation == self.catalog_generation
+            && let Some(id) = req.action_id
+            && let Some(plan) = self.plans.catalog(id as usize, || {
+                self.build_plan(&self.matched_patterns_by_glob(req))
+            })
+        {
+            return Some(plan);
         }
-        let p = *self.by_action.get(req.action_id? as usize)?;
-        self.plans.get(p as usize)
+        self.plans.other(req.action(), req.action_hash, || {
+            self.build_plan(&self.matched_patterns(req))
+        })
+    }
+
+    /// Prepares `request` for this set alone: only the context keys the set can read.
+    fn prepare_one<'r>(&self, request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
+        PreparedRequest::new_with_keys(request, catalog, |key| {
+            self.read_keys.binary_search(&key).is_ok()
+        })
     }
 
     #[inline]
@@ -170,18 +149,54 @@ impl<'a> CompiledSet<'a> {
         self.slots.get(slot).copied().unwrap_or(Layer::Identity)
     }
 
+    /// AWS's evaluation order, the one place the compiled engine writes it: an explicit deny in
+    /// any layer, then the cross-account gate, then an applying allow in every layer (S-27).
+    /// `denying_slot` finds the first slot with an applying deny, `unallowed_slot` the first slot
+    /// without an applying allow; each is only asked when the order gets to it.
     #[inline]
+    fn decide(
+        &self,
+        cross_account: bool,
+        denying_slot: impl FnOnce() -> Option<usize>,
+        unallowed_slot: impl FnOnce() -> Option<usize>,
+    ) -> Outcome {
+        if let Some(slot) = denying_slot() {
+            return Outcome {
+                decision: Decision::ExplicitlyDenied,
+                decided_by: self.slot_layer(slot),
+            };
+        }
+        if cross_account {
+            return Outcome {
+                decision: Decision::ImplicitlyDenied,
+                decided_by: Layer::Account,
+            };
+        }
+        if let Some(slot) = unallowed_slot() {
+            return Outcome {
+                decision: Decision::ImplicitlyDenied,
+                decided_by: self.slot_layer(slot),
+            };
+        }
+        Outcome {
+            decision: Decision::Allowed,
+            decided_by: Layer::Identity,
+        }
+    }
+
+    #[inline(always)]
     fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        let any = st.res.iter().any(|r| r.matches(req, &self.searchers));
+        let any = st.res_any || arn::any_matches(st.res, req, &self.searchers);
         any != st.res_negated
     }
 
-    #[inline]
+    #[inline(always)]
     fn applies(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        self.resource_ok(st, req) && st.conds.iter().all(|c| c.holds(req, &self.searchers))
+        self.resource_ok(st, req)
+            && (st.conds.is_empty() || condition::all_hold(st.conds, req, &self.searchers))
     }
 
-    #[inline]
+    #[inline(always)]
     fn applies_idx(&self, i: u32, req: &EvalCtx<'_>) -> bool {
         self.stmts
             .get(i as usize)
@@ -197,52 +212,63 @@ impl<'a> CompiledSet<'a> {
     /// (`aws:PrincipalTag/…`, `aws:username`, …) are `principal`: the audit path, where one
     /// prepared request serves every principal.
     pub fn evaluate_as(&self, req: &PreparedRequest, principal: &PreparedContext) -> Outcome {
-        self.evaluate_in(&EvalCtx {
-            req,
-            principal: &principal.entries,
-        })
+        self.evaluate_in(&EvalCtx::with_principal(req, principal))
     }
 
     /// As [`explain`](Self::explain) for a principal's context, see
     /// [`evaluate_as`](Self::evaluate_as).
     pub fn explain_as(&self, req: &PreparedRequest, principal: &PreparedContext) -> Explanation {
-        self.explain_in(&EvalCtx {
-            req,
-            principal: &principal.entries,
-        })
+        self.explain_in(&EvalCtx::with_principal(req, principal))
     }
 
     fn evaluate_in(&self, cx: &EvalCtx<'_>) -> Outcome {
-        let req = cx;
-        let Some(plan) = self.plan(req.req) else {
-            return self.evaluate_fallback(req);
+        match self.plan(cx.req) {
+            Some(plan) => self.decide(
+                cx.req.cross_account,
+                || {
+                    for &(slot, i) in plan.denies() {
+                        if self.applies_idx(i, cx) {
+                            return Some(slot as usize);
+                        }
+                    }
+                    None
+                },
+                || {
+                    'slots: for (slot, ids) in plan.allows() {
+                        for &i in ids {
+                            if self.applies_idx(i, cx) {
+                                continue 'slots;
+                            }
+                        }
+                        return Some(slot);
+                    }
+                    None
+                },
+            ),
+            None => self.evaluate_unplanned(cx),
+        }
+    }
+
+    /// Decides an action that has no plan (the table for actions outside the catalog is full):
+    /// every statement is checked against the action's matching patterns. Allocates nothing for
+    /// sets of up to 512 action patterns.
+    #[cold]
+    fn evaluate_unplanned(&self, cx: &EvalCtx<'_>) -> Outcome {
+        let pats = self.matched_patterns(cx.req);
+        let reach = |slot: usize, effect: Effect| {
+            self.stmts.iter().any(|st| {
+                st.slot as usize == slot
+                    && st.effect == effect
+                    && admits(st, &pats)
+                    && self.applies(st, cx)
+            })
         };
-        for (slot, deny) in plan.deny.iter().enumerate() {
-            if deny.iter().any(|&i| self.applies_idx(i, req)) {
-                return Outcome {
-                    decision: Decision::ExplicitlyDenied,
-                    decided_by: self.slot_layer(slot),
-                };
-            }
-        }
-        if req.req.cross_account {
-            return Outcome {
-                decision: Decision::ImplicitlyDenied,
-                decided_by: Layer::Account,
-            };
-        }
-        for (slot, allow) in plan.allow.iter().enumerate() {
-            if !allow.iter().any(|&i| self.applies_idx(i, req)) {
-                return Outcome {
-                    decision: Decision::ImplicitlyDenied,
-                    decided_by: self.slot_layer(slot),
-                };
-            }
-        }
-        Outcome {
-            decision: Decision::Allowed,
-            decided_by: Layer::Identity,
-        }
+        let slots = 0..self.slots.len();
+        self.decide(
+            cx.req.cross_account,
+            || slots.clone().find(|&s| reach(s, Effect::Deny)),
+            || slots.clone().find(|&s| !reach(s, Effect::Allow)),
+        )
     }
 
     /// Builds the DFA over the action patterns now, rather than after [`DFA_AFTER`] decisions
@@ -252,7 +278,8 @@ impl<'a> CompiledSet<'a> {
         self.fallback.get_or_init(|| build_fallback(self.act_pats));
     }
 
-    /// The set's action patterns that match the request's action.
+    /// The set's action patterns that match the request's action, for an action outside the
+    /// catalog: by glob for the first [`DFA_AFTER`] calls, then by the DFA.
     fn matched_patterns(&self, req: &PreparedRequest) -> PatSet {
         let fallback = match self.fallback.get() {
             Some(f) => f,
@@ -284,58 +311,27 @@ impl<'a> CompiledSet<'a> {
         set
     }
 
+    /// The set's action patterns that match the request's action, by glob, trying only the
+    /// patterns of the action's service.
     fn matched_patterns_by_glob(&self, req: &PreparedRequest) -> PatSet {
         let mut set = PatSet::new(self.act_pats.len());
         let (svc, name) = req.action_parts();
-        for (i, p) in self.act_pats.iter().enumerate() {
-            if p.service == svc && p.name.matches(name, &self.searchers) {
-                set.insert(i);
+        let ids = self
+            .services
+            .binary_search_by(|(s, _)| (*s).cmp(svc))
+            .ok()
+            .and_then(|i| self.services.get(i))
+            .map_or(&[][..], |(_, ids)| *ids);
+        for &i in ids {
+            if self
+                .act_pats
+                .get(i as usize)
+                .is_some_and(|p| p.name.matches(name, &self.searchers))
+            {
+                set.insert(i as usize);
             }
         }
         set
-    }
-
-    fn action_matches(&self, st: &CStmt<'a>, pats: &PatSet) -> bool {
-        let any = st.act_any || st.act_pats.iter().any(|p| pats.contains(*p as usize));
-        any != st.act_negated
-    }
-
-    fn evaluate_fallback(&self, req: &EvalCtx<'_>) -> Outcome {
-        let pats = self.matched_patterns(req.req);
-        let reach = |slot: usize, effect: Effect| {
-            self.stmts.iter().any(|st| {
-                st.slot as usize == slot
-                    && st.effect == effect
-                    && self.action_matches(st, &pats)
-                    && self.applies(st, req)
-            })
-        };
-        for slot in 0..self.slots.len() {
-            if reach(slot, Effect::Deny) {
-                return Outcome {
-                    decision: Decision::ExplicitlyDenied,
-                    decided_by: self.slot_layer(slot),
-                };
-            }
-        }
-        if req.req.cross_account {
-            return Outcome {
-                decision: Decision::ImplicitlyDenied,
-                decided_by: Layer::Account,
-            };
-        }
-        for slot in 0..self.slots.len() {
-            if !reach(slot, Effect::Allow) {
-                return Outcome {
-                    decision: Decision::ImplicitlyDenied,
-                    decided_by: self.slot_layer(slot),
-                };
-            }
-        }
-        Outcome {
-            decision: Decision::Allowed,
-            decided_by: Layer::Identity,
-        }
     }
 
     /// Decides a prepared request and says why (allocates: not for the hot path).
@@ -343,24 +339,24 @@ impl<'a> CompiledSet<'a> {
         self.explain_in(&req.ctx())
     }
 
+    /// Explains from the statements themselves: every statement whose action clause admits the
+    /// request is checked (not only those a plan keeps), and the outcome follows from the ones
+    /// that apply, in the same order a decision uses. No plan is built.
     fn explain_in(&self, cx: &EvalCtx<'_>) -> Explanation {
         let req = cx;
-        let outcome = self.evaluate_in(req);
-        let plan = self.plan(req.req);
-        let pats = if plan.is_none() {
-            Some(self.matched_patterns(req.req))
+        let catalog_action =
+            req.req.catalog_generation == self.catalog_generation && req.req.action_id.is_some();
+        let pats = if catalog_action {
+            self.matched_patterns_by_glob(req.req)
         } else {
-            None
+            self.matched_patterns(req.req)
         };
         let mut matched = Vec::new();
         let mut missing: Vec<String> = Vec::new();
-        for (i, st) in self.stmts.iter().enumerate() {
-            let act = match (plan, &pats) {
-                (Some(p), _) => plan_reaches(p, st, i),
-                (None, Some(ps)) => self.action_matches(st, ps),
-                (None, None) => false,
-            };
-            if !act || !self.resource_ok(st, req) {
+        let mut denied_in: Option<usize> = None;
+        let mut allowed_in = vec![false; self.slots.len()];
+        for st in self.stmts {
+            if !admits(st, &pats) || !self.resource_ok(st, req) {
                 continue;
             }
             for (h, k) in st.reads {
@@ -369,8 +365,17 @@ impl<'a> CompiledSet<'a> {
                 }
             }
             if st.conds.iter().all(|c| c.holds(req, &self.searchers)) {
+                let slot = st.slot as usize;
+                match st.effect {
+                    Effect::Deny => denied_in = Some(denied_in.map_or(slot, |d| d.min(slot))),
+                    Effect::Allow => {
+                        if let Some(a) = allowed_in.get_mut(slot) {
+                            *a = true;
+                        }
+                    }
+                }
                 matched.push(MatchedStatement {
-                    layer: self.slot_layer(st.slot as usize),
+                    layer: self.slot_layer(slot),
                     policy: st.policy,
                     statement: st.index,
                     sid: st.sid.map(str::to_owned),
@@ -378,6 +383,11 @@ impl<'a> CompiledSet<'a> {
                 });
             }
         }
+        let outcome = self.decide(
+            req.req.cross_account,
+            || denied_in,
+            || allowed_in.iter().position(|a| !a),
+        );
         missing.sort();
         missing.dedup();
         Explanation {
@@ -399,37 +409,35 @@ impl<'a> CompiledSet<'a> {
         reqs.par_iter().map(|r| self.evaluate(r)).collect()
     }
 
-    /// For a catalog action, the number of deny and allow statements its plan holds per layer
-    /// (what a decision can touch); `None` for actions outside the catalog.
+    /// For a catalog action, per layer, the number of deny and allow statements a decision may
+    /// evaluate (its plan, built if needed): a layer whose allow always applies, or that comes
+    /// after a layer without any allow, shows no allow statements. `None` for actions outside the
+    /// catalog.
     pub fn plan_sizes(&self, req: &PreparedRequest<'_>) -> Option<Vec<(Layer, usize, usize)>> {
+        if req.catalog_generation != self.catalog_generation || req.action_id.is_none() {
+            return None;
+        }
         let plan = self.plan(req)?;
-        Some(
-            plan.deny
-                .iter()
-                .zip(plan.allow.iter())
-                .enumerate()
-                .map(|(slot, (d, a))| (self.slot_layer(slot), d.len(), a.len()))
-                .collect(),
-        )
+        let mut sizes: Vec<(Layer, usize, usize)> = (0..self.slots.len())
+            .map(|slot| (self.slot_layer(slot), 0, 0))
+            .collect();
+        for &(slot, _) in plan.denies() {
+            if let Some(s) = sizes.get_mut(slot as usize) {
+                s.1 += 1;
+            }
+        }
+        for (slot, ids) in plan.allows() {
+            if let Some(s) = sizes.get_mut(slot) {
+                s.2 = ids.len();
+            }
+        }
+        Some(sizes)
     }
 
     /// The layers, in evaluation order.
     pub fn layers(&self) -> &[Layer] {
         self.slots
     }
-}
-
-/// True when the plan lists statement `i` in its slot (either effect).
-fn plan_reaches(plan: &Plan<'_>, st: &CStmt<'_>, i: usize) -> bool {
-    let Ok(i) = u32::try_from(i) else {
-        return false;
-    };
-    let slot = st.slot as usize;
-    let list = match st.effect {
-        Effect::Deny => plan.deny.get(slot),
-        Effect::Allow => plan.allow.get(slot),
-    };
-    list.is_some_and(|l| l.binary_search(&i).is_ok())
 }
 
 #[cfg(test)]

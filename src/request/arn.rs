@@ -22,30 +22,40 @@ pub fn arn_segments(text: &str) -> Option<ArnSegs> {
     None
 }
 
-/// An ARN with its segment offsets.
+/// An ARN with its six segments, split once.
 #[derive(Debug, Clone, Copy)]
 pub struct PArn<'x> {
     text: &'x str,
     segs: ArnSegs,
+    parts: [&'x str; 6],
 }
 
 impl<'x> PArn<'x> {
     /// Pairs text with offsets from [`arn_segments`].
     pub fn new(text: &'x str, segs: ArnSegs) -> PArn<'x> {
-        PArn { text, segs }
+        let part = |i: usize| {
+            let start = segs.get(i).copied().unwrap_or(text.len());
+            let end = match segs.get(i + 1) {
+                Some(next) => next.saturating_sub(1),
+                None => text.len(),
+            };
+            text.get(start..end).unwrap_or("")
+        };
+        PArn {
+            text,
+            segs,
+            parts: [part(0), part(1), part(2), part(3), part(4), part(5)],
+        }
     }
 
     /// Segment `i` (0..6), without its colons.
+    #[inline]
     pub fn seg(&self, i: usize) -> &'x str {
-        let start = self.segs.get(i).copied().unwrap_or(self.text.len());
-        let end = match self.segs.get(i + 1) {
-            Some(next) => next.saturating_sub(1),
-            None => self.text.len(),
-        };
-        self.text.get(start..end).unwrap_or("")
+        self.parts.get(i).copied().unwrap_or("")
     }
 
     /// The whole ARN.
+    #[inline]
     pub fn text(&self) -> &'x str {
         self.text
     }

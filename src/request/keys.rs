@@ -3,8 +3,14 @@
 //! up without adding to the table (so untrusted requests cannot grow it); a key no compiled set
 //! has interned yet is marked unknown and matched by name.
 //!
+//! A prepared request finds its entry for a key id through [`KeySlots`], a per-request table
+//! indexed by id (no scan). Ids are handed out in order, so an entry marked unknown can only be a
+//! key interned *after* the request was prepared: a lookup compares names only for ids at or above
+//! the table's size at preparation time.
+//!
 //! INVARIANT (exact keys): two interned ids are equal exactly when the lowercase names are equal;
-//! an unknown request key is compared by name, so a decision never depends on a hash.
+//! an unknown request key is compared by name, so a decision never depends on a hash or on the
+//! order in which sets were compiled.
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
@@ -31,6 +37,14 @@ pub fn key_id(lower: &str) -> u64 {
     *t.entry(lower.into()).or_insert(next)
 }
 
+/// How many keys are interned: every id below it is assigned.
+pub fn interned_count() -> u64 {
+    table()
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .len() as u64
+}
+
 /// The id of a lowercase key if some compiled set interned it (preparation time).
 pub fn lookup_key_id(lower: &str) -> Option<u64> {
     table()
@@ -49,4 +63,88 @@ pub fn key_hash(lower: &str) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// Largest key id a slot table indexes directly; a request holding a key with a larger id (a
+/// process that interned tens of thousands of keys) looks its keys up by scanning instead.
+const MAX_SLOTTED_ID: u64 = 1 << 14;
+
+/// Where each of a prepared request's (or principal context's) entries is, by key id.
+#[derive(Debug, Clone, Default)]
+pub struct KeySlots {
+    /// `slots[id]` is the entry index + 1, or 0 when no entry has that id, for every id below
+    /// `slow_from` (shorter when no entry has the ids past its end).
+    slots: Box<[u16]>,
+    /// Ids from which a lookup scans the entries: the smallest id of an entry the table could not
+    /// hold (ids past [`MAX_SLOTTED_ID`], entries past `u16::MAX`), or, when some entry is marked
+    /// [`UNKNOWN`], [`interned_count`] at preparation (only keys interned later can be one).
+    slow_from: u64,
+}
+
+impl KeySlots {
+    /// The slot table for entries with key ids `ids` (in entry order), looked up after
+    /// [`interned_count`] returned `known`.
+    pub fn new(ids: impl Iterator<Item = u64>, known: u64) -> KeySlots {
+        let mut slow_from = u64::MAX;
+        let mut slots: Vec<u16> = Vec::new();
+        for (i, id) in ids.enumerate() {
+            if id == UNKNOWN {
+                slow_from = slow_from.min(known);
+                continue;
+            }
+            let pos = u16::try_from(i + 1).ok().filter(|&p| p != u16::MAX);
+            let at = usize::try_from(id).ok().filter(|_| id < MAX_SLOTTED_ID);
+            match (pos, at) {
+                (Some(pos), Some(at)) => {
+                    if slots.len() <= at {
+                        slots.resize(at + 1, 0);
+                    }
+                    if let Some(s) = slots.get_mut(at) {
+                        *s = pos;
+                    }
+                }
+                _ => slow_from = slow_from.min(id),
+            }
+        }
+        KeySlots {
+            slots: slots.into_boxed_slice(),
+            slow_from,
+        }
+    }
+
+    /// The index of the entry for key `id` (lowercase name `key`) among `entries`, whose id and
+    /// lowercase key `id_key` gives (read only on the slow path).
+    #[inline]
+    pub fn find<'e, E>(
+        &self,
+        id: u64,
+        key: &str,
+        entries: &'e [E],
+        id_key: impl Fn(&'e E) -> (u64, &'e str),
+    ) -> Option<usize> {
+        if id < self.slow_from {
+            // INVARIANT (slots cover every id below `slow_from`): past the table, no entry.
+            let s = *self.slots.get(usize::try_from(id).ok()?)?;
+            return usize::from(s).checked_sub(1);
+        }
+        Self::find_slow(id, key, entries, id_key)
+    }
+
+    #[cold]
+    fn find_slow<'e, E>(
+        id: u64,
+        key: &str,
+        entries: &'e [E],
+        id_key: impl Fn(&'e E) -> (u64, &'e str),
+    ) -> Option<usize> {
+        entries.iter().position(|e| {
+            let (x, name) = id_key(e);
+            x == id || (x == UNKNOWN && name == key)
+        })
+    }
+
+    /// Heap bytes.
+    pub fn memory_usage(&self) -> usize {
+        std::mem::size_of_val(&*self.slots)
+    }
 }

@@ -1,6 +1,7 @@
 //! Prepared requests: a request with everything a compiled evaluation needs worked out once —
-//! the action's dense id, the evaluated resource and its ARN segments, key hashes, and every context
-//! value parsed as a number, date, boolean, IP address, base64 and ARN.
+//! the action's dense id, the evaluated resource and its ARN segments, interned key ids and a slot
+//! table from id to entry, and every context value parsed as a number, date, boolean and IP
+//! address. Entries keep a single value inline, so a request's context is one allocation.
 //!
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
@@ -10,12 +11,14 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::catalog::{ActionId, Catalog};
-use crate::condition::{Decimal, Instant, binary, boolean, ip};
+use crate::condition::{Decimal, Instant, boolean, ip};
 use crate::request::Request;
-use crate::request::arn::{ArnSegs, PArn, arn_segments};
-use crate::request::keys::{UNKNOWN, lookup_key_id};
+use crate::request::arn::{PArn, arn_segments};
+use crate::request::keys::{KeySlots, UNKNOWN, interned_count, key_hash, lookup_key_id};
 
-/// One context value, parsed every way an operator might read it.
+/// One context value, parsed once every way a hot operator reads it (numbers, dates, booleans,
+/// IP addresses). ARN and base64 forms are worked out when an ARN or binary operator reads the
+/// value, so preparing a value allocates nothing.
 #[derive(Debug, Clone)]
 pub struct PValue<'r> {
     /// The text.
@@ -28,24 +31,42 @@ pub struct PValue<'r> {
     pub boolean: Option<bool>,
     /// As an IP address (S-12).
     pub ip: Option<IpAddr>,
-    /// As base64 bytes (S-13).
-    pub bin: Option<Vec<u8>>,
-    /// As an ARN (S-14).
-    pub arn: Option<ArnSegs>,
 }
 
 impl<'r> PValue<'r> {
     fn new(text: Cow<'r, str>) -> PValue<'r> {
+        // Decimals, epoch seconds and ISO dates start with a digit or a sign; IP addresses with a
+        // hex digit or `:`. Most values (names, ARNs, regions) are none of them and skip the
+        // parsers, which would refuse them anyway.
+        let first = text.as_bytes().first().copied().unwrap_or(b' ');
+        let numeric = first.is_ascii_digit() || first == b'+' || first == b'-';
         PValue {
-            dec: Decimal::parse(&text),
-            date: Instant::parse(&text),
+            dec: if numeric { Decimal::parse(&text) } else { None },
+            date: if numeric { Instant::parse(&text) } else { None },
             boolean: boolean::parse_bool(&text),
-            ip: ip::parse_request_ip(&text),
-            bin: binary::decode_base64(&text),
-            arn: arn_segments(&text),
+            ip: if first.is_ascii_hexdigit() || first == b':' {
+                ip::parse_request_ip(&text)
+            } else {
+                None
+            },
             text,
         }
     }
+
+    /// The value as an ARN with its segments, if it is one (S-14).
+    pub fn arn(&self) -> Option<PArn<'_>> {
+        arn_segments(&self.text).map(|segs| PArn::new(&self.text, segs))
+    }
+}
+
+/// An entry's values: one inline (the common case, so an entry and its value sit in the one
+/// allocation that holds the request's entries), or a list.
+#[derive(Debug, Clone)]
+pub enum PValues<'r> {
+    /// A single value.
+    One(PValue<'r>),
+    /// Any number of values.
+    Many(Vec<PValue<'r>>),
 }
 
 /// One context key of a prepared request.
@@ -53,7 +74,7 @@ impl<'r> PValue<'r> {
 pub struct PEntry<'r> {
     /// Interned id of the lowercase key, or [`UNKNOWN`] when no compiled set had interned it
     /// when the request was prepared (then the key is matched by name).
-    pub hash: u64,
+    pub id: u64,
     /// The lowercase key.
     pub key: Cow<'r, str>,
     /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
@@ -61,7 +82,48 @@ pub struct PEntry<'r> {
     /// Every value is the empty string, or there is none (S-8).
     pub null_set: bool,
     /// The values.
-    pub values: Vec<PValue<'r>>,
+    pub values: PValues<'r>,
+}
+
+impl<'r> PEntry<'r> {
+    /// Prepares `entry` under key id `id`, its text through `text`.
+    fn new(
+        id: u64,
+        key: Cow<'r, str>,
+        multivalued: bool,
+        entry: &'r crate::request::ContextEntry,
+        text: impl Fn(&'r String) -> Cow<'r, str>,
+    ) -> PEntry<'r> {
+        let values = match entry.values.as_slice() {
+            [one] => PValues::One(PValue::new(text(one))),
+            many => PValues::Many(many.iter().map(|v| PValue::new(text(v))).collect()),
+        };
+        PEntry {
+            id,
+            key,
+            multivalued,
+            null_set: entry.is_null_set(),
+            values,
+        }
+    }
+
+    /// The values, in order.
+    #[inline]
+    pub fn values(&self) -> &[PValue<'r>] {
+        match &self.values {
+            PValues::One(v) => std::slice::from_ref(v),
+            PValues::Many(v) => v,
+        }
+    }
+
+    /// The first value.
+    #[inline]
+    pub fn first(&self) -> Option<&PValue<'r>> {
+        match &self.values {
+            PValues::One(v) => Some(v),
+            PValues::Many(v) => v.first(),
+        }
+    }
 }
 
 /// A request prepared for compiled evaluation. It borrows the request's text.
@@ -71,18 +133,23 @@ pub struct PreparedRequest<'r> {
     pub(crate) action: &'r str,
     /// Length of the service prefix in `action`.
     pub(crate) service_len: usize,
+    /// [`key_hash`] of `action`: where a compiled set keeps the plan of an action outside the
+    /// catalog.
+    pub(crate) action_hash: u64,
     /// Dense id in the catalog the request was prepared with.
     pub(crate) action_id: Option<ActionId>,
     /// Generation of that catalog.
     pub(crate) catalog_generation: u64,
     /// The resource evaluated against (`*` for wildcard-only actions, S-28).
     pub(crate) resource: &'r str,
-    /// Segments of `resource` when it is an ARN.
-    pub(crate) resource_segs: Option<ArnSegs>,
+    /// `resource` split into its segments, when it is an ARN.
+    pub(crate) resource_arn: Option<PArn<'r>>,
     /// The cross-account gate (S-27).
     pub(crate) cross_account: bool,
     /// Context entries, in request order.
     pub(crate) entries: Vec<PEntry<'r>>,
+    /// Entry index by key id.
+    pub(crate) keys: KeySlots,
 }
 
 /// Context entries that belong to the principal rather than the request (`aws:PrincipalTag/…`,
@@ -91,6 +158,8 @@ pub struct PreparedRequest<'r> {
 #[derive(Debug, Clone, Default)]
 pub struct PreparedContext {
     pub(crate) entries: Vec<PEntry<'static>>,
+    /// Entry index by key id.
+    pub(crate) keys: KeySlots,
 }
 
 impl PreparedContext {
@@ -101,22 +170,31 @@ impl PreparedContext {
 
     /// Prepares a context (multivalued keys per `catalog`).
     pub fn new(context: &crate::request::Context, catalog: &Catalog) -> PreparedContext {
-        let entries = context
+        let known = interned_count();
+        let entries: Vec<PEntry<'static>> = context
             .entries()
             .iter()
-            .map(|e| PEntry {
-                hash: lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
-                key: Cow::Owned(e.key_lower.clone()),
-                multivalued: e.is_list || catalog.is_multivalued(&e.key_lower),
-                null_set: e.is_null_set(),
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| PValue::new(Cow::Owned(v.clone())))
-                    .collect(),
+            .map(|e| {
+                into_owned(PEntry::new(
+                    lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
+                    Cow::Borrowed(e.key_lower.as_str()),
+                    e.is_list || catalog.is_multivalued(&e.key_lower),
+                    e,
+                    |v| Cow::Borrowed(v.as_str()),
+                ))
             })
             .collect();
-        PreparedContext { entries }
+        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
+        PreparedContext { entries, keys }
+    }
+
+    /// The entry for a key (interned id, name for keys unknown at preparation).
+    #[inline]
+    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
+        let i = self
+            .keys
+            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
+        self.entries.get(i)
     }
 
     /// Number of entries.
@@ -130,44 +208,68 @@ impl PreparedContext {
     }
 }
 
+/// A prepared entry that owns its text.
+fn into_owned(e: PEntry<'_>) -> PEntry<'static> {
+    let value = |v: PValue<'_>| PValue {
+        text: Cow::Owned(v.text.into_owned()),
+        dec: v.dec,
+        date: v.date,
+        boolean: v.boolean,
+        ip: v.ip,
+    };
+    PEntry {
+        id: e.id,
+        key: Cow::Owned(e.key.into_owned()),
+        multivalued: e.multivalued,
+        null_set: e.null_set,
+        values: match e.values {
+            PValues::One(v) => PValues::One(value(v)),
+            PValues::Many(vs) => PValues::Many(vs.into_iter().map(value).collect()),
+        },
+    }
+}
+
 /// What compiled matching reads: a prepared request and, for audits, the principal's entries.
 #[derive(Debug, Clone, Copy)]
 pub struct EvalCtx<'r> {
     /// The request.
     pub req: &'r PreparedRequest<'r>,
-    /// The principal's entries (empty when the request carries everything).
-    pub principal: &'r [PEntry<'r>],
+    /// The principal's entries (none when the request carries everything).
+    pub principal: Option<&'r PreparedContext>,
 }
 
 impl<'r> EvalCtx<'r> {
+    /// A request decided for a principal whose own entries are `principal`.
+    pub fn with_principal(req: &'r PreparedRequest<'r>, principal: &'r PreparedContext) -> Self {
+        EvalCtx {
+            req,
+            principal: Some(principal),
+        }
+    }
+
     /// The context entry for a key: the request's, else the principal's.
     #[inline]
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&'r PEntry<'r>> {
-        // Interned ids are exact; an entry unknown at preparation is matched by name.
-        let find = |entries: &'r [PEntry<'r>]| {
-            entries
-                .iter()
-                .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
-        };
-        find(&self.req.entries).or_else(|| find(self.principal))
+    pub fn entry(&self, id: u64, key: &str) -> Option<&'r PEntry<'r>> {
+        match self.req.entry(id, key) {
+            Some(e) => Some(e),
+            None => self.principal?.entry(id, key),
+        }
     }
 
     /// A policy variable's value: single-valued keys only (S-17).
     #[inline]
-    pub fn variable(&self, hash: u64, key: &str) -> Option<&'r str> {
-        let e = self.entry(hash, key)?;
+    pub fn variable(&self, id: u64, key: &str) -> Option<&'r str> {
+        let e = self.entry(id, key)?;
         if e.multivalued {
             return None;
         }
-        e.values.first().map(|v| &*v.text)
+        e.first().map(|v| &*v.text)
     }
 
     /// The evaluated resource as an ARN, if it is one.
     #[inline]
-    pub fn resource_arn(&self) -> Option<PArn<'r>> {
-        self.req
-            .resource_segs
-            .map(|s| PArn::new(self.req.resource, s))
+    pub fn resource_arn(&self) -> Option<&'r PArn<'r>> {
+        self.req.resource_arn.as_ref()
     }
 }
 
@@ -175,8 +277,11 @@ impl<'r> EvalCtx<'r> {
 /// requests usually share their action) and each key's hash and multivalued flag.
 pub struct Preparer<'c> {
     catalog: &'c Catalog,
-    last_action: Option<(String, Option<ActionId>, bool)>,
+    last_action: Option<(String, Option<ActionId>, bool, u64)>,
     keys: HashMap<String, (u64, bool)>,
+    /// [`interned_count`] when `keys` was started: its ids are valid for requests whose
+    /// watermark is this (see [`KeySlots`]).
+    keys_known: u64,
 }
 
 impl<'c> Preparer<'c> {
@@ -186,46 +291,62 @@ impl<'c> Preparer<'c> {
             catalog,
             last_action: None,
             keys: HashMap::new(),
+            keys_known: 0,
         }
     }
 
     /// Prepares one request.
     pub fn prepare<'r>(&mut self, request: &'r Request) -> PreparedRequest<'r> {
         let catalog = self.catalog;
+        // Keys interned since the cache was started may be cached as unknown: start again.
+        let known = interned_count();
+        if known != self.keys_known {
+            self.keys.clear();
+            self.keys_known = known;
+        }
         let mut keys = std::mem::take(&mut self.keys);
-        let prepared = self.prepare_with(request, |key| match keys.get(key) {
-            Some(k) => *k,
-            None => {
-                let k = (
-                    lookup_key_id(key).unwrap_or(UNKNOWN),
-                    catalog.is_multivalued(key),
-                );
-                keys.insert(key.to_owned(), k);
-                k
-            }
-        });
+        let prepared = self.prepare_with(
+            request,
+            known,
+            |_| true,
+            |key| match keys.get(key) {
+                Some(k) => *k,
+                None => {
+                    let k = (
+                        lookup_key_id(key).unwrap_or(UNKNOWN),
+                        catalog.is_multivalued(key),
+                    );
+                    keys.insert(key.to_owned(), k);
+                    k
+                }
+            },
+        );
         self.keys = keys;
         prepared
     }
 
     /// Prepares one request, resolving each lowercase key to its interned id and catalog
-    /// multivalued flag with `key_info`.
+    /// multivalued flag with `key_info`, whose ids were looked up when [`interned_count`] was
+    /// `known` or later.
     fn prepare_with<'r>(
         &mut self,
         request: &'r Request,
+        known: u64,
+        keep: impl Fn(&str) -> bool,
         mut key_info: impl FnMut(&str) -> (u64, bool),
     ) -> PreparedRequest<'r> {
         let catalog = self.catalog;
         let action = request.action_lower();
-        let (action_id, wildcard_only) = match &self.last_action {
-            Some((a, id, w)) if a == action => (*id, *w),
+        let (action_id, wildcard_only, action_hash) = match &self.last_action {
+            Some((a, id, w, h)) if a == action => (*id, *w, *h),
             _ => {
                 let id = catalog.action_id(action);
                 let w = id
                     .and_then(|id| catalog.action_by_id(id))
                     .is_some_and(|a| a.is_wildcard_only());
-                self.last_action = Some((action.to_owned(), id, w));
-                (id, w)
+                let h = key_hash(action);
+                self.last_action = Some((action.to_owned(), id, w, h));
+                (id, w, h)
             }
         };
         let resource: &'r str = if wildcard_only {
@@ -234,29 +355,33 @@ impl<'c> Preparer<'c> {
             &request.resource
         };
         let mut entries = Vec::with_capacity(request.context.len());
-        for e in request.context.entries() {
-            let (hash, catalog_multi) = key_info(&e.key_lower);
-            entries.push(PEntry {
-                hash,
-                key: Cow::Borrowed(&e.key_lower),
-                multivalued: e.is_list || catalog_multi,
-                null_set: e.is_null_set(),
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| PValue::new(Cow::Borrowed(v)))
-                    .collect(),
-            });
+        for e in request
+            .context
+            .entries()
+            .iter()
+            .filter(|e| keep(&e.key_lower))
+        {
+            let (id, catalog_multi) = key_info(&e.key_lower);
+            entries.push(PEntry::new(
+                id,
+                Cow::Borrowed(&e.key_lower),
+                e.is_list || catalog_multi,
+                e,
+                |v| Cow::Borrowed(v.as_str()),
+            ));
         }
+        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
         PreparedRequest {
             service_len: request.service_lower().len(),
             action,
+            action_hash,
             action_id,
             catalog_generation: catalog.generation(),
-            resource_segs: arn_segments(resource),
+            resource_arn: arn_segments(resource).map(|segs| PArn::new(resource, segs)),
             cross_account: request.is_cross_account_for(resource),
             resource,
             entries,
+            keys,
         }
     }
 }
@@ -265,8 +390,19 @@ impl<'r> PreparedRequest<'r> {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
+        Self::new_with_keys(request, catalog, |_| true)
+    }
+
+    /// As [`new`](Self::new), keeping only the context keys (lowercase) `keep` accepts: for a
+    /// request decided by one compiled set, the keys that set reads.
+    pub(crate) fn new_with_keys(
+        request: &'r Request,
+        catalog: &Catalog,
+        keep: impl Fn(&str) -> bool,
+    ) -> PreparedRequest<'r> {
         // One request: look each key up directly rather than filling a cache nobody reuses.
-        Preparer::new(catalog).prepare_with(request, |key| {
+        let known = interned_count();
+        Preparer::new(catalog).prepare_with(request, known, keep, |key| {
             (
                 lookup_key_id(key).unwrap_or(UNKNOWN),
                 catalog.is_multivalued(key),
@@ -274,18 +410,20 @@ impl<'r> PreparedRequest<'r> {
         })
     }
 
-    /// The context entry for a key (hash, then name to confirm).
-    pub fn entry(&self, hash: u64, key: &str) -> Option<&PEntry<'r>> {
-        self.entries
-            .iter()
-            .find(|e| e.hash == hash || (e.hash == UNKNOWN && e.key == key))
+    /// The context entry for a key (interned id, name for keys unknown at preparation).
+    #[inline]
+    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
+        let i = self
+            .keys
+            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
+        self.entries.get(i)
     }
 
     /// A view for compiled matching, with no principal entries.
     pub fn ctx(&self) -> EvalCtx<'_> {
         EvalCtx {
             req: self,
-            principal: &[],
+            principal: None,
         }
     }
 
@@ -305,5 +443,59 @@ impl<'r> PreparedRequest<'r> {
     /// The lowercase action.
     pub fn action(&self) -> &str {
         self.action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_parsers_would_have_refused() {
+        // The first-byte checks in `PValue::new` only skip values the parsers refuse.
+        let samples = [
+            "",
+            " 1",
+            "x1",
+            "+1",
+            "-1.5",
+            "1",
+            "01.20",
+            ".5",
+            "2026-11-25T10:00:00Z",
+            "2026",
+            "1764064800",
+            "-",
+            "+",
+            "::1",
+            "fe80::1",
+            "10.0.0.1",
+            "a:b::",
+            "g::1",
+            "[::1]",
+            "true",
+            "False",
+            "us-east-1",
+            "arn:aws:s3:::b",
+            "Ab::1",
+            "1.2.3.4/8",
+        ];
+        for text in samples {
+            let v = PValue::new(Cow::Borrowed(text));
+            assert_eq!(v.dec, Decimal::parse(text), "{text:?}");
+            assert_eq!(v.date, Instant::parse(text), "{text:?}");
+            assert_eq!(v.ip, ip::parse_request_ip(text), "{text:?}");
+            assert_eq!(v.boolean, boolean::parse_bool(text), "{text:?}");
+        }
+        for b in 0..=255u8 {
+            let text = format!("{}1:2::3", char::from(b));
+            if !text.is_char_boundary(1) {
+                continue;
+            }
+            let v = PValue::new(Cow::Borrowed(text.as_str()));
+            assert_eq!(v.ip, ip::parse_request_ip(&text), "{text:?}");
+            assert_eq!(v.dec, Decimal::parse(&text), "{text:?}");
+            assert_eq!(v.date, Instant::parse(&text), "{text:?}");
+        }
     }
 }
