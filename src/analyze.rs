@@ -1,0 +1,6 @@
+//! Exact analysis (work in progress).
+
+pub(crate) mod domain;
+pub(crate) mod intervals;
+pub(crate) mod keys;
+pub(crate) mod strings;
