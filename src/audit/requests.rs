@@ -593,7 +593,7 @@ fn avoid_deny(
 }
 
 /// Global keys AWS puts in every request context: the generator never leaves them out.
-const ALWAYS_PRESENT: &[&str] = &[
+pub(crate) const ALWAYS_PRESENT: &[&str] = &[
     "aws:requestedregion",
     "aws:currenttime",
     "aws:epochtime",

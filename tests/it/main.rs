@@ -9,6 +9,7 @@
 
 mod adversarial;
 mod alloc;
+mod analyze;
 mod audit;
 mod cases;
 mod cloudtrail;
