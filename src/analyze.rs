@@ -56,6 +56,8 @@ pub mod err;
 pub(crate) mod formula;
 pub(crate) mod intervals;
 pub(crate) mod keys;
+pub(crate) mod membership;
+pub(crate) mod product;
 pub(crate) mod search;
 pub(crate) mod strings;
 pub(crate) mod witness;
@@ -65,6 +67,7 @@ use serde::Serialize;
 
 pub use err::AnalyzeError;
 pub use formula::Formula;
+pub use membership::split_principal_keys;
 
 use crate::catalog::{ActionInfo, Catalog};
 use crate::compile::{CompiledSet, Compiler};
@@ -283,17 +286,33 @@ struct Run<'r> {
 }
 
 impl Run<'_> {
-    fn sat_in(&mut self, w: usize, clauses: &[Clause]) -> Result<Sat, AnalyzeError> {
+    fn sat_in(
+        &mut self,
+        w: usize,
+        clauses: &[Clause],
+        realistic: bool,
+    ) -> Result<Sat, AnalyzeError> {
         let Some(ctx) = self.worlds.get_mut(w) else {
             return Ok(Sat::No);
         };
-        Ok(found(search(ctx, &self.env, clauses, &mut self.budget)?))
+        Ok(found(search(
+            ctx,
+            &self.env,
+            clauses,
+            realistic,
+            &mut self.budget,
+        )?))
     }
 
-    fn denied_in(&mut self, w: usize, problems: &[Vec<Clause>]) -> Result<Sat, AnalyzeError> {
+    fn denied_in(
+        &mut self,
+        w: usize,
+        problems: &[Vec<Clause>],
+        realistic: bool,
+    ) -> Result<Sat, AnalyzeError> {
         let mut acc = Sat::No;
         for p in problems {
-            acc = acc.or(|| self.sat_in(w, p))?;
+            acc = acc.or(|| self.sat_in(w, p, realistic))?;
             if matches!(acc, Sat::Yes(_)) {
                 break;
             }
@@ -305,10 +324,14 @@ impl Run<'_> {
     fn part(&mut self, part: Part) -> Result<Vec<(Sat, Sat)>, AnalyzeError> {
         let allowed = allowed_clauses(self.env.formula, part);
         let denied = denied_problems(self.env.formula, part);
-        let mut out = Vec::with_capacity(self.worlds.len());
+        let mut out: Vec<(Sat, Sat)> = Vec::with_capacity(self.worlds.len());
+        // Only the first witness of each side is shown: later ones need not be realistic.
+        let (mut want_a, mut want_d) = (part == Part::All, part == Part::All);
         for w in 0..self.worlds.len() {
-            let a = self.sat_in(w, &allowed)?;
-            let d = self.denied_in(w, &denied)?;
+            let a = self.sat_in(w, &allowed, want_a)?;
+            let d = self.denied_in(w, &denied, want_d)?;
+            want_a &= !matches!(a, Sat::Yes(_));
+            want_d &= !matches!(d, Sat::Yes(_));
             out.push((a, d));
         }
         Ok(out)

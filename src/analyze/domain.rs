@@ -299,8 +299,8 @@ pub(crate) struct ElemDomain {
     pub nonempty: bool,
     /// Extra string literals on the value (`aws:RequestedRegion` is non-empty text without `:`).
     pub extra: Vec<StrLit>,
-    /// Literal sets tried first for string values, in order (realistic witnesses).
-    pub prefer: Vec<Vec<StrLit>>,
+    /// Values tried first, in order (realistic witnesses), when they meet every requirement.
+    pub prefer: Vec<String>,
     /// The time witnesses stay near, in epoch seconds.
     pub reference_time: i128,
 }
@@ -423,12 +423,12 @@ fn solve_str(
         lits.push(StrLit::whole(vec![Matcher::non_empty()], true));
     }
     lits.extend(domain.extra.iter().cloned());
-    for extra in &domain.prefer {
-        let mut all: Vec<&StrLit> = lits.iter().collect();
-        all.extend(extra.iter());
-        if let Solved::Sat(s) = solve(&all, budget) {
-            return ElemVerdict::Sat(s);
-        }
+    if let Some(v) = domain
+        .prefer
+        .iter()
+        .find(|v| lits.iter().all(|l| l.holds(v)))
+    {
+        return ElemVerdict::Sat(v.clone());
     }
     let all: Vec<&StrLit> = lits.iter().collect();
     match solve(&all, budget) {

@@ -95,13 +95,17 @@ struct Search<'s, 'c> {
     assign: BTreeMap<u32, Vec<Lit>>,
     budget: &'s mut u64,
     unknown: bool,
+    realistic: bool,
 }
 
 /// Searches `ctx`'s world for a request satisfying every clause.
+/// With `realistic`, witness values are the realistic ones (the audited region first); without,
+/// any value the procedures found (cheaper, for answers whose witness is not shown).
 pub(crate) fn search(
     ctx: &mut WorldCtx<'_>,
     env: &Env<'_>,
     clauses: &[Clause],
+    realistic: bool,
     budget: &mut u64,
 ) -> Result<Found, AnalyzeError> {
     let Some(folded) = fold(ctx, clauses) else {
@@ -116,6 +120,7 @@ pub(crate) fn search(
         assign: BTreeMap::new(),
         budget,
         unknown: false,
+        realistic,
     };
     let found = s.dfs(&open)?;
     Ok(match found {
@@ -244,6 +249,14 @@ impl Search<'_, '_> {
         })
     }
 
+    fn value(&mut self, s: u32, lits: &[Lit]) -> Verdict {
+        if self.realistic {
+            self.ctx.realize(s, lits, self.budget)
+        } else {
+            self.ctx.check(s, lits, self.budget)
+        }
+    }
+
     fn leaf(&mut self) -> Result<Found, AnalyzeError> {
         let mut relaxed = self.assign.contains_key(&OPAQUE);
         let n = self.ctx.svars.len();
@@ -251,11 +264,11 @@ impl Search<'_, '_> {
         for s in 0..n {
             let s = u32::try_from(s).unwrap_or(u32::MAX);
             let lits = self.assign.get(&s).cloned().unwrap_or_default();
-            match self.ctx.check(s, &lits, self.budget) {
+            match self.value(s, &lits) {
                 Verdict::Sat(v) => values.push(Some(v)),
                 Verdict::Unknown => {
                     relaxed = true;
-                    values.push(match self.ctx.check(s, &[], self.budget) {
+                    values.push(match self.value(s, &[]) {
                         Verdict::Sat(v) => Some(v),
                         _ => None,
                     });

@@ -18,7 +18,7 @@
 //! contains `σ` or `ς` is not decided here ([`Matcher::is_exact`] is false) and the caller falls
 //! back to checking concrete candidates.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use crate::policy::glob::{Glob, GlobTok};
@@ -166,7 +166,7 @@ impl Matcher {
         }
     }
 
-    fn n_states(&self) -> usize {
+    pub(crate) fn n_states(&self) -> usize {
         match self {
             Matcher::Toks { toks, .. } => toks.len() + 1,
             Matcher::Lower { text } => text.len() + 1,
@@ -200,7 +200,7 @@ impl Matcher {
     }
 
     /// Adds the characters this matcher names to `out`.
-    fn note_chars(&self, out: &mut BTreeSet<char>) {
+    pub(crate) fn note_chars(&self, out: &mut BTreeSet<char>) {
         match self {
             Matcher::Toks { toks, .. } => {
                 for t in toks {
@@ -264,7 +264,7 @@ fn split_glob_at_colons(g: &Glob) -> Vec<Vec<GlobTok>> {
 }
 
 /// Chars whose lowercase differs from themselves, by the first char of their lowercase.
-fn lowercase_preimages() -> &'static HashMap<char, Vec<char>> {
+pub(crate) fn lowercase_preimages() -> &'static HashMap<char, Vec<char>> {
     static TABLE: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut map: HashMap<char, Vec<char>> = HashMap::new();
@@ -357,267 +357,7 @@ pub(crate) fn segment_of(s: &str, i: u8) -> Option<&str> {
     s.splitn(6, ':').nth(usize::from(i))
 }
 
-/// What [`solve`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Solved {
-    /// A shortest string satisfying every literal.
-    Sat(String),
-    /// No string does.
-    Unsat,
-    /// Not decided: the budget ran out, or a matcher is not exact.
-    GaveUp,
-}
-
-/// Characters tried first, so witnesses read naturally (`x` fills wildcards).
-const PREFERRED: &str = "xabcdefghijklmnopqrstuvwyz0123456789-";
-
-/// A character no literal names: it stands for every such character.
-fn fresh_char(named: &BTreeSet<char>) -> char {
-    PREFERRED
-        .chars()
-        .chain("äöüøåæœжя".chars())
-        .find(|c| !named.contains(c) && *c != ':' && *c != '/')
-        .or_else(|| {
-            (0x4E00u32..0x9FFF)
-                .filter_map(char::from_u32)
-                .find(|c| !named.contains(c))
-        })
-        .unwrap_or('\u{E000}')
-}
-
-/// Layout of one literal in the flat state vector.
-struct Slot<'a> {
-    lit: &'a StrLit,
-    /// (matcher, first bit) per alternative.
-    alts: Vec<(&'a Matcher, usize)>,
-}
-
-/// Decides whether some string satisfies every literal; returns a shortest one (ties broken by
-/// [`PREFERRED`] order). `budget` is charged one unit per explored state; when it runs out the
-/// answer is [`Solved::GaveUp`].
-pub(crate) fn solve(lits: &[&StrLit], budget: &mut u64) -> Solved {
-    if lits.iter().any(|l| l.alts.iter().any(|m| !m.is_exact())) {
-        return Solved::GaveUp;
-    }
-    // Layout: word 0 holds the colon count, then one bit per NFA state of every alternative.
-    let mut slots = Vec::with_capacity(lits.len());
-    let mut nbits = 0usize;
-    for lit in lits {
-        let mut alts = Vec::with_capacity(lit.alts.len());
-        for m in &lit.alts {
-            alts.push((m, nbits));
-            nbits += m.n_states();
-        }
-        slots.push(Slot { lit, alts });
-    }
-    let words = 1 + nbits.div_ceil(64);
-    let mut named = BTreeSet::new();
-    for l in lits {
-        for m in &l.alts {
-            m.note_chars(&mut named);
-        }
-    }
-    named.insert(':');
-    named.insert('/');
-    let fresh = fresh_char(&named);
-    let mut alphabet: Vec<char> = named.iter().copied().collect();
-    alphabet.push(fresh);
-    let rank = |c: &char| PREFERRED.find(*c).unwrap_or(usize::MAX);
-    alphabet.sort_by_key(|c| (c != &fresh, rank(c), *c));
-    let lowered: Vec<Vec<char>> = alphabet
-        .iter()
-        .map(|c| c.to_lowercase().collect())
-        .collect();
-
-    let mut init = vec![0u64; words];
-    for s in &slots {
-        for (m, off) in &s.alts {
-            init_matcher(m, &mut init, *off);
-        }
-    }
-    let mut seen: HashMap<Vec<u64>, usize> = HashMap::new();
-    let mut nodes: Vec<(usize, char)> = Vec::new();
-    let mut queue = VecDeque::new();
-    if is_dead(&slots, &init) {
-        return Solved::Unsat;
-    }
-    seen.insert(init.clone(), 0);
-    nodes.push((usize::MAX, '\0'));
-    queue.push_back(init);
-    let mut next = vec![0u64; words];
-    while let Some(state) = queue.pop_front() {
-        if *budget == 0 {
-            return Solved::GaveUp;
-        }
-        *budget -= 1;
-        let Some(&id) = seen.get(&state) else {
-            continue;
-        };
-        if accepts(&slots, &state) {
-            let mut out = Vec::new();
-            let mut cur = id;
-            while let Some(&(parent, c)) = nodes.get(cur) {
-                if parent == usize::MAX {
-                    break;
-                }
-                out.push(c);
-                cur = parent;
-            }
-            out.reverse();
-            return Solved::Sat(out.into_iter().collect());
-        }
-        for (ci, &c) in alphabet.iter().enumerate() {
-            let lc = lowered.get(ci).map_or(&[][..], Vec::as_slice);
-            if !step(&slots, &state, c, lc, &mut next) || is_dead(&slots, &next) {
-                continue;
-            }
-            if !seen.contains_key(&next) {
-                seen.insert(next.clone(), nodes.len());
-                nodes.push((id, c));
-                queue.push_back(next.clone());
-            }
-        }
-    }
-    Solved::Unsat
-}
-
-fn init_matcher(m: &Matcher, state: &mut [u64], off: usize) {
-    let Some(bits) = state.get_mut(1..) else {
-        return;
-    };
-    set_bit(bits, off);
-    if let Matcher::Toks { toks, .. } = m {
-        for (i, t) in toks.iter().enumerate() {
-            if matches!(t, Tok::Many(_)) && bit(bits, off + i) {
-                set_bit(bits, off + i + 1);
-            } else {
-                break;
-            }
-        }
-    }
-}
-
-fn colons(state: &[u64]) -> u64 {
-    state.first().copied().unwrap_or(0)
-}
-
-/// True when the alternative's NFA is in an accepting state.
-fn alt_accepts(m: &Matcher, bits: &[u64], off: usize, colons: u64) -> bool {
-    match m {
-        Matcher::Toks { toks, arn } => bit(bits, off + toks.len()) && (!arn || colons >= 5),
-        Matcher::Lower { text } => bit(bits, off + text.len()),
-    }
-}
-
-fn slot_accepts(s: &Slot<'_>, bits: &[u64], colons: u64) -> bool {
-    s.alts
-        .iter()
-        .any(|(m, off)| alt_accepts(m, bits, *off, colons))
-}
-
-fn slot_empty(s: &Slot<'_>, bits: &[u64]) -> bool {
-    s.alts
-        .iter()
-        .all(|(m, off)| (0..m.n_states()).all(|i| !bit(bits, off + i)))
-}
-
-fn accepts(slots: &[Slot<'_>], state: &[u64]) -> bool {
-    let c = colons(state);
-    let bits = state.get(1..).unwrap_or(&[]);
-    slots.iter().all(|s| match s.lit.segment {
-        None => slot_accepts(s, bits, c) == s.lit.positive,
-        // The segment ends with the string: judge it now.
-        Some(g) if u64::from(g) == c => slot_accepts(s, bits, 5) == s.lit.positive,
-        // Judged when its segment ended.
-        Some(g) if u64::from(g) < c => true,
-        // The string has no such segment.
-        Some(_) => false,
-    })
-}
-
-fn is_dead(slots: &[Slot<'_>], state: &[u64]) -> bool {
-    let c = colons(state);
-    let bits = state.get(1..).unwrap_or(&[]);
-    slots.iter().any(|s| {
-        s.lit.positive && s.lit.segment.is_none_or(|g| u64::from(g) >= c) && slot_empty(s, bits)
-    })
-}
-
-/// One transition on `c`; false when a segment literal fails as its segment ends.
-fn step(slots: &[Slot<'_>], from: &[u64], c: char, lower: &[char], to: &mut Vec<u64>) -> bool {
-    to.iter_mut().for_each(|w| *w = 0);
-    let old = colons(from);
-    let ends_segment = c == ':' && old < 5;
-    if let Some(w) = to.first_mut() {
-        *w = if ends_segment { old + 1 } else { old };
-    }
-    let src = from.get(1..).unwrap_or(&[]);
-    let Some(dst) = to.get_mut(1..) else {
-        return false;
-    };
-    for s in slots {
-        match s.lit.segment {
-            None => step_slot(s, src, c, lower, dst),
-            Some(g) if u64::from(g) == old => {
-                if ends_segment {
-                    // The segment is over: judge it, then forget its state.
-                    if slot_accepts(s, src, 5) != s.lit.positive {
-                        return false;
-                    }
-                } else {
-                    step_slot(s, src, c, lower, dst);
-                }
-            }
-            Some(g) if u64::from(g) > old => {
-                // Not started: keep the initial state.
-                for (m, off) in &s.alts {
-                    for i in 0..m.n_states() {
-                        if bit(src, off + i) {
-                            set_bit(dst, off + i);
-                        }
-                    }
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    true
-}
-
-fn step_slot(s: &Slot<'_>, src: &[u64], c: char, lower: &[char], dst: &mut [u64]) {
-    for (m, off) in &s.alts {
-        match m {
-            Matcher::Toks { toks, .. } => {
-                for (i, t) in toks.iter().enumerate() {
-                    if !bit(src, off + i) {
-                        continue;
-                    }
-                    match *t {
-                        Tok::Ch(d) if d == c => set_bit(dst, off + i + 1),
-                        Tok::One(cl) if cl.accepts(c) => set_bit(dst, off + i + 1),
-                        Tok::Many(cl) if cl.accepts(c) => set_bit(dst, off + i),
-                        _ => {}
-                    }
-                }
-                for (i, t) in toks.iter().enumerate() {
-                    if matches!(t, Tok::Many(_)) && bit(dst, off + i) {
-                        set_bit(dst, off + i + 1);
-                    }
-                }
-            }
-            Matcher::Lower { text } => {
-                for i in 0..text.len() {
-                    if bit(src, off + i)
-                        && !lower.is_empty()
-                        && text.get(i..i + lower.len()) == Some(lower)
-                    {
-                        set_bit(dst, off + i + lower.len());
-                    }
-                }
-            }
-        }
-    }
-}
+pub(crate) use super::product::{Solved, solve};
 
 #[cfg(test)]
 #[path = "strings_tests.rs"]

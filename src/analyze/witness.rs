@@ -9,11 +9,10 @@
 use std::collections::BTreeSet;
 
 use super::err::AnalyzeError;
-use super::keys::{CURRENT_TIME, EPOCH_TIME, KeyState, time_states};
+use super::keys::{KeyState, time_states};
 use super::search::Env;
 use super::strings::segment_of;
-use super::world::{REQUESTED_REGION, RESOURCE_ACCOUNT, ResourceDomain, SVar, Value, WorldCtx};
-use crate::audit::requests::key_applies;
+use super::world::{ResourceDomain, SVar, Value, WorldCtx};
 use crate::compile::CompiledSet;
 use crate::eval::prepared::PreparedContext;
 use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
@@ -65,7 +64,6 @@ pub(crate) fn build_request(
             _ => {}
         }
     }
-    let applies = |k: &str| key_applies(env.catalog, env.action, ctx.world.rt, k);
     let (region_tied, account_named) = match &ctx.world.resource {
         ResourceDomain::Star => (false, false),
         ResourceDomain::Arn {
@@ -74,7 +72,7 @@ pub(crate) fn build_request(
             ..
         } => (*region_tied, *account_named),
     };
-    if applies(REQUESTED_REGION) {
+    if ctx.fixed.region {
         let region = if region_tied {
             segment_of(&resource, 3).unwrap_or("").to_owned()
         } else {
@@ -88,13 +86,13 @@ pub(crate) fn build_request(
         );
     }
     let (cur, ep) = time_states(time);
-    if applies(CURRENT_TIME) {
+    if ctx.fixed.current_time {
         put(&mut req, &mut seen, "aws:CurrentTime", &cur);
     }
-    if applies(EPOCH_TIME) {
+    if ctx.fixed.epoch_time {
         put(&mut req, &mut seen, "aws:EpochTime", &ep);
     }
-    if applies("aws:securetransport") {
+    if ctx.fixed.secure_transport {
         put(
             &mut req,
             &mut seen,
@@ -102,7 +100,7 @@ pub(crate) fn build_request(
             &KeyState::Single("true".to_owned()),
         );
     }
-    if account_named && applies(RESOURCE_ACCOUNT) {
+    if account_named && ctx.fixed.resource_account {
         put(
             &mut req,
             &mut seen,

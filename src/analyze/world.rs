@@ -72,6 +72,8 @@ pub(crate) enum ResourceDomain {
     Star,
     /// ARNs of one catalog format, in the audited partition and account.
     Arn {
+        /// The format as published.
+        text: String,
         /// The format's language.
         format: Matcher,
         /// The format's region segment is `${Region}`: `aws:RequestedRegion` equals it.
@@ -150,6 +152,7 @@ pub(crate) fn worlds<'c>(
                 rt: Some(rt),
                 name: rt.name.clone(),
                 resource: ResourceDomain::Arn {
+                    text: f.clone(),
                     format: format_matcher(f, cfg),
                     region_tied: segs.get(3) == Some(&"${Region}"),
                     account_named: segs.get(4) == Some(&"${Account}"),
@@ -168,6 +171,7 @@ pub(crate) fn worlds<'c>(
             name: "(any)".to_owned(),
             resource: ResourceDomain::Arn {
                 format: format_matcher(&text, cfg),
+                text,
                 region_tied: true,
                 account_named: true,
             },
@@ -246,13 +250,24 @@ pub(crate) enum Verdict {
 /// One literal: atom index and polarity.
 pub(crate) type Lit = (u32, bool);
 
+/// Whether the action gets the keys every witness may carry (`key_applies`, worked out once).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FixedKeys {
+    pub region: bool,
+    pub current_time: bool,
+    pub epoch_time: bool,
+    pub secure_transport: bool,
+    pub resource_account: bool,
+}
+
 /// A world with its solver variables, atom readings and cache.
 pub(crate) struct WorldCtx<'c> {
     pub world: World<'c>,
+    pub fixed: FixedKeys,
     pub svars: Vec<SVar>,
     pub atoms: Vec<AtomModel>,
     pub cfg: &'c AnalysisConfig,
-    cache: HashMap<(u32, Vec<Lit>), Verdict>,
+    cache: HashMap<(u32, bool, Vec<Lit>), Verdict>,
 }
 
 fn entry_state(e: Option<&ContextEntry>, catalog: &Catalog) -> KeyState {
@@ -276,7 +291,17 @@ impl<'c> WorldCtx<'c> {
         cfg: &'c AnalysisConfig,
         budget: &mut u64,
     ) -> WorldCtx<'c> {
+        let rt0 = world.rt;
+        let ap = |k: &str| key_applies(catalog, action, rt0, k);
+        let fixed = FixedKeys {
+            region: ap(REQUESTED_REGION),
+            current_time: ap(CURRENT_TIME),
+            epoch_time: ap(EPOCH_TIME),
+            secure_transport: ap("aws:securetransport"),
+            resource_account: ap(RESOURCE_ACCOUNT),
+        };
         let mut ctx = WorldCtx {
+            fixed,
             svars: Vec::new(),
             atoms: Vec::with_capacity(f.atoms.len()),
             cfg,
@@ -416,13 +441,27 @@ impl<'c> WorldCtx<'c> {
 
     /// Decides the literals of one solver variable (sorted, deduplicated), with a cache.
     pub(crate) fn check(&mut self, svar: u32, lits: &[Lit], budget: &mut u64) -> Verdict {
-        if let Some(v) = self.cache.get(&(svar, lits.to_vec())) {
+        self.cached(svar, lits, false, budget)
+    }
+
+    /// As [`check`](Self::check), with a realistic value (the audited region first, then a
+    /// real region, for a resource ARN): for witnesses.
+    pub(crate) fn realize(&mut self, svar: u32, lits: &[Lit], budget: &mut u64) -> Verdict {
+        if !matches!(self.svars.get(svar as usize), Some(SVar::Resource)) {
+            return self.check(svar, lits, budget);
+        }
+        self.cached(svar, lits, true, budget)
+    }
+
+    fn cached(&mut self, svar: u32, lits: &[Lit], prefer: bool, budget: &mut u64) -> Verdict {
+        let key = (svar, prefer, lits.to_vec());
+        if let Some(v) = self.cache.get(&key) {
             return v.clone();
         }
-        let v = self.decide(svar, lits, budget);
+        let v = self.decide(svar, lits, prefer, budget);
         // An answer cut short by the budget is not cached: a later, larger budget may decide it.
         if v != Verdict::Unknown || *budget > 0 {
-            self.cache.insert((svar, lits.to_vec()), v.clone());
+            self.cache.insert(key, v.clone());
         }
         v
     }
@@ -436,7 +475,7 @@ impl<'c> WorldCtx<'c> {
             .collect()
     }
 
-    fn decide(&self, svar: u32, lits: &[Lit], budget: &mut u64) -> Verdict {
+    fn decide(&self, svar: u32, lits: &[Lit], prefer: bool, budget: &mut u64) -> Verdict {
         let vl = self.var_lits(lits);
         let conds: Vec<(&CondAtom, bool)> = vl
             .iter()
@@ -457,19 +496,23 @@ impl<'c> WorldCtx<'c> {
                 KeyVerdict::Unsat => Verdict::Unsat,
                 KeyVerdict::Unknown => Verdict::Unknown,
             },
-            Some(SVar::Resource) => self.decide_resource(&vl, budget),
+            Some(SVar::Resource) => self.decide_resource(&vl, prefer, budget),
         }
     }
 
-    fn decide_resource(&self, vl: &[(&VarLit, bool)], budget: &mut u64) -> Verdict {
+    fn decide_resource(&self, vl: &[(&VarLit, bool)], prefer: bool, budget: &mut u64) -> Verdict {
         let ResourceDomain::Arn {
             format,
             region_tied,
+            text,
             ..
         } = &self.world.resource
         else {
             return Verdict::Unknown;
         };
+        if !vl.iter().any(|(l, _)| matches!(l, VarLit::Resource { .. })) {
+            return self.decide_region(text, *region_tied, vl, prefer, budget);
+        }
         let mut lits = vec![StrLit::whole(vec![format.clone()], true)];
         let mut relaxed: Vec<(&CondAtom, bool)> = Vec::new();
         for (l, pol) in vl {
@@ -500,7 +543,7 @@ impl<'c> WorldCtx<'c> {
             segment: Some(3),
         };
         let mut prefs: Vec<StrLit> = Vec::new();
-        if *region_tied {
+        if *region_tied && prefer {
             prefs.push(region_is(&[self.cfg.region.as_str()]));
             prefs.push(region_is(REAL_REGIONS));
         }
@@ -536,6 +579,102 @@ impl<'c> WorldCtx<'c> {
     }
 }
 
+impl WorldCtx<'_> {
+    /// The resource literals are only about the region: decide the region alone (any other
+    /// part of the ARN is free), and render the format around it.
+    fn decide_region(
+        &self,
+        text: &str,
+        region_tied: bool,
+        vl: &[(&VarLit, bool)],
+        prefer: bool,
+        budget: &mut u64,
+    ) -> Verdict {
+        if !region_tied {
+            return Verdict::Sat(Value::Resource(render_format(
+                text,
+                self.cfg,
+                &self.cfg.region,
+            )));
+        }
+        let mut lits = vec![StrLit::whole(
+            vec![Matcher::Toks {
+                toks: vec![Tok::One(Class::NoColon), Tok::Many(Class::NoColon)],
+                arn: false,
+            }],
+            true,
+        )];
+        let mut relaxed: Vec<(&CondAtom, bool)> = Vec::new();
+        for (l, pol) in vl {
+            if let VarLit::Region(c) = l {
+                match &c.test {
+                    Test::Null(tests) => {
+                        if tests.iter().any(|&absent| !absent) != *pol {
+                            return Verdict::Unsat;
+                        }
+                    }
+                    Test::Match(MatchSet::Str(ms)) => lits.push(StrLit::whole(
+                        ms.clone(),
+                        *pol != c.op.operator.is_negated(),
+                    )),
+                    Test::Match(_) => relaxed.push((c, *pol)),
+                }
+            }
+        }
+        let base: Vec<&StrLit> = lits.iter().collect();
+        let found = prefer
+            .then(|| {
+                std::iter::once(self.cfg.region.as_str())
+                    .chain(REAL_REGIONS.iter().copied())
+                    .find(|r| base.iter().all(|l| l.holds(r)))
+            })
+            .flatten();
+        let answer = match found {
+            Some(s) => Solved::Sat(s.to_owned()),
+            None => solve(&base, budget),
+        };
+        match answer {
+            Solved::Sat(region) => {
+                let state = KeyState::Single(region.clone());
+                if relaxed.iter().all(|(c, p)| c.holds(&state) == *p) {
+                    Verdict::Sat(Value::Resource(render_format(text, self.cfg, &region)))
+                } else {
+                    Verdict::Unknown
+                }
+            }
+            Solved::Unsat => Verdict::Unsat,
+            Solved::GaveUp => Verdict::Unknown,
+        }
+    }
+}
+
+/// An ARN of a format: the audited partition and account, `region`, `example` for names.
+fn render_format(text: &str, cfg: &AnalysisConfig, region: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let after = rest.get(i + 2..).unwrap_or("");
+        match after.split_once('}') {
+            Some((name, tail)) => {
+                out.push_str(match name {
+                    "Partition" => &cfg.partition,
+                    "Account" => &cfg.account,
+                    "Region" => region,
+                    _ => "example",
+                });
+                rest = tail;
+            }
+            None => {
+                out.push_str(rest.get(i..).unwrap_or(""));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What a request may carry for `key` (lowercase) that the action gets (S-35).
 fn key_model(catalog: &Catalog, key: &str, cfg: &AnalysisConfig) -> KeyModel {
     let ty = ValueType::of(catalog.key(key).map_or(KeyType::Unknown, |k| k.ty));
@@ -551,14 +690,10 @@ fn key_model(catalog: &Catalog, key: &str, cfg: &AnalysisConfig) -> KeyModel {
             }],
             true,
         ));
-        domain.prefer.push(vec![StrLit::whole(
-            vec![Matcher::literal(&cfg.region)],
-            true,
-        )]);
-        domain.prefer.push(vec![StrLit::whole(
-            REAL_REGIONS.iter().map(|r| Matcher::literal(r)).collect(),
-            true,
-        )]);
+        domain.prefer.push(cfg.region.clone());
+        domain
+            .prefer
+            .extend(REAL_REGIONS.iter().map(|r| (*r).to_owned()));
     }
     KeyModel {
         ty,

@@ -518,3 +518,22 @@ fn wildcard_only_actions_are_authorized_against_star() {
     exact(&a, Class::Always);
     assert_eq!(a.allowed_witness.unwrap().resource, "*");
 }
+
+#[test]
+fn zz_profile() {
+    let set = Set::identity(json!([{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]))
+        .scp(json!([
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}
+        ]));
+    let _ = analyze(&set, "sagemaker:AddTags");
+    let t = std::time::Instant::now();
+    let a = analyze(&set, "sagemaker:AddTags");
+    eprintln!(
+        "AddTags {:?} worlds {} spent {}",
+        t.elapsed(),
+        a.worlds.len(),
+        a.spent
+    );
+}

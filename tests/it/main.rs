@@ -10,6 +10,8 @@
 mod adversarial;
 mod alloc;
 mod analyze;
+mod analyze_diff;
+mod analyze_prop;
 mod audit;
 mod cases;
 mod cloudtrail;
