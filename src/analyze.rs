@@ -58,6 +58,7 @@ pub(crate) mod intervals;
 pub(crate) mod keys;
 pub(crate) mod membership;
 pub(crate) mod product;
+pub mod render;
 pub(crate) mod search;
 pub(crate) mod strings;
 pub(crate) mod witness;
@@ -68,6 +69,7 @@ use serde::Serialize;
 pub use err::AnalyzeError;
 pub use formula::Formula;
 pub use membership::split_principal_keys;
+pub use render::{CellCondition, Expr, PartCondition, WorldCondition};
 
 use crate::catalog::{ActionInfo, Catalog};
 use crate::compile::{CompiledSet, Compiler};
@@ -170,6 +172,8 @@ pub struct Analysis {
     pub allowed_witness: Option<Request>,
     /// A denied request (every non-`Always` exact cell has one), confirmed by the engine.
     pub denied_witness: Option<Request>,
+    /// The readable condition, whole and split into guardrails and own part.
+    pub condition: CellCondition,
     /// Why the answer is not exact, when it is not.
     pub approximate: Vec<String>,
     /// Budget units spent.
@@ -489,6 +493,24 @@ impl<'c> Analyzer<'c> {
         if let Some(w) = &denied_witness {
             witness::confirm(compiled, principal, self.catalog, w, false)?;
         }
+        let condition = {
+            let per = |keep: &dyn Fn(&formula::Gate) -> bool| {
+                render::part_condition(
+                    run.worlds
+                        .iter()
+                        .map(|w| {
+                            let e = render::simplify(&formula, w, keep, principal, self.catalog);
+                            (w.world.name.clone(), e)
+                        })
+                        .collect(),
+                )
+            };
+            CellCondition {
+                all: per(&|_| true),
+                guardrails: per(&|g| g.is_guardrail()),
+                own: per(&|g| !g.is_guardrail()),
+            }
+        };
         let spent = self.config.budget - run.budget;
         drop(run);
         Ok(Analysis {
@@ -500,6 +522,7 @@ impl<'c> Analyzer<'c> {
             worlds: worlds_out,
             allowed_witness,
             denied_witness,
+            condition,
             approximate,
             spent,
             formula,

@@ -537,3 +537,36 @@ fn zz_profile() {
         a.spent
     );
 }
+
+#[test]
+fn conditions_read_naturally() {
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "arn:aws:sagemaker:*:*:training-job/*",
+         "Condition": {"ForAllValues:StringLike": {"sagemaker:InstanceTypes": ["ml.t3.*", "ml.m5.*"]},
+                       "StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}}}
+    ]))
+    .scp(json!([
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}
+    ]));
+    let a = analyze_with(&set, &principal(&[("aws:PrincipalTag/team", "ml")]), CTJ);
+    exact(&a, Class::Conditional);
+    eprintln!(
+        "{}\n{}\n{}",
+        a.condition.all.text, a.condition.guardrails.text, a.condition.own.text
+    );
+    assert_eq!(
+        a.condition.guardrails.text,
+        "aws:RequestedRegion ∈ {us-east-1, eu-west-1}"
+    );
+    assert_eq!(
+        a.condition.own.text,
+        "on training-job: sagemaker:InstanceTypes ⊆ ml.t3.*|ml.m5.* ∧ aws:RequestTag/team = ml; on reserved-capacity, training-plan: never"
+    );
+    let json = serde_json::to_value(&a.condition).unwrap();
+    assert_eq!(
+        json["guardrails"]["by_resource_type"][0]["formula"]["op"],
+        "condition"
+    );
+}
