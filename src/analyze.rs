@@ -60,6 +60,7 @@ pub(crate) mod membership;
 pub(crate) mod product;
 pub mod render;
 pub(crate) mod search;
+pub(crate) mod statements;
 pub(crate) mod strings;
 pub(crate) mod witness;
 pub(crate) mod world;
@@ -70,6 +71,7 @@ pub use err::AnalyzeError;
 pub use formula::Formula;
 pub use membership::split_principal_keys;
 pub use render::{CellCondition, Expr, PartCondition, WorldCondition};
+pub use statements::{Contribution, StatementVerdict};
 
 use crate::catalog::{ActionInfo, Catalog};
 use crate::compile::{CompiledSet, Compiler};

@@ -570,3 +570,64 @@ fn conditions_read_naturally() {
         "condition"
     );
 }
+
+fn contributions(set: &Set, action: &str) -> Vec<(String, iamc::analyze::Contribution)> {
+    use iamc::Compiler;
+    let analyzer = Analyzer::new(Catalog::sagemaker_default(), AnalysisConfig::new(ACCOUNT));
+    let ps = set.build();
+    let arena = bumpalo::Bump::new();
+    let compiled = Compiler::new(&arena, Catalog::sagemaker_default())
+        .compile(&ps)
+        .unwrap();
+    analyzer
+        .statements(&ps, &Context::new(), action, &compiled)
+        .unwrap()
+        .into_iter()
+        .map(|v| {
+            if v.contribution == iamc::analyze::Contribution::Effective {
+                assert!(v.witness.is_some());
+            }
+            (v.statement.sid.clone().unwrap_or_default(), v.contribution)
+        })
+        .collect()
+}
+
+#[test]
+fn dead_redundant_and_effective_statements() {
+    use iamc::analyze::Contribution::{Dead, Effective, Redundant};
+    let set = Set::identity(json!([
+        {"Sid": "Jobs", "Effect": "Allow", "Action": CTJ, "Resource": "arn:aws:sagemaker:*:*:training-job/*"},
+        {"Sid": "TeamJobs", "Effect": "Allow", "Action": CTJ, "Resource": "arn:aws:sagemaker:*:*:training-job/team-*"},
+        {"Sid": "NeverKey", "Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEquals": {"sagemaker:ModelArn": "x"}}},
+        {"Sid": "OnlyUsEast", "Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}},
+        {"Sid": "EuWest", "Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}
+    ]));
+    let got = contributions(&set, CTJ);
+    assert_eq!(
+        got,
+        [
+            ("Jobs".to_owned(), Effective),
+            ("TeamJobs".to_owned(), Redundant),
+            ("NeverKey".to_owned(), Dead),
+            ("OnlyUsEast".to_owned(), Effective),
+            ("EuWest".to_owned(), Dead),
+        ]
+    );
+    // Two identical allows: each is redundant given the other.
+    let set = Set::identity(json!([
+        {"Sid": "A", "Effect": "Allow", "Action": CTJ, "Resource": "*"},
+        {"Sid": "B", "Effect": "Allow", "Action": "sagemaker:Create*", "Resource": "*"}
+    ]));
+    assert_eq!(
+        contributions(&set, CTJ),
+        [("A".to_owned(), Redundant), ("B".to_owned(), Redundant)]
+    );
+    // A boundary that allows nothing makes every identity allow dead.
+    let set =
+        Set::identity(json!([{"Sid": "A", "Effect": "Allow", "Action": CTJ, "Resource": "*"}]))
+            .boundary(json!([{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]));
+    assert_eq!(contributions(&set, CTJ), [("A".to_owned(), Dead)]);
+}
