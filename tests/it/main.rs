@@ -12,6 +12,7 @@ mod alloc;
 mod analyze;
 mod analyze_diff;
 mod analyze_prop;
+mod analyze_real;
 mod audit;
 mod cases;
 mod cloudtrail;
