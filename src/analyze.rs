@@ -59,6 +59,7 @@ pub(crate) mod keys;
 pub(crate) mod membership;
 pub(crate) mod product;
 pub mod render;
+pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod statements;
 pub(crate) mod strings;
@@ -77,8 +78,7 @@ use crate::catalog::{ActionInfo, Catalog};
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Context, Request};
 use crate::policy::PolicySet;
-use search::{Clause, Env, Found, search};
-use world::{AtomModel, Lit, WorldCtx, worlds};
+use run::{Part, Run, Sat, classify, combine};
 
 /// Settings of an analysis.
 #[derive(Debug, Clone)]
@@ -192,176 +192,11 @@ impl Analysis {
     }
 }
 
-/// Which gates a problem is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
-    All,
-    Own,
-    Guardrails,
-}
-
-fn negations(atoms: &[u32]) -> Clause {
-    Clause(atoms.iter().map(|&a| vec![(a, false)]).collect())
-}
-
-fn conj(atoms: &[u32]) -> Vec<Lit> {
-    atoms.iter().map(|&a| (a, true)).collect()
-}
-
-/// Clauses for "the part allows the request".
-fn allowed_clauses(f: &Formula, part: Part) -> Vec<Clause> {
-    let mut out = Vec::new();
-    for g in f.gates.iter().filter(|g| in_part(g, part)) {
-        out.push(Clause(g.allows.iter().map(|t| conj(&t.atoms)).collect()));
-        out.extend(g.denies.iter().map(|t| negations(&t.atoms)));
-    }
-    out
-}
-
-/// Problems whose union is "the part denies the request": each deny applies, or each gate
-/// has no applying allow.
-fn denied_problems(f: &Formula, part: Part) -> Vec<Vec<Clause>> {
-    let mut out = Vec::new();
-    for g in f.gates.iter().filter(|g| in_part(g, part)) {
-        out.extend(g.denies.iter().map(|t| vec![Clause(vec![conj(&t.atoms)])]));
-    }
-    for g in f.gates.iter().filter(|g| in_part(g, part)) {
-        out.push(g.allows.iter().map(|t| negations(&t.atoms)).collect());
-    }
-    out
-}
-
-fn in_part(g: &formula::Gate, part: Part) -> bool {
-    match part {
-        Part::All => true,
-        Part::Own => !g.is_guardrail(),
-        Part::Guardrails => g.is_guardrail(),
-    }
-}
-
-/// Three-valued satisfiability over the worlds.
-#[derive(Debug, Clone)]
-enum Sat {
-    Yes(Box<Request>),
-    No,
-    Unknown,
-}
-
-impl Sat {
-    fn or(self, other: impl FnOnce() -> Result<Sat, AnalyzeError>) -> Result<Sat, AnalyzeError> {
-        match self {
-            Sat::Yes(w) => Ok(Sat::Yes(w)),
-            Sat::No => other(),
-            Sat::Unknown => Ok(match other()? {
-                Sat::Yes(w) => Sat::Yes(w),
-                _ => Sat::Unknown,
-            }),
-        }
-    }
-}
-
-fn found(f: Found) -> Sat {
-    match f {
-        Found::Witness(w) => Sat::Yes(w),
-        Found::Unsat => Sat::No,
-        Found::Unknown => Sat::Unknown,
-    }
-}
-
-fn classify(allowed: &Sat, denied: &Sat) -> PartClass {
-    let (class, exact) = match (allowed, denied) {
-        (Sat::No, _) => (Class::Never, true),
-        (_, Sat::No) => (Class::Always, true),
-        (Sat::Yes(_), Sat::Yes(_)) => (Class::Conditional, true),
-        _ => (Class::Conditional, false),
-    };
-    PartClass { class, exact }
-}
-
 /// Decides exact analyses against one catalog.
 #[derive(Debug, Clone)]
 pub struct Analyzer<'c> {
     catalog: &'c Catalog,
     config: AnalysisConfig,
-}
-
-struct Run<'r> {
-    env: Env<'r>,
-    worlds: Vec<WorldCtx<'r>>,
-    budget: u64,
-}
-
-impl Run<'_> {
-    fn sat_in(
-        &mut self,
-        w: usize,
-        clauses: &[Clause],
-        realistic: bool,
-    ) -> Result<Sat, AnalyzeError> {
-        let Some(ctx) = self.worlds.get_mut(w) else {
-            return Ok(Sat::No);
-        };
-        Ok(found(search(
-            ctx,
-            &self.env,
-            clauses,
-            realistic,
-            &mut self.budget,
-        )?))
-    }
-
-    fn denied_in(
-        &mut self,
-        w: usize,
-        problems: &[Vec<Clause>],
-        realistic: bool,
-    ) -> Result<Sat, AnalyzeError> {
-        let mut acc = Sat::No;
-        for p in problems {
-            acc = acc.or(|| self.sat_in(w, p, realistic))?;
-            if matches!(acc, Sat::Yes(_)) {
-                break;
-            }
-        }
-        Ok(acc)
-    }
-
-    /// (allowed, denied) per world.
-    fn part(&mut self, part: Part) -> Result<Vec<(Sat, Sat)>, AnalyzeError> {
-        let allowed = allowed_clauses(self.env.formula, part);
-        let denied = denied_problems(self.env.formula, part);
-        let mut out: Vec<(Sat, Sat)> = Vec::with_capacity(self.worlds.len());
-        // Only the first witness of each side is shown: later ones need not be realistic.
-        let (mut want_a, mut want_d) = (part == Part::All, part == Part::All);
-        for w in 0..self.worlds.len() {
-            let a = self.sat_in(w, &allowed, want_a)?;
-            let d = self.denied_in(w, &denied, want_d)?;
-            want_a &= !matches!(a, Sat::Yes(_));
-            want_d &= !matches!(d, Sat::Yes(_));
-            out.push((a, d));
-        }
-        Ok(out)
-    }
-}
-
-fn combine(per_world: &[(Sat, Sat)]) -> (Sat, Sat) {
-    let mut allowed = Sat::No;
-    let mut denied = Sat::No;
-    for (a, d) in per_world {
-        allowed = match (allowed, a) {
-            (Sat::Yes(w), _) => Sat::Yes(w),
-            (_, Sat::Yes(w)) => Sat::Yes(w.clone()),
-            (Sat::Unknown, _) | (_, Sat::Unknown) => Sat::Unknown,
-            _ => Sat::No,
-        };
-        denied = match (denied, d) {
-            (Sat::Yes(w), _) => Sat::Yes(w),
-            (_, Sat::Yes(w)) => Sat::Yes(w.clone()),
-            (Sat::Unknown, _) | (_, Sat::Unknown) => Sat::Unknown,
-            _ => Sat::No,
-        };
-    }
-    (allowed, denied)
 }
 
 impl<'c> Analyzer<'c> {
@@ -404,31 +239,7 @@ impl<'c> Analyzer<'c> {
         info: &'r ActionInfo,
         principal: &'r Context,
     ) -> Run<'r> {
-        let mut budget = self.config.budget;
-        let ctxs = worlds(self.catalog, info, &self.config)
-            .into_iter()
-            .map(|w| {
-                WorldCtx::new(
-                    formula,
-                    w,
-                    self.catalog,
-                    info,
-                    principal,
-                    &self.config,
-                    &mut budget,
-                )
-            })
-            .collect();
-        Run {
-            env: Env {
-                formula,
-                catalog: self.catalog,
-                action: info,
-                principal,
-            },
-            worlds: ctxs,
-            budget,
-        }
+        Run::new(self, formula, info, principal)
     }
 
     /// Analyzes `set` (compiled as `compiled`) for `action`, for the principal whose own
@@ -444,18 +255,16 @@ impl<'c> Analyzer<'c> {
         let formula = Formula::build(set, info);
         let mut run = self.run(&formula, info, principal);
         let per_world = run.part(Part::All)?;
-        let own_w = run.part(Part::Own)?;
-        let guard_w = run.part(Part::Guardrails)?;
+        let own = run.part_class(Part::Own)?;
+        let guardrails = run.part_class(Part::Guardrails)?;
         let (allowed, denied) = combine(&per_world);
         let full = classify(&allowed, &denied);
-        let (oa, od) = combine(&own_w);
-        let (ga, gd) = combine(&guard_w);
         let worlds_out = run
-            .worlds
+            .defs
             .iter()
             .zip(&per_world)
             .map(|(w, (a, d))| WorldClass {
-                resource_type: w.world.name.clone(),
+                resource_type: w.name.clone(),
                 class: classify(a, d),
             })
             .collect();
@@ -467,11 +276,7 @@ impl<'c> Analyzer<'c> {
                     self.config.budget
                 ));
             }
-            let opaque = run
-                .worlds
-                .iter()
-                .any(|w| w.atoms.iter().any(|a| matches!(a, AtomModel::Opaque)));
-            if opaque {
+            if run.any_opaque() {
                 approximate.push(
                     "a policy variable in a condition or resource reads a request key".to_owned(),
                 );
@@ -495,23 +300,10 @@ impl<'c> Analyzer<'c> {
         if let Some(w) = &denied_witness {
             witness::confirm(compiled, principal, self.catalog, w, false)?;
         }
-        let condition = {
-            let per = |keep: &dyn Fn(&formula::Gate) -> bool| {
-                render::part_condition(
-                    run.worlds
-                        .iter()
-                        .map(|w| {
-                            let e = render::simplify(&formula, w, keep, principal, self.catalog);
-                            (w.world.name.clone(), e)
-                        })
-                        .collect(),
-                )
-            };
-            CellCondition {
-                all: per(&|_| true),
-                guardrails: per(&|g| g.is_guardrail()),
-                own: per(&|g| !g.is_guardrail()),
-            }
+        let condition = CellCondition {
+            all: run.condition(Part::All, self.catalog),
+            guardrails: run.condition(Part::Guardrails, self.catalog),
+            own: run.condition(Part::Own, self.catalog),
         };
         let spent = self.config.budget - run.budget;
         drop(run);
@@ -519,8 +311,8 @@ impl<'c> Analyzer<'c> {
             action: formula.action.clone(),
             class: full.class,
             exact: full.exact,
-            own: classify(&oa, &od),
-            guardrails: classify(&ga, &gd),
+            own,
+            guardrails,
             worlds: worlds_out,
             allowed_witness,
             denied_witness,

@@ -336,10 +336,51 @@ fn class_accepts(cl: Class, c: char) -> bool {
     }
 }
 
+/// Answers per thread, with what they cost: the same literals recur across actions (a resource
+/// type's format appears in many) and principals.
+type Memo = HashMap<Vec<StrLit>, (Solved, u64)>;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// Entries above which the memo is cleared.
+const MEMO_LIMIT: usize = 1 << 14;
+
 /// Decides whether some string satisfies every literal; returns a shortest one (ties broken by
 /// [`PREFERRED`] order). `budget` is charged one unit per explored state; when it runs out the
 /// answer is [`Solved::GaveUp`].
+///
+/// INVARIANT (deterministic budget): a remembered answer is charged what it cost when it was
+/// found, and is only used when the budget covers that, so answers never depend on what this
+/// thread decided before.
 pub(crate) fn solve(lits: &[&StrLit], budget: &mut u64) -> Solved {
+    let key: Vec<StrLit> = lits.iter().map(|l| (*l).clone()).collect();
+    let hit = MEMO.with(|m| m.borrow().get(&key).cloned());
+    if let Some((answer, cost)) = hit {
+        if cost <= *budget {
+            *budget -= cost;
+            return answer;
+        }
+        *budget = 0;
+        return Solved::GaveUp;
+    }
+    let before = *budget;
+    let answer = solve_uncached(lits, budget);
+    if answer != Solved::GaveUp {
+        let cost = before - *budget;
+        MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= MEMO_LIMIT {
+                m.clear();
+            }
+            m.insert(key, (answer.clone(), cost));
+        });
+    }
+    answer
+}
+
+fn solve_uncached(lits: &[&StrLit], budget: &mut u64) -> Solved {
     if lits.iter().any(|l| l.alts.iter().any(|m| !m.is_exact())) {
         return Solved::GaveUp;
     }

@@ -17,7 +17,7 @@ use super::err::AnalyzeError;
 use super::formula::{Concrete, Formula};
 use super::witness::build_request;
 use super::world::{AtomModel, Lit, Verdict, WorldCtx};
-use crate::catalog::{ActionInfo, Catalog};
+use crate::catalog::Catalog;
 use crate::eval::{Context, Request};
 
 /// A disjunction of terms (conjunctions of literals).
@@ -39,7 +39,6 @@ pub(crate) enum Found {
 pub(crate) struct Env<'a> {
     pub formula: &'a Formula,
     pub catalog: &'a Catalog,
-    pub action: &'a ActionInfo,
     pub principal: &'a Context,
 }
 

@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::err::AnalyzeError;
 use super::formula::{Formula, Term};
-use super::search::{Clause, search};
-use super::{Analyzer, Part, Sat, allowed_clauses, conj, found, negations, witness};
+use super::run::{Part, Sat, allowed_clauses, conj, negations};
+use super::search::Clause;
+use super::{Analyzer, witness};
 use crate::compile::CompiledSet;
 use crate::eval::{Context, MatchedStatement, Request};
 use crate::policy::PolicySet;
@@ -133,24 +134,5 @@ fn verdict_of(
         pointer: t.pointer.clone(),
         contribution,
         witness,
-    }
-}
-
-impl super::Run<'_> {
-    /// Satisfiable in some world?
-    pub(crate) fn any_world(&mut self, clauses: &[Clause]) -> Result<Sat, AnalyzeError> {
-        let mut acc = Sat::No;
-        for w in 0..self.worlds.len() {
-            let Some(ctx) = self.worlds.get_mut(w) else {
-                break;
-            };
-            let r = found(search(ctx, &self.env, clauses, true, &mut self.budget)?);
-            acc = match (acc, r) {
-                (_, Sat::Yes(x)) => return Ok(Sat::Yes(x)),
-                (Sat::Unknown, _) | (_, Sat::Unknown) => Sat::Unknown,
-                _ => Sat::No,
-            };
-        }
-        Ok(acc)
     }
 }

@@ -136,14 +136,6 @@ impl Matcher {
         Some(Matcher::Toks { toks, arn: true })
     }
 
-    /// Every string.
-    pub(crate) fn any() -> Matcher {
-        Matcher::Toks {
-            toks: vec![Tok::Many(Class::Any)],
-            arn: false,
-        }
-    }
-
     /// Non-empty strings.
     pub(crate) fn non_empty() -> Matcher {
         Matcher::Toks {
@@ -163,13 +155,6 @@ impl Matcher {
         match self {
             Matcher::Toks { .. } => true,
             Matcher::Lower { text } => !text.iter().any(|c| matches!(c, 'σ' | 'ς')),
-        }
-    }
-
-    pub(crate) fn n_states(&self) -> usize {
-        match self {
-            Matcher::Toks { toks, .. } => toks.len() + 1,
-            Matcher::Lower { text } => text.len() + 1,
         }
     }
 

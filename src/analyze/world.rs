@@ -189,8 +189,6 @@ pub(crate) enum SVar {
     Time,
     /// One request key.
     Key {
-        /// Lowercase.
-        key: String,
         /// As first spelled in a policy.
         name: String,
         /// What the request may carry.
@@ -399,7 +397,6 @@ impl<'c> WorldCtx<'c> {
                         let i = *key_svar.entry(k.clone()).or_insert_with(|| {
                             ctx.svars.push(SVar::Key {
                                 model: key_model(catalog, &k, cfg),
-                                key: k.clone(),
                                 name,
                             });
                             u32::try_from(ctx.svars.len() - 1).unwrap_or(u32::MAX)
