@@ -631,3 +631,120 @@ fn dead_redundant_and_effective_statements() {
             .boundary(json!([{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]));
     assert_eq!(contributions(&set, CTJ), [("A".to_owned(), Dead)]);
 }
+
+/// S-34: a Numeric key only carries numbers, a String key any text; an ARN key only ARNs.
+#[test]
+fn s34_values_follow_the_key_type() {
+    let split = |key: &str| {
+        Set::identity(json!([
+            {"Effect": "Allow", "Action": CTJ, "Resource": "*", "Condition": {"Null": {key: "false"}}},
+            {"Effect": "Deny", "Action": CTJ, "Resource": "*", "Condition": {"NumericLessThan": {key: "100"}}},
+            {"Effect": "Deny", "Action": CTJ, "Resource": "*", "Condition": {"NumericGreaterThanEquals": {key: "100"}}}
+        ]))
+    };
+    // Every number is below 100 or not.
+    exact(
+        &analyze(&split("sagemaker:MaxRuntimeInSeconds"), CTJ),
+        Class::Never,
+    );
+    // A tag value may be text no number operator matches.
+    let a = analyze(&split("aws:RequestTag/size"), CTJ);
+    exact(&a, Class::Conditional);
+    let v = &value(a.allowed_witness.as_ref().unwrap(), "aws:RequestTag/size").unwrap()[0];
+    assert!(v.parse::<f64>().is_err(), "{v}");
+    // An ARN key never carries a non-ARN.
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"Null": {"sagemaker:VolumeKmsKeyArn": "false"},
+                       "StringNotLike": {"sagemaker:VolumeKmsKeyArn": "arn:*:*:*:*:*"}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Never);
+    // Bool keys are `true` or `false`: denying both denies everything (see also
+    // `numbers_dates_ips_booleans`); a Date key is whole seconds.
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+                       "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:01Z"}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Never);
+}
+
+/// S-35: always-present keys are never absent; principal keys never come from the request.
+#[test]
+fn s35_always_present_and_principal_keys() {
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"Null": {"aws:RequestedRegion": "true"}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Never);
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"Null": {"aws:SourceIp": "true"}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Conditional);
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:username": "bob"}}}
+    ]));
+    exact(
+        &analyze_with(&set, &principal(&[("aws:username", "bob")]), CTJ),
+        Class::Always,
+    );
+    exact(
+        &analyze_with(&set, &principal(&[("aws:username", "alice")]), CTJ),
+        Class::Never,
+    );
+}
+
+/// S-37: own account and partition; the region of the ARN is the requested region.
+#[test]
+fn s37_partition_account_and_region() {
+    let set = Set::identity(
+        json!([{"Effect": "Allow", "Action": CTJ, "Resource": "arn:aws-cn:sagemaker:*:*:*"}]),
+    );
+    exact(&analyze(&set, CTJ), Class::Never);
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceAccount": ACCOUNT}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Always);
+    // The resource names us-west-2, the request must come from there.
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "arn:aws:sagemaker:us-west-2:*:*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}
+    ]));
+    exact(&analyze(&set, CTJ), Class::Never);
+    // A role ARN names no region: the requested region is free.
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}
+    ]));
+    let a = analyze(&set, "iam:PassRole");
+    exact(&a, Class::Conditional);
+    assert_eq!(
+        a.allowed_witness.unwrap().resource,
+        format!("arn:aws:iam::{ACCOUNT}:role/example")
+    );
+}
+
+/// S-38: negations are written as IAM twins only where exactly equivalent.
+#[test]
+fn s38_twins_only_where_equivalent() {
+    let set = Set::identity(json!([
+        {"Effect": "Allow", "Action": CTJ, "Resource": "*"},
+        {"Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/env": "prod"}}},
+        {"Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"StringEqualsIfExists": {"aws:RequestTag/team": "x"}}},
+        {"Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"NumericLessThan": {"sagemaker:MaxRuntimeInSeconds": "10"}}},
+        {"Effect": "Deny", "Action": CTJ, "Resource": "*",
+         "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}
+    ]));
+    let a = analyze(&set, CTJ);
+    exact(&a, Class::Conditional);
+    assert_eq!(
+        a.condition.all.text,
+        "aws:RequestTag/env ≠ prod ∧ ¬(aws:RequestTag/team = x (if present)) ∧ ¬(sagemaker:MaxRuntimeInSeconds < 10) ∧ aws:CurrentTime ≤ 2030-01-01T00:00:00Z"
+    );
+}

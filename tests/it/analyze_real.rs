@@ -189,3 +189,70 @@ fn every_gaad_sample_principal_times_every_sagemaker_action() {
         "fewer than 99 % of cells exact"
     );
 }
+
+/// The example account under its two SCP levels (no shared data needed): every principal ×
+/// every action, witnesses confirmed, and "Always within the guardrails" where the region SCP is
+/// the only limit.
+#[test]
+fn example_account_under_its_scps() {
+    use iamc::audit::account::{ManagedPolicyDir, load_gaad};
+    let repo = crate::common::repo();
+    let scp = |name: &str| {
+        let text = std::fs::read_to_string(repo.join("examples").join(name)).unwrap();
+        Policy::parse(&text, PolicyKind::Scp).unwrap()
+    };
+    let scps = vec![vec![scp("scp-root.json")], vec![scp("scp-ml-ou.json")]];
+    let account = load_gaad(
+        &repo.join("examples/account.json"),
+        &ManagedPolicyDir::default(),
+    )
+    .unwrap();
+    let limit = if cfg!(debug_assertions) {
+        3
+    } else {
+        usize::MAX
+    };
+    let mut stats = RealStats::default();
+    let started = Instant::now();
+    let mut within = 0u64;
+    for p in account
+        .principals
+        .iter()
+        .filter(|p| p.errors.is_empty())
+        .take(limit)
+    {
+        let set = PolicySet {
+            identity: p.identity.iter().map(|d| (*d.policy).clone()).collect(),
+            boundary: p.boundary.as_ref().map(|b| vec![(*b.policy).clone()]),
+            scps: if p.service_linked {
+                Vec::new()
+            } else {
+                scps.clone()
+            },
+            session: None,
+        };
+        let ctx = p.context();
+        analyze_all_actions(&p.name, &set, &ctx, &account.id, &mut stats);
+        let catalog = Catalog::sagemaker_default();
+        let analyzer = Analyzer::new(catalog, AnalysisConfig::new(&account.id));
+        let a = analyzer
+            .analyze_set(&set, &ctx, "sagemaker:DescribeTrainingJob")
+            .unwrap();
+        within += u64::from(a.always_within_guardrails());
+    }
+    report(
+        "example account under its SCPs",
+        &stats,
+        started.elapsed().as_secs_f64(),
+    );
+    assert!(stats.errors.is_empty(), "{} errors", stats.errors.len());
+    assert!(
+        stats.exact * 100 >= stats.cells * 99,
+        "fewer than 99 % of cells exact"
+    );
+    assert!(
+        stats.classes[1] > 0,
+        "no Conditional cell under a region SCP"
+    );
+    assert!(within > 0, "no principal is Always within the guardrails");
+}
