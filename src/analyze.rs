@@ -54,6 +54,7 @@
 pub(crate) mod domain;
 pub mod err;
 pub(crate) mod formula;
+pub(crate) mod fxhash;
 pub(crate) mod intervals;
 pub(crate) mod keys;
 pub(crate) mod membership;
@@ -255,10 +256,26 @@ impl<'c> Analyzer<'c> {
         let formula = Formula::build(set, info);
         let mut run = self.run(&formula, info, principal);
         let per_world = run.part(Part::All)?;
-        let own = run.part_class(Part::Own)?;
-        let guardrails = run.part_class(Part::Guardrails)?;
         let (allowed, denied) = combine(&per_world);
         let full = classify(&allowed, &denied);
+        // Both parts allow at least what the whole allows; without SCPs the own part is the whole.
+        let always = PartClass {
+            class: Class::Always,
+            exact: true,
+        };
+        let has_scps = formula.gates.iter().any(formula::Gate::is_guardrail);
+        let own = if full.class == Class::Always && full.exact {
+            always
+        } else if !has_scps {
+            full
+        } else {
+            run.part_class(Part::Own)?
+        };
+        let guardrails = if full.class == Class::Always && full.exact {
+            always
+        } else {
+            run.part_class(Part::Guardrails)?
+        };
         let worlds_out = run
             .defs
             .iter()

@@ -14,9 +14,11 @@
 //! `NotAction`); statements without a resource clause (trust policies) never apply.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::domain::MatchSet;
 use super::err::AnalyzeError;
+use super::fxhash::FxBuild;
 use super::keys::{CondAtom, Test};
 use super::strings::Matcher;
 use crate::catalog::{ActionInfo, Catalog};
@@ -59,7 +61,7 @@ pub(crate) struct Atom {
     /// The atom.
     pub kind: AtomKind,
     /// For atoms without variables: the resolved form.
-    pub fixed: Option<Resolved>,
+    pub fixed: Option<Arc<Resolved>>,
 }
 
 /// An atom with its variables resolved.
@@ -128,6 +130,28 @@ pub(crate) fn cond_atom<'a>(
     }
 }
 
+thread_local! {
+    static RESOLVED: std::cell::RefCell<HashMap<AtomKind, Arc<Resolved>, FxBuild>> =
+        std::cell::RefCell::new(HashMap::default());
+}
+
+/// The resolved form of an atom without variables, remembered per thread (policies repeat
+/// their resource and condition blocks across actions and principals).
+fn resolved_fixed(kind: &AtomKind) -> Arc<Resolved> {
+    if let Some(r) = RESOLVED.with(|m| m.borrow().get(kind).cloned()) {
+        return r;
+    }
+    let r = Arc::new(Resolved::of(kind, |_| None));
+    RESOLVED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 1 << 14 {
+            m.clear();
+        }
+        m.insert(kind.clone(), Arc::clone(&r));
+    });
+    r
+}
+
 /// One statement: the conjunction of its atoms.
 #[derive(Debug, Clone)]
 pub(crate) struct Term {
@@ -177,7 +201,7 @@ impl Formula {
         let service = action.service.to_ascii_lowercase();
         let name = action.name.to_ascii_lowercase();
         let mut atoms: Vec<Atom> = Vec::new();
-        let mut index: HashMap<AtomKind, u32> = HashMap::new();
+        let mut index: HashMap<AtomKind, u32, FxBuild> = HashMap::default();
         let mut intern = |kind: AtomKind| -> u32 {
             if let Some(&i) = index.get(&kind) {
                 return i;
@@ -186,7 +210,7 @@ impl Formula {
             let fixed = kind
                 .variable_keys()
                 .is_empty()
-                .then(|| Resolved::of(&kind, |_| None));
+                .then(|| resolved_fixed(&kind));
             index.insert(kind.clone(), i);
             atoms.push(Atom { kind, fixed });
             i
@@ -352,7 +376,7 @@ impl<'a> Concrete<'a> {
         };
         let resolved;
         let r = match &atom.fixed {
-            Some(r) => r,
+            Some(r) => r.as_ref(),
             None => {
                 resolved = Resolved::of(&atom.kind, |k| self.variable(k));
                 &resolved

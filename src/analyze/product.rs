@@ -8,6 +8,9 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+use std::hash::{Hash, Hasher};
+
+use super::fxhash::{FxBuild, FxHasher};
 use super::strings::{Class, Matcher, StrLit, Tok, lowercase_preimages};
 
 /// What [`solve`] found.
@@ -336,12 +339,12 @@ fn class_accepts(cl: Class, c: char) -> bool {
     }
 }
 
-/// Answers per thread, with what they cost: the same literals recur across actions (a resource
-/// type's format appears in many) and principals.
-type Memo = HashMap<Vec<StrLit>, (Solved, u64)>;
+/// Answers per thread, with what they cost, by the hash of their literals: the same literals
+/// recur across actions (a resource type's format appears in many) and principals.
+type Memo = HashMap<u64, Vec<(Vec<StrLit>, Solved, u64)>, FxBuild>;
 
 thread_local! {
-    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::new());
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
 }
 
 /// Entries above which the memo is cleared.
@@ -355,8 +358,25 @@ const MEMO_LIMIT: usize = 1 << 14;
 /// found, and is only used when the budget covers that, so answers never depend on what this
 /// thread decided before.
 pub(crate) fn solve(lits: &[&StrLit], budget: &mut u64) -> Solved {
-    let key: Vec<StrLit> = lits.iter().map(|l| (*l).clone()).collect();
-    let hit = MEMO.with(|m| m.borrow().get(&key).cloned());
+    let hash = {
+        let mut h = FxHasher::default();
+        lits.len().hash(&mut h);
+        for l in lits {
+            l.hash(&mut h);
+        }
+        h.finish()
+    };
+    let same = |stored: &[StrLit]| {
+        stored.len() == lits.len() && stored.iter().zip(lits).all(|(a, b)| a == *b)
+    };
+    let hit = MEMO.with(|m| {
+        m.borrow().get(&hash).and_then(|bucket| {
+            bucket
+                .iter()
+                .find(|(k, _, _)| same(k))
+                .map(|(_, a, c)| (a.clone(), *c))
+        })
+    });
     if let Some((answer, cost)) = hit {
         if cost <= *budget {
             *budget -= cost;
@@ -369,12 +389,13 @@ pub(crate) fn solve(lits: &[&StrLit], budget: &mut u64) -> Solved {
     let answer = solve_uncached(lits, budget);
     if answer != Solved::GaveUp {
         let cost = before - *budget;
+        let key: Vec<StrLit> = lits.iter().map(|l| (*l).clone()).collect();
         MEMO.with(|m| {
             let mut m = m.borrow_mut();
             if m.len() >= MEMO_LIMIT {
                 m.clear();
             }
-            m.insert(key, (answer.clone(), cost));
+            m.entry(hash).or_default().push((key, answer.clone(), cost));
         });
     }
     answer

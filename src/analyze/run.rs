@@ -115,13 +115,20 @@ pub(crate) fn classify(allowed: &Sat, denied: &Sat) -> PartClass {
     PartClass { class, exact }
 }
 
-/// Over the worlds: some world allows, some world denies.
+/// Over the worlds: some world allows, some world denies (the first witness of each side).
 pub(crate) fn combine(per_world: &[(Sat, Sat)]) -> (Sat, Sat) {
-    per_world
-        .iter()
-        .fold((Sat::No, Sat::No), |(a, d), (wa, wd)| {
-            (a.merge(wa), d.merge(wd))
-        })
+    let side = |pick: fn(&(Sat, Sat)) -> &Sat| {
+        let mut unknown = false;
+        for pw in per_world {
+            match pick(pw) {
+                Sat::Yes(w) => return Sat::Yes(w.clone()),
+                Sat::Unknown => unknown = true,
+                Sat::No => {}
+            }
+        }
+        if unknown { Sat::Unknown } else { Sat::No }
+    };
+    (side(|p| &p.0), side(|p| &p.1))
 }
 
 /// One analysis run.

@@ -166,6 +166,9 @@ impl Matcher {
                 if *arn && s.matches(':').count() < 5 {
                     return false;
                 }
+                if toks.len() < 127 {
+                    return matches_small(toks, s);
+                }
                 let n = toks.len() + 1;
                 let mut cur = vec![0u64; n.div_ceil(64)];
                 let mut next = cur.clone();
@@ -204,6 +207,44 @@ impl Matcher {
             }
         }
     }
+}
+
+/// [`Matcher::matches`] for token NFAs of fewer than 127 tokens: the state set in one `u128`.
+fn matches_small(toks: &[Tok], s: &str) -> bool {
+    let n = toks.len();
+    let many: u128 = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t, Tok::Many(_)))
+        .fold(0, |m, (i, _)| m | (1u128 << i));
+    // Epsilon closure: a set `Many` bit sets the next bit, repeatedly along runs of `Many`.
+    let close = |mut x: u128| loop {
+        let add = ((x & many) << 1) & !x;
+        if add == 0 {
+            return x;
+        }
+        x |= add;
+    };
+    let mut cur = close(1);
+    for c in s.chars() {
+        let mut next: u128 = 0;
+        let mut x = cur;
+        while x != 0 {
+            let i = x.trailing_zeros() as usize;
+            x &= x - 1;
+            match toks.get(i) {
+                Some(Tok::Ch(d)) if *d == c => next |= 1u128 << (i + 1),
+                Some(Tok::One(cl)) if cl.accepts(c) => next |= 1u128 << (i + 1),
+                Some(Tok::Many(cl)) if cl.accepts(c) => next |= 1u128 << i,
+                _ => {}
+            }
+        }
+        cur = close(next);
+        if cur == 0 {
+            return false;
+        }
+    }
+    cur >> n & 1 == 1
 }
 
 /// Splits a glob at the colons of its literal text into at most six parts (the sixth keeps

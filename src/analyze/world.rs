@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use super::AnalysisConfig;
 use super::domain::{ElemDomain, MatchSet, ValueType};
 use super::formula::{AtomKind, Formula, Resolved};
+use super::fxhash::FxBuild;
 use super::keys::{
     CURRENT_TIME, CondAtom, EPOCH_TIME, KeyModel, KeyState, KeyVerdict, Test, solve_key, solve_time,
 };
@@ -25,6 +26,40 @@ use crate::audit::requests::{ALWAYS_PRESENT, is_principal_key, key_applies};
 use crate::catalog::{ActionInfo, Catalog, KeyType, ResourceType};
 use crate::eval::{Context, ContextEntry};
 use crate::policy::ResourcePattern;
+
+thread_local! {
+    static APPLIES: std::cell::RefCell<HashMap<String, bool, FxBuild>> =
+        std::cell::RefCell::new(HashMap::default());
+}
+
+/// `key_applies`, remembered per thread (it scans the action's, the resource type's and the
+/// global key lists).
+pub(crate) fn applies(
+    catalog: &Catalog,
+    action: &ActionInfo,
+    rt: Option<&ResourceType>,
+    key: &str,
+) -> bool {
+    let memo_key = format!(
+        "{}\u{0}{}:{}\u{0}{}\u{0}{key}",
+        catalog.generation(),
+        action.service,
+        action.name,
+        rt.map_or("", |r| r.name.as_str())
+    );
+    if let Some(v) = APPLIES.with(|m| m.borrow().get(&memo_key).copied()) {
+        return v;
+    }
+    let v = key_applies(catalog, action, rt, key);
+    APPLIES.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 1 << 16 {
+            m.clear();
+        }
+        m.insert(memo_key, v);
+    });
+    v
+}
 
 /// Commercial AWS regions, tried first for witness regions.
 pub(crate) const REAL_REGIONS: &[&str] = &[
@@ -265,7 +300,7 @@ pub(crate) struct WorldCtx<'c> {
     pub svars: Vec<SVar>,
     pub atoms: Vec<AtomModel>,
     pub cfg: &'c AnalysisConfig,
-    cache: HashMap<(u32, bool, Vec<Lit>), Verdict>,
+    cache: HashMap<(u32, bool, Vec<Lit>), Verdict, FxBuild>,
 }
 
 fn entry_state(e: Option<&ContextEntry>, catalog: &Catalog) -> KeyState {
@@ -290,7 +325,7 @@ impl<'c> WorldCtx<'c> {
         budget: &mut u64,
     ) -> WorldCtx<'c> {
         let rt0 = world.rt;
-        let ap = |k: &str| key_applies(catalog, action, rt0, k);
+        let ap = |k: &str| applies(catalog, action, rt0, k);
         let fixed = FixedKeys {
             region: ap(REQUESTED_REGION),
             current_time: ap(CURRENT_TIME),
@@ -303,7 +338,7 @@ impl<'c> WorldCtx<'c> {
             svars: Vec::new(),
             atoms: Vec::with_capacity(f.atoms.len()),
             cfg,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             world,
         };
         let rt = ctx.world.rt;
@@ -319,7 +354,7 @@ impl<'c> WorldCtx<'c> {
         if !star {
             ctx.svars.push(SVar::Resource);
         }
-        let applies = |k: &str| key_applies(catalog, action, rt, k);
+        let applies = |k: &str| applies(catalog, action, rt, k);
         let account_tied = |k: &str| k == RESOURCE_ACCOUNT && account_named && applies(k);
         // A request-side key whose value a policy variable could read.
         let presentable = |k: &str| {
@@ -350,7 +385,7 @@ impl<'c> WorldCtx<'c> {
                 continue;
             }
             let resolved = match &atom.fixed {
-                Some(r) => r.clone(),
+                Some(r) => (**r).clone(),
                 None => Resolved::of(&atom.kind, lookup),
             };
             let model = match resolved {

@@ -520,25 +520,6 @@ fn wildcard_only_actions_are_authorized_against_star() {
 }
 
 #[test]
-fn zz_profile() {
-    let set = Set::identity(json!([{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]))
-        .scp(json!([
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
-             "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}
-        ]));
-    let _ = analyze(&set, "sagemaker:AddTags");
-    let t = std::time::Instant::now();
-    let a = analyze(&set, "sagemaker:AddTags");
-    eprintln!(
-        "AddTags {:?} worlds {} spent {}",
-        t.elapsed(),
-        a.worlds.len(),
-        a.spent
-    );
-}
-
-#[test]
 fn conditions_read_naturally() {
     let set = Set::identity(json!([
         {"Effect": "Allow", "Action": CTJ, "Resource": "arn:aws:sagemaker:*:*:training-job/*",
