@@ -153,6 +153,7 @@ impl<'r> Run<'r> {
             env: Env {
                 formula,
                 catalog: analyzer.catalog,
+                action: info,
                 principal,
             },
             ctxs: defs.iter().map(|_| None).collect(),

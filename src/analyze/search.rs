@@ -13,12 +13,15 @@
 
 use std::collections::BTreeMap;
 
+use super::domain::ValueType;
 use super::err::AnalyzeError;
-use super::formula::{Concrete, Formula};
+use super::formula::{AtomKind, Concrete, Formula};
 use super::witness::build_request;
 use super::world::{AtomModel, Lit, Verdict, WorldCtx};
-use crate::catalog::Catalog;
-use crate::eval::{Context, Request};
+use super::world::{RESOURCE_ACCOUNT, applies};
+use crate::audit::requests::{ALWAYS_PRESENT, is_principal_key};
+use crate::catalog::{ActionInfo, Catalog};
+use crate::eval::{Context, ContextValue, Request};
 
 /// A disjunction of terms (conjunctions of literals).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,7 @@ pub(crate) enum Found {
 pub(crate) struct Env<'a> {
     pub formula: &'a Formula,
     pub catalog: &'a Catalog,
+    pub action: &'a ActionInfo,
     pub principal: &'a Context,
 }
 
@@ -248,6 +252,83 @@ impl Search<'_, '_> {
         })
     }
 
+    /// True when `request` satisfies every clause concretely and is modelled.
+    fn holds(&self, request: &Request) -> Result<bool, AnalyzeError> {
+        let f = self.env.formula;
+        let conc = Concrete::new(f, request, self.env.principal, self.env.catalog)?;
+        let holds = self.original.iter().all(|c| {
+            c.0.iter()
+                .any(|t| t.iter().all(|&(a, p)| conc.atom(f, a) == p))
+        });
+        Ok(holds && !conc.cross_account())
+    }
+
+    /// Variants of a relaxed witness for the request keys opaque atoms read.
+    fn repairs(&self, request: &Request) -> Vec<Request> {
+        let Some(opaque) = self.assign.get(&OPAQUE) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<String> = Vec::new();
+        for (a, _) in opaque {
+            if let Some(atom) = self.env.formula.atoms.get(*a as usize) {
+                if let AtomKind::Condition(c) = &atom.kind {
+                    keys.push(c.key.clone());
+                }
+                keys.extend(atom.kind.variable_keys());
+            }
+        }
+        // Only keys the model lets vary freely, with text values (S-34, S-35).
+        let catalog = self.env.catalog;
+        keys.retain(|k| {
+            let lower = k.to_lowercase();
+            !is_principal_key(&lower)
+                && !ALWAYS_PRESENT.contains(&lower.as_str())
+                && lower != RESOURCE_ACCOUNT
+                && applies(catalog, self.env.action, self.ctx.world.rt, &lower)
+                && catalog
+                    .key(&lower)
+                    .is_none_or(|i| ValueType::of(i.ty) == ValueType::Text)
+        });
+        keys.sort_by_key(|k| k.to_lowercase());
+        keys.dedup_by_key(|k| k.to_lowercase());
+        if keys.is_empty() {
+            return Vec::new();
+        }
+        let with = |assign: &dyn Fn(usize) -> Option<&'static str>| {
+            let mut r = request.clone();
+            let mut ctx = Context::new();
+            for e in request.context.entries() {
+                if keys.iter().any(|k| k.to_lowercase() == e.key_lower) {
+                    continue;
+                }
+                let v = if e.is_list {
+                    ContextValue::Multi(e.values.clone())
+                } else {
+                    ContextValue::Single(e.values.first().cloned().unwrap_or_default())
+                };
+                let _ = ctx.insert(&e.key, v);
+            }
+            for (i, k) in keys.iter().enumerate() {
+                if let Some(v) = assign(i) {
+                    let value = if self.env.catalog.is_multivalued(&k.to_lowercase()) {
+                        ContextValue::Multi(vec![v.to_owned()])
+                    } else {
+                        ContextValue::Single(v.to_owned())
+                    };
+                    let _ = ctx.insert(k, value);
+                }
+            }
+            r.context = ctx;
+            r
+        };
+        vec![
+            with(&|_| Some("iamc")),
+            with(&|i| Some(if i == 0 { "iamc" } else { "iamc-other" })),
+            with(&|i| (i == 0).then_some("iamc")),
+            with(&|i| (i != 0).then_some("iamc")),
+        ]
+    }
+
     fn value(&mut self, s: u32, lits: &[Lit]) -> Verdict {
         if self.realistic {
             self.ctx.realize(s, lits, self.budget)
@@ -282,21 +363,18 @@ impl Search<'_, '_> {
         if !relaxed && !self.realistic && !cfg!(debug_assertions) {
             return Ok(Found::Witness(Box::new(request)));
         }
-        let conc = Concrete::new(
-            self.env.formula,
-            &request,
-            self.env.principal,
-            self.env.catalog,
-        )?;
-        let holds = self.original.iter().all(|c| {
-            c.0.iter()
-                .any(|t| t.iter().all(|&(a, p)| conc.atom(self.env.formula, a) == p))
-        });
-        let modelled = !conc.cross_account();
-        if holds && modelled {
+        if self.holds(&request)? {
             return Ok(Found::Witness(Box::new(request)));
         }
         if relaxed {
+            // Opaque atoms relate request keys: try giving the keys they read one shared value
+            // (`StringEquals k ${v}` holds), or values apart (it fails); a variant that passes
+            // the concrete check is a real witness.
+            for variant in self.repairs(&request) {
+                if self.holds(&variant)? {
+                    return Ok(Found::Witness(Box::new(variant)));
+                }
+            }
             self.unknown = true;
             return Ok(Found::Unknown);
         }

@@ -323,16 +323,28 @@ fn principal_variables_are_constants() {
 }
 
 #[test]
-fn request_variables_are_not_guessed() {
+fn request_variables_are_decided_by_concrete_witnesses() {
+    // `${aws:RequestTag/team}` relates two request keys: no exact procedure, but a witness
+    // that passes the concrete check proves each side.
     let set = Set::identity(json!([{"Effect": "Allow", "Action": CTJ, "Resource": "*",
         "Condition": {"StringEquals": {"aws:RequestTag/owner": "${aws:RequestTag/team}"}}}]));
     let a = analyze(&set, CTJ);
-    if !a.exact {
-        assert_eq!(a.class, Class::Conditional);
-        assert!(!a.approximate.is_empty());
-    } else {
-        assert_eq!(a.class, Class::Conditional);
-    }
+    exact(&a, Class::Conditional);
+    let w = a.allowed_witness.unwrap();
+    assert_eq!(
+        value(&w, "aws:RequestTag/owner"),
+        value(&w, "aws:RequestTag/team")
+    );
+    // When no concrete witness is found, the answer is inexact and conservative: the owner
+    // must equal the team and differ from it.
+    let set = Set::identity(json!([{"Effect": "Allow", "Action": CTJ, "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestTag/owner": "${aws:RequestTag/team}"},
+                      "StringNotEquals": {"aws:RequestTag/owner": "${aws:RequestTag/team}"}}}]));
+    let a = analyze(&set, CTJ);
+    assert!(!a.exact);
+    assert_eq!(a.class, Class::Conditional);
+    assert!(!a.approximate.is_empty());
+    assert!(a.allowed_witness.is_none());
 }
 
 #[test]
