@@ -217,6 +217,20 @@ impl<'c> Analyzer<'c> {
             .ok_or_else(|| AnalyzeError::UnknownAction(action.to_owned()))
     }
 
+    /// Own-account requests need the calling principal in the audited account (S-37).
+    fn check_config(&self) -> Result<(), AnalyzeError> {
+        let named = crate::policy::pattern::split_arn(&self.config.principal_arn)
+            .and_then(|p| p.get(4).copied())
+            .filter(|a| !a.is_empty());
+        match named {
+            Some(a) if a != self.config.account => Err(AnalyzeError::Config(format!(
+                "the principal `{}` is not in the audited account `{}`",
+                self.config.principal_arn, self.config.account
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The formula of `set` for `action` (`service:Name`, any case), before any request model.
     pub fn formula(&self, set: &PolicySet, action: &str) -> Result<Formula, AnalyzeError> {
         Ok(Formula::build(set, self.action(action)?))
@@ -253,6 +267,7 @@ impl<'c> Analyzer<'c> {
         compiled: &CompiledSet<'_>,
     ) -> Result<Analysis, AnalyzeError> {
         let info = self.action(action)?;
+        self.check_config()?;
         let formula = Formula::build(set, info);
         let mut run = self.run(&formula, info, principal);
         let per_world = run.part(Part::All)?;

@@ -11,6 +11,9 @@ pub enum AnalyzeError {
     /// The action is not in the catalog.
     #[error("action `{0}` is not in the catalog")]
     UnknownAction(String),
+    /// The settings contradict each other.
+    #[error("invalid analysis settings: {0}")]
+    Config(String),
     /// A request for another action was given to a formula.
     #[error("the formula is for `{formula}`, the request is for `{request}`")]
     OtherAction {

@@ -73,6 +73,7 @@ impl Analyzer<'_> {
         compiled: &CompiledSet<'_>,
     ) -> Result<Vec<StatementVerdict>, AnalyzeError> {
         let info = self.action(action)?;
+        self.check_config()?;
         let formula = Formula::build(set, info);
         let mut run = self.run(&formula, info, principal);
         let mut out = Vec::new();
