@@ -89,6 +89,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod analyze;
 pub mod audit;
 pub mod case;
 pub mod catalog;

@@ -9,6 +9,10 @@
 
 mod adversarial;
 mod alloc;
+mod analyze;
+mod analyze_diff;
+mod analyze_prop;
+mod analyze_real;
 mod audit;
 mod cases;
 mod catalog_services;

@@ -74,6 +74,14 @@ fn gaad_load_generated_inputs() {
 }
 
 #[test]
+fn analyze_differential_regressions() {
+    replay("analyze_differential", |data| {
+        let mut stats = crate::analyze_prop::PropStats::default();
+        crate::analyze_prop::check_analysis(data, 4, &mut stats)
+    });
+}
+
+#[test]
 fn differential_case_regressions() {
     let files = files_with_ext(&repo().join("tests/regressions/differential"), "jsonl");
     let mut failures = Vec::new();
