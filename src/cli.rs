@@ -158,6 +158,19 @@ enum Engine {
 }
 
 impl Engine {
+    /// Decides one request.
+    fn evaluate(
+        self,
+        set: &crate::policy::PolicySet,
+        request: &crate::eval::Request,
+        catalog: &Catalog,
+    ) -> Result<crate::eval::Outcome, Error> {
+        match self {
+            Engine::Reference => Ok(crate::eval::reference::evaluate(set, request, catalog)),
+            Engine::Compiled => Ok(crate::eval::compiled::evaluate(set, request, catalog)?),
+        }
+    }
+
     /// Decides and explains one request.
     fn explain(
         self,

@@ -1,5 +1,6 @@
 //! `coverage.csv`: one row per principal × action, RFC 4180 (CRLF line ends, fields quoted when
-//! they hold `,`, `"`, CR or LF, quotes doubled).
+//! they hold `,`, `"`, CR or LF, quotes doubled; a field that starts like a spreadsheet formula
+//! gets a leading `'`).
 //!
 //! INVARIANT (nothing silent): a principal with `status: error` gets exactly one row, with class
 //! `Error`, empty action columns and its error messages in `deciding_keys`.
@@ -103,10 +104,16 @@ fn row<const N: usize>(out: &mut String, fields: [&str; N]) {
     out.push_str("\r\n");
 }
 
-/// Appends one field, quoted when RFC 4180 requires it.
+/// Appends one field, quoted when RFC 4180 requires it. A field a spreadsheet would read as a
+/// formula (it starts with `=`, `+`, `-`, `@`, a tab or a CR: a role may be named `=cmd`) gets a
+/// leading `'`, which spreadsheets show as text.
 fn field(out: &mut String, f: &str) {
+    let formula = f.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if f.contains([',', '"', '\r', '\n']) {
         out.push('"');
+        if formula {
+            out.push('\'');
+        }
         for c in f.chars() {
             if c == '"' {
                 out.push('"');
@@ -115,6 +122,9 @@ fn field(out: &mut String, f: &str) {
         }
         out.push('"');
     } else {
+        if formula {
+            out.push('\'');
+        }
         out.push_str(f);
     }
 }
@@ -135,5 +145,20 @@ mod tests {
         assert_eq!(q("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(q("two\nlines"), "\"two\nlines\"");
         assert_eq!(q(""), "");
+    }
+
+    #[test]
+    fn formulas_are_text() {
+        let q = |s: &str| {
+            let mut o = String::new();
+            field(&mut o, s);
+            o
+        };
+        assert_eq!(q("=cmd"), "'=cmd");
+        assert_eq!(q("+1"), "'+1");
+        assert_eq!(q("-1"), "'-1");
+        assert_eq!(q("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(q("=a,b"), "\"'=a,b\"");
+        assert_eq!(q("a=b"), "a=b");
     }
 }

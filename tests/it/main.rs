@@ -28,6 +28,7 @@ mod findings_paths;
 mod findings_willfail;
 mod r#gen;
 mod gen_gaad;
+mod gen_report;
 mod graph;
 mod lint;
 mod loud;

@@ -74,6 +74,18 @@ fn gaad_load_generated_inputs() {
 }
 
 #[test]
+fn report_render_regressions() {
+    replay("report_render", crate::gen_report::report_render);
+}
+
+#[test]
+fn report_render_generated_inputs() {
+    let audited = crate::gen_report::run_generated(40, 20261207).unwrap();
+    // The generator must reach the renderers, not stop at the loader.
+    assert!(audited >= 10, "only {audited} of 40 generated accounts were audited");
+}
+
+#[test]
 fn analyze_differential_regressions() {
     replay("analyze_differential", |data| {
         let mut stats = crate::analyze_prop::PropStats::default();

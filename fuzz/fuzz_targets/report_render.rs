@@ -1,0 +1,16 @@
+//! Property: whatever account the bytes describe (the GAAD generator of `gen_gaad.rs`, with
+//! hostile names, tags and policy names), every report renders well-formed: CSV that parses back
+//! with no formula cells, JSON, a SARIF 2.1.0 structure code scanning accepts, HTML with no
+//! injected markup (`tests/it/gen_report.rs`, `report_render`).
+#![no_main]
+
+#[path = "../../tests/it/gen_gaad.rs"]
+mod gen_gaad;
+#[path = "../../tests/it/gen_report.rs"]
+mod gen_report;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Err(report) = gen_report::report_render(data) {
+        panic!("{report}");
+    }
+});
