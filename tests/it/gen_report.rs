@@ -205,7 +205,10 @@ fn check_csv(text: &str) -> Result<(), String> {
                 header.len()
             ));
         }
-        if let Some(cell) = r.iter().find(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r'])) {
+        if let Some(cell) = r
+            .iter()
+            .find(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
+        {
             return Err(format!(
                 "coverage.csv: record {i}: `{cell}` would be read as a formula"
             ));
@@ -239,9 +242,14 @@ pub fn check_sarif(log: &Value) -> Result<(), String> {
     let artifacts = run["artifacts"].as_array().map_or(0, Vec::len);
     let levels = ["none", "note", "warning", "error"];
     for res in run["results"].as_array().ok_or("no results array")? {
-        let idx = res["ruleIndex"].as_u64().ok_or("result without ruleIndex")? as usize;
+        let idx = res["ruleIndex"]
+            .as_u64()
+            .ok_or("result without ruleIndex")? as usize;
         want(idx < rules.len(), "ruleIndex out of range")?;
-        want(res["ruleId"] == rules[idx]["id"], "ruleId is not its rule's")?;
+        want(
+            res["ruleId"] == rules[idx]["id"],
+            "ruleId is not its rule's",
+        )?;
         want(
             res["level"].as_str().is_some_and(|l| levels.contains(&l)),
             "bad level",

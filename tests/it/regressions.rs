@@ -82,7 +82,10 @@ fn report_render_regressions() {
 fn report_render_generated_inputs() {
     let audited = crate::gen_report::run_generated(40, 20261207).unwrap();
     // The generator must reach the renderers, not stop at the loader.
-    assert!(audited >= 10, "only {audited} of 40 generated accounts were audited");
+    assert!(
+        audited >= 10,
+        "only {audited} of 40 generated accounts were audited"
+    );
 }
 
 #[test]
