@@ -3,7 +3,9 @@
 //! `evaluate_batch`, `evaluate_batch_par`); explanations and outcomes must be equal.
 //!
 //! `IAMC_DIFF_PAIRS` sets the number of cases (default 1,500, a few seconds in a debug build),
-//! `IAMC_DIFF_SEED` the seed (default fixed, so `cargo test` is reproducible). A difference prints
+//! `IAMC_DIFF_SEED` the seed (default fixed, so `cargo test` is reproducible), `IAMC_DIFF_DUMP` a
+//! file that receives every valid case line (input for timing `iamc eval` against other
+//! simulators, BENCHMARKS.md). A difference prints
 //! the case line (paste it into `tests/cases` or `iamc eval --cases -`) and every explanation.
 //! The summary (`--nocapture`) shows how often each decision came out and how many operator ×
 //! qualifier forms had their conditions both hold and fail.
@@ -123,6 +125,8 @@ fn compiled_agrees_with_reference_on_random_cases() {
     let mut differences: Vec<String> = Vec::new();
     let mut n_differences = 0u64;
     let started = Instant::now();
+    let mut dump = std::env::var_os("IAMC_DIFF_DUMP")
+        .map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
 
     for i in 0..pairs {
         let len = 1024 + (rng.next_u64() % 7168) as usize;
@@ -148,6 +152,10 @@ fn compiled_agrees_with_reference_on_random_cases() {
             }
             EvalCheck::Agreed { case, explanation } => {
                 stats.valid += 1;
+                if let Some(d) = dump.as_mut() {
+                    use std::io::Write;
+                    writeln!(d, "{line}").unwrap();
+                }
                 *stats
                     .decisions
                     .entry(explanation.outcome.decision)
