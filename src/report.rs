@@ -16,6 +16,7 @@ mod err;
 pub mod findings;
 pub mod html;
 pub mod json;
+pub mod minimal;
 mod outdir;
 pub mod pointer;
 pub mod sarif;

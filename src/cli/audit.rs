@@ -145,7 +145,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     let out = crate::report::ReportDir::prepare(&args.out)?;
     // An unknown `--service` or a size over its limit is a usage error (`Error::is_usage`).
     let mut result = run_audit(&cfg, &catalog)?;
-    let policies = crate::audit::cloudtrail::write_minimal_policies(&mut result, &out)?;
+    let policies = crate::report::minimal::write_minimal_policies(&mut result, &out)?;
     let extras = crate::report::Extras {
         suppressions: suppressions.map(|s| s.apply(&mut result.findings)),
     };

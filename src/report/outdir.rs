@@ -28,7 +28,7 @@ pub const OWN_ENTRIES: &[&str] = &[
     super::REPORT_HTML,
     super::FINDINGS_JSON,
     super::FINDINGS_SARIF,
-    crate::audit::cloudtrail::MINIMAL_POLICIES_DIR,
+    super::minimal::MINIMAL_POLICIES_DIR,
 ];
 
 /// The infix of staging directory names: `.<name>.iamc-staging.<pid>`.
@@ -183,7 +183,7 @@ fn check_own(dir: &Path) -> Result<(), ReportError> {
         // The reports are files and the minimal policies a directory; anything else by those
         // names is not ours either.
         if OWN_ENTRIES.contains(&name.as_str())
-            && is_dir == (name == crate::audit::cloudtrail::MINIMAL_POLICIES_DIR)
+            && is_dir == (name == super::minimal::MINIMAL_POLICIES_DIR)
         {
             continue;
         }

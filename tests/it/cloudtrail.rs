@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::cloudtrail::write_minimal_policies;
+use iamc::report::minimal::write_minimal_policies;
 use iamc::audit::load::{ManagedPolicyDir, load_gaad};
 use iamc::audit::model::{
     AuditResult, Class, FindingKind, LeastPrivilege, PrincipalLeastPrivilege, Severity,
