@@ -17,6 +17,7 @@
 pub mod actions;
 pub mod conditions;
 pub mod document;
+pub mod names;
 pub mod prefixes;
 pub mod report;
 pub mod resources;

@@ -106,7 +106,6 @@ pub use summary::summary_text;
 /// The `eventSource` of SageMaker's API.
 pub const SAGEMAKER_SOURCE: &str = "sagemaker.amazonaws.com";
 
-
 /// How the resource of a logged request was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceSource {

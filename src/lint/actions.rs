@@ -2,19 +2,11 @@
 //! (S-34), wildcard-only actions scoped to ARNs (S-28), and `Resource` entries that fit none of
 //! the statement's actions' resource types (by ARN format).
 
+use super::names::{closest_name, item_pointer};
 use super::{Finding, Rule, prefixes, resources};
 use crate::catalog::{ActionInfo, Catalog};
 use crate::policy::err::push_pointer;
 use crate::policy::{ActionPattern, ResourcePattern, Statement};
-
-/// Pointer of entry `i` of a clause given as a single string (`single`) or an array.
-pub(crate) fn item_pointer(base: &str, single: bool, i: usize) -> String {
-    if single {
-        base.to_owned()
-    } else {
-        push_pointer(base, &i.to_string())
-    }
-}
 
 /// The actions of the catalog an entry matches, when the catalog holds its service (empty for
 /// `*`, never-matching entries and services the catalog lacks).
@@ -29,48 +21,6 @@ pub(crate) fn matched_actions<'c>(p: &ActionPattern, catalog: &'c Catalog) -> Ve
         .iter()
         .filter(|a| name.matches(&a.name.to_ascii_lowercase()))
         .collect()
-}
-
-/// Levenshtein distance over ASCII-lowercased characters.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        if let Some(first) = cur.first_mut() {
-            *first = i + 1;
-        }
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(slot) = cur.get_mut(j + 1) {
-                *slot = sub.min(del).min(ins);
-            }
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-/// The candidate closest to `target` (case-insensitively), when within `max` edits (and within
-/// a quarter of the target's length, so short names do not suggest unrelated ones); ties go to
-/// the first.
-pub fn closest_name(
-    target: &str,
-    candidates: impl IntoIterator<Item = String>,
-    max: usize,
-) -> Option<String> {
-    let limit = max.min(target.chars().count().div_ceil(4)).max(1);
-    let mut best: Option<(usize, String)> = None;
-    for c in candidates {
-        let d = distance(target, &c);
-        if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
 }
 
 /// The action of a service the catalog holds closest to `name` (`service:Name` spelling).
@@ -305,7 +255,7 @@ mod tests {
             Some("sagemaker:DescribeTrainingJob")
         );
         assert_eq!(did_you_mean_action("sagemaker", "Frobnicate", c), None);
-        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(super::super::names::distance("kitten", "sitting"), 3);
         assert_eq!(closest_name("ab", ["xy".to_owned()], 3), None);
     }
 }

@@ -33,7 +33,7 @@ pub fn closest(prefix: &str, catalog: &Catalog) -> Option<String> {
         .iter()
         .cloned()
         .chain(catalog.services().map(|s| s.prefix.clone()));
-    super::actions::closest_name(prefix, candidates, 2)
+    super::names::closest_name(prefix, candidates, 2)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! ARN syntax lints on `Resource`/`NotResource` entries, and the conversion of an entry into
 //! the whole-ARN pattern [`crate::catalog::ArnFormat::overlaps`] reads.
 
-use super::actions::item_pointer;
+use super::names::item_pointer;
 use super::{Finding, Rule};
 use crate::catalog::PatternToken;
 use crate::policy::err::push_pointer;

@@ -11,7 +11,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::report::minimal::write_minimal_policies;
 use iamc::audit::load::{ManagedPolicyDir, load_gaad};
 use iamc::audit::model::{
     AuditResult, Class, FindingKind, LeastPrivilege, PrincipalLeastPrivilege, Severity,
@@ -19,6 +18,7 @@ use iamc::audit::model::{
 use iamc::audit::run::{AuditConfig, run_audit};
 use iamc::audit::space::GenConfig;
 use iamc::eval::reference;
+use iamc::report::minimal::write_minimal_policies;
 use iamc::request::{Context, ContextValue};
 use iamc::{Decision, Policy, PolicyKind, PolicySet, Request};
 use serde_json::Value;

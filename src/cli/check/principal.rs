@@ -62,7 +62,7 @@ pub(crate) fn find(
     match hits.as_slice() {
         [] => {
             let names = all.iter().map(|f| f.principal.name.clone());
-            let hint = crate::lint::actions::closest_name(wanted, names, 3)
+            let hint = crate::lint::names::closest_name(wanted, names, 3)
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
             Err(Error::Input(format!(
