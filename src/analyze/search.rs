@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 
 use super::domain::ValueType;
 use super::err::AnalyzeError;
-use super::formula::{AtomKind, Concrete, Formula};
+use super::formula::{AtomKind, Concrete};
+pub(crate) use super::witness::Env;
 use super::witness::build_request;
 use super::world::{AtomModel, Lit, Verdict, WorldCtx};
 use super::world::{RESOURCE_ACCOUNT, applies};
-use crate::catalog::{ActionInfo, Catalog};
 use crate::eval::{Context, ContextValue, Request};
 use crate::request::sent::{ALWAYS_PRESENT, is_principal_key};
 
@@ -36,14 +36,6 @@ pub(crate) enum Found {
     Unsat,
     /// Not decided.
     Unknown,
-}
-
-/// What a search reads besides the world.
-pub(crate) struct Env<'a> {
-    pub formula: &'a Formula,
-    pub catalog: &'a Catalog,
-    pub action: &'a ActionInfo,
-    pub principal: &'a Context,
 }
 
 /// Clauses after constants are folded; `None` when some clause can no longer hold.

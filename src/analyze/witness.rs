@@ -9,10 +9,11 @@
 use std::collections::BTreeSet;
 
 use super::err::AnalyzeError;
+use super::formula::Formula;
 use super::keys::{KeyState, time_states};
-use super::search::Env;
 use super::strings::segment_of;
 use super::world::{ResourceDomain, SVar, Value, WorldCtx};
+use crate::catalog::{ActionInfo, Catalog};
 use crate::compile::CompiledSet;
 use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
 use crate::request::prepared::PreparedContext;
@@ -29,6 +30,14 @@ fn put(req: &mut Request, seen: &mut BTreeSet<String>, name: &str, state: &KeySt
     };
     // Keys are distinct ignoring case (`seen`), so insertion cannot fail.
     let _ = req.context.insert(name, value);
+}
+
+/// What a search and the witnesses it builds read besides the world.
+pub(crate) struct Env<'a> {
+    pub formula: &'a Formula,
+    pub catalog: &'a Catalog,
+    pub action: &'a ActionInfo,
+    pub principal: &'a Context,
 }
 
 /// The request a model describes (`values[i]` for solver variable `i`).
