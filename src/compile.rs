@@ -19,6 +19,7 @@ pub mod arn;
 pub mod condition;
 pub mod glob;
 pub(crate) mod plan;
+pub mod prefilter;
 pub mod template;
 pub(crate) mod text;
 
@@ -148,6 +149,7 @@ impl std::fmt::Debug for CompiledSet<'_> {
 pub struct Compiler<'a> {
     arena: &'a Bump,
     catalog: &'a Catalog,
+    prefilter_min: usize,
 }
 
 /// A multiply-rotate hasher (the Firefox/rustc `FxHash` scheme) for the compiler's own maps, whose
@@ -194,7 +196,20 @@ fn id(n: usize, what: &'static str) -> Result<u32, CompileError> {
 impl<'a> Compiler<'a> {
     /// A compiler allocating into `arena`, indexing `catalog`'s actions.
     pub fn new(arena: &'a Bump, catalog: &'a Catalog) -> Compiler<'a> {
-        Compiler { arena, catalog }
+        Compiler {
+            arena,
+            catalog,
+            prefilter_min: prefilter::DEFAULT_MIN_PATTERNS,
+        }
+    }
+
+    /// Sets how many variable-free `StringLike` patterns (with a literal piece) a condition needs
+    /// before it gets an Aho-Corasick prefilter (default
+    /// [`DEFAULT_MIN_PATTERNS`](prefilter::DEFAULT_MIN_PATTERNS); `usize::MAX` never builds one).
+    /// Decisions are the same either way; only their speed differs.
+    pub fn prefilter_min(mut self, patterns: usize) -> Compiler<'a> {
+        self.prefilter_min = patterns;
+        self
     }
 
     /// Compiles one principal's policy set.
@@ -324,7 +339,7 @@ impl<'a> Compiler<'a> {
                     conds.extend(
                         st.conditions
                             .iter()
-                            .map(|c| CCond::build(arena, c, &mut searchers)),
+                            .map(|c| CCond::build(arena, c, self.prefilter_min, &mut searchers)),
                     );
                     reads.clear();
                     for c in &conds {
@@ -435,7 +450,7 @@ impl<'a> CompiledSet<'a> {
         n += self
             .searchers
             .iter()
-            .map(|f| std::mem::size_of::<Searcher>() + f.needle().len())
+            .map(Searcher::memory_usage)
             .sum::<usize>();
         if let Some(Fallback::Dfa(d)) = self.fallback.get() {
             n += d.memory_usage();
@@ -522,6 +537,7 @@ fn cond_bytes(c: &CCond<'_>) -> usize {
                 templ: t,
                 ..
             } => {
+                // Prefilters are counted with the set's searchers.
                 std::mem::size_of_val(lits)
                     + lits.iter().map(|s| s.len()).sum::<usize>()
                     + std::mem::size_of_val(globs)

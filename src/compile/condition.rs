@@ -9,7 +9,8 @@
 use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
-use super::glob::{CGlob, Searcher, TokBuf, match_toks, template_toks_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into};
+use super::prefilter::{any_like, build_like};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
@@ -28,6 +29,9 @@ pub enum CVals<'a> {
         lits: &'a [&'a str],
         /// Variable-free `Like` patterns.
         globs: &'a [CGlob<'a>],
+        /// The prefilters over `globs` (first index in the set's searchers, count; count 0: try
+        /// every glob), see [`prefilter`](super::prefilter).
+        multi: (u32, u32),
         /// Values with variables.
         templ: &'a [CTemplate<'a>],
     },
@@ -102,7 +106,13 @@ pub struct CCond<'a> {
 
 impl<'a> CCond<'a> {
     /// Compiles a validated condition.
-    pub fn build(arena: &'a Bump, c: &Condition, searchers: &mut Vec<Searcher>) -> CCond<'a> {
+    /// `prefilter_min`: how many `Like` patterns with a literal piece get a prefilter.
+    pub fn build(
+        arena: &'a Bump,
+        c: &Condition,
+        prefilter_min: usize,
+        searchers: &mut Vec<Searcher>,
+    ) -> CCond<'a> {
         use bumpalo::collections::Vec as BVec;
         let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
             BVec::from_iter_in(
@@ -117,14 +127,20 @@ impl<'a> CCond<'a> {
             Values::String(ts) => {
                 let cmp = c.op.operator.str_cmp();
                 let fixed = ts.iter().filter(|t| !t.has_variables());
+                let mut multi = (0, 0);
                 let (lits, globs): (&'a [&'a str], &'a [CGlob<'a>]) = match cmp {
                     StrCmp::Like => {
-                        let globs = fixed.map(|t| {
-                            let mut buf = TokBuf::default();
-                            template_toks_into(t, &mut buf);
-                            CGlob::build(arena, buf.as_slice(), searchers)
-                        });
-                        (&[], BVec::from_iter_in(globs, arena).into_bump_slice())
+                        let bufs: Vec<TokBuf<'_>> = fixed
+                            .map(|t| {
+                                let mut buf = TokBuf::default();
+                                template_toks_into(t, &mut buf);
+                                buf
+                            })
+                            .collect();
+                        let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+                        let (globs, m) = build_like(arena, &toks, prefilter_min, searchers);
+                        multi = m;
+                        (&[], globs)
                     }
                     StrCmp::Equals => {
                         let mut v = BVec::from_iter_in(
@@ -149,6 +165,7 @@ impl<'a> CCond<'a> {
                     cmp,
                     lits,
                     globs,
+                    multi,
                     templ: templ(ts),
                 }
             }
@@ -286,6 +303,7 @@ impl<'a> CCond<'a> {
                 cmp,
                 lits,
                 globs,
+                multi,
                 templ,
             } => {
                 let text: &str = &v.text;
@@ -304,6 +322,11 @@ impl<'a> CCond<'a> {
                     }
                     StrCmp::EqualsIgnoreCase => {
                         if lits.iter().any(|l| lowercase_equals(l, text)) {
+                            return true;
+                        }
+                    }
+                    StrCmp::Like if multi.1 > 0 => {
+                        if any_like(globs, multi, text, searchers) {
                             return true;
                         }
                     }

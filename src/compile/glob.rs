@@ -23,8 +23,33 @@ pub enum Tok<'a> {
     Star,
 }
 
-/// A prebuilt substring searcher for the leading literal of a general glob's middle chunk.
-pub type Searcher = memchr::memmem::Finder<'static>;
+/// An automaton a compiled set owns outside its arena, referenced by index from arena data.
+#[derive(Debug)]
+pub enum Searcher {
+    /// A prebuilt substring searcher for the leading literal of a general glob's middle chunk.
+    Lit(memchr::memmem::Finder<'static>),
+    /// A multi-pattern prefilter for one group of a condition's `Like` patterns.
+    Multi(Box<super::prefilter::Prefilter>),
+}
+
+impl Searcher {
+    /// The substring searcher, when this is one.
+    fn finder(&self) -> Option<&memchr::memmem::Finder<'static>> {
+        match self {
+            Searcher::Lit(f) => Some(f),
+            Searcher::Multi(_) => None,
+        }
+    }
+
+    /// Heap and inline bytes this searcher uses.
+    pub fn memory_usage(&self) -> usize {
+        std::mem::size_of::<Searcher>()
+            + match self {
+                Searcher::Lit(f) => f.needle().len(),
+                Searcher::Multi(p) => p.memory_usage(),
+            }
+    }
+}
 
 /// Appends the tokens of pattern text (`*` and `?` live) to `out`.
 pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
@@ -210,7 +235,7 @@ fn find_chunk(
     text: &str,
     from: usize,
     limit: usize,
-    searcher: Option<&Searcher>,
+    searcher: Option<&memchr::memmem::Finder<'static>>,
 ) -> Option<(usize, usize)> {
     let hay = text.get(..limit)?;
     match chunk.first() {
@@ -281,7 +306,7 @@ pub fn match_toks(toks: &[Tok<'_>], text: &str, searchers: Option<&[Searcher]>) 
         if chunk.is_empty() {
             continue;
         }
-        let searcher = searchers.and_then(|s| s.get(i));
+        let searcher = searchers.and_then(|s| s.get(i)).and_then(Searcher::finder);
         i += 1;
         match find_chunk(chunk, text, pos, last_start, searcher) {
             Some((_, end)) => pos = end,
@@ -397,7 +422,9 @@ impl<'a> CGlob<'a> {
         for c in middle.filter(|c| !c.is_empty()) {
             match c.first() {
                 Some(Tok::Lit(lead)) if lead.len() <= LONG_LITERAL => {
-                    built.push(memchr::memmem::Finder::new(lead.as_bytes()).into_owned());
+                    built.push(Searcher::Lit(
+                        memchr::memmem::Finder::new(lead.as_bytes()).into_owned(),
+                    ));
                 }
                 _ => {
                     built.clear();

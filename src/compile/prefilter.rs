@@ -1,0 +1,364 @@
+//! Multi-pattern prefilter for long lists of variable-free `StringLike` patterns: one
+//! Aho-Corasick scan of the request value picks the patterns worth running.
+//!
+//! INVARIANT (a required piece never misses): each pattern contributes its longest literal run
+//! (text between wildcards, adjacent literal tokens joined). Every string the pattern matches
+//! contains that run, byte for byte (`StringLike` is case-sensitive), so a pattern whose piece does
+//! not occur in the value cannot match it. The scan is overlapping, so a piece found only inside
+//! another piece, or overlapping one, is still reported. Patterns with no literal (`*`, `?*`, ``)
+//! are always run. Candidates are run with the ordinary compiled glob, so the answer is exactly
+//! that of trying every pattern.
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use bumpalo::Bump;
+
+use super::glob::{CGlob, Searcher, Tok};
+
+/// Default number of patterns (with a literal piece) from which a condition gets a prefilter:
+/// below it, trying each pattern in turn is as fast (see benches/README.md).
+pub const DEFAULT_MIN_PATTERNS: usize = 8;
+
+/// Patterns one prefilter covers: its pieces fit a stack bitset of this many bits, so a scan does
+/// not allocate. Longer lists get one prefilter per group.
+const GROUP: usize = 512;
+const WORDS: usize = GROUP / 64;
+
+/// One group's automaton over the required pieces of its patterns.
+#[derive(Debug)]
+pub struct Prefilter {
+    /// Automaton over the distinct pieces; pattern id = index in `pieces`.
+    ac: AhoCorasick,
+    /// The globs this prefilter covers: `lo..hi` of the condition's list.
+    lo: u32,
+    hi: u32,
+    /// Per piece, its range of `members`.
+    pieces: Vec<(u32, u32)>,
+    /// Glob indexes (relative to `lo`) grouped by piece.
+    members: Vec<u32>,
+    /// Glob indexes (relative to `lo`) with no literal piece: always run.
+    always: Vec<u32>,
+}
+
+impl Prefilter {
+    /// Heap bytes this prefilter holds.
+    pub fn memory_usage(&self) -> usize {
+        std::mem::size_of::<Prefilter>()
+            + self.ac.memory_usage()
+            + std::mem::size_of_val(self.pieces.as_slice())
+            + std::mem::size_of_val(self.members.as_slice())
+            + std::mem::size_of_val(self.always.as_slice())
+    }
+
+    /// Builds the prefilter for globs `lo..lo + pieces.len()`, given each one's piece; `None`
+    /// when the automaton cannot be built (the caller then tries every pattern).
+    fn build(lo: usize, pieces: &[Option<String>]) -> Option<Prefilter> {
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut of_piece: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, p) in pieces.iter().enumerate() {
+            let i = u32::try_from(i).ok()?;
+            match p {
+                None => always.push(i),
+                Some(p) => match distinct.iter().position(|d| *d == p.as_str()) {
+                    Some(at) => of_piece.get_mut(at)?.push(i),
+                    None => {
+                        distinct.push(p);
+                        of_piece.push(vec![i]);
+                    }
+                },
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&distinct)
+            .ok()?;
+        let mut ranges = Vec::with_capacity(of_piece.len());
+        let mut members = Vec::with_capacity(pieces.len());
+        for m in of_piece {
+            let start = u32::try_from(members.len()).ok()?;
+            members.extend(m);
+            ranges.push((start, u32::try_from(members.len()).ok()?));
+        }
+        Some(Prefilter {
+            ac,
+            lo: u32::try_from(lo).ok()?,
+            hi: u32::try_from(lo + pieces.len()).ok()?,
+            pieces: ranges,
+            members,
+            always,
+        })
+    }
+
+    /// True when one of this group's globs matches `text`.
+    fn any_match(&self, globs: &[CGlob<'_>], text: &str, searchers: &[Searcher]) -> bool {
+        let group = globs
+            .get(self.lo as usize..self.hi as usize)
+            .unwrap_or(&[]);
+        let run = |i: u32| {
+            group
+                .get(i as usize)
+                .is_some_and(|g| g.matches(text, searchers))
+        };
+        if self.always.iter().any(|&i| run(i)) {
+            return true;
+        }
+        let Ok(found) = self.ac.try_find_overlapping_iter(Input::new(text)) else {
+            // Not reached (the automaton is built for overlapping search): try every glob.
+            return group.iter().any(|g| g.matches(text, searchers));
+        };
+        // Each glob has one piece, so running a piece's globs once runs each glob at most once.
+        let mut seen = [0u64; WORDS];
+        for m in found {
+            let p = m.pattern().as_usize();
+            let Some(word) = seen.get_mut(p / 64) else {
+                continue;
+            };
+            let bit = 1u64 << (p % 64);
+            if *word & bit != 0 {
+                continue;
+            }
+            *word |= bit;
+            let Some(&(s, e)) = self.pieces.get(p) else {
+                continue;
+            };
+            let members = self.members.get(s as usize..e as usize).unwrap_or(&[]);
+            if members.iter().any(|&i| run(i)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The longest literal run of a token program (adjacent literal tokens joined), if any.
+pub fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
+    let mut best = String::new();
+    let mut run = String::new();
+    for t in toks {
+        match t {
+            Tok::Lit(s) => run.push_str(s),
+            Tok::One | Tok::Star => {
+                if run.len() > best.len() {
+                    std::mem::swap(&mut best, &mut run);
+                }
+                run.clear();
+            }
+        }
+    }
+    if run.len() > best.len() {
+        best = run;
+    }
+    (!best.is_empty()).then_some(best)
+}
+
+/// Compiles variable-free `Like` patterns into globs and, when at least `min` of them have a
+/// literal piece, prefilters appended to `searchers`: returns the globs and the prefilters'
+/// (first index, count) in `searchers` (count 0: try every glob).
+pub fn build_like<'a>(
+    arena: &'a Bump,
+    pats: &[&[Tok<'_>]],
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (&'a [CGlob<'a>], (u32, u32)) {
+    let globs = arena.alloc_slice_fill_iter(pats.iter().map(|t| CGlob::build(arena, t, searchers)));
+    let pieces: Vec<Option<String>> = pats.iter().map(|t| required_piece(t)).collect();
+    if pieces.iter().filter(|p| p.is_some()).count() < min.max(1) {
+        return (globs, (0, 0));
+    }
+    let mut built = Vec::new();
+    for (k, chunk) in pieces.chunks(GROUP).enumerate() {
+        match Prefilter::build(k * GROUP, chunk) {
+            Some(p) => built.push(Searcher::Multi(Box::new(p))),
+            None => return (globs, (0, 0)),
+        }
+    }
+    let (Ok(start), Ok(n)) = (u32::try_from(searchers.len()), u32::try_from(built.len())) else {
+        return (globs, (0, 0));
+    };
+    searchers.extend(built);
+    (globs, (start, n))
+}
+
+/// True when one of `globs` matches `text`, using the prefilters `multi` built by [`build_like`]
+/// (every glob is tried when there are none).
+#[inline(never)]
+pub fn any_like(
+    globs: &[CGlob<'_>],
+    multi: (u32, u32),
+    text: &str,
+    searchers: &[Searcher],
+) -> bool {
+    let (start, n) = (multi.0 as usize, multi.1 as usize);
+    let pres = match searchers.get(start..start + n) {
+        Some(p) if n > 0 => p,
+        _ => return globs.iter().any(|g| g.matches(text, searchers)),
+    };
+    pres.iter().any(|p| match p {
+        Searcher::Multi(p) => p.any_match(globs, text, searchers),
+        // Not reached (`multi` indexes prefilters only).
+        Searcher::Lit(_) => globs.iter().any(|g| g.matches(text, searchers)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::glob::{TokBuf, tokenize_into};
+    use crate::policy::glob::Glob;
+
+    /// Compiled with the prefilter (threshold 1) and without, against the naive glob.
+    fn check(pats: &[&str], texts: &[&str]) {
+        let arena = Bump::new();
+        let bufs: Vec<TokBuf<'_>> = pats
+            .iter()
+            .map(|p| {
+                let mut b = TokBuf::default();
+                tokenize_into(p, &mut b);
+                b
+            })
+            .collect();
+        let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+        let mut searchers = Vec::new();
+        let (globs, multi) = build_like(&arena, &toks, 1, &mut searchers);
+        let has_piece = toks.iter().any(|t| required_piece(t).is_some());
+        assert_eq!(multi.1 > 0, has_piece, "{pats:?}");
+        let (plain, none) = build_like(&arena, &toks, usize::MAX, &mut searchers);
+        assert_eq!(none, (0, 0));
+        for t in texts {
+            let naive = pats.iter().any(|p| Glob::pattern(p).matches(t));
+            assert_eq!(any_like(globs, multi, t, &searchers), naive, "{pats:?} vs {t:?}");
+            assert_eq!(any_like(plain, none, t, &searchers), naive, "{pats:?} vs {t:?}");
+            // Each pattern alone, through a prefilter of one.
+            for (i, p) in toks.iter().enumerate() {
+                let mut s = Vec::new();
+                let (g, m) = build_like(&arena, &[p], 1, &mut s);
+                let want = Glob::pattern(pats[i]).matches(t);
+                assert_eq!(any_like(g, m, t, &s), want, "{:?} vs {t:?}", pats[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_are_longest_literal_runs() {
+        let piece = |p: &str| {
+            let mut b = TokBuf::default();
+            tokenize_into(p, &mut b);
+            required_piece(b.as_slice())
+        };
+        assert_eq!(piece("ab*cde?f"), Some("cde".to_owned()));
+        assert_eq!(piece("abc"), Some("abc".to_owned()));
+        assert_eq!(piece("*"), None);
+        assert_eq!(piece("?*"), None);
+        assert_eq!(piece(""), None);
+        assert_eq!(piece("a?bb?c"), Some("bb".to_owned()));
+        // Literal tokens side by side (template escapes) are one run.
+        let toks = [Tok::Lit("a"), Tok::Lit("*b"), Tok::Star, Tok::Lit("xy")];
+        assert_eq!(required_piece(&toks), Some("a*b".to_owned()));
+    }
+
+    #[test]
+    fn many_patterns_agree_with_naive() {
+        let pats: Vec<String> = (0..40)
+            .map(|i| format!("team-{i}-*"))
+            .chain(["ml.?5.*large".into(), "*-prod".into(), "a?c".into()])
+            .collect();
+        let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
+        check(
+            &pats,
+            &[
+                "team-3-x",
+                "team-39-",
+                "team-40-x",
+                "ml.m5.xlarge",
+                "ml.m5.large",
+                "ml.mm5.large",
+                "svc-prod",
+                "prod",
+                "abc",
+                "aéc",
+                "",
+                "team-",
+            ],
+        );
+    }
+
+    #[test]
+    fn no_literal_patterns_are_always_tried() {
+        check(
+            &["?*", "abc", "abd", "x?y"],
+            &["", "a", "abc", "xzy", "xy"],
+        );
+        check(&["*", "abc"], &["", "zzz"]);
+        check(&["", "abc"], &["", "abc", "ab"]);
+        check(&["???", "abcd"], &["abc", "ab", "éé€"]);
+    }
+
+    #[test]
+    fn overlapping_and_nested_pieces() {
+        // `b` occurs only inside `abc`; `bcd` overlaps `abc`; `aa` overlaps itself.
+        let pats = ["*abc*", "b", "*b*", "*bcd", "x*aa*", "ab*cd", "*c"];
+        check(
+            &pats,
+            &["abcd", "b", "abc", "xaaa", "xaa", "xa", "abcdcd", "bc", "zzz"],
+        );
+        // Same piece in several patterns.
+        check(
+            &["a*key", "key*b", "*key*", "k?y", "key"],
+            &["akey", "keyb", "key", "kxy", "ke", "xkeyx"],
+        );
+    }
+
+    #[test]
+    fn unicode_pieces() {
+        let pats = ["*Σ", "é?*", "日本*語", "*ü?ber*", "?€", "naïve", "na?ve"];
+        check(
+            &pats,
+            &[
+                "ΑΣ", "Σ", "éx", "é", "日本の語", "日本語", "xüxber", "über", "x€", "€", "naïve",
+                "naive", "naéve", "",
+            ],
+        );
+    }
+
+    #[test]
+    fn case_sensitive() {
+        check(
+            &["Alice*", "*BOB", "carol", "Dave?", "eve", "f*", "g*", "h*"],
+            &["alice", "Alice1", "bob", "xBOB", "CAROL", "Dave!", "EVE", "F", "f"],
+        );
+    }
+
+    #[test]
+    fn groups_beyond_one_bitset() {
+        let pats: Vec<String> = (0..1100).map(|i| format!("p{i}x*")).collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        let arena = Bump::new();
+        let bufs: Vec<TokBuf<'_>> = refs
+            .iter()
+            .map(|p| {
+                let mut b = TokBuf::default();
+                tokenize_into(p, &mut b);
+                b
+            })
+            .collect();
+        let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+        let mut searchers = Vec::new();
+        let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
+        assert_eq!(multi.1, 3);
+        for t in ["p0x", "p511x", "p512xy", "p1099x", "p1100x", "p5", "x"] {
+            let naive = refs.iter().any(|p| Glob::pattern(p).matches(t));
+            assert_eq!(any_like(globs, multi, t, &searchers), naive, "{t}");
+        }
+    }
+
+    #[test]
+    fn below_threshold_keeps_the_loop() {
+        let arena = Bump::new();
+        let toks = [Tok::Lit("a"), Tok::Star];
+        let mut searchers = Vec::new();
+        let (_, multi) = build_like(&arena, &[&toks[..]; 7], DEFAULT_MIN_PATTERNS, &mut searchers);
+        assert_eq!(multi, (0, 0));
+        let (_, multi) = build_like(&arena, &[&toks[..]; 8], DEFAULT_MIN_PATTERNS, &mut searchers);
+        assert_eq!(multi.1, 1);
+    }
+}
