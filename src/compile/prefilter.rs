@@ -18,6 +18,9 @@ use super::glob::{CGlob, Searcher, Tok};
 /// below it, trying each pattern in turn is as fast (see benches/README.md).
 pub const DEFAULT_MIN_PATTERNS: usize = 8;
 
+/// Longest piece kept (bytes; longer ones are cut to a prefix on a character boundary).
+const MAX_PIECE: usize = 32;
+
 /// Patterns one prefilter covers: its pieces fit a stack bitset of this many bits, so a scan does
 /// not allocate. Longer lists get one prefilter per group.
 const GROUP: usize = 512;
@@ -91,9 +94,7 @@ impl Prefilter {
 
     /// True when one of this group's globs matches `text`.
     fn any_match(&self, globs: &[CGlob<'_>], text: &str, searchers: &[Searcher]) -> bool {
-        let group = globs
-            .get(self.lo as usize..self.hi as usize)
-            .unwrap_or(&[]);
+        let group = globs.get(self.lo as usize..self.hi as usize).unwrap_or(&[]);
         let run = |i: u32| {
             group
                 .get(i as usize)
@@ -148,6 +149,13 @@ pub fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
     if run.len() > best.len() {
         best = run;
     }
+    // A prefix of a required run is required too: long runs are cut, so the automaton stays
+    // small however long the policy's literals are.
+    let mut cut = best.len().min(MAX_PIECE);
+    while !best.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    best.truncate(cut);
     (!best.is_empty()).then_some(best)
 }
 
@@ -226,8 +234,16 @@ mod tests {
         assert_eq!(none, (0, 0));
         for t in texts {
             let naive = pats.iter().any(|p| Glob::pattern(p).matches(t));
-            assert_eq!(any_like(globs, multi, t, &searchers), naive, "{pats:?} vs {t:?}");
-            assert_eq!(any_like(plain, none, t, &searchers), naive, "{pats:?} vs {t:?}");
+            assert_eq!(
+                any_like(globs, multi, t, &searchers),
+                naive,
+                "{pats:?} vs {t:?}"
+            );
+            assert_eq!(
+                any_like(plain, none, t, &searchers),
+                naive,
+                "{pats:?} vs {t:?}"
+            );
             // Each pattern alone, through a prefilter of one.
             for (i, p) in toks.iter().enumerate() {
                 let mut s = Vec::new();
@@ -284,10 +300,7 @@ mod tests {
 
     #[test]
     fn no_literal_patterns_are_always_tried() {
-        check(
-            &["?*", "abc", "abd", "x?y"],
-            &["", "a", "abc", "xzy", "xy"],
-        );
+        check(&["?*", "abc", "abd", "x?y"], &["", "a", "abc", "xzy", "xy"]);
         check(&["*", "abc"], &["", "zzz"]);
         check(&["", "abc"], &["", "abc", "ab"]);
         check(&["???", "abcd"], &["abc", "ab", "éé€"]);
@@ -299,7 +312,9 @@ mod tests {
         let pats = ["*abc*", "b", "*b*", "*bcd", "x*aa*", "ab*cd", "*c"];
         check(
             &pats,
-            &["abcd", "b", "abc", "xaaa", "xaa", "xa", "abcdcd", "bc", "zzz"],
+            &[
+                "abcd", "b", "abc", "xaaa", "xaa", "xa", "abcdcd", "bc", "zzz",
+            ],
         );
         // Same piece in several patterns.
         check(
@@ -314,8 +329,20 @@ mod tests {
         check(
             &pats,
             &[
-                "ΑΣ", "Σ", "éx", "é", "日本の語", "日本語", "xüxber", "über", "x€", "€", "naïve",
-                "naive", "naéve", "",
+                "ΑΣ",
+                "Σ",
+                "éx",
+                "é",
+                "日本の語",
+                "日本語",
+                "xüxber",
+                "über",
+                "x€",
+                "€",
+                "naïve",
+                "naive",
+                "naéve",
+                "",
             ],
         );
     }
@@ -324,7 +351,9 @@ mod tests {
     fn case_sensitive() {
         check(
             &["Alice*", "*BOB", "carol", "Dave?", "eve", "f*", "g*", "h*"],
-            &["alice", "Alice1", "bob", "xBOB", "CAROL", "Dave!", "EVE", "F", "f"],
+            &[
+                "alice", "Alice1", "bob", "xBOB", "CAROL", "Dave!", "EVE", "F", "f",
+            ],
         );
     }
 
@@ -352,13 +381,44 @@ mod tests {
     }
 
     #[test]
+    fn long_literals_compile_fast_and_still_match() {
+        let long: Vec<String> = (0..16)
+            .map(|i| format!("*{}{i}*", "v".repeat(100 * 1024)))
+            .collect();
+        let pats: Vec<&str> = long.iter().map(String::as_str).collect();
+        let start = std::time::Instant::now();
+        let hit = format!("x{}7y", "v".repeat(100 * 1024));
+        let miss = "v".repeat(100 * 1024);
+        check(&pats[..9], &[&hit, &miss, "v7"]);
+        assert!(start.elapsed().as_secs() < 10);
+        assert_eq!(
+            required_piece(&[Tok::Star, Tok::Lit(&"é".repeat(40))]).map(|p| p.len()),
+            Some(32)
+        );
+        assert_eq!(
+            required_piece(&[Tok::Lit(&format!("a{}", "é".repeat(40)))]).map(|p| p.len()),
+            Some(31)
+        );
+    }
+
+    #[test]
     fn below_threshold_keeps_the_loop() {
         let arena = Bump::new();
         let toks = [Tok::Lit("a"), Tok::Star];
         let mut searchers = Vec::new();
-        let (_, multi) = build_like(&arena, &[&toks[..]; 7], DEFAULT_MIN_PATTERNS, &mut searchers);
+        let (_, multi) = build_like(
+            &arena,
+            &[&toks[..]; 7],
+            DEFAULT_MIN_PATTERNS,
+            &mut searchers,
+        );
         assert_eq!(multi, (0, 0));
-        let (_, multi) = build_like(&arena, &[&toks[..]; 8], DEFAULT_MIN_PATTERNS, &mut searchers);
+        let (_, multi) = build_like(
+            &arena,
+            &[&toks[..]; 8],
+            DEFAULT_MIN_PATTERNS,
+            &mut searchers,
+        );
         assert_eq!(multi.1, 1);
     }
 }

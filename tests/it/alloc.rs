@@ -62,6 +62,21 @@ pub fn principal() -> PolicySet {
                 }
             },
             {
+                // Ten `StringLike` patterns: the compiled condition gets its Aho-Corasick
+                // prefilter (src/compile/prefilter.rs), whose scan must not allocate either.
+                "Sid": "DenyRetiredInstanceFamilies",
+                "Effect": "Deny",
+                "Action": ["sagemaker:CreateProcessingJob", "sagemaker:CreateTransformJob"],
+                "Resource": "*",
+                "Condition": {
+                    "ForAnyValue:StringLike": {
+                        "sagemaker:InstanceTypes": ["ml.t2.*", "ml.m4.*", "ml.c4.*", "ml.p2.*",
+                            "ml.p3.*", "ml.g4dn.*", "ml.r4.*", "*.legacy", "ml.p4d.24xl?rge",
+                            "ml.g5.12*"]
+                    }
+                }
+            },
+            {
                 "Sid": "DenyJobsWithoutVolumeKey",
                 "Effect": "Deny",
                 "Action": ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"],
@@ -443,6 +458,27 @@ fn compiled_evaluate_allocates_nothing_per_decision() {
     assert!(jobs.contains(&Decision::Allowed), "{jobs:?}");
     assert!(jobs.contains(&Decision::ImplicitlyDenied), "{jobs:?}");
     assert!(jobs.contains(&Decision::ExplicitlyDenied), "{jobs:?}");
+    // The long `StringLike` list decides too: processing and transform jobs go both ways.
+    let other_jobs: Vec<Decision> = reqs
+        .iter()
+        .zip(&want)
+        .filter(|(r, _)| {
+            [
+                "sagemaker:CreateProcessingJob",
+                "sagemaker:CreateTransformJob",
+            ]
+            .contains(&r.action())
+        })
+        .map(|(_, o)| o.decision)
+        .collect();
+    assert!(
+        other_jobs.contains(&Decision::ExplicitlyDenied),
+        "{other_jobs:?}"
+    );
+    assert!(
+        other_jobs.iter().any(|d| *d != Decision::ExplicitlyDenied),
+        "{other_jobs:?}"
+    );
     let distinct: std::collections::HashSet<String> =
         prepared.iter().map(|p| format!("{p:?}")).collect();
     assert!(

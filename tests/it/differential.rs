@@ -276,3 +276,19 @@ fn compiled_agrees_with_reference_on_random_cases() {
         }
     }
 }
+
+/// The `glob_differential` property on random inputs (`IAMC_GLOB_PAIRS`, default 3,000): compiled
+/// globs, ARN matchers and prefiltered `Like` lists against the naive matchers.
+#[test]
+fn compiled_globs_agree_with_naive_on_random_inputs() {
+    let n = env_u64("IAMC_GLOB_PAIRS", 3_000);
+    let mut rng = SplitMix(env_u64("IAMC_DIFF_SEED", 0x1a3c_2026));
+    let mut buf = vec![0u8; 512];
+    for i in 0..n {
+        let len = 16 + (rng.next_u64() % 496) as usize;
+        rng.fill(&mut buf[..len]);
+        if let Err(report) = r#gen::glob_differential(&buf[..len]) {
+            panic!("input {i}: {report}");
+        }
+    }
+}

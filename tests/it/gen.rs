@@ -24,6 +24,7 @@ use iamc::case::{Case, parse_case_line};
 use iamc::compile::Compiler;
 use iamc::compile::arn::{CArn, match_arn_toks};
 use iamc::compile::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
+use iamc::compile::prefilter::{any_like, build_like};
 use iamc::condition::{Family, Operator};
 use iamc::eval::{
     Context, ContextEntry, ContextValue, Explanation, PreparedRequest, Request, compiled, reference,
@@ -1039,7 +1040,14 @@ impl Gen<'_, '_> {
         } else {
             key.to_owned()
         };
-        let n = [1, 2, 3, 12][self.weighted(&[55, 30, 13, 2])];
+        let like = matches!(op, Operator::StringLike | Operator::StringNotLike);
+        // Sometimes a long `Like` list, enough for the compiled engine's multi-pattern prefilter
+        // (`compile::prefilter`, from 8 patterns by default).
+        let n = if like && self.chance(30) {
+            8 + self.below(17)
+        } else {
+            [1, 2, 3, 12][self.weighted(&[55, 30, 13, 2])]
+        };
         let mut values: Vec<Value> = Vec::with_capacity(n);
         for _ in 0..n {
             let v = self.policy_value(op, vars);
@@ -1075,7 +1083,11 @@ impl Gen<'_, '_> {
                 if with_var {
                     json!(self.pick(VAR_STRING_VALUES))
                 } else if like && self.chance(70) {
-                    json!(self.pick(LIKE_VALUES))
+                    if self.chance(40) {
+                        json!(self.wildcarded())
+                    } else {
+                        json!(self.pick(LIKE_VALUES))
+                    }
                 } else if self.chance(20) {
                     json!(self.pick(NAMES))
                 } else {
@@ -1116,6 +1128,31 @@ impl Gen<'_, '_> {
                 }
             }
         }
+    }
+
+    /// A `Like` pattern made from a string value: some characters turned into `?` or `*`,
+    /// sometimes a `*` before or after (so lists of them share, nest and overlap literal pieces).
+    fn wildcarded(&mut self) -> String {
+        let base = if self.chance(50) {
+            self.pick(STRING_VALUES)
+        } else {
+            self.pick(NAMES)
+        };
+        let mut out = String::new();
+        if self.chance(30) {
+            out.push('*');
+        }
+        for c in base.chars() {
+            match self.weighted(&[80, 10, 10]) {
+                0 => out.push(c),
+                1 => out.push('?'),
+                _ => out.push('*'),
+            }
+        }
+        if self.chance(30) {
+            out.push('*');
+        }
+        out
     }
 
     // --- the request context -----------------------------------------------------------------
@@ -1596,6 +1633,70 @@ pub fn check_glob(input: &GlobInput) -> Result<(), String> {
         return Err(format!(
             "glob {input:?}: Glob::matches={naive} CGlob::matches={compiled} ({cglob:?}) match_toks={direct}"
         ));
+    }
+
+    // A list of patterns through the multi-pattern prefilter (threshold 1): the whole pattern,
+    // each piece alone and each piece between stars, so their literal pieces nest and overlap.
+    let mut lists: Vec<(TokBuf<'_>, Glob)> = Vec::new();
+    for (literal, s) in &input.pieces {
+        for wrapped in [false, true] {
+            let (mut b, mut g) = (TokBuf::default(), Glob::default());
+            if wrapped {
+                b.push(Tok::Star);
+                g.push_pattern("*");
+            }
+            if *literal {
+                b.push(Tok::Lit(s));
+                g.push_literal(s);
+            } else {
+                tokenize_into(s, &mut b);
+                g.push_pattern(s);
+            }
+            if wrapped {
+                b.push(Tok::Star);
+                g.push_pattern("*");
+            }
+            lists.push((b, g));
+        }
+    }
+    // Pieces of the text itself between stars: they match, and nest in and overlap the others.
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut subs: Vec<String> = Vec::new();
+    for k in 0..chars.len().min(3) {
+        let (start, _) = chars[k * chars.len() / 3];
+        let end = chars
+            .get(k + 2 + chars.len() / 2)
+            .map_or(text.len(), |(i, _)| *i);
+        subs.push(text[start..end.max(start)].to_owned());
+    }
+    for sub in &subs {
+        let (mut b, mut g) = (TokBuf::default(), Glob::default());
+        b.push(Tok::Star);
+        b.push(Tok::Lit(sub));
+        b.push(Tok::Star);
+        g.push_pattern("*");
+        g.push_literal(sub);
+        g.push_pattern("*");
+        lists.push((b, g));
+    }
+    let mut toks_list: Vec<&[Tok<'_>]> = vec![toks];
+    let mut globs_list: Vec<&Glob> = vec![&glob];
+    toks_list.extend(lists.iter().map(|(b, _)| b.as_slice()));
+    globs_list.extend(lists.iter().map(|(_, g)| g));
+    // Every suffix of the list, so a pattern the prefilter wrongly skips is not hidden by an
+    // earlier one that matches.
+    for k in 0..toks_list.len() {
+        let naive = globs_list[k..].iter().any(|g| g.matches(text));
+        let (globs, multi) = build_like(&arena, &toks_list[k..], 1, &mut searchers);
+        let compiled = any_like(globs, multi, text, &searchers);
+        if naive != compiled {
+            return Err(format!(
+                "like list {:?} on {text:?}: naive any={naive} prefiltered any={compiled} ({} \
+                 prefilters)",
+                &toks_list[k..],
+                multi.1
+            ));
+        }
     }
 
     let naive = arn_glob_matches(&glob, text);
