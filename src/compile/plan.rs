@@ -117,6 +117,9 @@ const OTHER_ACTIONS: usize = 64;
 /// How many places of that table an action may take (linear probing from its hash).
 const PROBES: usize = 8;
 
+/// A plan kept for an action outside the catalog, with the action's name.
+type Named = (Box<str>, Arc<Plan>);
+
 /// A compiled set's plans.
 pub(crate) struct Plans {
     /// Per catalog action id, from `first_id` on.
@@ -125,7 +128,7 @@ pub(crate) struct Plans {
     first_id: usize,
     /// Actions outside the catalog (or prepared with another catalog), by name; allocated on
     /// first use.
-    others: OnceLock<Box<[OnceLock<(Box<str>, Arc<Plan>)>]>>,
+    others: OnceLock<Box<[OnceLock<Named>]>>,
     /// Distinct plans, so identical plans are stored once.
     distinct: Mutex<HashSet<Arc<Plan>, FastHash>>,
 }
@@ -203,9 +206,7 @@ impl Plans {
             }
             // Lost a race for this place, or it holds another action: the plan built (if any)
             // is dropped and the search goes on.
-            if build.is_none() {
-                return None;
-            }
+            build.as_ref()?;
         }
         None
     }
