@@ -9,14 +9,17 @@
 //! are always run. Candidates are run with the ordinary compiled glob, so the answer is exactly
 //! that of trying every pattern.
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{Anchored, MatchKind, dfa};
 use bumpalo::Bump;
 
 use super::glob::{CGlob, Searcher, Tok};
 
 /// Default number of patterns (with a literal piece) from which a condition gets a prefilter:
-/// below it, trying each pattern in turn is as fast (see benches/README.md).
-pub const DEFAULT_MIN_PATTERNS: usize = 8;
+/// below it, trying each pattern in turn is faster (`decision/like_*` in benches/decision.rs:
+/// at 8 patterns the scan loses 2× when nothing matches, at 16 it ties, at 64 it wins 4.7×).
+pub const DEFAULT_MIN_PATTERNS: usize = 16;
 
 /// Longest piece kept (bytes; longer ones are cut to a prefix on a character boundary).
 const MAX_PIECE: usize = 32;
@@ -26,11 +29,48 @@ const MAX_PIECE: usize = 32;
 const GROUP: usize = 512;
 const WORDS: usize = GROUP / 64;
 
+/// Pieces (total bytes) up to which the automaton is a DFA (one table lookup per byte; its
+/// table grows with states × byte classes); beyond, a contiguous NFA (compact, slower).
+const DFA_BYTES: usize = 4096;
+
+/// An Aho-Corasick automaton (standard semantics: every state lists every piece ending there),
+/// driven by [`scan`] rather than `AhoCorasick`'s iterators, which cost more than the scan itself
+/// on the short values conditions test (see benches/README.md).
+#[derive(Debug)]
+enum Ac {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
+}
+
+/// Calls `hit(piece)` for every piece occurrence in `text` (overlapping ones included, by end
+/// position), until it returns true; returns whether it did. `None` if the automaton refuses
+/// the search (not reached: unanchored starts are always built).
+#[inline(always)]
+fn scan<A: Automaton>(a: &A, text: &[u8], mut hit: impl FnMut(usize) -> bool) -> Option<bool> {
+    let mut sid = a.start_state(Anchored::No).ok()?;
+    for &b in text {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                return Some(false);
+            }
+            if a.is_match(sid) {
+                for i in 0..a.match_len(sid) {
+                    if hit(a.match_pattern(sid, i).as_usize()) {
+                        return Some(true);
+                    }
+                }
+            }
+        }
+    }
+    Some(false)
+}
+
 /// One group's automaton over the required pieces of its patterns.
 #[derive(Debug)]
 pub struct Prefilter {
     /// Automaton over the distinct pieces; pattern id = index in `pieces`.
-    ac: AhoCorasick,
+    ac: Ac,
     /// The globs this prefilter covers: `lo..hi` of the condition's list.
     lo: u32,
     hi: u32,
@@ -46,7 +86,10 @@ impl Prefilter {
     /// Heap bytes this prefilter holds.
     pub fn memory_usage(&self) -> usize {
         std::mem::size_of::<Prefilter>()
-            + self.ac.memory_usage()
+            + match &self.ac {
+                Ac::Dfa(a) => a.memory_usage(),
+                Ac::Nfa(a) => a.memory_usage(),
+            }
             + std::mem::size_of_val(self.pieces.as_slice())
             + std::mem::size_of_val(self.members.as_slice())
             + std::mem::size_of_val(self.always.as_slice())
@@ -71,10 +114,24 @@ impl Prefilter {
                 },
             }
         }
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&distinct)
-            .ok()?;
+        let ac = if distinct.iter().map(|p| p.len()).sum::<usize>() <= DFA_BYTES {
+            Ac::Dfa(
+                dfa::Builder::new()
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .start_kind(aho_corasick::StartKind::Unanchored)
+                    .build(&distinct)
+                    .ok()?,
+            )
+        } else {
+            Ac::Nfa(
+                contiguous::Builder::new()
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(&distinct)
+                    .ok()?,
+            )
+        };
         let mut ranges = Vec::with_capacity(of_piece.len());
         let mut members = Vec::with_capacity(pieces.len());
         for m in of_piece {
@@ -103,31 +160,29 @@ impl Prefilter {
         if self.always.iter().any(|&i| run(i)) {
             return true;
         }
-        let Ok(found) = self.ac.try_find_overlapping_iter(Input::new(text)) else {
-            // Not reached (the automaton is built for overlapping search): try every glob.
-            return group.iter().any(|g| g.matches(text, searchers));
-        };
         // Each glob has one piece, so running a piece's globs once runs each glob at most once.
         let mut seen = [0u64; WORDS];
-        for m in found {
-            let p = m.pattern().as_usize();
+        let hit = |p: usize| {
             let Some(word) = seen.get_mut(p / 64) else {
-                continue;
+                return false;
             };
             let bit = 1u64 << (p % 64);
             if *word & bit != 0 {
-                continue;
+                return false;
             }
             *word |= bit;
             let Some(&(s, e)) = self.pieces.get(p) else {
-                continue;
+                return false;
             };
             let members = self.members.get(s as usize..e as usize).unwrap_or(&[]);
-            if members.iter().any(|&i| run(i)) {
-                return true;
-            }
-        }
-        false
+            members.iter().any(|&i| run(i))
+        };
+        let found = match &self.ac {
+            Ac::Dfa(a) => scan(a, text.as_bytes(), hit),
+            Ac::Nfa(a) => scan(a, text.as_bytes(), hit),
+        };
+        // `None`, not reached: try every glob.
+        found.unwrap_or_else(|| group.iter().any(|g| g.matches(text, searchers)))
     }
 }
 
@@ -402,23 +457,56 @@ mod tests {
     }
 
     #[test]
+    fn large_piece_sets_use_the_nfa() {
+        // 200 pieces of 30 bytes: past `DFA_BYTES`, so the contiguous NFA scans.
+        let pats: Vec<String> = (0..200)
+            .map(|i| format!("*{i:03}-{}-{i:03}*", "q".repeat(22)))
+            .collect();
+        let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
+        let arena = Bump::new();
+        let bufs: Vec<TokBuf<'_>> = refs
+            .iter()
+            .map(|p| {
+                let mut b = TokBuf::default();
+                tokenize_into(p, &mut b);
+                b
+            })
+            .collect();
+        let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+        let mut searchers = Vec::new();
+        let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
+        assert!(matches!(
+            &searchers[multi.0 as usize],
+            Searcher::Multi(p) if matches!(p.ac, Ac::Nfa(_))
+        ));
+        let q = "q".repeat(22);
+        for t in [
+            format!("x199-{q}-199y"),
+            format!("007-{q}-007"),
+            format!("007-{q}-008"),
+            format!("200-{q}-200"),
+            String::new(),
+        ] {
+            let naive = refs.iter().any(|p| Glob::pattern(p).matches(&t));
+            assert_eq!(any_like(globs, multi, &t, &searchers), naive, "{t}");
+        }
+    }
+
+    #[test]
     fn below_threshold_keeps_the_loop() {
         let arena = Bump::new();
         let toks = [Tok::Lit("a"), Tok::Star];
         let mut searchers = Vec::new();
-        let (_, multi) = build_like(
-            &arena,
-            &[&toks[..]; 7],
-            DEFAULT_MIN_PATTERNS,
-            &mut searchers,
-        );
+        let below = vec![&toks[..]; DEFAULT_MIN_PATTERNS - 1];
+        let (_, multi) = build_like(&arena, &below, DEFAULT_MIN_PATTERNS, &mut searchers);
         assert_eq!(multi, (0, 0));
-        let (_, multi) = build_like(
-            &arena,
-            &[&toks[..]; 8],
-            DEFAULT_MIN_PATTERNS,
-            &mut searchers,
-        );
+        let at = vec![&toks[..]; DEFAULT_MIN_PATTERNS];
+        let (_, multi) = build_like(&arena, &at, DEFAULT_MIN_PATTERNS, &mut searchers);
         assert_eq!(multi.1, 1);
+        // Patterns without a piece do not count.
+        let mut mixed = below.clone();
+        mixed.push(&[Tok::Star]);
+        let (_, multi) = build_like(&arena, &mixed, DEFAULT_MIN_PATTERNS, &mut searchers);
+        assert_eq!(multi, (0, 0));
     }
 }

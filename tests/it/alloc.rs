@@ -62,7 +62,7 @@ pub fn principal() -> PolicySet {
                 }
             },
             {
-                // Ten `StringLike` patterns: the compiled condition gets its Aho-Corasick
+                // Eighteen `StringLike` patterns: the compiled condition gets its Aho-Corasick
                 // prefilter (src/compile/prefilter.rs), whose scan must not allocate either.
                 "Sid": "DenyRetiredInstanceFamilies",
                 "Effect": "Deny",
@@ -72,7 +72,8 @@ pub fn principal() -> PolicySet {
                     "ForAnyValue:StringLike": {
                         "sagemaker:InstanceTypes": ["ml.t2.*", "ml.m4.*", "ml.c4.*", "ml.p2.*",
                             "ml.p3.*", "ml.g4dn.*", "ml.r4.*", "*.legacy", "ml.p4d.24xl?rge",
-                            "ml.g5.12*"]
+                            "ml.g5.12*", "ml.x1.*", "ml.d2.*", "ml.i3.*", "ml.h1.*", "ml.f1.*",
+                            "ml.m3.*", "ml.c3.*", "*.deprecated"]
                     }
                 }
             },

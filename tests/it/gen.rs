@@ -1042,9 +1042,9 @@ impl Gen<'_, '_> {
         };
         let like = matches!(op, Operator::StringLike | Operator::StringNotLike);
         // Sometimes a long `Like` list, enough for the compiled engine's multi-pattern prefilter
-        // (`compile::prefilter`, from 8 patterns by default).
+        // (`compile::prefilter`, from 16 patterns with a literal piece by default).
         let n = if like && self.chance(30) {
-            8 + self.below(17)
+            16 + self.below(16)
         } else {
             [1, 2, 3, 12][self.weighted(&[55, 30, 13, 2])]
         };
