@@ -14,6 +14,7 @@
 //! lists that many `StringLike` patterns, compiled with the Aho-Corasick prefilter forced on
 //! (`prefilter`, `Compiler::prefilter_min(1)`) and off (`loop`, `usize::MAX`): `miss` is a value
 //! no pattern matches (every pattern tried by the loop), `hit_last` one only the last matches.
+//! `decision/res_{16,64}/…` do the same for a `Resource` list of that many model ARNs.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -143,11 +144,60 @@ fn like_lists(c: &mut Criterion) {
     }
 }
 
+/// `Resource` lists: `n` model ARNs of one account and region, per-team prefixes and names.
+fn res_lists(c: &mut Criterion) {
+    let catalog = Catalog::sagemaker_default();
+    let base = "arn:aws:sagemaker:us-east-1:111122223333";
+    for n in [16usize, 64] {
+        let names = like_patterns(n);
+        let arns: Vec<String> = names.iter().map(|p| format!("{base}:model/{p}")).collect();
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sagemaker:DeleteModel", "Resource": arns}]
+        });
+        let set = PolicySet {
+            identity: vec![Policy::parse(&doc.to_string(), PolicyKind::Identity).unwrap()],
+            ..PolicySet::default()
+        };
+        let last = names.last().unwrap().replace('*', "x").replace('?', "y");
+        for (case, name, want) in [
+            (
+                "miss",
+                "analytics-sandbox-2024-q3",
+                Decision::ImplicitlyDenied,
+            ),
+            ("hit_last", last.as_str(), Decision::Allowed),
+        ] {
+            let request =
+                Request::new("sagemaker:DeleteModel", &format!("{base}:model/{name}")).unwrap();
+            let prepared = PreparedRequest::new(&request, catalog);
+            assert_eq!(reference::evaluate(&set, &request, catalog).decision, want);
+            let mut g = c.benchmark_group(format!("decision/res_{n}/{case}"));
+            for (label, min) in [("prefilter", 1), ("loop", usize::MAX)] {
+                let arena = Bump::new();
+                let compiled = Compiler::new(&arena, catalog)
+                    .prefilter_min(min)
+                    .compile(&set)
+                    .unwrap();
+                assert_eq!(
+                    compiled.evaluate(&prepared).decision,
+                    want,
+                    "{label} {n} {case}"
+                );
+                g.bench_function(label, |b| {
+                    b.iter(|| compiled.evaluate(black_box(&prepared)));
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = decision, like_lists
+    targets = decision, like_lists, res_lists
 }
 criterion_main!(benches);

@@ -83,6 +83,8 @@ pub struct CStmt<'a> {
     pub res_any: bool,
     /// The resource entries.
     pub res: &'a [CResPat<'a>],
+    /// Prefilters over `res` (first index in the set's searchers, count; count 0: none).
+    pub res_multi: (u32, u32),
     /// The conditions (ANDed).
     pub conds: &'a [CCond<'a>],
     /// Keys the conditions read (condition keys and variables in values), for explanations.
@@ -335,6 +337,14 @@ impl<'a> Compiler<'a> {
                         // Trust policies only: no resource clause matches nothing here.
                         None => false,
                     };
+                    let res_multi = prefilter::build_arns(
+                        res.iter().map(|r| match r {
+                            CResPat::Arn(a) => Some(a),
+                            _ => None,
+                        }),
+                        self.prefilter_min,
+                        &mut searchers,
+                    );
                     conds.clear();
                     conds.extend(
                         st.conditions
@@ -361,6 +371,7 @@ impl<'a> Compiler<'a> {
                         res_negated,
                         res_any: res.iter().any(|r| matches!(r, CResPat::Any)),
                         res: arena.alloc_slice_copy(&res),
+                        res_multi,
                         conds: arena.alloc_slice_copy(&conds),
                         reads: arena.alloc_slice_copy(&reads),
                     });
@@ -551,7 +562,7 @@ fn cond_bytes(c: &CCond<'_>) -> usize {
                 std::mem::size_of_val(vals) + vals.iter().map(|b| b.len()).sum::<usize>()
             }
             CVals::Ip { cidrs } => std::mem::size_of_val(cidrs),
-            CVals::Arn { pats, templ: t } => {
+            CVals::Arn { pats, templ: t, .. } => {
                 std::mem::size_of_val(pats) + pats.iter().map(arn_bytes).sum::<usize>() + templ(t)
             }
             CVals::Null { .. } => 0,

@@ -216,11 +216,22 @@ impl<'a> CArn<'a> {
 /// resource. Consecutive ARN patterns that share their literal prefix (the same arena text,
 /// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
 /// hottest code.
-pub(crate) fn any_matches(res: &[CResPat<'_>], req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
+/// `multi`: the list's prefilters (see [`prefilter`](super::prefilter)), count 0 for none.
+pub(crate) fn any_matches(
+    res: &[CResPat<'_>],
+    multi: (u32, u32),
+    req: &EvalCtx<'_>,
+    searchers: &[Searcher],
+) -> bool {
     let Some(arn) = req.resource_arn() else {
         return res.iter().any(|r| matches!(r, CResPat::Any));
     };
     let text = arn.text();
+    if multi.1 > 0 {
+        return super::prefilter::any_arn(multi, res.len(), text, searchers, |i| {
+            res.get(i).is_some_and(|r| r.matches(req, searchers))
+        });
+    }
     let mut last_prefix: *const u8 = std::ptr::null();
     let mut last_ok = false;
     'patterns: for r in res {

@@ -10,7 +10,7 @@ use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
 use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into};
-use super::prefilter::{any_like, build_like};
+use super::prefilter::{any_arn, any_like, build_arns, build_like};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};
@@ -72,6 +72,8 @@ pub enum CVals<'a> {
     Arn {
         /// Variable-free patterns.
         pats: &'a [CArn<'a>],
+        /// Prefilters over `pats`, as for [`CVals::Str`].
+        multi: (u32, u32),
         /// Values with variables.
         templ: &'a [CTemplate<'a>],
     },
@@ -203,8 +205,10 @@ impl<'a> CCond<'a> {
                     template_toks_into(t, &mut buf);
                     CArn::build(arena, buf.as_slice(), searchers)
                 });
+                let pats = BVec::from_iter_in(pats, arena).into_bump_slice();
                 CVals::Arn {
-                    pats: BVec::from_iter_in(pats, arena).into_bump_slice(),
+                    pats,
+                    multi: build_arns(pats.iter().map(Some), prefilter_min, searchers),
                     templ: templ(ts),
                 }
             }
@@ -351,7 +355,9 @@ impl<'a> CCond<'a> {
             }),
             CVals::Bin { vals } => base64_matches(&v.text, vals),
             CVals::Ip { cidrs } => v.ip.is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
-            CVals::Arn { pats, templ } => arn_value_matches(pats, templ, v, req, searchers),
+            CVals::Arn { pats, multi, templ } => {
+                arn_value_matches(pats, multi, templ, v, req, searchers)
+            }
             CVals::Null { .. } => false,
         }
     }
@@ -400,6 +406,7 @@ fn bool_templates_match(templ: &[CTemplate<'_>], req: &EvalCtx<'_>, value: bool)
 #[inline(never)]
 fn arn_value_matches(
     pats: &[CArn<'_>],
+    multi: (u32, u32),
     templ: &[CTemplate<'_>],
     v: &PValue,
     req: &EvalCtx<'_>,
@@ -408,11 +415,12 @@ fn arn_value_matches(
     let Some(arn) = v.arn() else {
         return false;
     };
-    pats.iter().any(|p| p.matches(&arn, searchers))
-        || templ.iter().any(|t| {
-            let mut buf = TokBuf::default();
-            t.resolve_toks(req, &mut buf) && match_arn_toks(buf.as_slice(), &arn)
-        })
+    any_arn(multi, pats.len(), arn.text(), searchers, |i| {
+        pats.get(i).is_some_and(|p| p.matches(&arn, searchers))
+    }) || templ.iter().any(|t| {
+        let mut buf = TokBuf::default();
+        t.resolve_toks(req, &mut buf) && match_arn_toks(buf.as_slice(), &arn)
+    })
 }
 
 /// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).

@@ -14,6 +14,7 @@ use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind, dfa};
 use bumpalo::Bump;
 
+use super::arn::CArn;
 use super::glob::{CGlob, Searcher, Tok};
 
 /// Default number of patterns (with a literal piece) from which a condition gets a prefilter:
@@ -149,18 +150,14 @@ impl Prefilter {
         })
     }
 
-    /// True when one of this group's globs matches `text`.
-    fn any_match(&self, globs: &[CGlob<'_>], text: &str, searchers: &[Searcher]) -> bool {
-        let group = globs.get(self.lo as usize..self.hi as usize).unwrap_or(&[]);
-        let run = |i: u32| {
-            group
-                .get(i as usize)
-                .is_some_and(|g| g.matches(text, searchers))
-        };
-        if self.always.iter().any(|&i| run(i)) {
+    /// True when `run(i)` holds for one of this group's items (`lo..hi`), running only those
+    /// without a piece and those whose piece occurs in `text`.
+    fn any_match(&self, text: &str, run: &impl Fn(usize) -> bool) -> bool {
+        let lo = self.lo as usize;
+        if self.always.iter().any(|&i| run(lo + i as usize)) {
             return true;
         }
-        // Each glob has one piece, so running a piece's globs once runs each glob at most once.
+        // Each item has one piece, so running a piece's items once runs each at most once.
         let mut seen = [0u64; WORDS];
         let hit = |p: usize| {
             let Some(word) = seen.get_mut(p / 64) else {
@@ -175,14 +172,14 @@ impl Prefilter {
                 return false;
             };
             let members = self.members.get(s as usize..e as usize).unwrap_or(&[]);
-            members.iter().any(|&i| run(i))
+            members.iter().any(|&i| run(lo + i as usize))
         };
         let found = match &self.ac {
             Ac::Dfa(a) => scan(a, text.as_bytes(), hit),
             Ac::Nfa(a) => scan(a, text.as_bytes(), hit),
         };
-        // `None`, not reached: try every glob.
-        found.unwrap_or_else(|| group.iter().any(|g| g.matches(text, searchers)))
+        // `None`, not reached: run every item.
+        found.unwrap_or_else(|| (lo..self.hi as usize).any(run))
     }
 }
 
@@ -214,6 +211,52 @@ pub fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
     (!best.is_empty()).then_some(best)
 }
 
+/// Prefilters for items with these pieces (`None`: always run), appended to `searchers`, when
+/// at least `min` items have a piece: their (first index in `searchers`, count), count 0 for none.
+fn build_groups(
+    pieces: &[Option<String>],
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (u32, u32) {
+    if pieces.iter().filter(|p| p.is_some()).count() < min.max(1) {
+        return (0, 0);
+    }
+    let mut built = Vec::new();
+    for (k, chunk) in pieces.chunks(GROUP).enumerate() {
+        match Prefilter::build(k * GROUP, chunk) {
+            Some(p) => built.push(Searcher::Multi(Box::new(p))),
+            None => return (0, 0),
+        }
+    }
+    let (Ok(start), Ok(n)) = (u32::try_from(searchers.len()), u32::try_from(built.len())) else {
+        return (0, 0);
+    };
+    searchers.extend(built);
+    (start, n)
+}
+
+/// True when `run(i)` holds for some `i < n`, through the prefilters `multi` over `text` (every
+/// item is run when there are none).
+#[inline(always)]
+fn any_with(
+    multi: (u32, u32),
+    n: usize,
+    text: &str,
+    searchers: &[Searcher],
+    run: impl Fn(usize) -> bool,
+) -> bool {
+    let (start, count) = (multi.0 as usize, multi.1 as usize);
+    let pres = match searchers.get(start..start + count) {
+        Some(p) if count > 0 => p,
+        _ => return (0..n).any(run),
+    };
+    pres.iter().any(|p| match p {
+        Searcher::Multi(p) => p.any_match(text, &run),
+        // Not reached (`multi` indexes prefilters only).
+        Searcher::Lit(_) => (0..n).any(&run),
+    })
+}
+
 /// Compiles variable-free `Like` patterns into globs and, when at least `min` of them have a
 /// literal piece, prefilters appended to `searchers`: returns the globs and the prefilters'
 /// (first index, count) in `searchers` (count 0: try every glob).
@@ -225,21 +268,7 @@ pub fn build_like<'a>(
 ) -> (&'a [CGlob<'a>], (u32, u32)) {
     let globs = arena.alloc_slice_fill_iter(pats.iter().map(|t| CGlob::build(arena, t, searchers)));
     let pieces: Vec<Option<String>> = pats.iter().map(|t| required_piece(t)).collect();
-    if pieces.iter().filter(|p| p.is_some()).count() < min.max(1) {
-        return (globs, (0, 0));
-    }
-    let mut built = Vec::new();
-    for (k, chunk) in pieces.chunks(GROUP).enumerate() {
-        match Prefilter::build(k * GROUP, chunk) {
-            Some(p) => built.push(Searcher::Multi(Box::new(p))),
-            None => return (globs, (0, 0)),
-        }
-    }
-    let (Ok(start), Ok(n)) = (u32::try_from(searchers.len()), u32::try_from(built.len())) else {
-        return (globs, (0, 0));
-    };
-    searchers.extend(built);
-    (globs, (start, n))
+    (globs, build_groups(&pieces, min, searchers))
 }
 
 /// True when one of `globs` matches `text`, using the prefilters `multi` built by [`build_like`]
@@ -251,16 +280,66 @@ pub fn any_like(
     text: &str,
     searchers: &[Searcher],
 ) -> bool {
-    let (start, n) = (multi.0 as usize, multi.1 as usize);
-    let pres = match searchers.get(start..start + n) {
-        Some(p) if n > 0 => p,
-        _ => return globs.iter().any(|g| g.matches(text, searchers)),
-    };
-    pres.iter().any(|p| match p {
-        Searcher::Multi(p) => p.any_match(globs, text, searchers),
-        // Not reached (`multi` indexes prefilters only).
-        Searcher::Lit(_) => globs.iter().any(|g| g.matches(text, searchers)),
+    any_with(multi, globs.len(), text, searchers, |i| {
+        globs.get(i).is_some_and(|g| g.matches(text, searchers))
     })
+}
+
+/// The longest literal a compiled glob's matches all contain, cut like [`required_piece`]'s.
+fn glob_piece(g: &CGlob<'_>) -> Option<String> {
+    let lit = match *g {
+        CGlob::Any => "",
+        CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => a,
+        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => {
+            if b.len() > a.len() {
+                b
+            } else {
+                a
+            }
+        }
+        CGlob::General { toks, .. } => return required_piece(toks),
+    };
+    required_piece(&[Tok::Lit(lit)])
+}
+
+/// The piece of an ARN pattern: the longest literal of the segments after its literal prefix
+/// (the prefix is checked first anyway, and is usually shared by the whole list). Each segment
+/// glob matches a whole segment, a substring of the ARN, so the ARN contains its literals.
+pub fn arn_piece(a: &CArn<'_>) -> Option<String> {
+    let (segs, tail) = match a {
+        CArn::Full { segs, .. } => (*segs, None),
+        CArn::Short { head, tail, .. } => (*head, Some(tail)),
+        CArn::Never => return None,
+    };
+    segs.iter()
+        .map(|c| &c.glob)
+        .chain(tail)
+        .filter_map(glob_piece)
+        .max_by_key(String::len)
+}
+
+/// Prefilters for the ARN patterns of a `Resource` list or ARN condition (items without a fixed
+/// ARN pattern are always run), appended to `searchers`; see [`build_groups`].
+pub fn build_arns<'x>(
+    pats: impl Iterator<Item = Option<&'x CArn<'x>>>,
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (u32, u32) {
+    let pieces: Vec<Option<String>> = pats.map(|a| a.and_then(arn_piece)).collect();
+    build_groups(&pieces, min, searchers)
+}
+
+/// True when `run(i)` holds for one of `n` ARN items, through the prefilters `multi` (from
+/// [`build_arns`]) over the ARN `text`.
+#[inline(never)]
+pub fn any_arn(
+    multi: (u32, u32),
+    n: usize,
+    text: &str,
+    searchers: &[Searcher],
+    run: impl Fn(usize) -> bool,
+) -> bool {
+    any_with(multi, n, text, searchers, run)
 }
 
 #[cfg(test)]
@@ -490,6 +569,108 @@ mod tests {
             let naive = refs.iter().any(|p| Glob::pattern(p).matches(&t));
             assert_eq!(any_like(globs, multi, &t, &searchers), naive, "{t}");
         }
+    }
+
+    /// ARN patterns through [`build_arns`]/[`any_arn`] (threshold 1) against the naive ARN glob.
+    fn check_arns(pats: &[&str], arns: &[&str]) {
+        use crate::policy::pattern::arn_glob_matches;
+        use crate::request::arn::{PArn, arn_segments};
+        let arena = Bump::new();
+        let mut searchers = Vec::new();
+        let carns: Vec<CArn<'_>> = pats
+            .iter()
+            .map(|p| {
+                let mut b = TokBuf::default();
+                tokenize_into(p, &mut b);
+                CArn::build(&arena, b.as_slice(), &mut searchers)
+            })
+            .collect();
+        let multi = build_arns(carns.iter().map(Some), 1, &mut searchers);
+        assert!(multi.1 > 0, "{pats:?}");
+        for t in arns {
+            let naive = pats.iter().any(|p| arn_glob_matches(&Glob::pattern(p), t));
+            let got = arn_segments(t).is_some_and(|segs| {
+                let arn = PArn::new(t, segs);
+                any_arn(multi, carns.len(), t, &searchers, |i| {
+                    carns[i].matches(&arn, &searchers)
+                })
+            });
+            assert_eq!(got, naive, "{pats:?} vs {t:?}");
+        }
+    }
+
+    #[test]
+    fn arn_pieces_skip_the_literal_prefix() {
+        let arena = Bump::new();
+        let piece = |p: &str| {
+            let mut b = TokBuf::default();
+            tokenize_into(p, &mut b);
+            arn_piece(&CArn::build(&arena, b.as_slice(), &mut Vec::new()))
+        };
+        let acct = "arn:aws:sagemaker:us-east-1:111122223333";
+        assert_eq!(
+            piece(&format!("{acct}:model/prod-*")),
+            Some("model/prod-".into())
+        );
+        assert_eq!(
+            piece("arn:aws:sagemaker:*:111122223333:model/*"),
+            Some("111122223333".into())
+        );
+        assert_eq!(piece("arn:aws:s3:::*"), None);
+        assert_eq!(piece("arn:aws:s3:::bucket-a*"), Some("bucket-a".into()));
+        // Short patterns: the tail runs over the rest of the ARN.
+        assert_eq!(
+            piece("arn:aws:sagemaker:us-east-1:*team*"),
+            Some("team".into())
+        );
+        assert_eq!(piece("arn:aws:iam::111122223333"), None);
+    }
+
+    #[test]
+    fn arn_lists_agree_with_naive() {
+        let names: Vec<String> = (0..24)
+            .map(|i| match i % 4 {
+                0 => format!("arn:aws:sagemaker:us-east-1:111122223333:model/m{i}-*"),
+                1 => format!("arn:aws:sagemaker:*:111122223333:endpoint/e{i}"),
+                2 => format!("arn:aws:s3:::bucket-{i}/*"),
+                _ => format!("arn:aws:sagemaker:us-east-1:*team{i}*"),
+            })
+            .chain([
+                "arn:aws:iam::*:role/?".to_owned(),
+                "arn:aws:iam::111122223333:role/a?min".to_owned(),
+                "arn:aws:s3:::*".to_owned(),
+                "arn:aws:iam::111122223333".to_owned(),
+                "arn:aws:sts::*:assumed-role/r/*".to_owned(),
+                "arn:aws:sagemaker:us-east-1:111122223333:model/é*Σ".to_owned(),
+            ])
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let arns = [
+            "arn:aws:sagemaker:us-east-1:111122223333:model/m4-x",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/m5-x",
+            "arn:aws:sagemaker:eu-west-1:111122223333:endpoint/e5",
+            "arn:aws:sagemaker:eu-west-1:111122223333:endpoint/e5x",
+            "arn:aws:s3:::bucket-6/k",
+            "arn:aws:s3:::other/k",
+            "arn:aws:sagemaker:us-east-1:1:x:team7:y",
+            "arn:aws:sagemaker:us-east-1:111122223333:x/team71",
+            "arn:aws:iam::444455556666:role/x",
+            "arn:aws:iam::111122223333:role/admin",
+            "arn:aws:iam::111122223333:",
+            "arn:aws:sts::1:assumed-role/r/s",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/éxΣ",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/m0-",
+            "not-an-arn",
+            "arn:aws:sagemaker:us-east-1",
+        ];
+        check_arns(&refs, &arns);
+        // Without the prefix-only pattern that always matches S3 ARNs.
+        let fewer: Vec<&str> = refs
+            .iter()
+            .copied()
+            .filter(|p| *p != "arn:aws:s3:::*")
+            .collect();
+        check_arns(&fewer, &arns);
     }
 
     #[test]

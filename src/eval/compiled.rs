@@ -186,7 +186,7 @@ impl<'a> CompiledSet<'a> {
 
     #[inline(always)]
     fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        let any = st.res_any || arn::any_matches(st.res, req, &self.searchers);
+        let any = st.res_any || arn::any_matches(st.res, st.res_multi, req, &self.searchers);
         any != st.res_negated
     }
 

@@ -88,9 +88,26 @@ pub fn principal() -> PolicySet {
                 "Sid": "DenyProductionModelDeletion",
                 "Effect": "Deny",
                 "Action": "sagemaker:Delete*",
+                // Eighteen entries: the list gets the ARN prefilter, which must not allocate.
                 "Resource": [
                     format!("arn:aws:sagemaker:*:{ACCOUNT}:model/prod-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/prod-*")
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/prod-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/critical-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/gold-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/live-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/release-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/stable-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/customer-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/billing-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/finance-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/legal-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/audit-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/payments-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/pii-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/secure-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/regulated-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/*-ranker-*"),
+                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/core-?-*")
                 ]
             },
             {

@@ -24,7 +24,7 @@ use iamc::case::{Case, parse_case_line};
 use iamc::compile::Compiler;
 use iamc::compile::arn::{CArn, match_arn_toks};
 use iamc::compile::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
-use iamc::compile::prefilter::{any_like, build_like};
+use iamc::compile::prefilter::{any_arn, any_like, build_arns, build_like};
 use iamc::condition::{Family, Operator};
 use iamc::eval::{
     Context, ContextEntry, ContextValue, Explanation, PreparedRequest, Request, compiled, reference,
@@ -647,8 +647,21 @@ impl Gen<'_, '_> {
         let actions = self.string_or_list(actions);
         s.insert(key.into(), actions);
 
-        let n = [1, 2, 3][self.weighted(&[60, 28, 12])];
-        let resources: Vec<String> = (0..n).map(|_| self.resource_pattern(first)).collect();
+        // Sometimes a long list, enough for the compiled engine's ARN prefilter (16 patterns)
+        // (`*` is left out of those lists: it would make the statement match every resource.)
+        let long = self.chance(10);
+        let n = if long {
+            16 + self.below(16)
+        } else {
+            [1, 2, 3][self.weighted(&[60, 28, 12])]
+        };
+        let mut resources: Vec<String> = (0..n).map(|_| self.resource_pattern(first)).collect();
+        if long {
+            resources.retain(|r| r != "*");
+            if resources.is_empty() {
+                resources.push("*".to_owned());
+            }
+        }
         let key = if self.chance(12) {
             "NotResource"
         } else {
@@ -1041,9 +1054,9 @@ impl Gen<'_, '_> {
             key.to_owned()
         };
         let like = matches!(op, Operator::StringLike | Operator::StringNotLike);
-        // Sometimes a long `Like` list, enough for the compiled engine's multi-pattern prefilter
-        // (`compile::prefilter`, from 16 patterns with a literal piece by default).
-        let n = if like && self.chance(30) {
+        // Sometimes a long `Like` or ARN list, enough for the compiled engine's multi-pattern
+        // prefilter (`compile::prefilter`, from 16 patterns with a literal piece by default).
+        let n = if (like || family == Family::Arn) && self.chance(30) {
             16 + self.below(16)
         } else {
             [1, 2, 3, 12][self.weighted(&[55, 30, 13, 2])]
@@ -1696,6 +1709,28 @@ pub fn check_glob(input: &GlobInput) -> Result<(), String> {
                 &toks_list[k..],
                 multi.1
             ));
+        }
+    }
+
+    // The same lists as ARN patterns through the ARN prefilter.
+    if let Some(segs) = arn_segments(text) {
+        let parn = PArn::new(text, segs);
+        for k in 0..toks_list.len() {
+            let carns: Vec<CArn<'_>> = toks_list[k..]
+                .iter()
+                .map(|t| CArn::build(&arena, t, &mut searchers))
+                .collect();
+            let multi = build_arns(carns.iter().map(Some), 1, &mut searchers);
+            let naive = globs_list[k..].iter().any(|g| arn_glob_matches(g, text));
+            let compiled = any_arn(multi, carns.len(), text, &searchers, |i| {
+                carns[i].matches(&parn, &searchers)
+            });
+            if naive != compiled {
+                return Err(format!(
+                    "arn list {:?} on {text:?}: naive any={naive} prefiltered any={compiled}",
+                    &toks_list[k..]
+                ));
+            }
         }
     }
 
