@@ -1,13 +1,14 @@
-//! Multi-pattern prefilter for long lists of variable-free `StringLike` patterns: one
-//! Aho-Corasick scan of the request value picks the patterns worth running.
+//! Multi-pattern prefilter for long lists of variable-free `StringLike` patterns and of fixed
+//! ARN patterns: one Aho-Corasick scan of the request value picks the patterns worth running.
 //!
-//! INVARIANT (a required piece never misses): each pattern contributes its longest literal run
-//! (text between wildcards, adjacent literal tokens joined). Every string the pattern matches
-//! contains that run, byte for byte (`StringLike` is case-sensitive), so a pattern whose piece does
-//! not occur in the value cannot match it. The scan is overlapping, so a piece found only inside
-//! another piece, or overlapping one, is still reported. Patterns with no literal (`*`, `?*`, ``)
-//! are always run. Candidates are run with the ordinary compiled glob, so the answer is exactly
-//! that of trying every pattern.
+//! INVARIANT (a required piece never misses): each pattern contributes one literal run (text
+//! between wildcards, adjacent literal tokens joined; the run the fewest patterns of the list
+//! share, then the longest, cut to 32 bytes). Every string the pattern matches contains that run,
+//! byte for byte (`StringLike` is case-sensitive), so a pattern whose piece does not occur in the
+//! value cannot match it. The scan is overlapping, so a piece found only inside another piece, or
+//! overlapping one, is still reported. Patterns with no literal (`*`, `?*`, ``) are always run.
+//! Candidates are run with the ordinary compiled matcher, so the answer is exactly that of trying
+//! every pattern.
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
@@ -267,7 +268,15 @@ pub fn build_like<'a>(
     searchers: &mut Vec<Searcher>,
 ) -> (&'a [CGlob<'a>], (u32, u32)) {
     let globs = arena.alloc_slice_fill_iter(pats.iter().map(|t| CGlob::build(arena, t, searchers)));
-    let pieces: Vec<Option<String>> = pats.iter().map(|t| required_piece(t)).collect();
+    let runs: Vec<Vec<String>> = pats
+        .iter()
+        .map(|t| {
+            let mut out = Vec::new();
+            literal_runs(t, &mut out);
+            out
+        })
+        .collect();
+    let pieces = choose_pieces(&runs);
     (globs, build_groups(&pieces, min, searchers))
 }
 
@@ -285,37 +294,84 @@ pub fn any_like(
     })
 }
 
-/// The longest literal a compiled glob's matches all contain, cut like [`required_piece`]'s.
-fn glob_piece(g: &CGlob<'_>) -> Option<String> {
-    let lit = match *g {
-        CGlob::Any => "",
-        CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => a,
-        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => {
-            if b.len() > a.len() {
-                b
-            } else {
-                a
+/// Appends every literal run of a token program (adjacent literal tokens joined, each cut like
+/// [`required_piece`]'s) to `out`: each one is contained in every match.
+pub fn literal_runs(toks: &[Tok<'_>], out: &mut Vec<String>) {
+    let mut run = String::new();
+    for t in toks.iter().chain([&Tok::Star]) {
+        match t {
+            Tok::Lit(s) => run.push_str(s),
+            Tok::One | Tok::Star => {
+                if let Some(r) = required_piece(&[Tok::Lit(&run)]) {
+                    out.push(r);
+                }
+                run.clear();
             }
         }
-        CGlob::General { toks, .. } => return required_piece(toks),
-    };
-    required_piece(&[Tok::Lit(lit)])
+    }
 }
 
-/// The piece of an ARN pattern: the longest literal of the segments after its literal prefix
-/// (the prefix is checked first anyway, and is usually shared by the whole list). Each segment
-/// glob matches a whole segment, a substring of the ARN, so the ARN contains its literals.
-pub fn arn_piece(a: &CArn<'_>) -> Option<String> {
+/// Picks each item's piece among its literal runs: the one the fewest items of the list share
+/// (a run every pattern has, such as a common prefix, selects nothing), then the longest; runs
+/// shorter than 3 bytes only when the item has no longer one.
+fn choose_pieces(runs: &[Vec<String>]) -> Vec<Option<String>> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for rs in runs {
+        let mut seen: Vec<&str> = Vec::new();
+        for r in rs {
+            if !seen.contains(&r.as_str()) {
+                seen.push(r);
+                *count.entry(r).or_default() += 1;
+            }
+        }
+    }
+    runs.iter()
+        .map(|rs| {
+            let long = rs.iter().any(|r| r.len() >= 3);
+            rs.iter()
+                .filter(|r| !long || r.len() >= 3)
+                .min_by_key(|r| {
+                    let shared = count.get(r.as_str()).copied().unwrap_or(0);
+                    (shared, std::cmp::Reverse(r.len()))
+                })
+                .cloned()
+        })
+        .collect()
+}
+
+/// The literal runs of a compiled glob, appended to `out`.
+fn glob_runs(g: &CGlob<'_>, out: &mut Vec<String>) {
+    let lits: [&str; 2] = match *g {
+        CGlob::Any => ["", ""],
+        CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => [a, ""],
+        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => [a, b],
+        CGlob::General { toks, .. } => return literal_runs(toks, out),
+    };
+    for l in lits {
+        literal_runs(&[Tok::Lit(l)], out);
+    }
+}
+
+/// The literal runs of an ARN pattern's segments after its literal prefix (the prefix is checked
+/// first anyway, and is usually shared by the whole list). Each segment glob matches a whole
+/// segment, a substring of the ARN, so the ARN contains each of them.
+fn arn_runs(a: &CArn<'_>, out: &mut Vec<String>) {
     let (segs, tail) = match a {
         CArn::Full { segs, .. } => (*segs, None),
         CArn::Short { head, tail, .. } => (*head, Some(tail)),
-        CArn::Never => return None,
+        CArn::Never => return,
     };
-    segs.iter()
-        .map(|c| &c.glob)
-        .chain(tail)
-        .filter_map(glob_piece)
-        .max_by_key(String::len)
+    for g in segs.iter().map(|c| &c.glob).chain(tail) {
+        glob_runs(g, out);
+    }
+}
+
+/// The longest literal run of an ARN pattern after its literal prefix (see [`build_arns`] for
+/// the piece a list actually uses).
+pub fn arn_piece(a: &CArn<'_>) -> Option<String> {
+    let mut out = Vec::new();
+    arn_runs(a, &mut out);
+    out.into_iter().max_by_key(String::len)
 }
 
 /// Prefilters for the ARN patterns of a `Resource` list or ARN condition (items without a fixed
@@ -325,7 +381,16 @@ pub fn build_arns<'x>(
     min: usize,
     searchers: &mut Vec<Searcher>,
 ) -> (u32, u32) {
-    let pieces: Vec<Option<String>> = pats.map(|a| a.and_then(arn_piece)).collect();
+    let runs: Vec<Vec<String>> = pats
+        .map(|a| {
+            let mut out = Vec::new();
+            if let Some(a) = a {
+                arn_runs(a, &mut out);
+            }
+            out
+        })
+        .collect();
+    let pieces = choose_pieces(&runs);
     build_groups(&pieces, min, searchers)
 }
 
@@ -671,6 +736,45 @@ mod tests {
             .filter(|p| *p != "arn:aws:s3:::*")
             .collect();
         check_arns(&fewer, &arns);
+    }
+
+    #[test]
+    fn pieces_avoid_runs_the_list_shares() {
+        let runs = |p: &str| {
+            let mut b = TokBuf::default();
+            tokenize_into(p, &mut b);
+            let mut out = Vec::new();
+            literal_runs(b.as_slice(), &mut out);
+            out
+        };
+        let list: Vec<Vec<String>> = ["data-*-risk7-*", "data-*-churn1-*", "data-*", "ab*x"]
+            .iter()
+            .map(|p| runs(p))
+            .collect();
+        assert_eq!(list[0], ["data-", "-risk7-"]);
+        let chosen = choose_pieces(&list);
+        assert_eq!(chosen[0].as_deref(), Some("-risk7-"));
+        assert_eq!(chosen[1].as_deref(), Some("-churn1-"));
+        assert_eq!(chosen[2].as_deref(), Some("data-"));
+        // Only short runs: the rarest of them.
+        assert_eq!(chosen[3].as_deref(), Some("ab"));
+        check(
+            &[
+                "data-*-risk7-*",
+                "data-*-churn1-*",
+                "data-*",
+                "ab*x",
+                "*-risk7-",
+            ],
+            &[
+                "data-x-risk7-y",
+                "data-",
+                "abx",
+                "ab",
+                "x-risk7-",
+                "data-churn1-",
+            ],
+        );
     }
 
     #[test]
