@@ -208,6 +208,8 @@ impl<'a> Compiler<'a> {
     /// Sets how many variable-free `StringLike` patterns (with a literal piece) a condition needs
     /// before it gets an Aho-Corasick prefilter (default
     /// [`DEFAULT_MIN_PATTERNS`](prefilter::DEFAULT_MIN_PATTERNS); `usize::MAX` never builds one).
+    /// `Resource` lists and ARN conditions need [`ARN_FACTOR`](prefilter::ARN_FACTOR) times as
+    /// many fixed ARN patterns.
     /// Decisions are the same either way; only their speed differs.
     pub fn prefilter_min(mut self, patterns: usize) -> Compiler<'a> {
         self.prefilter_min = patterns;

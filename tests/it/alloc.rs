@@ -42,6 +42,31 @@ pub fn full_access() -> Policy {
 
 /// The principal's policies: managed + inline identity policies, a boundary, two SCP levels.
 pub fn principal() -> PolicySet {
+    let mut protected: Vec<String> = ["model", "endpoint"]
+        .iter()
+        .map(|kind| format!("arn:aws:sagemaker:*:{ACCOUNT}:{kind}/prod-*"))
+        .collect();
+    for tier in [
+        "critical",
+        "gold",
+        "live",
+        "release",
+        "stable",
+        "customer",
+        "billing",
+        "finance",
+        "legal",
+        "audit",
+        "payments",
+        "pii",
+        "secure",
+        "regulated",
+        "core-?",
+        "ga",
+    ] {
+        protected.push(format!("arn:aws:sagemaker:*:{ACCOUNT}:model/{tier}-*"));
+        protected.push(format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/*-{tier}"));
+    }
     let inline = json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -88,27 +113,8 @@ pub fn principal() -> PolicySet {
                 "Sid": "DenyProductionModelDeletion",
                 "Effect": "Deny",
                 "Action": "sagemaker:Delete*",
-                // Eighteen entries: the list gets the ARN prefilter, which must not allocate.
-                "Resource": [
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/prod-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/prod-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/critical-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/gold-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/live-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/release-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/stable-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/customer-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/billing-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/finance-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/legal-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/audit-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/payments-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/pii-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/secure-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/regulated-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:endpoint/*-ranker-*"),
-                    format!("arn:aws:sagemaker:*:{ACCOUNT}:model/core-?-*")
-                ]
+                // 34 entries: the list gets the ARN prefilter, which must not allocate.
+                "Resource": protected
             },
             {
                 "Sid": "OwnTeamBuckets",

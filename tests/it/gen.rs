@@ -647,11 +647,11 @@ impl Gen<'_, '_> {
         let actions = self.string_or_list(actions);
         s.insert(key.into(), actions);
 
-        // Sometimes a long list, enough for the compiled engine's ARN prefilter (16 patterns)
+        // Sometimes a long list, enough for the compiled engine's ARN prefilter (32 patterns)
         // (`*` is left out of those lists: it would make the statement match every resource.)
         let long = self.chance(10);
         let n = if long {
-            16 + self.below(16)
+            32 + self.below(16)
         } else {
             [1, 2, 3][self.weighted(&[60, 28, 12])]
         };
@@ -1055,9 +1055,12 @@ impl Gen<'_, '_> {
         };
         let like = matches!(op, Operator::StringLike | Operator::StringNotLike);
         // Sometimes a long `Like` or ARN list, enough for the compiled engine's multi-pattern
-        // prefilter (`compile::prefilter`, from 16 patterns with a literal piece by default).
-        let n = if (like || family == Family::Arn) && self.chance(30) {
+        // prefilter (`compile::prefilter`, from 16 patterns with a literal piece by default, 32
+        // for ARN patterns).
+        let n = if like && self.chance(30) {
             16 + self.below(16)
+        } else if family == Family::Arn && self.chance(30) {
+            32 + self.below(16)
         } else {
             [1, 2, 3, 12][self.weighted(&[55, 30, 13, 2])]
         };
