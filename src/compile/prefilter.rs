@@ -419,17 +419,20 @@ mod tests {
     use crate::compile::glob::{TokBuf, tokenize_into};
     use crate::policy::glob::Glob;
 
-    /// Compiled with the prefilter (threshold 1) and without, against the naive glob.
-    fn check(pats: &[&str], texts: &[&str]) {
-        let arena = Bump::new();
-        let bufs: Vec<TokBuf<'_>> = pats
-            .iter()
+    fn token_bufs<'p>(pats: &[&'p str]) -> Vec<TokBuf<'p>> {
+        pats.iter()
             .map(|p| {
                 let mut b = TokBuf::default();
                 tokenize_into(p, &mut b);
                 b
             })
-            .collect();
+            .collect()
+    }
+
+    /// Compiled with the prefilter (threshold 1) and without, against the naive glob.
+    fn check(pats: &[&str], texts: &[&str]) {
+        let arena = Bump::new();
+        let bufs = token_bufs(pats);
         let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
         let mut searchers = Vec::new();
         let (globs, multi) = build_like(&arena, &toks, 1, &mut searchers);
@@ -567,14 +570,7 @@ mod tests {
         let pats: Vec<String> = (0..1100).map(|i| format!("p{i}x*")).collect();
         let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
         let arena = Bump::new();
-        let bufs: Vec<TokBuf<'_>> = refs
-            .iter()
-            .map(|p| {
-                let mut b = TokBuf::default();
-                tokenize_into(p, &mut b);
-                b
-            })
-            .collect();
+        let bufs = token_bufs(&refs);
         let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
         let mut searchers = Vec::new();
         let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
@@ -614,14 +610,7 @@ mod tests {
             .collect();
         let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
         let arena = Bump::new();
-        let bufs: Vec<TokBuf<'_>> = refs
-            .iter()
-            .map(|p| {
-                let mut b = TokBuf::default();
-                tokenize_into(p, &mut b);
-                b
-            })
-            .collect();
+        let bufs = token_bufs(&refs);
         let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
         let mut searchers = Vec::new();
         let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
