@@ -1358,10 +1358,11 @@ fn ten_mb_action_pattern_fallback_build_is_bounded() {
 
 #[test]
 fn long_middle_literal_compiles_in_bounded_time() {
-    // src/compile/glob.rs `CGlob::build` makes one `AhoCorasick::new([lead])` per middle chunk;
-    // for a single pattern aho-corasick picks its DFA, whose construction grows with the square
-    // of the pattern length (10 KB: 0.2-0.8 s, 40 KB: 4 s, 100 KB: 76 s, 5 MB: does not finish;
-    // the NFA kinds or `memchr::memmem::Finder` build in microseconds).
+    // src/compile/glob.rs `CGlob::build` makes one `memchr::memmem::Finder` per middle chunk,
+    // built in microseconds. An aho-corasick DFA over one long pattern (what an earlier version
+    // built) grows with the square of its length (10 KB: 0.2-0.8 s, 100 KB: 76 s, 5 MB: does not
+    // finish), which is also why the list prefilter (src/compile/prefilter.rs) cuts its pieces to
+    // 32 bytes.
     let lit = "v".repeat(100 * 1024);
     let set = identity(vec![parse(
         "100 KB middle literal",
