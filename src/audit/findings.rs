@@ -11,6 +11,7 @@
 //! decide by matching action names alone.
 
 pub mod broad;
+pub mod causes;
 pub mod dead;
 pub mod paths;
 pub mod willfail;

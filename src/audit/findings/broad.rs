@@ -221,6 +221,9 @@ fn finding(
         fingerprint: String::new(),
         suppressed: None,
         chain: Vec::new(),
+        principals: Vec::new(),
+        principal_count: 0,
+        principal_details: Vec::new(),
     }
 }
 
@@ -521,6 +524,9 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     })
 }

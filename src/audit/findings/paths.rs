@@ -398,6 +398,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         fingerprint: String::new(),
                         suppressed: None,
                         chain: Vec::new(),
+                        principals: Vec::new(),
+                        principal_count: 0,
+                        principal_details: Vec::new(),
                     },
                 });
                 continue;
@@ -491,6 +494,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         fingerprint: String::new(),
                         suppressed: None,
                         chain: Vec::new(),
+                        principals: Vec::new(),
+                        principal_count: 0,
+                        principal_details: Vec::new(),
                     },
                 });
             }
@@ -526,6 +532,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     fingerprint: String::new(),
                     suppressed: None,
                     chain: Vec::new(),
+                    principals: Vec::new(),
+                    principal_count: 0,
+                    principal_details: Vec::new(),
                 },
             });
         }
