@@ -13,6 +13,7 @@
 pub mod broad;
 pub mod causes;
 pub mod dead;
+pub(crate) mod gain;
 pub mod paths;
 pub mod willfail;
 
