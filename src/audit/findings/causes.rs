@@ -20,21 +20,45 @@ use crate::audit::model::{Finding, FindingKind, PrincipalDetail, Severity, State
 /// statements (a trust policy that names the principal needs no identity allow), each as
 /// `file#pointer`, sorted. Boundaries and SCPs only let a grant through: never a cause.
 pub(crate) fn cause_statements(statements: &[StatementRef]) -> Vec<String> {
-    let key = |trust: bool| -> Vec<String> {
-        let mut k: Vec<String> = statements
+    let mut k: Vec<String> = cause_refs(statements)
+        .into_iter()
+        .map(|s| format!("{}#{}", s.file, s.pointer))
+        .collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// The statements of [`cause_statements`], as given.
+fn cause_refs(statements: &[StatementRef]) -> Vec<&StatementRef> {
+    let pick = |trust: bool| -> Vec<&StatementRef> {
+        statements
             .iter()
-            .filter(|s| {
-                let is_trust = s.policy.starts_with("trust:");
-                is_trust == trust && !is_guard(s)
-            })
-            .map(|s| format!("{}#{}", s.file, s.pointer))
-            .collect();
-        k.sort();
-        k.dedup();
-        k
+            .filter(|s| s.policy.starts_with("trust:") == trust && !is_guard(s))
+            .collect()
     };
-    let own = key(false);
-    if own.is_empty() { key(true) } else { own }
+    let own = pick(false);
+    if own.is_empty() { pick(true) } else { own }
+}
+
+/// The statements responsible for a finding, by policy and statement label (`inline:Name
+/// Sid`), sorted: what names a cause across two versions of a file, whose pointers may move.
+pub fn cause_labels(f: &Finding) -> Vec<String> {
+    let refs: Vec<&StatementRef> = if f.kind == FindingKind::DeadStatement {
+        f.statements.first().into_iter().collect()
+    } else {
+        match f.chain.first() {
+            Some(hop) => cause_refs(&hop.statements),
+            None => cause_refs(&f.statements),
+        }
+    };
+    let mut k: Vec<String> = refs
+        .into_iter()
+        .map(|s| format!("{} {}", s.policy, s.statement))
+        .collect();
+    k.sort();
+    k.dedup();
+    k
 }
 
 /// A boundary or SCP statement: it limits, it does not grant.
