@@ -424,7 +424,8 @@ pub struct AuditResult {
     pub accounts: Vec<AccountResult>,
     /// Every error, principal-level and file-level.
     pub errors: Vec<AuditError>,
-    /// Findings, in account, principal, severity, rule order.
+    /// Findings, one per cause with the principals it affects, in severity, most principals,
+    /// rule, target order.
     pub findings: Vec<Finding>,
     /// Counts and timings.
     pub stats: Stats,
