@@ -379,6 +379,13 @@ fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
         .filter(|c| *c != Class::Never)
 }
 
+/// Target roles that add alike: (severity, rating), the roles, what the first adds.
+type GainClass<'t> = (
+    (Severity, &'static str),
+    Vec<&'t PassRoleTarget>,
+    Vec<String>,
+);
+
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let mut out = Vec::new();
@@ -521,8 +528,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             // each names one target and lists the others of its class. A role that adds
             // nothing (the principal itself, a role of its group, a contained role) is no
             // escalation.
-            let mut by_gain: Vec<((Severity, &'static str), Vec<&PassRoleTarget>, Vec<String>)> =
-                Vec::new();
+            let mut by_gain: Vec<GainClass<'_>> = Vec::new();
             for target in group
                 .pass_role
                 .iter()
