@@ -76,7 +76,7 @@ fn sagemaker_star_is_a_write_wildcard_and_a_resource_star() {
     assert_eq!(f.severity, Severity::High);
     assert!(
         f.message.contains(
-            "grants 257 Write, 2 Tagging, 104 Read, 97 List SageMaker actions through `sagemaker:*`"
+            "names 257 Write, 2 Tagging, 104 Read, 97 List SageMaker actions through `sagemaker:*`; the principal can perform all of them"
         ),
         "{}",
         f.message

@@ -67,6 +67,73 @@ fn probe_requests(account: &str) -> Vec<(String, Request)> {
         .collect()
 }
 
+/// At most this many requests from the target's own statements.
+const MAX_STATEMENT_REQUESTS: usize = 64;
+
+/// Requests on what the target's identity statements name outside the catalog: each action
+/// they name (or each probe action a wildcard covers) on each resource they name, wildcards
+/// filled with `x` (a role that reads one bucket adds that bucket). Patterns with policy
+/// variables are left out.
+fn statement_requests(
+    input: &FindingsInput<'_, '_>,
+    target: &GroupView<'_, '_>,
+    account: &str,
+) -> Vec<(String, Request)> {
+    use crate::policy::{ActionPattern, Effect, ResourcePattern};
+    let mut out: Vec<(String, Request)> = Vec::new();
+    for policy in &target.set.identity {
+        for st in &policy.statements {
+            if st.effect != Effect::Allow || st.action.negated {
+                continue;
+            }
+            let Some(resources) = st.resource.as_ref().filter(|r| !r.negated) else {
+                continue;
+            };
+            let mut actions: Vec<String> = Vec::new();
+            for p in &st.action.patterns {
+                match p {
+                    ActionPattern::Service { name, .. } if !name.has_wildcard() => {
+                        actions.push(p.to_string());
+                    }
+                    ActionPattern::Service { .. } | ActionPattern::Any => {
+                        actions.extend(
+                            crate::audit::graph::OTHER_PROBES
+                                .iter()
+                                .filter(|(a, _)| {
+                                    a.split_once(':').is_some_and(|(svc, n)| {
+                                        p.matches(svc, &n.to_ascii_lowercase())
+                                    })
+                                })
+                                .map(|(a, _)| (*a).to_owned()),
+                        );
+                    }
+                    ActionPattern::Never(_) => {}
+                }
+            }
+            actions.retain(|a| input.catalog.action(a).is_none());
+            for r in &resources.patterns {
+                let ResourcePattern::Arn(t) = r else { continue };
+                let text = t.to_string();
+                if text.contains("${") {
+                    continue;
+                }
+                let resource = text.replace(['*', '?'], "x");
+                for a in &actions {
+                    if out.len() >= MAX_STATEMENT_REQUESTS {
+                        return out;
+                    }
+                    let Ok(mut q) = Request::new(a, &resource) else {
+                        continue;
+                    };
+                    q.principal = Some(format!("arn:aws:sts::{account}:assumed-role/probe/probe"));
+                    out.push((format!("{a} on {resource}"), q));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What passing the role of group `target` adds for `group`; `None` when it adds nothing.
 pub(crate) fn gain(
     input: &FindingsInput<'_, '_>,
@@ -100,7 +167,8 @@ pub(crate) fn gain(
             added: Vec::new(),
         });
     }
-    let probes = probe_requests(account);
+    let mut probes = probe_requests(account);
+    probes.extend(statement_requests(input, target, account));
     let requests: Vec<Request> = probes.iter().map(|(_, r)| r.clone()).collect();
     let theirs = probes_of(input, target, &requests);
     let ours = probes_of(input, group, &requests);
@@ -111,7 +179,12 @@ pub(crate) fn gain(
         .map(|((a, _), _)| a.clone())
         .collect();
     // Listing bucket names alone is no privilege: it rates like a SageMaker write.
-    let outside = added.iter().any(|a| !LISTING_PROBES.contains(&a.as_str()));
+    let outside = added.iter().any(|a| {
+        let action = a.split(' ').next().unwrap_or(a);
+        !LISTING_PROBES
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(action))
+    });
     let mut writes = !added.is_empty();
     for (t, o) in target.coverage.iter().zip(group.coverage) {
         if !cell_contained(input, group, target, t, o) {
