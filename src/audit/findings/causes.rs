@@ -41,18 +41,23 @@ fn cause_refs(statements: &[StatementRef]) -> Vec<&StatementRef> {
     if own.is_empty() { pick(true) } else { own }
 }
 
-/// The statements responsible for a finding, by policy and statement label (`inline:Name
-/// Sid`), sorted: what names a cause across two versions of a file, whose pointers may move.
-pub fn cause_labels(f: &Finding) -> Vec<String> {
-    let refs: Vec<&StatementRef> = if f.kind == FindingKind::DeadStatement {
+/// The statements responsible for a finding (its cause), as located: a dead statement itself,
+/// a chain's first hop's, else the finding's own grants.
+pub fn responsible(f: &Finding) -> Vec<&StatementRef> {
+    if f.kind == FindingKind::DeadStatement {
         f.statements.first().into_iter().collect()
     } else {
         match f.chain.first() {
             Some(hop) => cause_refs(&hop.statements),
             None => cause_refs(&f.statements),
         }
-    };
-    let mut k: Vec<String> = refs
+    }
+}
+
+/// The statements responsible for a finding, by policy and statement label (`inline:Name
+/// Sid`), sorted: what names a cause across two versions of a file, whose pointers may move.
+pub fn cause_labels(f: &Finding) -> Vec<String> {
+    let mut k: Vec<String> = responsible(f)
         .into_iter()
         .map(|s| format!("{} {}", s.policy, s.statement))
         .collect();

@@ -164,10 +164,8 @@ pub(super) fn fix_first(h: &mut Html, r: &AuditResult) {
         h.raw("</code></a> affects ");
         h.num(f.principal_count.max(1));
         h.raw(" principal(s): ");
-        for (k, st) in f
-            .statements
-            .iter()
-            .filter(|s| s.effect == "Allow")
+        for (k, st) in crate::audit::findings::causes::responsible(f)
+            .into_iter()
             .enumerate()
         {
             if k > 0 {
