@@ -620,6 +620,9 @@ fn unused_finding(r: &PrincipalLeastPrivilege) -> Option<Finding> {
         fingerprint: String::new(),
         suppressed: None,
         chain: Vec::new(),
+        principals: Vec::new(),
+        principal_count: 0,
+        principal_details: Vec::new(),
     };
     f.actions.sort();
     f.fingerprint = fingerprint(&f);

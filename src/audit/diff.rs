@@ -15,8 +15,14 @@
 //! account its resource ARNs name (`123456789012` when they name none); the roles its
 //! `iam:PassRole` statements name are its pass-role targets.
 //!
+//! Findings are compared too ([`causes`]): causes only the new side has are **new**, those only
+//! the old side has are **resolved**, and a cause on both sides that affects more or fewer
+//! principals says which.
+//!
 //! INVARIANT (same space): both audits use one [`SharedSpace`] and one generator configuration,
 //! so their request lists are identical and counts compare request for request.
+
+pub mod causes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -203,6 +209,12 @@ pub struct DiffResult {
     pub gained: usize,
     /// Cells and targets lost or narrowed.
     pub lost: usize,
+    /// Findings (causes) new, resolved, or affecting more or fewer principals: worse first.
+    pub findings: Vec<causes::FindingChange>,
+    /// Findings only the new side has.
+    pub new_findings: usize,
+    /// Findings only the old side has.
+    pub resolved_findings: usize,
     /// Problems on either side (a principal not evaluated on a side is not compared).
     pub errors: Vec<AuditError>,
 }
@@ -455,6 +467,9 @@ pub fn compare(
         pass_role: Vec::new(),
         gained: 0,
         lost: 0,
+        findings: causes::compare_findings(before, after),
+        new_findings: 0,
+        resolved_findings: 0,
         errors: before.errors.iter().chain(&after.errors).cloned().collect(),
     };
     for arn in arns {
@@ -531,6 +546,16 @@ pub fn compare(
             .iter()
             .filter(|c| !c.direction.is_gain())
             .count();
+    out.new_findings = out
+        .findings
+        .iter()
+        .filter(|f| f.status == causes::FindingStatus::New)
+        .count();
+    out.resolved_findings = out
+        .findings
+        .iter()
+        .filter(|f| f.status == causes::FindingStatus::Resolved)
+        .count();
     out
 }
 
@@ -613,7 +638,30 @@ pub fn render_text(d: &DiffResult) -> String {
             s.push_str(&line(r));
         }
     }
-    s.push_str(&format!("gained {}, lost {}", d.gained, d.lost));
+    if !d.findings.is_empty() {
+        s.push_str("findings:\n");
+        for f in &d.findings {
+            let who = match f.principals.len() {
+                1 => f.principals.first().cloned().unwrap_or_default(),
+                n => format!("{n} principals"),
+            };
+            s.push_str(&format!(
+                "  {:<16}  {:<8}  {}  {}{}  [{}]\n",
+                f.status.as_str(),
+                f.severity.as_str(),
+                f.rule,
+                who,
+                f.target_role
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" → {t}")),
+                f.statements.join("; ")
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "gained {}, lost {}; findings: {} new, {} resolved",
+        d.gained, d.lost, d.new_findings, d.resolved_findings
+    ));
     if !d.errors.is_empty() {
         s.push_str(&format!(", {} errors", d.errors.len()));
     }

@@ -11,7 +11,9 @@
 //! decide by matching action names alone.
 
 pub mod broad;
+pub mod causes;
 pub mod dead;
+pub(crate) mod gain;
 pub mod paths;
 pub mod willfail;
 

@@ -23,6 +23,7 @@
 
 mod build;
 mod caps;
+pub(crate) use caps::OTHER_PROBES;
 mod classes;
 mod decide;
 mod edges;

@@ -216,8 +216,19 @@ pub struct Finding {
     pub message: String,
     /// The account.
     pub account: String,
-    /// The principal's ARN.
+    /// The principal's ARN (for a cause: the first of [`Finding::principals`]).
     pub principal: String,
+    /// For a cause (the audit's findings): every principal it affects, sorted. The detectors
+    /// leave it empty; [`crate::audit::findings::causes`] fills it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<String>,
+    /// For a cause: how many principals it affects (`principals.len()`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub principal_count: usize,
+    /// For a cause: the principals whose own finding differs from the one shown (another
+    /// severity, message or witness), with theirs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principal_details: Vec<PrincipalDetail>,
     /// The actions involved.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<String>,
@@ -236,7 +247,9 @@ pub struct Finding {
     /// A request that shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<Witness>,
-    /// Stable across runs: hash of rule, principal, target, actions and statements.
+    /// Stable across runs. For a cause: hash of rule, target and the statements responsible
+    /// (no principal, so it names the cause); for a detector's per-principal finding: hash of
+    /// rule, principal, target, actions and statements.
     pub fingerprint: String,
     /// The reason given by a matching suppression, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,6 +257,42 @@ pub struct Finding {
     /// For chain findings: every hop from the principal to the target, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chain: Vec<Hop>,
+}
+
+/// What one principal's finding of a cause says, where it differs from the cause's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrincipalDetail {
+    /// The principal's ARN.
+    pub principal: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its message.
+    pub message: String,
+    /// Its witness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witness>,
+}
+
+impl Finding {
+    /// The principal's own severity, message and witness (the cause's unless it differs).
+    pub fn detail_of(&self, arn: &str) -> (Severity, &str, Option<&Witness>) {
+        match self.principal_details.iter().find(|d| d.principal == arn) {
+            Some(d) => (d.severity, &d.message, d.witness.as_ref()),
+            None => (self.severity, &self.message, self.witness.as_ref()),
+        }
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Finding {
+    /// Whether the finding affects principal `arn` (one of a cause's principals, or the
+    /// per-principal finding's own).
+    pub fn affects(&self, arn: &str) -> bool {
+        self.principal == arn || self.principals.iter().any(|p| p == arn)
+    }
 }
 
 /// One hop of a chain: how one principal becomes (or acts as) the next.
@@ -375,7 +424,8 @@ pub struct AuditResult {
     pub accounts: Vec<AccountResult>,
     /// Every error, principal-level and file-level.
     pub errors: Vec<AuditError>,
-    /// Findings, in account, principal, severity, rule order.
+    /// Findings, one per cause with the principals it affects, in severity, most principals,
+    /// rule, target order.
     pub findings: Vec<Finding>,
     /// Counts and timings.
     pub stats: Stats,

@@ -48,8 +48,6 @@ pub(crate) enum Capability {
     Privileged,
     /// None of the probes.
     Limited,
-    /// The principal could not be evaluated.
-    Unknown,
 }
 
 /// Rates the principal whose compiled set is `compiled` (with principal keys `context`) in

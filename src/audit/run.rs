@@ -493,7 +493,9 @@ fn audit_sources(
         stats.findings_seconds += seconds;
         eval_seconds += seconds;
     }
-    let findings: Vec<Finding> = findings.into_iter().flatten().collect();
+    // One finding per cause, with every principal it affects.
+    let findings: Vec<Finding> =
+        super::findings::causes::group(findings.into_iter().flatten().collect());
     progress.finish();
     stats.principals = accounts.iter().map(|a| a.principals.len()).sum();
     stats.principals_with_errors = accounts

@@ -21,6 +21,7 @@ use crate::request::sent::{ALWAYS_PRESENT, is_principal_key, key_applies};
 mod instantiate;
 mod mentions;
 mod resources;
+pub(crate) mod typed;
 mod values;
 mod witness;
 
@@ -135,6 +136,7 @@ pub fn generate_action(
         }
         let applies = |k: &str| key_applies(catalog, action, *rt, k);
         let multi = |k: &str| catalog.is_multivalued(k);
+        let other = |k: &str, listed: &[String]| typed::other_value(catalog, k, listed);
         // Resources of this type, in order (this one is the first).
         let of_type: Vec<usize> = resources
             .iter()
@@ -153,14 +155,15 @@ pub fn generate_action(
                 .max()
                 .unwrap_or(1);
             for pick in 0..picks {
-                let Some(mut a) = satisfying(&spec.conds, pick, mentions, &applies, &multi) else {
+                let Some(mut a) = satisfying(&spec.conds, pick, mentions, &applies, &multi, &other)
+                else {
                     continue;
                 };
                 // An allow is only reached past the account's guardrails: falsify one condition
                 // of each conditioned Deny that the assignment leaves open.
                 if !spec.deny {
                     for d in mentions.statements.iter().filter(|d| d.deny) {
-                        avoid_deny(&mut a, &d.conds, pick, mentions, &applies, &multi);
+                        avoid_deny(&mut a, &d.conds, pick, mentions, &applies, &multi, &other);
                     }
                 }
                 // Up to two resources of the type the statement's Resource matches; the type's

@@ -9,10 +9,17 @@
 //! ]}
 //! ```
 //!
-//! `principal`, `rule` and `reason` are required; `action` and `target_role` narrow the match.
-//! `principal`, `rule` and `target_role` are globs (`*` any run of characters, `?` one),
-//! matched case-sensitively (ARNs and rule ids are); `action` is a glob matched against each of
-//! the finding's actions ignoring case (IAM action names are case-insensitive).
+//! Findings are causes (a rule, the statements responsible, the target) with the principals they
+//! affect. An entry names a cause by its `fingerprint` (as `findings.json` and SARIF show it), or
+//! by `principal` and `rule`, or both. `reason` is required, and `principal` and `rule` are unless
+//! `fingerprint` is given; `action` and `target_role` narrow the match. `principal`, `rule` and
+//! `target_role` are globs (`*` any run of characters, `?` one), matched case-sensitively (ARNs
+//! and rule ids are); `action` is a glob matched against each of the finding's actions ignoring
+//! case (IAM action names are case-insensitive).
+//!
+//! A `principal` glob suppresses a cause for the principals it matches: when it matches only some
+//! of a cause's principals, the cause is split into a suppressed finding for those (same
+//! fingerprint, with the reason) and an open one for the others.
 //!
 //! INVARIANT (suppressions are accountable): every entry has a non-empty reason, the file holds no
 //! field iamc does not know (a typo must not silently widen or void a suppression), every error
@@ -28,7 +35,14 @@ use super::model::Finding;
 use crate::policy::err::push_pointer;
 
 /// The fields a suppression entry may have.
-const FIELDS: [&str; 5] = ["principal", "rule", "action", "target_role", "reason"];
+const FIELDS: [&str; 6] = [
+    "fingerprint",
+    "principal",
+    "rule",
+    "action",
+    "target_role",
+    "reason",
+];
 
 /// A suppressions file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -72,9 +86,12 @@ pub enum SuppressError {
 pub struct Suppression {
     /// JSON pointer of the entry in its file (`/suppressions/2`).
     pub pointer: String,
-    /// Principal ARN glob.
+    /// The fingerprint of the cause, if given (matched exactly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Principal ARN glob (`*` when only a fingerprint is given).
     pub principal: String,
-    /// Rule id glob.
+    /// Rule id glob (`*` when only a fingerprint is given).
     pub rule: String,
     /// Action glob (any of the finding's actions), if given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,9 +104,21 @@ pub struct Suppression {
 }
 
 impl Suppression {
-    /// Whether this entry matches `f`.
+    /// Whether this entry matches `f` (for a cause: every one of its principals).
     pub fn matches(&self, f: &Finding) -> bool {
-        glob(&self.principal, &f.principal)
+        self.matches_cause(f)
+            && if f.principals.is_empty() {
+                glob(&self.principal, &f.principal)
+            } else {
+                f.principals.iter().all(|p| glob(&self.principal, p))
+            }
+    }
+
+    /// Whether this entry matches `f` apart from its principals.
+    fn matches_cause(&self, f: &Finding) -> bool {
+        self.fingerprint
+            .as_deref()
+            .is_none_or(|x| x == f.fingerprint)
             && glob(&self.rule, &f.rule)
             && self.action.as_deref().is_none_or(|a| {
                 let a = a.to_ascii_lowercase();
@@ -221,8 +250,14 @@ impl Suppressions {
     }
 
     /// Marks every finding an entry matches with `suppressed = Some(reason)` (the first matching
-    /// entry's reason; a finding already suppressed keeps its reason) and counts matches.
-    pub fn apply(&self, findings: &mut [Finding]) -> SuppressionOutcome {
+    /// entry's reason; a finding already suppressed keeps its reason) and counts matches. A cause
+    /// whose principals an entry matches only in part is first split (see the module docs).
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> SuppressionOutcome {
+        let mut split = Vec::with_capacity(findings.len());
+        for f in findings.drain(..) {
+            split.extend(self.split(f));
+        }
+        *findings = split;
         let mut matched = vec![0usize; self.entries.len()];
         let mut suppressed = 0;
         for f in findings.iter_mut() {
@@ -256,6 +291,44 @@ impl Suppressions {
     }
 }
 
+impl Suppressions {
+    /// `f` as one finding, or as one per reason its principals are suppressed with and one for
+    /// the rest (in that order), when entries match only some of its principals.
+    fn split(&self, f: Finding) -> Vec<Finding> {
+        if f.principals.len() < 2 || f.suppressed.is_some() {
+            return vec![f];
+        }
+        let reason_of = |p: &str| {
+            self.entries
+                .iter()
+                .find(|e| e.matches_cause(&f) && glob(&e.principal, p))
+                .map(|e| e.reason.clone())
+        };
+        let reasons: Vec<Option<String>> = f.principals.iter().map(|p| reason_of(p)).collect();
+        if reasons.iter().all(Option::is_none) || reasons.iter().all(Option::is_some) {
+            return vec![f];
+        }
+        let mut parts: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        for (p, r) in f.principals.iter().zip(reasons) {
+            match parts.iter_mut().find(|(x, _)| *x == r) {
+                Some((_, v)) => v.push(p.clone()),
+                None => parts.push((r, vec![p.clone()])),
+            }
+        }
+        parts.sort_by_key(|(r, _)| r.is_none());
+        parts
+            .into_iter()
+            .map(|(_, principals)| {
+                let mut g = f.clone();
+                g.principal = principals.first().cloned().unwrap_or_default();
+                g.principal_count = principals.len();
+                g.principals = principals;
+                g
+            })
+            .collect()
+    }
+}
+
 /// One entry, or the pointer and message of what is wrong with it.
 fn entry(obj: &Map<String, Value>, pointer: &str) -> Result<Suppression, (String, String)> {
     if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
@@ -263,7 +336,7 @@ fn entry(obj: &Map<String, Value>, pointer: &str) -> Result<Suppression, (String
             push_pointer(pointer, k),
             format!(
                 "unknown field `{k}` (expected `principal`, `rule`, `reason`, and optionally \
-                 `action`, `target_role`)"
+                 `fingerprint`, `action`, `target_role`)"
             ),
         ));
     }
@@ -283,10 +356,17 @@ fn entry(obj: &Map<String, Value>, pointer: &str) -> Result<Suppression, (String
         }
     };
     let required = |name: &str| field(name, true).map(Option::unwrap_or_default);
+    let fingerprint = field("fingerprint", false)?;
+    // With a fingerprint, `principal` and `rule` only narrow the match.
+    let glob_field = |name: &str| match fingerprint {
+        Some(_) => field(name, false).map(|v| v.unwrap_or_else(|| "*".to_owned())),
+        None => required(name),
+    };
     Ok(Suppression {
         pointer: pointer.to_owned(),
-        principal: required("principal")?,
-        rule: required("rule")?,
+        principal: glob_field("principal")?,
+        rule: glob_field("rule")?,
+        fingerprint,
         action: field("action", false)?,
         target_role: field("target_role", false)?,
         reason: required("reason")?,
@@ -297,7 +377,7 @@ fn entry(obj: &Map<String, Value>, pointer: &str) -> Result<Suppression, (String
 fn hint(name: &str) -> &'static str {
     match name {
         "reason" => ": every suppression must say why the finding is accepted",
-        "principal" | "rule" => " (use `*` to match any)",
+        "principal" | "rule" => " (use `*` to match any, or name the cause by `fingerprint`)",
         _ => "",
     }
 }

@@ -216,12 +216,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         if let Some(lp) = &result.least_privilege {
             stdout.text(&crate::audit::cloudtrail::summary_text(lp))?;
         }
+        // It starts with the statements to fix first.
         outln!(
             stdout,
-            "iamc audit: {} principals ({} with errors), {}; reports in {}",
+            "iamc audit: {}; {} principals ({} with errors); reports in {}",
+            counts.line(),
             s.principals,
             s.principals_with_errors,
-            counts.line(),
             args.out.display()
         )?;
         stdout.finish()?;

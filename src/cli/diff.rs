@@ -32,7 +32,9 @@ OLD and NEW are two GAAD files, or two policy files (each then the identity poli
 synthetic role named `policy`). Both are audited against one request space (same seed, values
 from both sides), then compared principal by principal (by ARN) and action by action.
 Access is gained when a class went up, a conditional cell allows more, or a principal or
-pass-role target was added with access (status 2, unless an input error makes it 1).
+pass-role target was added with access. Findings (causes) are compared too: new, resolved,
+or affecting more or fewer principals. Status 2 when access is gained or a finding is new,
+unless an input error makes it 1.
 
 ",
     super::exit_status_help!()))]
@@ -112,10 +114,20 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
     let mut err = out::stderr();
     if !args.quiet && (args.out.is_some() || args.format == Format::Json) {
         // The readable result went elsewhere: say what it was.
-        outln!(err, "iamc diff: {} gained, {} lost", diff.gained, diff.lost)?;
+        outln!(
+            err,
+            "iamc diff: {} gained, {} lost; findings: {} new, {} resolved",
+            diff.gained,
+            diff.lost,
+            diff.new_findings,
+            diff.resolved_findings
+        )?;
     }
     for e in &diff.errors {
         outln!(err, "iamc diff: error: {e}")?;
     }
-    Ok(super::status::of(!diff.errors.is_empty(), diff.gained > 0))
+    Ok(super::status::of(
+        !diff.errors.is_empty(),
+        diff.gained > 0 || diff.new_findings > 0,
+    ))
 }

@@ -20,14 +20,20 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Extras;
+use crate::audit::findings::causes::FixFirst;
 use crate::audit::model::{AuditResult, Finding, FindingKind, Severity};
 use crate::audit::suppress::SuppressionOutcome;
 
-/// Finding counts, in `findings.json` and `summary.json`.
+/// Finding counts, in `findings.json` and `summary.json`. A finding is a cause; the
+/// `principal_findings` count each cause once per principal it affects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FindingCounts {
-    /// Every finding, suppressed or not.
+    /// Every finding (cause), suppressed or not.
     pub total: usize,
+    /// Unsuppressed findings counted once per principal they affect.
+    pub principal_findings: usize,
+    /// The statements to fix first.
+    pub fix_first: FixFirst,
     /// Findings not suppressed.
     pub unsuppressed: usize,
     /// Findings suppressed.
@@ -53,6 +59,7 @@ impl FindingCounts {
             .into_iter()
             .map(|s| (s, 0))
             .collect(),
+            fix_first: FixFirst::of(findings),
             ..FindingCounts::default()
         };
         for f in findings {
@@ -62,6 +69,7 @@ impl FindingCounts {
                 continue;
             }
             c.unsuppressed += 1;
+            c.principal_findings += f.principal_count.max(1);
             *c.by_severity.entry(f.severity).or_default() += 1;
             *c.by_kind.entry(f.kind).or_default() += 1;
             *c.by_rule.entry(f.rule.clone()).or_default() += 1;
@@ -78,7 +86,8 @@ impl FindingCounts {
             .sum()
     }
 
-    /// One line: `3 findings: 1 critical, 2 high, 0 medium, 0 low (1 suppressed)`.
+    /// One line: `fix these 2 statements to remove 5 of the 6 high findings; 3 findings: 1
+    /// critical, 2 high, 0 medium, 0 low (1 suppressed; 7 by principal)`.
     pub fn line(&self) -> String {
         let parts: Vec<String> = self
             .by_severity
@@ -86,11 +95,13 @@ impl FindingCounts {
             .map(|(s, n)| format!("{n} {}", s.as_str()))
             .collect();
         format!(
-            "{} finding{}: {} ({} suppressed)",
+            "{}; {} finding{}: {} ({} suppressed; {} by principal)",
+            self.fix_first.line(),
             self.unsuppressed,
             if self.unsuppressed == 1 { "" } else { "s" },
             parts.join(", "),
-            self.suppressed
+            self.suppressed,
+            self.principal_findings
         )
     }
 }

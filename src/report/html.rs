@@ -70,6 +70,7 @@ pub fn render_with(result: &AuditResult, extras: &Extras) -> String {
     h.raw("</style>\n</head>\n<body>\n");
     let index = FindingIndex::of(result);
     header(&mut h, result);
+    fix_first(&mut h, result);
     heat_map(&mut h, result, &cols);
     drill_down(&mut h, result, &index);
     findings(&mut h, result, extras, &index);

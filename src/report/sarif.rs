@@ -4,10 +4,12 @@
 //! - `tool.driver.rules`: one `reportingDescriptor` per rule id that occurs, sorted by id, with
 //!   `defaultConfiguration.level` and `properties.security-severity` from the most severe
 //!   occurrence (critical/high → `error`, medium → `warning`, low → `note`; 9.5/8.0/5.0/2.0);
-//! - `results`: one per finding, in result order, `ruleIndex` into `rules`; its `locations` are
-//!   the statements that grant it, in the input files as given, with `region` computed from the
-//!   statement's JSON pointer in the file's text ([`super::pointer`]); `logicalLocations` names
-//!   the principal; `partialFingerprints["iamc/v1"]` is the finding's fingerprint;
+//! - `results`: one per finding (a cause), in result order, `ruleIndex` into `rules`; its
+//!   `locations` are the statements that grant it, in the input files as given, with `region`
+//!   computed from the statement's JSON pointer in the file's text ([`super::pointer`]);
+//!   `logicalLocations` names the principals it affects (the first [`LOGICAL_PRINCIPALS`];
+//!   `properties.principalCount` counts them all and `properties.principals` lists the first
+//!   [`LISTED_PRINCIPALS`]); `partialFingerprints["iamc/v1"]` is the cause's fingerprint;
 //! - suppressed findings stay, with `suppressions: [{kind: "external", justification}]`;
 //!   unsuppressed ones carry `suppressions: []` (SARIF: "not suppressed", as opposed to unknown);
 //! - `invocations[0]` carries the audit's errors (`toolExecutionNotifications`) and unused
@@ -36,6 +38,11 @@ use crate::audit::model::{AuditResult, Finding, FindingKind, Severity};
 
 /// `$schema` of the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Principals named in each location's `logicalLocations`.
+pub const LOGICAL_PRINCIPALS: usize = 20;
+/// Principals listed in a result's `properties.principals`.
+pub const LISTED_PRINCIPALS: usize = 200;
+
 /// The partial fingerprint's name.
 pub const FINGERPRINT_KEY: &str = "iamc/v1";
 
@@ -397,7 +404,17 @@ fn result_of(
     artifacts: &mut Artifacts,
     account_file: Option<&str>,
 ) -> Value {
-    let logical = json!([{"fullyQualifiedName": f.principal, "kind": "principal"}]);
+    let principals: Vec<&str> = if f.principals.is_empty() {
+        vec![f.principal.as_str()]
+    } else {
+        f.principals.iter().map(String::as_str).collect()
+    };
+    let logical: Vec<Value> = principals
+        .iter()
+        .take(LOGICAL_PRINCIPALS)
+        .map(|p| json!({"fullyQualifiedName": p, "kind": "principal"}))
+        .collect();
+    let logical = Value::Array(logical);
     let mut locations = Vec::new();
     let mut seen = HashSet::new();
     for s in &f.statements {
@@ -464,6 +481,8 @@ fn result_of(
         "kind": kind_str(f.kind),
         "account": f.account,
         "principal": f.principal,
+        "principalCount": principals.len(),
+        "principals": principals.iter().take(LISTED_PRINCIPALS).collect::<Vec<_>>(),
         "actions": f.actions,
         "conditions": f.conditions,
         "statements": statements,
@@ -489,7 +508,10 @@ fn result_of(
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level(f.severity),
-        "message": {"text": format!("{}: {}", f.title, f.message)},
+        "message": {"text": match principals.len() {
+            1 => format!("{}: {}", f.title, f.message),
+            n => format!("{} ({n} principals): {}", f.title, f.message),
+        }},
         "locations": locations,
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "suppressions": suppressions,

@@ -276,10 +276,7 @@ fn unused_access_findings_have_the_right_counts() {
         .filter(|f| f.kind == FindingKind::UnusedAccess)
         .collect();
     assert_eq!(findings.len(), 3, "one per principal with logged calls");
-    let f = findings
-        .iter()
-        .find(|f| f.principal == DATA_SCIENTIST)
-        .unwrap();
+    let f = findings.iter().find(|f| f.affects(DATA_SCIENTIST)).unwrap();
     assert_eq!(f.rule, "unused-access");
     assert_eq!(f.severity, Severity::Low);
     assert_eq!(f.account, "111122223333");

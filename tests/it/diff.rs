@@ -151,3 +151,42 @@ fn the_reverse_diff_loses_what_the_grant_gained() {
     assert_eq!(c.new.unwrap().class, Class::Never);
     assert_eq!(c.old.unwrap().total, c.new.unwrap().total);
 }
+
+/// `causes-old.json` → `causes-new.json`: `NotebookOnly` loses `CreateNotebookInstance` (its
+/// notebook path is resolved), `Shared4` joins the shared managed policy (its causes gain a
+/// principal), user `carol` gets bob's any-profile Studio grant (a new finding).
+#[test]
+fn new_and_resolved_findings_next_to_access() {
+    let (code, d) = json("causes-old.json", "causes-new.json");
+    assert_eq!(code, Some(2), "{d:#}");
+    let findings = d["findings"].as_array().unwrap();
+    let find = |status: &str, rule: &str, who: &str| {
+        findings.iter().find(|f| {
+            f["status"] == status
+                && f["rule"] == rule
+                && f["principals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p.as_str().unwrap().ends_with(who))
+        })
+    };
+    assert!(
+        find("resolved", "sagemaker-notebook-passrole", "/NotebookOnly").is_some(),
+        "{findings:#?}"
+    );
+    assert!(
+        find("new", "sagemaker-studio-presigned-domain-url", "/carol").is_some(),
+        "{findings:#?}"
+    );
+    let more = find("more-principals", "over-broad-resource-star", "/Shared4").unwrap();
+    assert_eq!(more["principals"].as_array().unwrap().len(), 1);
+    assert!(d["new_findings"].as_u64().unwrap() >= 1);
+    assert!(d["resolved_findings"].as_u64().unwrap() >= 1);
+    // Access changes are still there, next to them.
+    assert!(d["gained"].as_u64().unwrap() > 0 && d["lost"].as_u64().unwrap() > 0);
+    let text = iamc("causes-old.json", "causes-new.json", &[]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("findings:\n"), "{text}");
+    assert!(text.contains(" new, "), "{text}");
+}

@@ -63,7 +63,7 @@ fn dead_findings<'r>(r: &'r AuditResult, role: &str) -> Vec<&'r Finding> {
     let arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
     r.findings
         .iter()
-        .filter(|f| f.principal == arn && f.kind == FindingKind::DeadStatement)
+        .filter(|f| f.affects(&arn) && f.kind == FindingKind::DeadStatement)
         .collect()
 }
 

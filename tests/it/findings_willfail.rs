@@ -53,7 +53,7 @@ fn findings<'r>(r: &'r AuditResult, role: &str, rule: &str) -> Vec<&'r Finding> 
     let arn = format!("arn:aws:iam::111122223333:role/{role}");
     r.findings
         .iter()
-        .filter(|f| f.principal == arn && f.rule == rule)
+        .filter(|f| f.affects(&arn) && f.rule == rule)
         .collect()
 }
 

@@ -94,7 +94,11 @@ fn names(map: &BTreeMap<String, Vec<String>>) -> Vec<&str> {
 fn chain_findings<'r>(r: &'r AuditResult, principal: &str) -> Vec<&'r Finding> {
     r.findings
         .iter()
-        .filter(|f| f.principal.ends_with(&format!("/{principal}")))
+        .filter(|f| {
+            f.principals
+                .iter()
+                .any(|p| p.ends_with(&format!("/{principal}")))
+        })
         .filter(|f| f.rule == RULE_ADMIN || f.rule == RULE_MORE)
         .collect()
 }
@@ -407,7 +411,7 @@ fn sagemaker_job_with_an_admin_execution_role_is_a_chain_to_admin() {
         r.findings
             .iter()
             .any(|f| f.rule == "sagemaker-training-job-passrole"
-                && f.principal.ends_with("/MLOps")
+                && f.principals.iter().any(|p| p.ends_with("/MLOps"))
                 && f.severity == Severity::Critical)
     );
     // who-can: MLOps directly, DataScientist in one hop, the SAML provider in two.

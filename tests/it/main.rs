@@ -23,6 +23,7 @@ mod common;
 mod diff;
 mod differential;
 mod findings_broad;
+mod findings_causes;
 mod findings_dead;
 mod findings_paths;
 mod findings_willfail;

@@ -172,7 +172,7 @@ fn suppressions_mark_findings_and_report_unused_entries() {
         stderr.contains("warning: suppression /suppressions/2 matched nothing"),
         "{stderr}"
     );
-    assert!(stderr.contains("suppressed)"), "{stderr}");
+    assert!(stderr.contains("suppressed; "), "{stderr}");
 
     let fj = read_json(&out.join("findings.json"));
     let suppressed = fj["suppressed"].as_array().unwrap();

@@ -3,8 +3,13 @@
 //! included), so a grant that a guardrail cancels is not reported:
 //!
 //! - `over-broad-write-wildcard`: a wildcard `Action` (`*`, `sagemaker:*`, `sagemaker:Create*`)
-//!   or a `NotAction` that covers SageMaker Write or Tagging actions. High at 50 Write actions or
-//!   with `NotAction`, else Medium.
+//!   or a `NotAction` that covers SageMaker Write or Tagging actions. Severity follows what the
+//!   principal can actually do (S-51): High when at least 50 of the Write actions it names are
+//!   reachable after boundaries, SCPs, denies and conditions (coverage class not `Never`), else
+//!   Medium; the message gives both counts.
+//! - `write-wildcard-scoped-to-caller`: the same grant scoped by the caller's own tags or name
+//!   (`${aws:PrincipalTag/…}`, `${aws:username}`, `${aws:userid}` in a positive condition or in
+//!   the resource): Low, reported as scoped, not as a wildcard.
 //! - `over-broad-resource-star`: `Resource: "*"` on SageMaker actions that support resource-level
 //!   scoping. Medium; Low when the statement has conditions or covers only Read and List actions.
 //! - `over-broad-passrole`: `iam:PassRole` on every role (an unlisted role is passable: High), or
@@ -32,6 +37,68 @@ pub const RULE_RESOURCE_STAR: &str = "over-broad-resource-star";
 pub const RULE_PASSROLE: &str = "over-broad-passrole";
 /// Rule id: the group can do everything.
 pub const RULE_ADMIN: &str = "admin-equivalent";
+
+/// Rule id: a wildcard grant of write actions scoped by the caller's own tags or name.
+pub const RULE_WRITE_SCOPED: &str = "write-wildcard-scoped-to-caller";
+
+/// Variables that name the caller (lowercase prefixes of `${…}`): a grant that compares against
+/// them is limited to the caller's own resources.
+const CALLER_VARIABLES: &[&str] = &[
+    "${aws:principaltag/",
+    "${aws:username}",
+    "${aws:userid}",
+    "${aws:principalarn}",
+    "${saml:sub}",
+];
+
+/// The caller variables a statement is scoped by: in a positive condition's values, or in its
+/// resource patterns.
+fn caller_scoping(st: &Statement) -> Vec<String> {
+    let has = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        CALLER_VARIABLES.iter().any(|v| lower.contains(v))
+    };
+    let mut out: Vec<String> = Vec::new();
+    for c in &st.conditions {
+        let op = c.op.to_string();
+        if op.contains("Not") || op.starts_with("Null") {
+            continue;
+        }
+        for v in c.raw_values.iter().filter(|v| has(v)) {
+            out.push(format!("{} {} {v}", c.op, c.key));
+        }
+    }
+    if let Some(r) = &st.resource
+        && !r.negated
+    {
+        let all_scoped = !r.patterns.is_empty()
+            && r.patterns.iter().all(|p| match p {
+                ResourcePattern::Any => false,
+                ResourcePattern::Arn(t) => has(&t.to_string()),
+            });
+        if all_scoped {
+            out.extend(r.patterns.iter().map(|p| format!("Resource {p}")));
+        }
+    }
+    out
+}
+
+/// The actions of `covered` the group can perform (coverage class not `Never`; an action the
+/// audit did not cover counts as reachable).
+fn reachable<'c>(
+    group: &GroupView<'_, '_>,
+    covered: &[(ActionId, &'c ActionInfo)],
+) -> Vec<(ActionId, &'c ActionInfo)> {
+    covered
+        .iter()
+        .filter(|(_, a)| {
+            group
+                .coverage_of(&a.full_name())
+                .is_none_or(|c| c.class != Class::Never)
+        })
+        .copied()
+        .collect()
+}
 
 /// Write actions from which a wildcard grant is High.
 const HIGH_WRITE_COUNT: usize = 50;
@@ -221,6 +288,9 @@ fn finding(
         fingerprint: String::new(),
         suppressed: None,
         chain: Vec::new(),
+        principals: Vec::new(),
+        principal_count: 0,
+        principal_details: Vec::new(),
     }
 }
 
@@ -284,14 +354,30 @@ fn write_wildcard(
         return None;
     }
     let request = contributing_request(input, group, cache, st, &through_wildcard)?;
-    let writes = covered
+    let effective = reachable(group, covered);
+    let writes = effective
         .iter()
         .filter(|(_, a)| a.access_level == AccessLevel::Write)
         .count();
-    let severity = if clause.negated || writes >= HIGH_WRITE_COUNT {
-        Severity::High
+    let scoped = caller_scoping(st.statement);
+    let (rule, severity, title) = if !scoped.is_empty() {
+        (
+            RULE_WRITE_SCOPED,
+            Severity::Low,
+            "wildcard grant of SageMaker write actions, scoped to the caller's own tags or name",
+        )
+    } else if writes >= HIGH_WRITE_COUNT {
+        (
+            RULE_WRITE_WILDCARD,
+            Severity::High,
+            "wildcard grant of SageMaker write actions",
+        )
     } else {
-        Severity::Medium
+        (
+            RULE_WRITE_WILDCARD,
+            Severity::Medium,
+            "wildcard grant of SageMaker write actions",
+        )
     };
     let how = if clause.negated {
         format!(
@@ -310,14 +396,33 @@ fn write_wildcard(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let effect = if effective.len() == covered.len() {
+        "; the principal can perform all of them".to_owned()
+    } else if effective.is_empty() {
+        "; after boundaries, SCPs, denies and conditions the principal can perform none of them"
+            .to_owned()
+    } else {
+        format!(
+            "; after boundaries, SCPs, denies and conditions the principal can perform {}",
+            describe_counts(&effective)
+        )
+    };
+    let scope = if scoped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; scoped to the caller's own resources by {}",
+            scoped.join(", ")
+        )
+    };
     Some(GroupFinding {
         group: group.index,
         finding: finding(
             st,
-            (RULE_WRITE_WILDCARD, severity),
-            "wildcard grant of SageMaker write actions",
+            (rule, severity),
+            title,
             format!(
-                "{} grants {} SageMaker actions through {how}{}",
+                "{} names {} SageMaker actions through {how}{}{effect}{scope}",
                 named(st),
                 describe_counts(covered),
                 resource_note(st.statement)
@@ -344,6 +449,8 @@ fn resource_star(
         .filter(|(_, a)| !a.is_wildcard_only())
         .copied()
         .collect();
+    // Counted as the principal can use them (S-51).
+    let scopable = reachable(group, &scopable);
     if scopable.is_empty() {
         return None;
     }
@@ -521,6 +628,9 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     })
 }

@@ -11,7 +11,7 @@
 //! Path 19 of the table (mutable job code in S3) needs no SageMaker action and S3 object
 //! inventories; IAM data cannot decide it, so it is not here.
 
-use super::{FindingsInput, GroupFinding, GroupView, witness};
+use super::{FindingsInput, GroupFinding, GroupView, gain, witness};
 use crate::audit::model::{Class, Finding, FindingKind, PassRoleTarget, Severity, StatementRef};
 use crate::audit::probe::{self, Capability};
 use crate::eval::{Decision, Request};
@@ -30,6 +30,11 @@ pub struct PathDef {
     pub actions: &'static [&'static str],
     /// At least one of these must also be allowed (empty: none required).
     pub any_of: &'static [&'static str],
+    /// Not required, but named (and raising confidence) when allowed too.
+    pub optional: &'static [&'static str],
+    /// The path reaches another user profile's Studio: it holds only when some allowed request
+    /// names a profile that is not the caller's own (`user-profile/<domain>/${aws:username}`).
+    pub other_profile: bool,
     /// The path passes an execution role to SageMaker.
     pub pass_role: bool,
     /// Severity when no role is passed (the path works on existing resources).
@@ -44,11 +49,10 @@ pub const PATHS: &[PathDef] = &[
         id: "sagemaker-notebook-passrole",
         source: "row 1; pathfinding.cloud sagemaker-001",
         title: "new notebook instance with a passed role",
-        actions: &[
-            "CreateNotebookInstance",
-            "CreatePresignedNotebookInstanceUrl",
-        ],
+        actions: &["CreateNotebookInstance"],
         any_of: &[],
+        optional: &["CreatePresignedNotebookInstanceUrl"],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "a Jupyter terminal running as the passed role",
@@ -59,6 +63,8 @@ pub const PATHS: &[PathDef] = &[
         title: "new training job with a passed role",
         actions: &["CreateTrainingJob"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "attacker code running as the passed role",
@@ -69,6 +75,8 @@ pub const PATHS: &[PathDef] = &[
         title: "new processing job with a passed role",
         actions: &["CreateProcessingJob"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "attacker code running as the passed role",
@@ -79,6 +87,8 @@ pub const PATHS: &[PathDef] = &[
         title: "open an existing notebook instance",
         actions: &["CreatePresignedNotebookInstanceUrl"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::High,
         effect: "a terminal running as an existing notebook's execution role",
@@ -94,6 +104,8 @@ pub const PATHS: &[PathDef] = &[
             "StartNotebookInstance",
         ],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::High,
         effect: "a root script running with an existing notebook's execution role",
@@ -104,6 +116,8 @@ pub const PATHS: &[PathDef] = &[
         title: "rewrite a lifecycle config attached to a notebook",
         actions: &["UpdateNotebookInstanceLifecycleConfig"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "code that runs with the notebook's role at its next start",
@@ -114,6 +128,8 @@ pub const PATHS: &[PathDef] = &[
         title: "new hyperparameter tuning job with a passed role",
         actions: &["CreateHyperParameterTuningJob"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "attacker training code running as the passed role",
@@ -124,6 +140,8 @@ pub const PATHS: &[PathDef] = &[
         title: "mint a Studio login URL for another user profile",
         actions: &["CreatePresignedDomainUrl"],
         any_of: &[],
+        optional: &[],
+        other_profile: true,
         pass_role: false,
         severity: Severity::High,
         effect: "another profile's execution role, home directory and apps",
@@ -134,6 +152,8 @@ pub const PATHS: &[PathDef] = &[
         title: "launch an app in another profile and log in",
         actions: &["CreateApp", "CreatePresignedDomainUrl"],
         any_of: &[],
+        optional: &[],
+        other_profile: true,
         pass_role: false,
         severity: Severity::High,
         effect: "an app running as the target profile's execution role",
@@ -144,6 +164,8 @@ pub const PATHS: &[PathDef] = &[
         title: "swap a user profile's execution role",
         actions: &["UpdateUserProfile", "CreateApp", "CreatePresignedDomainUrl"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "a Studio app running as the passed role",
@@ -159,6 +181,8 @@ pub const PATHS: &[PathDef] = &[
             "CreatePresignedDomainUrl",
         ],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: true,
         severity: Severity::High,
         effect: "a Studio app running as the passed role",
@@ -169,6 +193,8 @@ pub const PATHS: &[PathDef] = &[
         title: "Studio lifecycle config backdoor for a domain, profile or space",
         actions: &["CreateStudioLifecycleConfig"],
         any_of: &["UpdateDomain", "UpdateUserProfile", "UpdateSpace"],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::High,
         effect: "code in every new app of the domain, profile or space",
@@ -179,6 +205,8 @@ pub const PATHS: &[PathDef] = &[
         title: "open an MLflow tracking server's UI",
         actions: &["CreatePresignedMlflowTrackingServerUrl"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "experiments and artifact locations of an MLflow tracking server",
@@ -194,6 +222,8 @@ pub const PATHS: &[PathDef] = &[
             "UpdateEndpoint",
         ],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::High,
         effect: "live inference inputs and outputs copied to a bucket of the attacker's choice",
@@ -210,6 +240,8 @@ pub const PATHS: &[PathDef] = &[
             "InvokeEndpointAsync",
         ],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::High,
         effect: "async inference results written where the attacker reads them",
@@ -220,6 +252,8 @@ pub const PATHS: &[PathDef] = &[
         title: "register a model version that pipelines deploy",
         actions: &["CreateModelPackage"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "attacker models deployed by CI/CD under service roles",
@@ -230,6 +264,8 @@ pub const PATHS: &[PathDef] = &[
         title: "cross-account model registry policy",
         actions: &["CreateModelPackageGroup", "PutModelPackageGroupPolicy"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "access for another account that survives the creator's deletion",
@@ -240,6 +276,8 @@ pub const PATHS: &[PathDef] = &[
         title: "write records into an online feature store",
         actions: &["PutRecord"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "poisoned features served to models",
@@ -250,18 +288,13 @@ pub const PATHS: &[PathDef] = &[
         title: "redirect a Canvas profile's model registration to another account",
         actions: &["UpdateUserProfile"],
         any_of: &[],
+        optional: &[],
+        other_profile: false,
         pass_role: false,
         severity: Severity::Medium,
         effect: "models registered into an account the attacker controls",
     },
 ];
-
-fn capability(input: &FindingsInput<'_, '_>, role: &str) -> Capability {
-    match input.group_of_principal(role) {
-        Some(group) => group_capability(input, group),
-        None => Capability::Unknown,
-    }
-}
 
 fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Capability {
     probe::capability(
@@ -281,6 +314,17 @@ fn allowed_request(
     action: &str,
     pass_role_target: Option<&str>,
 ) -> Option<(Request, Vec<StatementRef>)> {
+    allowed_request_where(input, group, action, pass_role_target, &|_| true)
+}
+
+/// [`allowed_request`] among the requests `accept` accepts.
+fn allowed_request_where(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    action: &str,
+    pass_role_target: Option<&str>,
+    accept: &dyn Fn(&Request) -> bool,
+) -> Option<(Request, Vec<StatementRef>)> {
     let candidates: Vec<Request> = match pass_role_target {
         Some(role) => input.pass_role_space.requests_for(input.account, role),
         None => {
@@ -294,7 +338,7 @@ fn allowed_request(
         }
     };
     let mut preparer = crate::request::prepared::Preparer::new(input.catalog);
-    for r in candidates {
+    for r in candidates.into_iter().filter(|r| accept(r)) {
         let allowed = group
             .compiled
             .evaluate_as(&preparer.prepare(&r), group.context)
@@ -309,6 +353,25 @@ fn allowed_request(
     None
 }
 
+/// The user name of the group's members when they are IAM users (what `${aws:username}`
+/// resolves to); `None` for roles, which have none.
+fn own_user_name<'i>(
+    input: &'i FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+) -> Option<&'i str> {
+    let member = input.account.principals.get(*group.members.first()?)?;
+    member
+        .arn
+        .contains(":user/")
+        .then_some(member.name.as_str())
+}
+
+/// The profile name a Studio request names (`…:user-profile/<domain>/<name>`).
+fn profile_name(resource: &str) -> Option<&str> {
+    let (_, rest) = resource.split_once(":user-profile/")?;
+    rest.split('/').nth(1)
+}
+
 fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
     group
         .coverage_of(&format!("sagemaker:{action}"))
@@ -316,13 +379,20 @@ fn reachable(group: &GroupView<'_, '_>, action: &str) -> Option<Class> {
         .filter(|c| *c != Class::Never)
 }
 
+/// Target roles that add alike: (severity, rating), the roles, what the first adds.
+type GainClass<'t> = (
+    (Severity, &'static str),
+    Vec<&'t PassRoleTarget>,
+    Vec<String>,
+);
+
 /// Runs the detector.
 pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let mut out = Vec::new();
     for group in input.focus_groups() {
         // An administrator-equivalent principal holds every path: one finding, not twenty.
         let admin = group_capability(input, group) == Capability::Admin;
-        let mut capabilities: std::collections::HashMap<String, Capability> =
+        let mut gains: std::collections::HashMap<Option<usize>, Option<gain::Gain>> =
             std::collections::HashMap::new();
         let mut admin_paths: Vec<&str> = Vec::new();
         for def in PATHS {
@@ -344,15 +414,43 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     None => continue,
                 }
             };
+            // A Studio path holds only with a request on a profile other than the caller's own.
+            let foreign = if def.other_profile {
+                let own = own_user_name(input, group);
+                let accept = |r: &Request| profile_name(&r.resource).is_none_or(|p| Some(p) != own);
+                match allowed_request_where(
+                    input,
+                    group,
+                    "sagemaker:CreatePresignedDomainUrl",
+                    None,
+                    &accept,
+                ) {
+                    Some(found) => Some(found),
+                    None => continue,
+                }
+            } else {
+                None
+            };
             if admin {
                 admin_paths.push(def.id);
                 continue;
             }
             let mut actions: Vec<&str> = def.actions.to_vec();
             actions.extend(chosen_any);
+            let optional: Vec<&str> = def
+                .optional
+                .iter()
+                .copied()
+                .filter(|a| reachable(group, a).is_some())
+                .collect();
+            actions.extend(&optional);
             let mut statements = Vec::new();
             let mut conditions = Vec::new();
             let mut first_witness = None;
+            if let Some((r, refs)) = foreign {
+                first_witness = Some(witness(&r, "Allowed"));
+                statements.extend(refs);
+            }
             for a in &actions {
                 let full = format!("sagemaker:{a}");
                 if let Some(c) = group.coverage_of(&full)
@@ -371,6 +469,27 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     }
                 }
             }
+            let confidence = if def.optional.is_empty() {
+                String::new()
+            } else if optional.is_empty() {
+                format!(
+                    "; {} is not allowed: the way in is the console, another principal's URL or a lifecycle script",
+                    def.optional
+                        .iter()
+                        .map(|a| format!("sagemaker:{a}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!(
+                    "; {} is allowed too (higher confidence)",
+                    optional
+                        .iter()
+                        .map(|a| format!("sagemaker:{a}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             let full_actions: Vec<String> =
                 actions.iter().map(|a| format!("sagemaker:{a}")).collect();
             if !def.pass_role {
@@ -382,7 +501,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         severity: def.severity,
                         title: def.title.to_owned(),
                         message: format!(
-                            "allowed {}: {} (on existing resources; {})",
+                            "allowed {}: {} (on existing resources; {}){confidence}",
                             full_actions.join(", "),
                             def.effect,
                             def.source
@@ -398,39 +517,57 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         fingerprint: String::new(),
                         suppressed: None,
                         chain: Vec::new(),
+                        principals: Vec::new(),
+                        principal_count: 0,
+                        principal_details: Vec::new(),
                     },
                 });
                 continue;
             }
-            // One finding per capability class of target roles: the most privileged class
-            // first; each names one target and lists the others of its class.
-            let mut by_capability: Vec<(Capability, Vec<&PassRoleTarget>)> = Vec::new();
+            // One finding per severity of what the target roles add: the most severe first;
+            // each names one target and lists the others of its class. A role that adds
+            // nothing (the principal itself, a role of its group, a contained role) is no
+            // escalation.
+            let mut by_gain: Vec<GainClass<'_>> = Vec::new();
             for target in group
                 .pass_role
                 .iter()
                 .filter(|t| t.trusts_sagemaker && t.class != Class::Never)
             {
-                let cap = *capabilities
-                    .entry(target.role.clone())
-                    .or_insert_with(|| capability(input, &target.role));
-                match by_capability.iter_mut().find(|(c, _)| *c == cap) {
-                    Some((_, v)) => v.push(target),
-                    None => by_capability.push((cap, vec![target])),
+                let target_group = input.group_of_principal(&target.role);
+                let key = target_group.map(|g| g.index);
+                let g = gains
+                    .entry(key)
+                    .or_insert_with(|| gain::gain(input, group, target_group))
+                    .clone();
+                let Some(g) = g else {
+                    continue;
+                };
+                match by_gain
+                    .iter_mut()
+                    .find(|(k, _, _)| *k == (g.severity, g.what))
+                {
+                    Some((_, v, _)) => v.push(target),
+                    None => by_gain.push(((g.severity, g.what), vec![target], g.added)),
                 }
             }
-            for (capability, targets) in by_capability {
+            by_gain.sort_by_key(|((sev, _), _, _)| *sev);
+            for ((severity, what), targets, added) in by_gain {
                 let Some(target) = targets.first().copied() else {
                     continue;
                 };
-                let (severity, what) = match capability {
-                    Capability::Admin => (Severity::Critical, "administrator-equivalent"),
-                    Capability::Privileged => {
-                        (Severity::High, "privileged (IAM write or data access)")
+                let adds = if added.is_empty() {
+                    String::new()
+                } else {
+                    let mut shown: Vec<&str> = added.iter().map(String::as_str).take(8).collect();
+                    if added.len() > shown.len() {
+                        shown.push("…");
                     }
-                    Capability::Limited => (Severity::Medium, "limited"),
-                    Capability::Unknown => {
-                        (Severity::High, "not evaluated (its policies have errors)")
-                    }
+                    format!(
+                        "; it adds {} permission(s) the principal lacks: {}",
+                        added.len(),
+                        shown.join(", ")
+                    )
                 };
                 let mut statements = statements.clone();
                 let mut conditions = conditions.clone();
@@ -474,7 +611,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         severity,
                         title: def.title.to_owned(),
                         message: format!(
-                            "allowed {} and iam:PassRole on `{}`{also} (trusts sagemaker.amazonaws.com; {what}): {} ({})",
+                            "allowed {} and iam:PassRole on `{}`{also} (trusts sagemaker.amazonaws.com; {what}{adds}): {} ({}){confidence}",
                             full_actions.join(", "),
                             target.role,
                             def.effect,
@@ -491,6 +628,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         fingerprint: String::new(),
                         suppressed: None,
                         chain: Vec::new(),
+                        principals: Vec::new(),
+                        principal_count: 0,
+                        principal_details: Vec::new(),
                     },
                 });
             }
@@ -526,6 +666,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     fingerprint: String::new(),
                     suppressed: None,
                     chain: Vec::new(),
+                    principals: Vec::new(),
+                    principal_count: 0,
+                    principal_details: Vec::new(),
                 },
             });
         }

@@ -405,6 +405,9 @@ fn tag_on_create(
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     })
 }
@@ -593,6 +596,9 @@ fn no_role(
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     })
 }

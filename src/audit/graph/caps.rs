@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::eval::{Decision, PreparedRequest, Request};
 
 /// Probes outside the catalog: `(action, resource)`, `{account}` and `{region}` filled per node.
-const OTHER_PROBES: &[(&str, &str)] = &[
+pub(crate) const OTHER_PROBES: &[(&str, &str)] = &[
     (
         "iam:PutRolePolicy",
         "arn:aws:iam::{account}:role/iamc-probe",

@@ -617,12 +617,17 @@ pub(crate) fn satisfy(
                 } else if a.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
                     continue;
                 } else {
-                    Some(Some("iamc".to_owned()))
+                    Some(Some(crate::audit::space::typed::present_value(
+                        catalog, key,
+                    )))
                 }
             }
             // A negated operator holds when the key is absent (ForAnyValue excepted).
             _ if negated && c.op.set != Some(SetOp::ForAnyValue) => Some(None),
-            _ if negated => Some(Some("iamc-other".to_owned())),
+            // A value of the key's type none of the listed values is (S-52).
+            _ if negated => {
+                crate::audit::space::typed::other_value(catalog, key, &c.raw_values).map(Some)
+            }
             Values::String(ts) | Values::Arn(ts) => ts
                 .iter()
                 .find_map(|t| t.resolve_glob(&lookup))

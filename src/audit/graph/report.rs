@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::reach::Walk;
 use super::{EdgeKind, Graph, NodeKind};
+use crate::audit::findings::causes::cause_statements;
 use crate::audit::findings::fingerprint;
 use crate::audit::model::{Finding, FindingKind, Severity};
 
@@ -144,7 +145,7 @@ impl Graph<'_> {
             let i = match cause_of_edge.get(&first) {
                 Some(&i) => i,
                 None => {
-                    let cause = cause_of(&edge.info.statements);
+                    let cause = cause_statements(&edge.info.statements);
                     let i = match at.get(&cause) {
                         Some(&i) => i,
                         None => {
@@ -258,29 +259,11 @@ impl Graph<'_> {
             fingerprint: String::new(),
             suppressed: None,
             chain,
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         };
         f.fingerprint = fingerprint(&f);
         Some(f)
     }
-}
-
-/// What allows a first hop: the principal's own statements (identity policies), else the trust
-/// statements (a trust policy that names the principal needs no identity allow).
-fn cause_of(statements: &[crate::audit::model::StatementRef]) -> Vec<String> {
-    let key = |trust: bool| -> Vec<String> {
-        let mut k: Vec<String> = statements
-            .iter()
-            .filter(|s| {
-                let is_trust = s.policy.starts_with("trust:");
-                let guard = s.policy.starts_with("scp[") || s.policy.starts_with("boundary:");
-                is_trust == trust && !guard
-            })
-            .map(|s| format!("{}#{}", s.file, s.pointer))
-            .collect();
-        k.sort();
-        k.dedup();
-        k
-    };
-    let own = key(false);
-    if own.is_empty() { key(true) } else { own }
 }

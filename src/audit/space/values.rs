@@ -188,9 +188,18 @@ pub(super) fn dims_for(
         let mut scalars = scalar_options(m, mentions);
         if key == "aws:requestedregion" {
             scalars.extend([cfg_region_placeholder(), "ap-southeast-2".to_owned()]);
-            scalars.sort();
-            scalars.dedup();
         }
+        // Only values AWS can send for the key's type, and one that misses every listed value
+        // (S-52). The region placeholder is replaced by the audited region later.
+        scalars
+            .retain(|v| *v == cfg_region_placeholder() || super::typed::sendable(catalog, key, v));
+        let listed: Vec<String> = m.values.iter().cloned().collect();
+        scalars.extend(super::typed::other_value(catalog, key, &listed));
+        if scalars.is_empty() {
+            scalars.push(super::typed::present_value(catalog, key));
+        }
+        scalars.sort();
+        scalars.dedup();
         let multivalued = catalog.is_multivalued(key);
         // AWS sends these with every request: never absent.
         let mut options: Vec<Option<ContextValue>> = if ALWAYS_PRESENT.contains(&key.as_str()) {

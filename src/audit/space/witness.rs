@@ -86,12 +86,14 @@ pub fn glob_witness(a: &str, b: &str) -> Option<String> {
 
 /// A context that satisfies every condition of a statement (keys that do not apply to the action
 /// are left out), or `None` when it has no applicable key.
+/// `other(key, listed)` gives a value of the key's type that is none of `listed` (S-52).
 pub(super) fn satisfying(
     spec: &[CondSpec],
     pick: u64,
     mentions: &Mentions,
     applies: &dyn Fn(&str) -> bool,
     multivalued: &dyn Fn(&str) -> bool,
+    other: &dyn Fn(&str, &[String]) -> Option<String>,
 ) -> Option<Vec<(String, ContextValue)>> {
     use crate::condition::{Family, QualifiedOperator};
     let mut out: Vec<(String, ContextValue)> = Vec::new();
@@ -116,11 +118,11 @@ pub(super) fn satisfying(
                 if out.iter().any(|(k, _)| k.to_lowercase() == lower) {
                     continue;
                 }
-                Some("iamc".to_owned())
+                other(&lower, &[])
             }
             _ if q.operator.is_negated() => match q.operator.family() {
                 Family::Ip => Cidr::parse(&first).and_then(|_| ip_options(&first).get(1).cloned()),
-                _ => Some("iamc-other".to_owned()),
+                _ => other(&lower, &c.values),
             },
             Family::String | Family::Arn => Some(instantiate(&first, mentions, pick)),
             Family::Bool => Some(first.to_ascii_lowercase()),
@@ -162,6 +164,7 @@ pub(super) fn avoid_deny(
     mentions: &Mentions,
     applies: &dyn Fn(&str) -> bool,
     multivalued: &dyn Fn(&str) -> bool,
+    other: &dyn Fn(&str, &[String]) -> Option<String>,
 ) {
     use crate::condition::{Family, QualifiedOperator};
     for c in conds {
@@ -176,7 +179,7 @@ pub(super) fn avoid_deny(
         let value: Option<String> = match q.operator.family() {
             Family::Null => {
                 if c.values.iter().any(|v| v.eq_ignore_ascii_case("true")) {
-                    Some("iamc".to_owned())
+                    other(&lower, &[])
                 } else {
                     return; // `Null false` fails when the key is absent
                 }
@@ -190,7 +193,7 @@ pub(super) fn avoid_deny(
             },
             // A positive operator fails on absence, unless IfExists or ForAllValues.
             _ if !q.if_exists && q.set != Some(crate::condition::SetOp::ForAllValues) => return,
-            _ => Some("iamc-other".to_owned()),
+            _ => other(&lower, &c.values),
         };
         let Some(v) = value else { continue };
         let cv = if q.set.is_some() || multivalued(&lower) {

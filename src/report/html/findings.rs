@@ -1,5 +1,5 @@
-//! The findings section: counts, warnings, one row per finding, and each principal's findings
-//! badge and list.
+//! The findings section: the statements to fix first, counts, warnings, one row per finding (a
+//! cause, with the principals it affects), and each principal's findings badge and list.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -23,10 +23,15 @@ impl<'a> FindingIndex<'a> {
             .collect();
         let mut by_principal: HashMap<&str, Vec<(usize, &Finding)>> = HashMap::new();
         for (i, f) in r.findings.iter().enumerate() {
-            by_principal
-                .entry(f.principal.as_str())
-                .or_default()
-                .push((i, f));
+            if f.principals.is_empty() {
+                by_principal
+                    .entry(f.principal.as_str())
+                    .or_default()
+                    .push((i, f));
+            }
+            for p in &f.principals {
+                by_principal.entry(p.as_str()).or_default().push((i, f));
+            }
         }
         FindingIndex {
             principal_id,
@@ -121,6 +126,62 @@ pub(super) fn severity_pill(h: &mut Html, s: Severity) {
     h.raw("</span>");
 }
 
+/// Principals named in a finding's row; the count says how many there are.
+const ROW_PRINCIPALS: usize = 5;
+
+/// The statements to fix first (the page starts with them): the line, and the top causes with
+/// their statements and principal counts, linking to their rows.
+pub(super) fn fix_first(h: &mut Html, r: &AuditResult) {
+    let fix = crate::audit::findings::causes::FixFirst::of(&r.findings);
+    h.raw("<section id=\"fix-first\">\n<h2>");
+    let line = fix.line();
+    let mut chars = line.chars();
+    if let Some(c) = chars.next() {
+        h.text(&c.to_uppercase().collect::<String>());
+        h.text(chars.as_str());
+    }
+    h.raw("</h2>\n");
+    if fix.causes.is_empty() {
+        h.raw("<p class=\"none\">No high or critical findings.</p>\n</section>\n");
+        return;
+    }
+    h.raw("<ol>");
+    for fp in &fix.causes {
+        let Some((i, f)) = r
+            .findings
+            .iter()
+            .enumerate()
+            .find(|(_, f)| &f.fingerprint == fp)
+        else {
+            continue;
+        };
+        h.raw("<li>");
+        severity_pill(h, f.severity);
+        h.raw(" <a href=\"#f");
+        h.num(i);
+        h.raw("\"><code>");
+        h.text(&f.rule);
+        h.raw("</code></a> affects ");
+        h.num(f.principal_count.max(1));
+        h.raw(" principal(s): ");
+        for (k, st) in crate::audit::findings::causes::responsible(f)
+            .into_iter()
+            .enumerate()
+        {
+            if k > 0 {
+                h.raw(", ");
+            }
+            h.raw("<code>");
+            h.text(&st.policy);
+            h.raw(" ");
+            h.text(&st.statement);
+            h.raw("</code>");
+        }
+        h.raw("</li>");
+    }
+    h.raw("</ol>\n</section>\n");
+}
+
 /// Every finding: counts, warnings and one row each.
 pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &FindingIndex<'_>) {
     let counts = FindingCounts::of(&r.findings);
@@ -159,12 +220,20 @@ pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &F
     h.raw("<th>actions</th><th>message</th><th>statements</th></tr>\n");
     let mut order: Vec<(usize, &Finding)> = r.findings.iter().enumerate().collect();
     order.sort_by(|(_, a), (_, b)| {
-        (a.suppressed.is_some(), a.severity, &a.rule, &a.principal).cmp(&(
-            b.suppressed.is_some(),
-            b.severity,
-            &b.rule,
-            &b.principal,
-        ))
+        (
+            a.suppressed.is_some(),
+            a.severity,
+            std::cmp::Reverse(a.principal_count),
+            &a.rule,
+            &a.principal,
+        )
+            .cmp(&(
+                b.suppressed.is_some(),
+                b.severity,
+                std::cmp::Reverse(b.principal_count),
+                &b.rule,
+                &b.principal,
+            ))
     });
     let shown = order.len().min(MAX_FINDING_ROWS);
     let hidden = order.len() - shown;
@@ -176,18 +245,26 @@ pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &F
             h.raw(" class=\"sup\"");
         }
         h.raw(" data-q=\"");
-        let name = f.principal.rsplit('/').next().unwrap_or(&f.principal);
-        h.text(
-            &[
-                name,
-                &f.principal,
-                &f.rule,
-                f.target_role.as_deref().unwrap_or(""),
-                f.severity.as_str(),
-            ]
-            .join(" ")
-            .to_lowercase(),
-        );
+        let listed: Vec<&str> = if f.principals.is_empty() {
+            vec![f.principal.as_str()]
+        } else {
+            f.principals
+                .iter()
+                .take(ROW_PRINCIPALS)
+                .map(String::as_str)
+                .collect()
+        };
+        let mut q: Vec<&str> = Vec::new();
+        for p in &listed {
+            q.push(p.rsplit('/').next().unwrap_or(p));
+            q.push(p);
+        }
+        q.extend([
+            f.rule.as_str(),
+            f.target_role.as_deref().unwrap_or(""),
+            f.severity.as_str(),
+        ]);
+        h.text(&q.join(" ").to_lowercase());
         h.raw("\"><td>");
         severity_pill(h, f.severity);
         h.raw("</td><td><code>");
@@ -195,20 +272,40 @@ pub(super) fn findings(h: &mut Html, r: &AuditResult, extras: &Extras, index: &F
         h.raw("</code><br><small>");
         h.raw(crate::report::sarif::kind_str(f.kind));
         h.raw("</small></td><td>");
-        match index.principal_id.get(f.principal.as_str()) {
-            Some(id) => {
-                h.raw("<a href=\"#p");
-                h.num(id);
-                h.raw("\" title=\"");
-                h.text(&f.principal);
-                h.raw("\">");
-                h.text(name);
-                h.raw("</a>");
-            }
-            None => h.text(name),
+        let count = f.principal_count.max(1);
+        if count > 1 {
+            h.raw("<b>");
+            h.num(count);
+            h.raw(" principals</b><br>");
         }
-        h.raw("<br><small>");
-        h.text(&f.principal);
+        for (k, p) in listed.iter().enumerate() {
+            if k > 0 {
+                h.raw("<br>");
+            }
+            let name = p.rsplit('/').next().unwrap_or(p);
+            match index.principal_id.get(p) {
+                Some(id) => {
+                    h.raw("<a href=\"#p");
+                    h.num(id);
+                    h.raw("\" title=\"");
+                    h.text(p);
+                    h.raw("\">");
+                    h.text(name);
+                    h.raw("</a>");
+                }
+                None => h.text(name),
+            }
+        }
+        if count > listed.len() {
+            h.raw("<br><small>and ");
+            h.num(count - listed.len());
+            h.raw(" more (findings.json lists them all)");
+        } else if count == 1 {
+            h.raw("<br><small>");
+            h.text(&f.principal);
+        } else {
+            h.raw("<small>");
+        }
         h.raw("</small></td><td>");
         if let Some(t) = &f.target_role {
             h.el("code", t);

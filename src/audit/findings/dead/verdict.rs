@@ -24,6 +24,9 @@ pub(super) fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     }
 }
@@ -225,6 +228,9 @@ pub(super) fn finding(
             fingerprint: String::new(),
             suppressed: None,
             chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
         },
     })
 }

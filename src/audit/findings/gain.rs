@@ -1,0 +1,243 @@
+//! What passing a role adds: a pass-role path escalates only when the passed role can do something
+//! the principal cannot. A role in the principal's own evaluation group (the principal itself, or
+//! a role with the same policies) adds nothing; nor does a role whose effective permissions are
+//! contained in the principal's own (S-50).
+//!
+//! Containment is decided with the engine over the audit's request space: for every catalog
+//! action, every request allowed for the role is allowed for the principal (compared request for
+//! request where both are `Conditional`), and every capability probe outside the catalog
+//! (IAM writes, role assumption, data, secrets, compute) the role holds, the principal holds.
+//!
+//! INVARIANT (decided by the engine): nothing here compares action names or statements; a role
+//! that could not be evaluated (no coverage) is never contained.
+
+use super::{FindingsInput, GroupView};
+use crate::audit::model::{Class, Severity};
+use crate::audit::probe::{self, Capability};
+use crate::catalog::AccessLevel;
+use crate::eval::{Decision, PreparedRequest, Request};
+
+/// What a passed role adds over the principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Gain {
+    /// The severity of the path: critical for an administrator-equivalent role, high when it
+    /// adds a probe outside SageMaker (IAM writes, data, compute) or cannot be evaluated, medium
+    /// when it adds SageMaker write, tagging or permissions-management actions (or only bucket
+    /// listing), low when it adds SageMaker reads only.
+    pub(crate) severity: Severity,
+    /// How the role is rated, for messages.
+    pub(crate) what: &'static str,
+    /// What it adds (probe and catalog actions), in order.
+    pub(crate) added: Vec<String>,
+}
+
+/// Probes outside the catalog that only list names.
+const LISTING_PROBES: &[&str] = &["s3:ListBucket"];
+
+/// Probes outside the catalog: every one of the graph's, with `{region}` = `us-east-1`.
+fn probes_of(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    requests: &[Request],
+) -> Vec<bool> {
+    requests
+        .iter()
+        .map(|r| {
+            group
+                .compiled
+                .evaluate_as(&PreparedRequest::new(r, input.catalog), group.context)
+                .decision
+                == Decision::Allowed
+        })
+        .collect()
+}
+
+/// The probe requests (action, request) of the account.
+fn probe_requests(account: &str) -> Vec<(String, Request)> {
+    crate::audit::graph::OTHER_PROBES
+        .iter()
+        .filter_map(|(action, resource)| {
+            let resource = resource
+                .replace("{account}", account)
+                .replace("{region}", "us-east-1");
+            let mut r = Request::new(action, &resource).ok()?;
+            r.principal = Some(format!("arn:aws:sts::{account}:assumed-role/probe/probe"));
+            Some(((*action).to_owned(), r))
+        })
+        .collect()
+}
+
+/// At most this many requests from the target's own statements.
+const MAX_STATEMENT_REQUESTS: usize = 64;
+
+/// Requests on what the target's identity statements name outside the catalog: each action
+/// they name (or each probe action a wildcard covers) on each resource they name, wildcards
+/// filled with `x` (a role that reads one bucket adds that bucket). Patterns with policy
+/// variables are left out.
+fn statement_requests(
+    input: &FindingsInput<'_, '_>,
+    target: &GroupView<'_, '_>,
+    account: &str,
+) -> Vec<(String, Request)> {
+    use crate::policy::{ActionPattern, Effect, ResourcePattern};
+    let mut out: Vec<(String, Request)> = Vec::new();
+    for policy in &target.set.identity {
+        for st in &policy.statements {
+            if st.effect != Effect::Allow || st.action.negated {
+                continue;
+            }
+            let Some(resources) = st.resource.as_ref().filter(|r| !r.negated) else {
+                continue;
+            };
+            let mut actions: Vec<String> = Vec::new();
+            for p in &st.action.patterns {
+                match p {
+                    ActionPattern::Service { name, .. } if !name.has_wildcard() => {
+                        actions.push(p.to_string());
+                    }
+                    ActionPattern::Service { .. } | ActionPattern::Any => {
+                        actions.extend(
+                            crate::audit::graph::OTHER_PROBES
+                                .iter()
+                                .filter(|(a, _)| {
+                                    a.split_once(':').is_some_and(|(svc, n)| {
+                                        p.matches(svc, &n.to_ascii_lowercase())
+                                    })
+                                })
+                                .map(|(a, _)| (*a).to_owned()),
+                        );
+                    }
+                    ActionPattern::Never(_) => {}
+                }
+            }
+            actions.retain(|a| input.catalog.action(a).is_none());
+            for r in &resources.patterns {
+                let ResourcePattern::Arn(t) = r else { continue };
+                let text = t.to_string();
+                if text.contains("${") {
+                    continue;
+                }
+                let resource = text.replace(['*', '?'], "x");
+                for a in &actions {
+                    if out.len() >= MAX_STATEMENT_REQUESTS {
+                        return out;
+                    }
+                    let Ok(mut q) = Request::new(a, &resource) else {
+                        continue;
+                    };
+                    q.principal = Some(format!("arn:aws:sts::{account}:assumed-role/probe/probe"));
+                    out.push((format!("{a} on {resource}"), q));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What passing the role of group `target` adds for `group`; `None` when it adds nothing.
+pub(crate) fn gain(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    target: Option<&GroupView<'_, '_>>,
+) -> Option<Gain> {
+    let Some(target) = target else {
+        return Some(Gain {
+            severity: Severity::High,
+            what: "not evaluated (its policies have errors)",
+            added: Vec::new(),
+        });
+    };
+    if target.index == group.index {
+        return None;
+    }
+    let account = &input.account.id;
+    if probe::capability(target.compiled, target.context, account, input.catalog)
+        == Capability::Admin
+    {
+        return Some(Gain {
+            severity: Severity::Critical,
+            what: "administrator-equivalent",
+            added: Vec::new(),
+        });
+    }
+    if target.coverage.is_empty() || target.coverage.len() != group.coverage.len() {
+        return Some(Gain {
+            severity: Severity::High,
+            what: "not evaluated",
+            added: Vec::new(),
+        });
+    }
+    let mut probes = probe_requests(account);
+    probes.extend(statement_requests(input, target, account));
+    let requests: Vec<Request> = probes.iter().map(|(_, r)| r.clone()).collect();
+    let theirs = probes_of(input, target, &requests);
+    let ours = probes_of(input, group, &requests);
+    let mut added: Vec<String> = probes
+        .iter()
+        .zip(theirs.iter().zip(&ours))
+        .filter(|(_, (t, o))| **t && !**o)
+        .map(|((a, _), _)| a.clone())
+        .collect();
+    // Listing bucket names alone is no privilege: it rates like a SageMaker write.
+    let outside = added.iter().any(|a| {
+        let action = a.split(' ').next().unwrap_or(a);
+        !LISTING_PROBES
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(action))
+    });
+    let mut writes = !added.is_empty();
+    for (t, o) in target.coverage.iter().zip(group.coverage) {
+        if !cell_contained(input, group, target, t, o) {
+            writes |= matches!(
+                t.access_level,
+                AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
+            );
+            added.push(t.action.clone());
+        }
+    }
+    if added.is_empty() {
+        return None;
+    }
+    let (severity, what) = if outside {
+        (Severity::High, "privileged (IAM write or data access)")
+    } else if writes {
+        (Severity::Medium, "adds SageMaker write access")
+    } else {
+        (Severity::Low, "adds SageMaker read access")
+    };
+    Some(Gain {
+        severity,
+        what,
+        added,
+    })
+}
+
+/// Whether every request of the cell allowed for the target is allowed for the principal.
+fn cell_contained(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    target: &GroupView<'_, '_>,
+    t: &crate::audit::model::ActionCoverage,
+    o: &crate::audit::model::ActionCoverage,
+) -> bool {
+    match (t.class, o.class) {
+        (Class::Never, _) | (_, Class::Always) => true,
+        (Class::Conditional, Class::Conditional) => {
+            let Some(reqs) = input.requests(&t.action) else {
+                return false;
+            };
+            let mut p = crate::request::prepared::Preparer::new(input.catalog);
+            reqs.requests
+                .iter()
+                .zip(&reqs.own_account)
+                .filter(|(_, own)| **own)
+                .all(|(r, _)| {
+                    let q = p.prepare(r);
+                    target.compiled.evaluate_as(&q, target.context).decision != Decision::Allowed
+                        || group.compiled.evaluate_as(&q, group.context).decision
+                            == Decision::Allowed
+                })
+        }
+        _ => false,
+    }
+}
