@@ -47,6 +47,16 @@ fn cell(action: &str, level: AccessLevel, allowed: u64, total: u64) -> ActionCov
         },
         other_account_allowed: 0,
         other_account_total: 4,
+        approximate: conditional,
+        approximate_reason: None,
+        condition: conditional.then(|| iamc::audit::model::CellCondition {
+            text: "aws:RequestTag/team = ml".to_owned(),
+            guardrails: "always".to_owned(),
+            own: "aws:RequestTag/team = ml".to_owned(),
+            within_guardrails: false,
+        }),
+        allowed_witness: None,
+        denied_witness: None,
     }
 }
 
@@ -159,6 +169,9 @@ fn sample() -> AuditResult {
             threads: 4,
             seed: 42,
             variants_per_action: 8,
+            exact_cells: 10,
+            approximate_cells: 2,
+            analysis_cpu_seconds: 0.001,
         },
         least_privilege: None,
         policy_warnings: Vec::new(),
