@@ -26,6 +26,8 @@ use crate::request::prepared::Preparer;
 
 mod exact;
 
+pub(crate) use exact::{Key as FormulaKey, key_of as formula_key};
+
 pub(crate) fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {
     let mut out: BTreeMap<AccessLevel, LevelCounts> = BTreeMap::new();
     for c in cov {
@@ -257,6 +259,10 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
 /// parallel task (nested: evaluation and cells are parallel too), each cell then decided by the
 /// exact analysis where it can be ([`exact`]). Counts go to `stats`; disagreements between the
 /// analysis and the engine come back by group index (of `all_groups`), in action order.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site (the audit driver); the arguments are the run's shared state"
+)]
 pub(crate) fn account_coverage(
     all_groups: &[Group<'_>],
     active: &[bool],
@@ -287,7 +293,7 @@ pub(crate) fn account_coverage(
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
     let batch = 4 * rayon::current_num_threads().max(1);
     for chunk in actions.chunks(batch) {
-        let done: Vec<Option<(u64, Vec<(ActionCoverage, exact::Refined)>)>> = chunk
+        let done: Vec<ActionCells> = chunk
             .par_iter()
             .map(|&aid| {
                 let reqs = generate(aid)?;
@@ -341,6 +347,9 @@ pub(crate) fn account_coverage(
     (cells, errors)
 }
 
+/// One action's requests counted and every group's cell with its refinement, if generated.
+type ActionCells = Option<(u64, Vec<(ActionCoverage, exact::Refined)>)>;
+
 /// Requests sampled per cell to explain a `Conditional` class.
 const SAMPLES: usize = 4;
 
@@ -356,6 +365,14 @@ pub(crate) struct Agg {
 }
 
 impl Agg {
+    /// The same own-account counts and sample indexes (the engine decided the same way).
+    pub(crate) fn same_samples(&self, o: &Agg) -> bool {
+        self.allowed == o.allowed
+            && self.total == o.total
+            && self.allowed_samples == o.allowed_samples
+            && self.denied_samples == o.denied_samples
+    }
+
     fn merge(&mut self, o: Agg) {
         self.allowed += o.allowed;
         self.total += o.total;

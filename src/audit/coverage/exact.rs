@@ -43,13 +43,16 @@ pub(crate) struct Refined {
 
 /// What makes two groups' analyses of one action the same: the formula's atoms, term by term
 /// and gate by gate, and the principal's values of the keys they read.
+/// One gate's allow and deny terms, each the atoms of one statement.
+type GateAtoms = (Layer, Vec<Vec<AtomKind>>, Vec<Vec<AtomKind>>);
+
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Key {
-    gates: Vec<(Layer, Vec<Vec<AtomKind>>, Vec<Vec<AtomKind>>)>,
+pub(crate) struct Key {
+    gates: Vec<GateAtoms>,
     principal: Vec<(String, Vec<String>, bool)>,
 }
 
-fn key_of(f: &Formula, principal: &Context) -> Key {
+pub(crate) fn key_of(f: &Formula, principal: &Context) -> Key {
     let terms = |ts: &[crate::analyze::formula::Term]| -> Vec<Vec<AtomKind>> {
         ts.iter()
             .map(|t| {
@@ -116,7 +119,7 @@ enum Samples {
 }
 
 /// Checks the sampled requests of a cell against the analysis: the formula decides each sample
-/// as the engine did, and no sample of the model contradicts a proved class.
+/// as the engine did (when `per_sample`), and no sample of the model contradicts a proved class.
 fn check_samples(
     analyzer: &Analyzer<'_>,
     a: &Analysis,
@@ -124,13 +127,15 @@ fn check_samples(
     reqs: &ActionRequests,
     agg: &Agg,
     catalog: &Catalog,
+    per_sample: bool,
 ) -> Result<Samples, String> {
     let says = |b: bool| if b { "allowed" } else { "denied" };
     let samples = agg
         .allowed_samples
         .iter()
         .map(|i| (i, true))
-        .chain(agg.denied_samples.iter().map(|i| (i, false)));
+        .chain(agg.denied_samples.iter().map(|i| (i, false)))
+        .filter(|_| per_sample);
     for (i, engine_allows) in samples {
         let Some(r) = reqs.requests.get(*i) else {
             continue;
@@ -229,6 +234,10 @@ fn confirm(g: &Group<'_>, w: &Request, expect: bool, catalog: &Catalog) -> Resul
 }
 
 /// Fills one cell from its analysis.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private call site; the cell, its group, its samples and the analysis"
+)]
 fn fill(
     analyzer: &Analyzer<'_>,
     a: &Analysis,
@@ -237,6 +246,7 @@ fn fill(
     agg: &Agg,
     cell: &mut ActionCoverage,
     catalog: &Catalog,
+    per_sample: bool,
 ) -> Result<bool, String> {
     let allowed_witness = match &a.allowed_witness {
         Some(w) => Some(witness(w, &confirm(g, w, true, catalog)?)),
@@ -251,7 +261,7 @@ fn fill(
     } else {
         None
     };
-    let exact = match check_samples(analyzer, a, g, reqs, agg, catalog)? {
+    let exact = match check_samples(analyzer, a, g, reqs, agg, catalog, per_sample)? {
         Samples::Agree if a.exact && unmodelled.is_none() => true,
         Samples::Agree if a.exact => {
             cell.approximate_reason = unmodelled.map(|k| {
@@ -357,8 +367,14 @@ pub(crate) fn refine_action(
                 };
             };
             let leader = rep.get(i) == Some(&i);
+            // Groups with the leader's formula whose samples the engine decided as the
+            // leader's: the leader's per-sample check covers them.
+            let same = rep
+                .get(i)
+                .and_then(|r| aggs.get(*r))
+                .is_some_and(|l| l.same_samples(agg));
             let result = match analysis {
-                Ok(a) => fill(analyzer, a, g, reqs, agg, cell, catalog),
+                Ok(a) => fill(analyzer, a, g, reqs, agg, cell, catalog, leader || !same),
                 Err(e) => Err(e.clone()),
             };
             let mut seconds = t.elapsed().as_secs_f64();
