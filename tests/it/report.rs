@@ -261,7 +261,7 @@ fn csv_parses_back() {
     let rows = parse_csv(&std::fs::read_to_string(dir.join("coverage.csv")).unwrap());
     assert_eq!(rows[0], iamc::report::csv::HEADER);
     assert_eq!(rows.len(), 1 + 8 + 8 + 1);
-    assert!(rows.iter().all(|r| r.len() == 10));
+    assert!(rows.iter().all(|r| r.len() == 12));
     let find = |principal: &str, action: &str| {
         rows.iter()
             .find(|r| r[1] == principal && r[4] == action)
@@ -280,6 +280,8 @@ fn csv_parses_back() {
             "8",
             "8",
             "Always",
+            "",
+            "false",
             ""
         ]
     );
@@ -287,6 +289,11 @@ fn csv_parses_back() {
     assert_eq!(r[8], "Conditional");
     assert_eq!((r[6].as_str(), r[7].as_str()), ("3", "8"));
     assert_eq!(r[9], format!("{ODD_KEY}; resource"));
+    // A sampled conditional cell, with the analysis's condition.
+    assert_eq!(
+        (r[10].as_str(), r[11].as_str()),
+        ("true", "aws:RequestTag/team = ml")
+    );
     assert_eq!(find(XSS_NAME, "sagemaker:DeleteModel")[8], "Never");
     let errors: Vec<_> = rows.iter().filter(|r| r[1] == "broken").collect();
     assert_eq!(errors.len(), 1);
