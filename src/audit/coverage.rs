@@ -350,6 +350,55 @@ pub(crate) fn account_coverage(
 /// One action's requests counted and every group's cell with its refinement, if generated.
 type ActionCells = Option<(u64, Vec<(ActionCoverage, exact::Refined)>)>;
 
+/// Disagreements between the exact analysis and the engine, by group (of `groups`), attributed
+/// to each group's first selected member (the message names how many others share it).
+pub(crate) fn attribute(
+    groups: &[Group<'_>],
+    selected: &[bool],
+    disagreements: Vec<(usize, String)>,
+) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (gi, message) in disagreements {
+        let Some(g) = groups.get(gi) else { continue };
+        let Some(&first) = g
+            .members
+            .iter()
+            .find(|m| selected.get(**m).copied().unwrap_or(false))
+        else {
+            continue;
+        };
+        let others = g.members.len().saturating_sub(1);
+        out.push((
+            first,
+            if others > 0 {
+                format!("{message} (and for the {others} other principals of its group)")
+            } else {
+                message
+            },
+        ));
+    }
+    out
+}
+
+/// The audit errors of principal `pi` among `attributed` (the principal stays evaluated).
+pub(crate) fn errors_of(
+    attributed: &[(usize, String)],
+    pi: usize,
+    account: &super::load::Account,
+    p: &super::load::Principal,
+) -> Vec<super::model::AuditError> {
+    attributed
+        .iter()
+        .filter(|(m, _)| *m == pi)
+        .map(|(_, message)| super::model::AuditError {
+            file: account.file.clone(),
+            principal: Some(p.arn.clone()),
+            pointer: String::new(),
+            message: message.clone(),
+        })
+        .collect()
+}
+
 /// Requests sampled per cell to explain a `Conditional` class.
 const SAMPLES: usize = 4;
 

@@ -624,26 +624,7 @@ fn audit_account(
         stats,
         progress,
     );
-    let mut analysis_errors: Vec<(usize, String)> = Vec::new();
-    for (gi, message) in disagreements {
-        let Some(g) = groups.get(gi) else { continue };
-        // The first selected member reports it (an active group has one).
-        let Some(&first) = g
-            .members
-            .iter()
-            .find(|m| selected.get(**m).copied().unwrap_or(false))
-        else {
-            continue;
-        };
-        let others = g.members.len() - 1;
-        let message = if others > 0 {
-            format!("{message} (and for the {others} other principals of its group)")
-        } else {
-            message
-        };
-        // Reported after grouping errors, so the principal stays evaluated (status `ok`).
-        analysis_errors.push((first, message));
-    }
+    let analysis_errors = super::coverage::attribute(&groups, selected, disagreements);
     stats.coverage_seconds += coverage_started.elapsed().as_secs_f64();
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let findings_started = Clock::now();
@@ -716,66 +697,58 @@ fn audit_account(
     stats.findings_seconds += findings_started.elapsed().as_secs_f64();
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
     let pass_role: Vec<Arc<Vec<PassRoleTarget>>> = pass_role.into_iter().map(Arc::new).collect();
-    let principals =
-        account
-            .principals
-            .iter()
-            .enumerate()
-            .filter(|(pi, _)| selected.get(*pi).copied().unwrap_or(false))
-            .map(|(pi, p)| {
-                let mut errs = principal_errors.get(pi).cloned().unwrap_or_default();
-                let gi = group_of
-                    .get(pi)
-                    .copied()
-                    .flatten()
-                    .filter(|_| errs.is_empty());
-                errs.extend(analysis_errors.iter().filter(|(m, _)| *m == pi).map(
-                    |(_, message)| AuditError {
-                        file: account.file.clone(),
-                        principal: Some(p.arn.clone()),
-                        pointer: String::new(),
-                        message: message.clone(),
-                    },
-                ));
-                errs.extend(p.warnings.iter().cloned());
-                let (actions, by_level, passrole, policies) =
-                    match gi.and_then(|g| Some((g, groups.get(g)?))) {
-                        Some((g, group)) => {
-                            let cov = coverage.get(g).cloned().unwrap_or_default();
-                            let by_level = by_level(&cov);
-                            (
-                                cov,
-                                by_level,
-                                pass_role.get(g).cloned().unwrap_or_default(),
-                                group.policies.clone(),
-                            )
-                        }
-                        None => (
-                            Arc::default(),
-                            BTreeMap::new(),
-                            Arc::default(),
-                            describe_policies(p, scp_files),
-                        ),
-                    };
-                PrincipalResult {
-                    name: p.name.clone(),
-                    arn: p.arn.clone(),
-                    kind: p.kind.as_str().to_owned(),
-                    path: p.path.clone(),
-                    status: if gi.is_some() {
-                        Status::Ok
-                    } else {
-                        Status::Error
-                    },
-                    errors: errs,
-                    group: gi,
-                    policies,
-                    by_level,
-                    actions,
-                    passrole,
-                }
-            })
-            .collect();
+    let principals = account
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(pi, _)| selected.get(*pi).copied().unwrap_or(false))
+        .map(|(pi, p)| {
+            let mut errs = principal_errors.get(pi).cloned().unwrap_or_default();
+            let gi = group_of
+                .get(pi)
+                .copied()
+                .flatten()
+                .filter(|_| errs.is_empty());
+            errs.extend(super::coverage::errors_of(&analysis_errors, pi, account, p));
+            errs.extend(p.warnings.iter().cloned());
+            let (actions, by_level, passrole, policies) =
+                match gi.and_then(|g| Some((g, groups.get(g)?))) {
+                    Some((g, group)) => {
+                        let cov = coverage.get(g).cloned().unwrap_or_default();
+                        let by_level = by_level(&cov);
+                        (
+                            cov,
+                            by_level,
+                            pass_role.get(g).cloned().unwrap_or_default(),
+                            group.policies.clone(),
+                        )
+                    }
+                    None => (
+                        Arc::default(),
+                        BTreeMap::new(),
+                        Arc::default(),
+                        describe_policies(p, scp_files),
+                    ),
+                };
+            PrincipalResult {
+                name: p.name.clone(),
+                arn: p.arn.clone(),
+                kind: p.kind.as_str().to_owned(),
+                path: p.path.clone(),
+                status: if gi.is_some() {
+                    Status::Ok
+                } else {
+                    Status::Error
+                },
+                errors: errs,
+                group: gi,
+                policies,
+                by_level,
+                actions,
+                passrole,
+            }
+        })
+        .collect();
     (
         AccountResult {
             id: account.id.clone(),
