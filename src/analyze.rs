@@ -32,7 +32,7 @@
 //! let identity = Policy::parse(
 //!     r#"{"Version": "2012-10-17", "Statement": [
 //!         {"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
-//!          "Condition": {"StringLike": {"sagemaker:VolumeKmsKey": "arn:aws:kms:*:*:key/abc?-*"}}},
+//!          "Condition": {"StringLike": {"sagemaker:VolumeKmsKeyArn": "arn:aws:kms:*:*:key/abc?-*"}}},
 //!         {"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
 //!          "Condition": {"StringLike": {"sagemaker:VolumeKmsKeyArn": "*-x*"}}}
 //!     ]}"#,

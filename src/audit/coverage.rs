@@ -2,6 +2,10 @@
 //! class that follows (Always / Conditional / Never), and for `Conditional` cells the keys and
 //! conditions that decide, from explanations of sampled allowed and denied requests.
 //!
+//! Each cell's class is then the exact analysis's where it decides ([`exact`]), with its
+//! readable condition and engine-confirmed witnesses; elsewhere the sampled class stays and the
+//! cell is `approximate`.
+//!
 //! INVARIANT (thread-count independence): work is split into (group, request chunk) tasks whose
 //! results are merged by index (sums, and the smallest sample indexes), so every cell is
 //! identical for any `--threads`.
@@ -14,10 +18,15 @@ use super::group::Group;
 use super::model::{ActionCoverage, Class, LevelCounts, Stats};
 use super::progress::Progress;
 use super::space::ActionRequests;
+use crate::analyze::Analyzer;
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::{Decision, Explanation, Layer, PreparedRequest};
 use crate::policy::{PolicySet, ResourcePattern};
 use crate::request::prepared::Preparer;
+
+mod exact;
+
+pub(crate) use exact::{Key as FormulaKey, key_of as formula_key};
 
 pub(crate) fn by_level(cov: &[ActionCoverage]) -> BTreeMap<AccessLevel, LevelCounts> {
     let mut out: BTreeMap<AccessLevel, LevelCounts> = BTreeMap::new();
@@ -108,7 +117,7 @@ fn describe_condition(c: &crate::condition::Condition) -> String {
 }
 
 /// The coverage cell of one group × action, with deciding keys for `Conditional` ones.
-fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> ActionCoverage {
+fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: &Agg, catalog: &Catalog) -> ActionCoverage {
     let class = Class::of(agg.allowed, agg.total);
     let mut keys: BTreeSet<String> = BTreeSet::new();
     let mut conditions: BTreeSet<String> = BTreeSet::new();
@@ -189,6 +198,11 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: Agg, catalog: &Catalog) -> Ac
         conditions: conditions.into_iter().collect(),
         other_account_allowed: agg.other_allowed,
         other_account_total: agg.other_total,
+        approximate: true,
+        approximate_reason: None,
+        condition: None,
+        allowed_witness: None,
+        denied_witness: None,
     }
 }
 
@@ -242,16 +256,23 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
 
 /// Every group's cells for `actions`, in action order: a few actions at a time, each generated
 /// (by `generate`), evaluated for every group and summarised into the groups' cells as one
-/// parallel task (nested: evaluation and cells are parallel too). Counts go to `stats`.
+/// parallel task (nested: evaluation and cells are parallel too), each cell then decided by the
+/// exact analysis where it can be ([`exact`]). Counts go to `stats`; disagreements between the
+/// analysis and the engine come back by group index (of `all_groups`), in action order.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site (the audit driver); the arguments are the run's shared state"
+)]
 pub(crate) fn account_coverage(
     all_groups: &[Group<'_>],
     active: &[bool],
     actions: &[ActionId],
     generate: impl Fn(ActionId) -> Option<ActionRequests> + Sync,
     catalog: &Catalog,
+    analyzer: &Analyzer<'_>,
     stats: &mut Stats,
     progress: &Progress,
-) -> Vec<Vec<ActionCoverage>> {
+) -> (Vec<Vec<ActionCoverage>>, Vec<(usize, String)>) {
     // Only the active groups are evaluated; the others get no cells.
     let groups: Vec<&Group<'_>> = all_groups
         .iter()
@@ -259,23 +280,35 @@ pub(crate) fn account_coverage(
         .filter(|(_, a)| **a)
         .map(|(g, _)| g)
         .collect();
+    let active_index: Vec<usize> = active
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a)
+        .map(|(i, _)| i)
+        .collect();
+    let mut errors: Vec<(usize, String)> = Vec::new();
     let groups = groups.as_slice();
     let mut coverage: Vec<Vec<ActionCoverage>> =
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
     let batch = 4 * rayon::current_num_threads().max(1);
     for chunk in actions.chunks(batch) {
-        let done: Vec<Option<(u64, Vec<ActionCoverage>)>> = chunk
+        let done: Vec<ActionCells> = chunk
             .par_iter()
             .map(|&aid| {
                 let reqs = generate(aid)?;
                 let aggs = evaluate_action(groups, &reqs, catalog);
-                let cells: Vec<ActionCoverage> = groups
+                let mut cells: Vec<ActionCoverage> = groups
                     .par_iter()
-                    .zip(aggs)
+                    .zip(&aggs)
                     .map(|(g, agg)| cell(g, &reqs, agg, catalog))
                     .collect();
-                Some((reqs.requests.len() as u64, cells))
+                let refined =
+                    exact::refine_action(analyzer, groups, &reqs, &aggs, &mut cells, catalog);
+                Some((
+                    reqs.requests.len() as u64,
+                    cells.into_iter().zip(refined).collect::<Vec<_>>(),
+                ))
             })
             .collect();
         for action in done {
@@ -283,8 +316,17 @@ pub(crate) fn account_coverage(
                 stats.requests += n;
                 stats.decisions += n * groups.len() as u64;
                 stats.principal_decisions += n * members_ok;
-                for (c, cell) in coverage.iter_mut().zip(cells) {
+                for (gi, (c, (cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
                     c.push(cell);
+                    if refined.exact {
+                        stats.exact_cells += 1;
+                    } else {
+                        stats.approximate_cells += 1;
+                    }
+                    stats.analysis_cpu_seconds += refined.seconds;
+                    if let Some(e) = refined.error {
+                        errors.push((active_index.get(gi).copied().unwrap_or(gi), e));
+                    }
                 }
             }
             progress.inc(1);
@@ -292,7 +334,7 @@ pub(crate) fn account_coverage(
     }
     // Back to one entry per group of the account.
     let mut active_cells = coverage.into_iter();
-    active
+    let cells = active
         .iter()
         .map(|a| {
             if *a {
@@ -300,6 +342,59 @@ pub(crate) fn account_coverage(
             } else {
                 Vec::new()
             }
+        })
+        .collect();
+    (cells, errors)
+}
+
+/// One action's requests counted and every group's cell with its refinement, if generated.
+type ActionCells = Option<(u64, Vec<(ActionCoverage, exact::Refined)>)>;
+
+/// Disagreements between the exact analysis and the engine, by group (of `groups`), attributed
+/// to each group's first selected member (the message names how many others share it).
+pub(crate) fn attribute(
+    groups: &[Group<'_>],
+    selected: &[bool],
+    disagreements: Vec<(usize, String)>,
+) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (gi, message) in disagreements {
+        let Some(g) = groups.get(gi) else { continue };
+        let Some(&first) = g
+            .members
+            .iter()
+            .find(|m| selected.get(**m).copied().unwrap_or(false))
+        else {
+            continue;
+        };
+        let others = g.members.len().saturating_sub(1);
+        out.push((
+            first,
+            if others > 0 {
+                format!("{message} (and for the {others} other principals of its group)")
+            } else {
+                message
+            },
+        ));
+    }
+    out
+}
+
+/// The audit errors of principal `pi` among `attributed` (the principal stays evaluated).
+pub(crate) fn errors_of(
+    attributed: &[(usize, String)],
+    pi: usize,
+    account: &super::load::Account,
+    p: &super::load::Principal,
+) -> Vec<super::model::AuditError> {
+    attributed
+        .iter()
+        .filter(|(m, _)| *m == pi)
+        .map(|(_, message)| super::model::AuditError {
+            file: account.file.clone(),
+            principal: Some(p.arn.clone()),
+            pointer: String::new(),
+            message: message.clone(),
         })
         .collect()
 }
@@ -310,15 +405,23 @@ const SAMPLES: usize = 4;
 /// Counts for one group × action over a slice of requests, with sample request indexes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Agg {
-    allowed: u64,
-    total: u64,
+    pub(crate) allowed: u64,
+    pub(crate) total: u64,
     other_allowed: u64,
     other_total: u64,
-    allowed_samples: Vec<usize>,
-    denied_samples: Vec<usize>,
+    pub(crate) allowed_samples: Vec<usize>,
+    pub(crate) denied_samples: Vec<usize>,
 }
 
 impl Agg {
+    /// The same own-account counts and sample indexes (the engine decided the same way).
+    pub(crate) fn same_samples(&self, o: &Agg) -> bool {
+        self.allowed == o.allowed
+            && self.total == o.total
+            && self.allowed_samples == o.allowed_samples
+            && self.denied_samples == o.denied_samples
+    }
+
     fn merge(&mut self, o: Agg) {
         self.allowed += o.allowed;
         self.total += o.total;

@@ -86,6 +86,7 @@ pub(crate) fn group_principals<'a>(
                 groups.push(Group {
                     members: vec![pi],
                     context: PreparedContext::new(&ctx, catalog),
+                    principal: ctx,
                     policies: describe_policies(p, scp_files),
                     origins: origins_of(p, scp_files),
                     set,
@@ -213,6 +214,8 @@ pub(crate) struct Group<'a> {
     pub(crate) compiled: CompiledSet<'a>,
     /// The principal keys the set reads, as the first member has them.
     pub(crate) context: PreparedContext,
+    /// The same principal keys, unprepared (what the exact analysis reads).
+    pub(crate) principal: crate::eval::Context,
     /// Labels of the set's policies, for reports.
     pub(crate) policies: Vec<String>,
     /// Where each policy comes from, for locating statements in findings.

@@ -95,6 +95,41 @@ pub struct ActionCoverage {
     pub other_account_allowed: u64,
     /// Requests naming another account's resources.
     pub other_account_total: u64,
+    /// True when the exact analysis could not decide the cell ([`crate::analyze`]): `class` is
+    /// then the sampled one; false when `class` is proved over every request AWS can send.
+    pub approximate: bool,
+    /// For `approximate` cells: why the exact analysis did not decide (a policy variable that
+    /// reads a request key, a spent budget, sampled requests outside the request model, S-54).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate_reason: Option<String>,
+    /// For `Conditional` cells: the readable condition of the exact analysis, whole and split
+    /// into the organization's guardrails and the principal's own part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<CellCondition>,
+    /// An allowed request from the exact analysis, confirmed by the engine (every non-`Never`
+    /// exact cell has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_witness: Option<Witness>,
+    /// A denied request from the exact analysis, confirmed by the engine (every non-`Always`
+    /// exact cell has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_witness: Option<Witness>,
+}
+
+/// The readable condition of a cell (see [`crate::analyze::CellCondition`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellCondition {
+    /// The whole condition (`aws:RequestedRegion ∈ {us-east-1} ∧ …`), per resource type when
+    /// they differ.
+    pub text: String,
+    /// The part of the SCP levels, the same for every principal under them (`true` without
+    /// SCPs).
+    pub guardrails: String,
+    /// The principal's own part (identity, boundary, session).
+    pub own: String,
+    /// True when the principal's own policies allow every request and only the guardrails
+    /// restrict it: "Always, within the organization's guardrails".
+    pub within_guardrails: bool,
 }
 
 /// Counts of actions by class for one access level.
@@ -411,6 +446,12 @@ pub struct Stats {
     pub seed: u64,
     /// Requests generated per action (before resource fan-out is capped).
     pub variants_per_action: usize,
+    /// Group × action cells whose class the exact analysis proved.
+    pub exact_cells: u64,
+    /// Group × action cells left to sampling (`approximate`).
+    pub approximate_cells: u64,
+    /// Of `coverage_seconds`, the exact analysis (summed over worker threads), in seconds.
+    pub analysis_cpu_seconds: f64,
 }
 
 /// The whole audit.

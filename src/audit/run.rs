@@ -604,7 +604,10 @@ fn audit_account(
                 .any(|m| selected.get(*m).copied().unwrap_or(false))
         })
         .collect();
-    let coverage = account_coverage(
+    let mut analysis = crate::analyze::AnalysisConfig::new(&account.id);
+    analysis.region.clone_from(&cfg.generator.region);
+    let analyzer = crate::analyze::Analyzer::new(catalog, analysis);
+    let (coverage, disagreements) = account_coverage(
         &groups,
         &active,
         actions,
@@ -619,9 +622,11 @@ fn audit_account(
             )
         },
         catalog,
+        &analyzer,
         stats,
         progress,
     );
+    let analysis_errors = super::coverage::attribute(&groups, selected, disagreements);
     stats.coverage_seconds += coverage_started.elapsed().as_secs_f64();
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let findings_started = Clock::now();
@@ -706,6 +711,7 @@ fn audit_account(
                 .copied()
                 .flatten()
                 .filter(|_| errs.is_empty());
+            errs.extend(super::coverage::errors_of(&analysis_errors, pi, account, p));
             errs.extend(p.warnings.iter().cloned());
             let (actions, by_level, passrole, policies) =
                 match gi.and_then(|g| Some((g, groups.get(g)?))) {

@@ -2,6 +2,7 @@
 //! file (its policies, boundary and principal context, as AWS's simulate-principal-policy does),
 //! explained down to the condition for people or as JSON.
 
+mod formula;
 mod principal;
 mod render;
 
@@ -101,6 +102,12 @@ pub struct CheckArgs {
     /// The evaluator.
     #[arg(long, value_enum, default_value_t = super::Engine::Compiled)]
     engine: super::Engine,
+    /// Also show the exact analysis of the action for these policies and principal keys: its
+    /// class over every request AWS can send, the condition under which it is allowed (the
+    /// organization's guardrails and the principal's own part) and an allowed and a denied
+    /// request, each confirmed by the engine.
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Where a policy of the set came from, for explanations: its label in the set
@@ -148,6 +155,7 @@ pub(crate) struct Settings {
     pub(crate) catalog: Catalog,
     format: Format,
     engine: super::Engine,
+    explain: bool,
 }
 
 impl Settings {
@@ -313,6 +321,7 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
         catalog,
         format: args.format,
         engine: args.engine,
+        explain: args.explain,
     })
 }
 
@@ -330,10 +339,27 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     let ex = s.engine.explain(&s.policies, &s.request, &s.catalog)?;
     let trace = crate::eval::trace::trace(&s.policies, &s.request, &s.catalog);
     let warnings = warnings(&s);
+    let analysis = if s.explain {
+        Some(formula::explain(&s)?)
+    } else {
+        None
+    };
     let mut out = super::out::stdout();
     match s.format {
-        Format::Json => outln!(out, "{}", render::json(&s, &ex, &trace, &warnings))?,
-        Format::Text => out.text(&render::text(&s, &ex, &trace, &warnings))?,
+        Format::Json => {
+            let mut v = render::json(&s, &ex, &trace, &warnings);
+            if let (Some(a), Some(obj)) = (&analysis, v.as_object_mut()) {
+                obj.insert("analysis".to_owned(), formula::json(a));
+            }
+            outln!(out, "{v}")?;
+        }
+        Format::Text => {
+            let mut t = render::text(&s, &ex, &trace, &warnings);
+            if let Some(a) = &analysis {
+                t.push_str(&formula::text(a));
+            }
+            out.text(&t)?;
+        }
     }
     out.finish()?;
     Ok(super::status::of(

@@ -2,13 +2,16 @@
 //! they hold `,`, `"`, CR or LF, quotes doubled; a field that starts like a spreadsheet formula
 //! gets a leading `'`).
 //!
+//! The last columns come from the exact analysis: `approximate` (`true` when the class is the
+//! sampled one) and `condition` (the readable condition of a `Conditional` cell).
+//!
 //! INVARIANT (nothing silent): a principal with `status: error` gets exactly one row, with class
 //! `Error`, empty action columns and its error messages in `deciding_keys`.
 
 use crate::audit::model::{AuditResult, Status};
 
 /// The header row's fields.
-pub const HEADER: [&str; 10] = [
+pub const HEADER: [&str; 12] = [
     "account",
     "principal",
     "type",
@@ -19,6 +22,8 @@ pub const HEADER: [&str; 10] = [
     "total",
     "class",
     "deciding_keys",
+    "approximate",
+    "condition",
 ];
 
 /// Renders the whole CSV.
@@ -68,6 +73,8 @@ pub fn render_in_pieces<E>(
                     "",
                     "Error",
                     &messages.join("; "),
+                    "",
+                    "",
                 ];
                 row(&mut out, fields);
                 continue;
@@ -85,12 +92,19 @@ pub fn render_in_pieces<E>(
                     &total,
                     a.class.as_str(),
                     &a.deciding_keys.join("; "),
+                    if a.approximate { "true" } else { "false" },
+                    condition(a),
                 ];
                 row(&mut out, fields);
             }
         }
     }
     sink(&out)
+}
+
+/// The readable condition of a `Conditional` cell.
+fn condition(a: &crate::audit::model::ActionCoverage) -> &str {
+    a.condition.as_ref().map_or("", |c| c.text.as_str())
 }
 
 /// Appends one record and its CRLF.

@@ -325,6 +325,16 @@ pub struct Counts {
     pub decisions: u64,
     /// Principal × request pairs covered.
     pub principal_decisions: u64,
+    /// Principal × action cells whose class the exact analysis proved.
+    pub exact_cells: u64,
+    /// Principal × action cells whose class is sampled (`approximate`).
+    pub approximate_cells: u64,
+    /// Of the `Conditional` cells, those "Always within the organization's guardrails".
+    pub within_guardrails_cells: u64,
+    /// Group × action cells the exact analysis proved (each analysed once for its group).
+    pub exact_group_cells: u64,
+    /// Group × action cells left to sampling.
+    pub approximate_group_cells: u64,
 }
 
 /// Timings (`summary.json` `timing`).
@@ -344,6 +354,8 @@ pub struct Timing {
     pub decisions_per_second: f64,
     /// Worker threads.
     pub threads: usize,
+    /// Of the coverage pass, the exact analysis, summed over worker threads, seconds.
+    pub analysis_cpu_seconds: f64,
 }
 
 /// Cells by class (`summary.json` `classes`).
@@ -367,8 +379,15 @@ impl<'a> Summary<'a> {
             .into_iter()
             .map(|l| (l, LevelCounts::default()))
             .collect();
+        let (mut exact, mut approximate, mut within) = (0u64, 0u64, 0u64);
         for p in result.accounts.iter().flat_map(|a| &a.principals) {
             for a in p.actions.iter() {
+                if a.approximate {
+                    approximate += 1;
+                } else {
+                    exact += 1;
+                }
+                within += u64::from(a.condition.as_ref().is_some_and(|c| c.within_guardrails));
                 match a.class {
                     Class::Always => classes.always += 1,
                     Class::Conditional => classes.conditional += 1,
@@ -394,6 +413,11 @@ impl<'a> Summary<'a> {
                 requests: s.requests,
                 decisions: s.decisions,
                 principal_decisions: s.principal_decisions,
+                exact_cells: exact,
+                approximate_cells: approximate,
+                within_guardrails_cells: within,
+                exact_group_cells: s.exact_cells,
+                approximate_group_cells: s.approximate_cells,
             },
             errors: &result.errors,
             timing: Timing {
@@ -408,6 +432,7 @@ impl<'a> Summary<'a> {
                 wall_seconds: s.wall_seconds,
                 decisions_per_second: s.decisions_per_second,
                 threads: s.threads,
+                analysis_cpu_seconds: s.analysis_cpu_seconds,
             },
             seed: s.seed,
             variants_per_action: s.variants_per_action,

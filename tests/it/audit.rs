@@ -759,6 +759,7 @@ fn normalized(mut r: AuditResult) -> AuditResult {
     r.stats.findings_seconds = 0.0;
     r.stats.wall_seconds = 0.0;
     r.stats.decisions_per_second = 0.0;
+    r.stats.analysis_cpu_seconds = 0.0;
     r.stats.threads = 0;
     r
 }

@@ -22,6 +22,7 @@ mod cloudtrail;
 mod common;
 mod diff;
 mod differential;
+mod exact_audit;
 mod findings_broad;
 mod findings_causes;
 mod findings_dead;

@@ -47,6 +47,16 @@ fn cell(action: &str, level: AccessLevel, allowed: u64, total: u64) -> ActionCov
         },
         other_account_allowed: 0,
         other_account_total: 4,
+        approximate: conditional,
+        approximate_reason: None,
+        condition: conditional.then(|| iamc::audit::model::CellCondition {
+            text: "aws:RequestTag/team = ml".to_owned(),
+            guardrails: "always".to_owned(),
+            own: "aws:RequestTag/team = ml".to_owned(),
+            within_guardrails: false,
+        }),
+        allowed_witness: None,
+        denied_witness: None,
     }
 }
 
@@ -159,6 +169,9 @@ fn sample() -> AuditResult {
             threads: 4,
             seed: 42,
             variants_per_action: 8,
+            exact_cells: 10,
+            approximate_cells: 2,
+            analysis_cpu_seconds: 0.001,
         },
         least_privilege: None,
         policy_warnings: Vec::new(),
@@ -248,7 +261,7 @@ fn csv_parses_back() {
     let rows = parse_csv(&std::fs::read_to_string(dir.join("coverage.csv")).unwrap());
     assert_eq!(rows[0], iamc::report::csv::HEADER);
     assert_eq!(rows.len(), 1 + 8 + 8 + 1);
-    assert!(rows.iter().all(|r| r.len() == 10));
+    assert!(rows.iter().all(|r| r.len() == 12));
     let find = |principal: &str, action: &str| {
         rows.iter()
             .find(|r| r[1] == principal && r[4] == action)
@@ -267,6 +280,8 @@ fn csv_parses_back() {
             "8",
             "8",
             "Always",
+            "",
+            "false",
             ""
         ]
     );
@@ -274,6 +289,11 @@ fn csv_parses_back() {
     assert_eq!(r[8], "Conditional");
     assert_eq!((r[6].as_str(), r[7].as_str()), ("3", "8"));
     assert_eq!(r[9], format!("{ODD_KEY}; resource"));
+    // A sampled conditional cell, with the analysis's condition.
+    assert_eq!(
+        (r[10].as_str(), r[11].as_str()),
+        ("true", "aws:RequestTag/team = ml")
+    );
     assert_eq!(find(XSS_NAME, "sagemaker:DeleteModel")[8], "Never");
     let errors: Vec<_> = rows.iter().filter(|r| r[1] == "broken").collect();
     assert_eq!(errors.len(), 1);

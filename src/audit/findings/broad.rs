@@ -213,8 +213,10 @@ fn contributing_request(
     let mut order: Vec<(ActionId, &ActionInfo, Class)> = actions
         .iter()
         .filter_map(|&(id, a)| {
-            let class = group.coverage_of(&a.full_name())?.class;
-            (class != Class::Never).then_some((id, a, class))
+            let c = group.coverage_of(&a.full_name())?;
+            // Only sampled allowed requests are scanned: a cell none of whose samples is allowed
+            // (a thin sliver only the exact analysis finds) has nothing to scan.
+            (c.class != Class::Never && c.allowed > 0).then_some((id, a, c.class))
         })
         .collect();
     order.sort_by_key(|&(_, _, c)| c);

@@ -25,6 +25,12 @@
 //! - `dead-statement-skipped`: the group was not judged (too many statements, or the account's
 //!   work budget was spent).
 //!
+//! Exact first ([`exact`]): each statement is decided on the formula of every action it covers
+//! (effective, dead or redundant over every request AWS can send, S-45 … S-49, S-54), so the findings
+//! do not depend on `--variants`; only a statement the analysis cannot decide for some covered
+//! action (a policy variable that reads a request key, a spent budget) is judged by sampling,
+//! as below. Exact findings carry no witness (there is no request to show for "none").
+//!
 //! Each statement is judged alone: two statements that grant the same thing are each reported as
 //! redundant, since either can go, not both.
 //!
@@ -68,6 +74,7 @@ use crate::policy::{
 use crate::request::prepared::{PreparedContext, Preparer};
 use bumpalo::Bump;
 
+mod exact;
 mod focus;
 mod verdict;
 
@@ -158,6 +165,8 @@ impl Tally {
 
 /// The verdict on one statement.
 enum Verdict {
+    /// Decided on the formula (no evaluation spent).
+    Exact(exact::Exact, Option<Request>),
     /// Removing it changes a decision.
     Live(u64),
     /// Removing it changes nothing over the requests tried.
@@ -469,6 +478,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         catalog: input.catalog,
         generator: input.generator,
     };
+    let memo = exact::Memo::default();
     let mut out = Vec::new();
     let mut spent: u64 = 0;
     for chunk in work.chunks(batch) {
@@ -478,7 +488,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         }
         let judged: Vec<GroupVerdicts> = chunk
             .par_iter()
-            .map(|(group, cands)| judge_group(&shared, &spaces, group, cands))
+            .map(|(group, cands)| judge_group(&shared, &spaces, group, cands, &memo, &names))
             .collect();
         for ((group, cands), judged) in chunk.iter().zip(judged) {
             let verdicts = match judged {
@@ -503,6 +513,9 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     continue;
                 };
                 match verdict {
+                    Verdict::Exact(e, w) => {
+                        out.extend(exact::exact_finding(input, group, c, (e, w), &names));
+                    }
                     Verdict::Live(n) => spent += n,
                     Verdict::Dead(tally) => {
                         spent += tally.evaluations;
@@ -547,6 +560,8 @@ fn judge_group(
     spaces: &BTreeMap<ActionId, Space<'_>>,
     group: &GroupView<'_, '_>,
     cands: &[Candidate<'_>],
+    memo: &exact::Memo,
+    names: &BTreeMap<ActionId, &str>,
 ) -> GroupVerdicts {
     let count: usize = statements_of(group.set)
         .iter()
@@ -573,8 +588,13 @@ fn judge_group(
     // Counterfactual sets: without the statement, and the statement alone.
     let arena = Bump::new();
     let compiler = Compiler::new(&arena, input.catalog);
+    let decided = exact::decide(input, memo, group, &principal, cands, names);
     let mut verdicts = Vec::with_capacity(cands.len());
     for (ci, c) in cands.iter().enumerate() {
+        if let Some(Some((e, w))) = decided.get(ci) {
+            verdicts.push((ci, Verdict::Exact(*e, w.clone())));
+            continue;
+        }
         let Some(w) = without(group.set, c) else {
             continue;
         };

@@ -328,6 +328,11 @@ fn allowed_request_where(
     let candidates: Vec<Request> = match pass_role_target {
         Some(role) => input.pass_role_space.requests_for(input.account, role),
         None => {
+            // No sampled request is allowed (a sliver only the exact analysis finds): nothing
+            // to scan.
+            if group.coverage_of(action).is_some_and(|c| c.allowed == 0) {
+                return None;
+            }
             let reqs = input.requests(action)?;
             reqs.requests
                 .iter()

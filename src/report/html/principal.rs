@@ -155,7 +155,7 @@ pub(super) fn actions_table(h: &mut Html, p: &PrincipalResult) {
     }
     h.raw("<table class=\"grid acts\"><caption>reachable actions</caption><tr><th>class</th>");
     h.raw("<th>level</th><th>action</th><th>allowed/total</th><th>deciding keys</th>");
-    h.raw("<th>conditions</th></tr>\n");
+    h.raw("<th>conditions</th><th>allowed only if (exact analysis)</th></tr>\n");
     for l in AccessLevel::ALL {
         let mut names: Vec<&ActionCoverage> = p
             .actions
@@ -187,7 +187,7 @@ pub(super) fn actions_table(h: &mut Html, p: &PrincipalResult) {
         } else {
             h.raw("all requests");
         }
-        h.raw("</td><td></td><td></td></tr>\n");
+        h.raw("</td><td></td><td></td><td></td></tr>\n");
     }
     for a in conditional {
         h.raw("<tr><td><span class=\"pill kc\">Conditional</span></td><td>");
@@ -212,9 +212,35 @@ pub(super) fn actions_table(h: &mut Html, p: &PrincipalResult) {
             }
             h.el("code", c);
         }
+        h.raw("</td><td>");
+        condition_cell(h, a);
         h.raw("</td></tr>\n");
     }
     h.raw("</table>\n");
+}
+
+/// The exact analysis's condition of a Conditional cell: "Always within the organization's
+/// guardrails" and the guardrail part, or the condition; "sampled" when not exact.
+fn condition_cell(h: &mut Html, a: &ActionCoverage) {
+    if let Some(c) = &a.condition {
+        if c.within_guardrails {
+            h.raw("Always, within the organization's guardrails: ");
+            h.el("code", &c.guardrails);
+        } else {
+            h.el("code", &c.text);
+        }
+    }
+    if a.approximate {
+        if a.condition.is_some() {
+            h.raw("<br>");
+        }
+        h.raw("<i>approximate (sampled)");
+        if let Some(r) = &a.approximate_reason {
+            h.raw(": ");
+            h.text(r);
+        }
+        h.raw("</i>");
+    }
 }
 
 /// The roles the principal may pass to SageMaker.

@@ -1,0 +1,326 @@
+//! Dead and redundant statements decided on the formula ([`Analyzer::statements`]) instead of on
+//! sampled requests, so the findings do not depend on `--variants`: over every request AWS can
+//! send for the account (S-45 … S-54), per covered action, a statement is effective (it decides
+//! some request), dead, or redundant. A statement effective for one covered action is live; one
+//! the analysis cannot decide for some covered action is judged by sampling as before.
+//!
+//! Per action, groups whose formulas are the same (the coverage pass's key: atoms term by term,
+//! and the principal values they read) share one analysis; each group maps the verdicts to its
+//! own statements by their position in its formula.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+use crate::analyze::{AnalysisConfig, Analyzer, Class as ExactClass, Contribution, Formula};
+use crate::audit::coverage::{FormulaKey, formula_key};
+use crate::eval::Context;
+
+/// What the formula says about one candidate, over every action it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Exact {
+    /// It decides some request of some covered action.
+    Live,
+    /// An allow some of whose allowed requests it shares with other allows of its layer, and
+    /// none of which only it allows.
+    Redundant,
+    /// An allow that applies to no allowed request, because its resources and conditions fit no
+    /// request AWS can send.
+    NeverMatches,
+    /// An allow that applies to requests, all denied anyway.
+    Shadowed,
+    /// A deny that denies no request the rest of the set allows.
+    NoEffect,
+}
+
+/// Verdicts of one action's formula, in its term order (allows per gate, then denies), shared
+/// by the groups with that formula.
+type Verdicts = Arc<Option<Vec<Contribution>>>;
+
+/// Analyses shared across the groups of an account.
+#[derive(Default)]
+pub(super) struct Memo {
+    by_key: Mutex<HashMap<(ActionId, FormulaKey), Verdicts>>,
+}
+
+/// The statements of a formula, in the order [`Analyzer::statements`] reports them.
+fn term_order(f: &Formula) -> Vec<(Layer, u32, u32)> {
+    let allows = f.gates.iter().flat_map(|g| g.allows.iter());
+    let denies = f.gates.iter().flat_map(|g| g.denies.iter());
+    allows
+        .chain(denies)
+        .map(|t| (t.stmt.layer, t.stmt.policy, t.stmt.statement))
+        .collect()
+}
+
+/// Contributions keyed by statement (layer, policy index, statement index).
+type ByStatement = HashMap<(Layer, u32, u32), Contribution>;
+
+/// The contributions of the statements admitting `action` for the group, keyed by statement.
+fn contributions(
+    analyzer: &Analyzer<'_>,
+    memo: &Memo,
+    group: &GroupView<'_, '_>,
+    principal: &Context,
+    action: ActionId,
+    name: &str,
+) -> Option<ByStatement> {
+    let f = analyzer.formula(group.set, name).ok()?;
+    let key = formula_key(&f, principal);
+    let order = term_order(&f);
+    let memo_key = (action, key);
+    let known = memo
+        .by_key
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&memo_key).cloned());
+    let shared = match known {
+        Some(s) => s,
+        None => {
+            let computed: Verdicts = Arc::new(
+                analyzer
+                    .statements(group.set, principal, name, group.compiled)
+                    .ok()
+                    .map(|v| v.into_iter().map(|x| x.contribution).collect()),
+            );
+            if let Ok(mut m) = memo.by_key.lock() {
+                m.entry(memo_key).or_insert_with(|| Arc::clone(&computed));
+            }
+            computed
+        }
+    };
+    let verdicts = shared.as_ref().as_ref()?;
+    if verdicts.len() != order.len() {
+        return None;
+    }
+    Some(order.into_iter().zip(verdicts.iter().copied()).collect())
+}
+
+/// Whether the statement alone, as an allow, allows some modelled request of a covered action,
+/// with such a request (a request it matches); `None` when not decided.
+fn matches_some(
+    analyzer: &Analyzer<'_>,
+    c: &Candidate<'_>,
+    principal: &Context,
+    names: &[&str],
+    catalog: &Catalog,
+) -> Option<(bool, Option<Request>)> {
+    let mut st = c.statement.clone();
+    st.effect = Effect::Allow;
+    let alone = PolicySet::identity(vec![Policy {
+        version: c.version,
+        id: None,
+        statements: vec![st],
+    }]);
+    let arena = Bump::new();
+    let compiled = Compiler::new(&arena, catalog).compile(&alone).ok()?;
+    let mut unknown = false;
+    for name in names {
+        match analyzer.analyze(&alone, principal, name, &compiled) {
+            Ok(a) if a.class != ExactClass::Never => return Some((true, a.allowed_witness)),
+            Ok(a) if a.exact => {}
+            _ => unknown = true,
+        }
+    }
+    (!unknown).then_some((false, None))
+}
+
+/// The exact verdict of every candidate of a group (`None`: not decided, sample it).
+pub(super) fn decide(
+    shared: &super::Shared<'_>,
+    memo: &Memo,
+    group: &GroupView<'_, '_>,
+    principal: &Context,
+    cands: &[Candidate<'_>],
+    names: &BTreeMap<ActionId, &str>,
+) -> Vec<Option<(Exact, Option<Request>)>> {
+    let mut cfg = AnalysisConfig::new(&shared.account.id);
+    cfg.region.clone_from(&shared.generator.region);
+    let analyzer = Analyzer::new(shared.catalog, cfg);
+    let mut per_action: BTreeMap<ActionId, Option<ByStatement>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(cands.len());
+    for c in cands {
+        let (Ok(policy), Ok(index)) = (u32::try_from(c.policy), u32::try_from(c.statement.index))
+        else {
+            out.push(None);
+            continue;
+        };
+        let me = (c.layer, policy, index);
+        let mut seen: Vec<Contribution> = Vec::with_capacity(c.actions.len());
+        for id in &c.actions {
+            let Some(name) = names.get(id) else {
+                seen.push(Contribution::Unknown);
+                continue;
+            };
+            let verdicts = per_action
+                .entry(*id)
+                .or_insert_with(|| contributions(&analyzer, memo, group, principal, *id, name));
+            let v = verdicts
+                .as_ref()
+                .and_then(|m| m.get(&me).copied())
+                .unwrap_or(Contribution::Unknown);
+            seen.push(v);
+            if v == Contribution::Effective {
+                break;
+            }
+        }
+        let covered: Vec<&str> = c
+            .actions
+            .iter()
+            .filter_map(|id| names.get(id).copied())
+            .collect();
+        let alone = || matches_some(&analyzer, c, principal, &covered, shared.catalog);
+        let verdict = if seen.contains(&Contribution::Effective) {
+            Some((Exact::Live, None))
+        } else if seen.contains(&Contribution::Unknown) {
+            None
+        } else if c.statement.effect == Effect::Deny {
+            Some((Exact::NoEffect, alone().and_then(|(_, w)| w)))
+        } else if seen.contains(&Contribution::Redundant) {
+            Some((Exact::Redundant, None))
+        } else {
+            match alone() {
+                Some((true, w)) => Some((Exact::Shadowed, w)),
+                Some((false, _)) => Some((Exact::NeverMatches, None)),
+                None => None,
+            }
+        };
+        out.push(verdict);
+    }
+    out
+}
+
+/// The finding for a statement the formula proves dead or redundant.
+pub(super) fn exact_finding(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    c: &Candidate<'_>,
+    (verdict, shown): (Exact, Option<Request>),
+    names: &BTreeMap<ActionId, &str>,
+) -> Option<GroupFinding> {
+    let layer_index = u32::try_from(c.policy).ok()?;
+    let st_index = u32::try_from(c.statement.index).ok()?;
+    let me = group.statement_ref(c.layer, layer_index, st_index)?;
+    let covered: Vec<String> = c
+        .actions
+        .iter()
+        .filter_map(|id| names.get(id).map(|s| (*s).to_owned()))
+        .collect();
+    let listed: Vec<String> = covered.iter().take(LISTED_ACTIONS).cloned().collect();
+    let more = covered.len().saturating_sub(listed.len());
+    let scope = format!(
+        "{} audited action{}{}",
+        covered.len(),
+        if covered.len() == 1 { "" } else { "s" },
+        if more > 0 {
+            format!(" (the first {} listed)", listed.len())
+        } else {
+            String::new()
+        }
+    );
+    let mut basis = "decided exactly over every request AWS can send for this account's \
+                     resources (the exact analysis)"
+        .to_owned();
+    if c.wider {
+        basis.push_str(
+            "; its action clause may also cover actions outside the audit, which were not judged",
+        );
+    }
+    let who = format!("`{}` of {}", me.statement, me.policy);
+    // A request the statement matches, as the set decides it: who denies it, and with whom.
+    let explained = shown.as_ref().map(|r| (r, group.explain(r, input.catalog)));
+    let by = explained
+        .as_ref()
+        .map(|(_, ex)| {
+            format!(
+                " (such as one {})",
+                layer_phrase(ex.outcome.decision, ex.outcome.decided_by)
+            )
+        })
+        .unwrap_or_default();
+    let (rule, title, message) = match verdict {
+        Exact::Live => return None,
+        Exact::NeverMatches => (
+            "dead-statement-never-matches",
+            "statement never matches a request",
+            format!(
+                "{who} covers {scope} but matches none of their requests: its resources or \
+                 conditions never fit a request for this account's resources (a key the catalog \
+                 does not list for these actions is never sent); {basis}"
+            ),
+        ),
+        Exact::Redundant => (
+            "redundant-statement",
+            "statement is redundant",
+            format!(
+                "{who} covers {scope}; every request it allows is also allowed by another \
+                 statement of its layer, so removing it alone changes no decision; {basis}"
+            ),
+        ),
+        Exact::Shadowed => (
+            "dead-statement-shadowed",
+            "statement is shadowed",
+            format!(
+                "{who} covers {scope}; every request it matches is denied anyway{by}, so it \
+                 grants nothing; {basis}"
+            ),
+        ),
+        Exact::NoEffect => {
+            let never = covered.iter().all(|a| {
+                group
+                    .coverage_of(a)
+                    .is_some_and(|cell| cell.class == Class::Never)
+            });
+            let tail = if never {
+                "; nothing allows the actions it covers for this principal in the audited \
+                 request space"
+            } else {
+                ""
+            };
+            (
+                "dead-statement-no-effect",
+                "deny statement has no effect",
+                format!(
+                    "{who} covers {scope} and denies no request that would be allowed without \
+                     it{by}{tail}; {basis}"
+                ),
+            )
+        }
+    };
+    let mut statements = vec![me];
+    let mut witness_out = None;
+    if let Some((r, ex)) = &explained {
+        // The statements that deny it (its layer's allows would only repeat this one).
+        for s in group.matched_refs(ex, Effect::Deny) {
+            if !statements.contains(&s) {
+                statements.push(s);
+            }
+        }
+        witness_out = Some(witness(r, ex.outcome.decision.as_str()));
+    }
+    Some(GroupFinding {
+        group: group.index,
+        finding: Finding {
+            rule: rule.to_owned(),
+            kind: FindingKind::DeadStatement,
+            severity: Severity::Low,
+            title: title.to_owned(),
+            message,
+            account: String::new(),
+            principal: String::new(),
+            actions: listed,
+            target_role: None,
+            other_targets: Vec::new(),
+            statements,
+            conditions: Vec::new(),
+            witness: witness_out,
+            fingerprint: String::new(),
+            suppressed: None,
+            chain: Vec::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
+        },
+    })
+}
