@@ -24,6 +24,10 @@
 //!   matches nothing); the witness, when it matches something, is a matched request.
 //! - `dead-statement-skipped`: the group was not judged (too many statements, or the account's
 //!   work budget was spent).
+//! - `exact-analysis-failed` (medium): the exact analysis failed for some of the group's actions
+//!   (a witness the engine decided differently is a bug in one of the two); those actions were
+//!   judged by sampling, and the finding names each action and error, so the fallback is never
+//!   silent.
 //!
 //! Exact first ([`exact`]): each statement is decided on the formula of every action it covers
 //! (effective, dead or redundant over every request AWS can send, S-45 … S-49, S-54), so the findings
@@ -523,6 +527,13 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     }
                 }
             }
+        }
+    }
+    // A failed exact analysis (a witness the engine decided differently is a bug in one of the
+    // two) fell back to sampling: say so, per group, with the errors.
+    for (gi, errors) in memo.failures() {
+        if let Some(group) = input.groups.get(gi) {
+            out.push(verdict::analysis_failed(group, &errors));
         }
     }
     out

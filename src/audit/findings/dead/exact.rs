@@ -35,13 +35,23 @@ pub(super) enum Exact {
 }
 
 /// Verdicts of one action's formula, in its term order (allows per gate, then denies), shared
-/// by the groups with that formula.
-type Verdicts = Arc<Option<Vec<Contribution>>>;
+/// by the groups with that formula; the analysis's error when it failed.
+type Verdicts = Arc<Result<Vec<Contribution>, String>>;
 
 /// Analyses shared across the groups of an account.
 #[derive(Default)]
 pub(super) struct Memo {
     by_key: Mutex<HashMap<(ActionId, FormulaKey), Verdicts>>,
+    /// Failed analyses (a witness the engine decided differently is a bug): group index → the
+    /// actions and errors, reported as findings so a fallback to sampling is never silent.
+    failures: Mutex<std::collections::BTreeMap<usize, Vec<String>>>,
+}
+
+impl Memo {
+    /// The failed analyses by group index, each `action: error`.
+    pub(super) fn failures(&self) -> std::collections::BTreeMap<usize, Vec<String>> {
+        self.failures.lock().map(|m| m.clone()).unwrap_or_default()
+    }
 }
 
 /// The statements of a formula, in the order [`Analyzer::statements`] reports them.
@@ -81,8 +91,8 @@ fn contributions(
             let computed: Verdicts = Arc::new(
                 analyzer
                     .statements(group.set, principal, name, group.compiled)
-                    .ok()
-                    .map(|v| v.into_iter().map(|x| x.contribution).collect()),
+                    .map(|v| v.into_iter().map(|x| x.contribution).collect())
+                    .map_err(|e| e.to_string()),
             );
             if let Ok(mut m) = memo.by_key.lock() {
                 m.entry(memo_key).or_insert_with(|| Arc::clone(&computed));
@@ -90,7 +100,19 @@ fn contributions(
             computed
         }
     };
-    let verdicts = shared.as_ref().as_ref()?;
+    let verdicts = match shared.as_ref() {
+        Ok(v) => v,
+        Err(e) => {
+            if let Ok(mut m) = memo.failures.lock() {
+                let list = m.entry(group.index).or_default();
+                let line = format!("`{name}`: {e}");
+                if !list.contains(&line) {
+                    list.push(line);
+                }
+            }
+            return None;
+        }
+    };
     if verdicts.len() != order.len() {
         return None;
     }

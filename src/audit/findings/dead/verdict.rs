@@ -31,6 +31,22 @@ pub(super) fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
     }
 }
 
+/// The finding for a group whose exact analysis failed for some actions (its statements were
+/// judged by sampling there instead).
+pub(super) fn analysis_failed(group: &GroupView<'_, '_>, errors: &[String]) -> GroupFinding {
+    let mut f = skipped(
+        group,
+        format!(
+            "the exact analysis failed, so dead and redundant statements were judged by sampling              for these actions (please report it: a disagreement between the analysis and the              engine is a bug): {}",
+            errors.join("; ")
+        ),
+    );
+    f.finding.rule = "exact-analysis-failed".to_owned();
+    f.finding.severity = Severity::Medium;
+    f.finding.title = "the exact analysis failed for some actions".to_owned();
+    f
+}
+
 pub(super) fn layer_phrase(decision: Decision, layer: Layer) -> String {
     match (decision, layer) {
         (Decision::ExplicitlyDenied, l) => format!("explicitly denied by a Deny in the {l} layer"),
