@@ -328,10 +328,11 @@ fn allowed_request_where(
     let candidates: Vec<Request> = match pass_role_target {
         Some(role) => input.pass_role_space.requests_for(input.account, role),
         None => {
-            // No sampled request is allowed (a sliver only the exact analysis finds): nothing
-            // to scan.
-            if group.coverage_of(action).is_some_and(|c| c.allowed == 0) {
-                return None;
+            // No sampled request is allowed (a sliver only the exact analysis finds): the
+            // analysis's allowed witness is the one request to try (the engine decides it below).
+            if let Some(c) = group.coverage_of(action).filter(|c| c.allowed == 0) {
+                let r = request_of(c.allowed_witness.as_ref()?)?;
+                return allowed_among(input, group, vec![r], accept);
             }
             let reqs = input.requests(action)?;
             reqs.requests
@@ -342,6 +343,31 @@ fn allowed_request_where(
                 .collect()
         }
     };
+    allowed_among(input, group, candidates, accept)
+}
+
+/// A witness as a request again (one value: a single value, else a list, as witnesses show).
+fn request_of(w: &crate::audit::model::Witness) -> Option<Request> {
+    use crate::request::ContextValue;
+    let mut r = Request::new(&w.action, &w.resource).ok()?;
+    for (k, v) in &w.context {
+        let value = match v.as_slice() {
+            [one] => ContextValue::Single(one.clone()),
+            _ => ContextValue::Multi(v.clone()),
+        };
+        r.context.insert(k, value).ok()?;
+    }
+    Some(r)
+}
+
+/// The first of `candidates` that `accept` accepts and the group is allowed, with the allow
+/// statements that matched it.
+fn allowed_among(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    candidates: Vec<Request>,
+    accept: &dyn Fn(&Request) -> bool,
+) -> Option<(Request, Vec<StatementRef>)> {
     let mut preparer = crate::request::prepared::Preparer::new(input.catalog);
     for r in candidates.into_iter().filter(|r| accept(r)) {
         let allowed = group
