@@ -17,31 +17,16 @@ pub(crate) mod gain;
 pub mod paths;
 pub mod willfail;
 
-use std::collections::BTreeMap;
-
+pub use super::group::PolicyOrigin;
 use super::load::Account;
-use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef, Witness};
+pub use super::model::witness;
+use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef};
 use super::space::{ActionRequests, GenConfig, Mentions};
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Explanation, Layer, PreparedRequest, Request};
 use crate::policy::PolicySet;
 use crate::request::prepared::PreparedContext;
-
-/// Where one policy of a group's set comes from.
-#[derive(Debug, Clone)]
-pub struct PolicyOrigin {
-    /// Its layer.
-    pub layer: Layer,
-    /// Its index in the layer (within the level for SCPs).
-    pub index: u32,
-    /// Readable label (`inline:Name`, `managed:arn`, …).
-    pub label: String,
-    /// The input file.
-    pub file: String,
-    /// JSON pointer of the document in the file.
-    pub pointer: String,
-}
 
 /// One evaluation group, as the detectors see it.
 pub struct GroupView<'g, 'a> {
@@ -228,20 +213,6 @@ pub struct GroupFinding {
     pub group: usize,
     /// The finding, with `principal` and `account` left empty.
     pub finding: Finding,
-}
-
-/// A witness from a request and its decision.
-pub fn witness(request: &Request, decision: &str) -> Witness {
-    let mut context = BTreeMap::new();
-    for e in request.context.entries() {
-        context.insert(e.key.clone(), e.values.clone());
-    }
-    Witness {
-        action: request.action().to_owned(),
-        resource: request.resource.clone(),
-        context,
-        decision: decision.to_owned(),
-    }
 }
 
 /// A stable fingerprint: FNV-1a of the fields that identify a finding.

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::findings::PolicyOrigin;
 use super::load::{Account, Principal};
 use super::model::AuditError;
 use super::space::Mentions;
@@ -19,6 +18,21 @@ use crate::compile::{CompiledSet, Compiler};
 use crate::eval::Layer;
 use crate::policy::{Policy, PolicySet, ResourcePattern};
 use crate::request::prepared::PreparedContext;
+
+/// Where one policy of a group's set comes from.
+#[derive(Debug, Clone)]
+pub struct PolicyOrigin {
+    /// Its layer.
+    pub layer: Layer,
+    /// Its index in the layer (within the level for SCPs).
+    pub index: u32,
+    /// Readable label (`inline:Name`, `managed:arn`, …).
+    pub label: String,
+    /// The input file.
+    pub file: String,
+    /// JSON pointer of the document in the file.
+    pub pointer: String,
+}
 
 /// The principals of one account, grouped.
 pub(crate) struct Grouping<'a> {

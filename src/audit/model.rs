@@ -236,6 +236,20 @@ pub struct Witness {
     pub decision: String,
 }
 
+/// A witness from a request and its decision.
+pub fn witness(request: &crate::request::Request, decision: &str) -> Witness {
+    let mut context = BTreeMap::new();
+    for e in request.context.entries() {
+        context.insert(e.key.clone(), e.values.clone());
+    }
+    Witness {
+        action: request.action().to_owned(),
+        resource: request.resource.clone(),
+        context,
+        decision: decision.to_owned(),
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

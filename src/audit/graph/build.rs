@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::decide::{Actor, Env};
 use super::edges::{EdgeSpec, Index, To, VirtualKey, expand};
 use super::{Edge, Graph, Node, NodeKind, caps};
-use crate::audit::findings::PolicyOrigin;
+use crate::audit::group::PolicyOrigin;
 use crate::audit::group::{group_principals, origins_of, policy_set_of};
 use crate::audit::load::{Account, Principal, PrincipalKind};
 use crate::audit::run::{AuditConfig, ScpLevels};

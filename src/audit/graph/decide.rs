@@ -18,7 +18,7 @@ use crate::policy::{Effect, Policy, PolicySet, ResourcePattern, Statement};
 use crate::request::prepared::PreparedContext;
 use crate::request::sent::is_principal_key;
 
-use crate::audit::findings::PolicyOrigin;
+use crate::audit::group::PolicyOrigin;
 
 /// Keys whose value is the time: an attacker can wait for a later value, never an earlier one.
 const TIME_KEYS: &[&str] = &["aws:currenttime", "aws:epochtime", "aws:tokenissuetime"];
@@ -534,7 +534,7 @@ pub(crate) fn witness_of(env: &Env, request: &Request) -> crate::audit::model::W
         })
         .collect();
     r.context = to_context(&kept);
-    crate::audit::findings::witness(&r, "Allowed")
+    crate::audit::model::witness(&r, "Allowed")
 }
 
 /// `action` on `resource` with the base context only.
