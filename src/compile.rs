@@ -30,7 +30,7 @@ use bumpalo::Bump;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::eval::decision::Layer;
+use crate::policy::Layer;
 use crate::policy::glob::GlobTok;
 use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement};
 use crate::request::Request;
@@ -339,7 +339,7 @@ impl<'a> Compiler<'a> {
                         // Trust policies only: no resource clause matches nothing here.
                         None => false,
                     };
-                    let res_multi = prefilter::build_arns(
+                    let res_multi = arn::build_arns(
                         res.iter().map(|r| match r {
                             CResPat::Arn(a) => Some(a),
                             _ => None,

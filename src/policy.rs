@@ -17,7 +17,7 @@ pub mod wire;
 
 pub use err::PolicyError;
 pub use pattern::{ActionPattern, ResourcePattern};
-pub use set::PolicySet;
+pub use set::{Layer, PolicySet};
 
 use crate::condition::Condition;
 

@@ -6,7 +6,11 @@
 
 use bumpalo::Bump;
 
-use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into, tokenize_into};
+use super::glob::{
+    CGlob, Searcher, Tok, TokBuf, any_with, build_groups, glob_runs, match_toks,
+    template_toks_into, tokenize_into,
+};
+use super::prefilter;
 use super::template::{CPiece, CTemplate};
 use super::text;
 use crate::policy::glob::{Piece, Template};
@@ -228,7 +232,7 @@ pub(crate) fn any_matches(
     };
     let text = arn.text();
     if multi.1 > 0 {
-        return super::prefilter::any_arn(multi, res.len(), text, searchers, |i| {
+        return any_arn(multi, res.len(), text, searchers, |i| {
             res.get(i).is_some_and(|r| r.matches(req, searchers))
         });
     }
@@ -443,4 +447,66 @@ impl<'a> CResPat<'a> {
             }
         }
     }
+}
+
+// Prefilter plumbing for ARN lists.
+
+/// The literal runs of an ARN pattern's segments after its literal prefix (the prefix is checked
+/// first anyway, and is usually shared by the whole list). Each segment glob matches a whole
+/// segment, a substring of the ARN, so the ARN contains each of them.
+fn arn_runs(a: &CArn<'_>, out: &mut Vec<String>) {
+    let (segs, tail) = match a {
+        CArn::Full { segs, .. } => (*segs, None),
+        CArn::Short { head, tail, .. } => (*head, Some(tail)),
+        CArn::Never => return,
+    };
+    for g in segs.iter().map(|c| &c.glob).chain(tail) {
+        glob_runs(g, out);
+    }
+}
+
+/// The longest literal run of an ARN pattern after its literal prefix (see [`build_arns`] for
+/// the piece a list actually uses).
+pub fn arn_piece(a: &CArn<'_>) -> Option<String> {
+    let mut out = Vec::new();
+    arn_runs(a, &mut out);
+    out.into_iter().max_by_key(String::len)
+}
+
+/// Prefilters for the ARN patterns of a `Resource` list or ARN condition (items without a fixed
+/// ARN pattern are always run), appended to `searchers`, when at least `min` × [`ARN_FACTOR`](prefilter::ARN_FACTOR)
+/// of them have a piece; see [`build_groups`].
+pub fn build_arns<'x>(
+    pats: impl Iterator<Item = Option<&'x CArn<'x>>>,
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (u32, u32) {
+    let runs: Vec<Vec<String>> = pats
+        .map(|a| {
+            let mut out = Vec::new();
+            if let Some(a) = a {
+                arn_runs(a, &mut out);
+            }
+            out
+        })
+        .collect();
+    let pieces = prefilter::choose_pieces(&runs);
+    build_groups(
+        &pieces,
+        min.saturating_mul(prefilter::ARN_FACTOR),
+        searchers,
+    )
+}
+
+/// True when `run(i)` holds for one of `n` ARN items, through the prefilters `multi` (from
+/// [`build_arns`]) over the ARN `text`.
+#[inline(never)]
+pub fn any_arn(
+    multi: (u32, u32),
+    n: usize,
+    text: &str,
+    searchers: &[Searcher],
+    run: impl Fn(usize) -> bool,
+) -> bool {
+    any_with(multi, n, text, searchers, run)
 }

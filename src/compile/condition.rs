@@ -9,8 +9,9 @@
 use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
+use super::arn::{any_arn, build_arns};
 use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into};
-use super::prefilter::{any_arn, any_like, build_arns, build_like};
+use super::glob::{any_like, build_like};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
 use crate::condition::{Cidr, Condition, Decimal, Instant, OrdCmp, SetOp, StrCmp, Values};

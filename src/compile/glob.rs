@@ -10,6 +10,7 @@
 
 use bumpalo::Bump;
 
+use super::prefilter;
 use super::text;
 
 /// One token of a glob program.
@@ -33,7 +34,7 @@ pub enum Searcher {
     /// A prebuilt substring searcher for the leading literal of a general glob's middle chunk.
     Lit(memchr::memmem::Finder<'static>),
     /// A multi-pattern prefilter for one group of a condition's `Like` patterns.
-    Multi(Box<super::prefilter::Prefilter>),
+    Multi(Box<prefilter::Prefilter>),
 }
 
 impl Searcher {
@@ -504,6 +505,142 @@ impl<'a> CGlob<'a> {
             CGlob::General { toks, .. } => toks.last() == Some(&Tok::Star),
             _ => false,
         }
+    }
+}
+
+// Prefilter plumbing for `Like` lists (the automaton itself is in `prefilter`).
+
+/// The longest literal run of a token program (adjacent literal tokens joined), if any.
+pub fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
+    let mut best = String::new();
+    let mut run = String::new();
+    for t in toks {
+        match t {
+            Tok::Lit(s) => run.push_str(s),
+            Tok::One | Tok::Star => {
+                if run.len() > best.len() {
+                    std::mem::swap(&mut best, &mut run);
+                }
+                run.clear();
+            }
+        }
+    }
+    if run.len() > best.len() {
+        best = run;
+    }
+    // A prefix of a required run is required too: long runs are cut, so the automaton stays
+    // small however long the policy's literals are.
+    let mut cut = best.len().min(prefilter::MAX_PIECE);
+    while !best.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    best.truncate(cut);
+    (!best.is_empty()).then_some(best)
+}
+
+/// Prefilters for items with these pieces (`None`: always run), appended to `searchers`, when
+/// at least `min` items have a piece: their (first index in `searchers`, count), count 0 for none.
+pub(crate) fn build_groups(
+    pieces: &[Option<String>],
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (u32, u32) {
+    let built = prefilter::build_all(pieces, min);
+    let (Ok(start), Ok(n)) = (u32::try_from(searchers.len()), u32::try_from(built.len())) else {
+        return (0, 0);
+    };
+    if n == 0 {
+        return (0, 0);
+    }
+    searchers.extend(built.into_iter().map(|p| Searcher::Multi(Box::new(p))));
+    (start, n)
+}
+
+/// True when `run(i)` holds for some `i < n`, through the prefilters `multi` over `text` (every
+/// item is run when there are none).
+#[inline(always)]
+pub(crate) fn any_with(
+    multi: (u32, u32),
+    n: usize,
+    text: &str,
+    searchers: &[Searcher],
+    run: impl Fn(usize) -> bool,
+) -> bool {
+    let (start, count) = (multi.0 as usize, multi.1 as usize);
+    let pres = match searchers.get(start..start + count) {
+        Some(p) if count > 0 => p,
+        _ => return (0..n).any(run),
+    };
+    pres.iter().any(|p| match p {
+        Searcher::Multi(p) => p.any_match(text, &run),
+        // Not reached (`multi` indexes prefilters only).
+        Searcher::Lit(_) => (0..n).any(&run),
+    })
+}
+
+/// Compiles variable-free `Like` patterns into globs and, when at least `min` of them have a
+/// literal piece, prefilters appended to `searchers`: returns the globs and the prefilters'
+/// (first index, count) in `searchers` (count 0: try every glob).
+pub fn build_like<'a>(
+    arena: &'a Bump,
+    pats: &[&[Tok<'_>]],
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (&'a [CGlob<'a>], (u32, u32)) {
+    let globs = arena.alloc_slice_fill_iter(pats.iter().map(|t| CGlob::build(arena, t, searchers)));
+    let runs: Vec<Vec<String>> = pats
+        .iter()
+        .map(|t| {
+            let mut out = Vec::new();
+            literal_runs(t, &mut out);
+            out
+        })
+        .collect();
+    let pieces = prefilter::choose_pieces(&runs);
+    (globs, build_groups(&pieces, min, searchers))
+}
+
+/// True when one of `globs` matches `text`, using the prefilters `multi` built by [`build_like`]
+/// (every glob is tried when there are none).
+#[inline(never)]
+pub fn any_like(
+    globs: &[CGlob<'_>],
+    multi: (u32, u32),
+    text: &str,
+    searchers: &[Searcher],
+) -> bool {
+    any_with(multi, globs.len(), text, searchers, |i| {
+        globs.get(i).is_some_and(|g| g.matches(text, searchers))
+    })
+}
+
+/// Appends every literal run of a token program (adjacent literal tokens joined, each cut like
+/// [`required_piece`]'s) to `out`: each one is contained in every match.
+pub fn literal_runs(toks: &[Tok<'_>], out: &mut Vec<String>) {
+    let mut run = String::new();
+    for t in toks.iter().chain([&Tok::Star]) {
+        match t {
+            Tok::Lit(s) => run.push_str(s),
+            Tok::One | Tok::Star => {
+                if let Some(r) = required_piece(&[Tok::Lit(&run)]) {
+                    out.push(r);
+                }
+                run.clear();
+            }
+        }
+    }
+}
+
+/// The literal runs of a compiled glob, appended to `out`.
+pub(crate) fn glob_runs(g: &CGlob<'_>, out: &mut Vec<String>) {
+    let lits: [&str; 2] = match *g {
+        CGlob::Any => ["", ""],
+        CGlob::Exact(a) | CGlob::Prefix(a) | CGlob::Suffix(a) | CGlob::Contains(a) => [a, ""],
+        CGlob::PrefixSuffix(a, b) | CGlob::PrefixContains(a, b) => [a, b],
+        CGlob::General { toks, .. } => return literal_runs(toks, out),
+    };
+    for l in lits {
+        literal_runs(&[Tok::Lit(l)], out);
     }
 }
 

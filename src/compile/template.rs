@@ -212,7 +212,7 @@ impl<'a> CTemplate<'a> {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::eval::{PreparedRequest, Request};
+    use crate::request::{ContextValue, PreparedRequest, Request};
 
     #[test]
     fn ignore_case_follows_str_to_lowercase_for_final_sigma() {
@@ -230,7 +230,7 @@ mod tests {
             .context
             .insert(
                 "custom:word",
-                crate::eval::ContextValue::Single("ΟΔ".to_owned()),
+                ContextValue::Single("ΟΔ".to_owned()),
             )
             .unwrap();
         let prepared = PreparedRequest::new(&request, &catalog);

@@ -1,5 +1,9 @@
 //! A principal's policy set: every policy that takes part in its decisions, by layer.
 
+use std::fmt;
+
+use serde::Serialize;
+
 use super::Policy;
 
 /// Every policy in force for one principal, by layer.
@@ -53,5 +57,38 @@ impl PolicySet {
             .iter()
             .map(|(_, p)| p.statements.len())
             .sum()
+    }
+}
+
+/// A policy layer, or the cross-account gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    /// Service control policies at one level (0 = organization root).
+    Scp(u32),
+    /// Identity-based policies.
+    Identity,
+    /// The permissions boundary.
+    Boundary,
+    /// The session policy.
+    Session,
+    /// The cross-account gate (S-27).
+    Account,
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layer::Scp(level) => write!(f, "scp[{level}]"),
+            Layer::Identity => f.write_str("identity"),
+            Layer::Boundary => f.write_str("boundary"),
+            Layer::Session => f.write_str("session"),
+            Layer::Account => f.write_str("account"),
+        }
+    }
+}
+
+impl Serialize for Layer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

@@ -23,8 +23,9 @@ use iamc::Catalog;
 use iamc::case::{Case, parse_case_line};
 use iamc::compile::Compiler;
 use iamc::compile::arn::{CArn, match_arn_toks};
+use iamc::compile::arn::{any_arn, build_arns};
 use iamc::compile::glob::{CGlob, Tok, TokBuf, match_toks, tokenize_into};
-use iamc::compile::prefilter::{any_arn, any_like, build_arns, build_like};
+use iamc::compile::glob::{any_like, build_like};
 use iamc::condition::{Family, Operator};
 use iamc::eval::{
     Context, ContextEntry, ContextValue, Explanation, PreparedRequest, Request, compiled, reference,
