@@ -477,10 +477,15 @@ pub fn arn_piece(a: &CArn<'_>) -> Option<String> {
 /// ARN pattern are always run), appended to `searchers`, when at least `min` × [`ARN_FACTOR`](prefilter::ARN_FACTOR)
 /// of them have a piece; see [`build_groups`].
 pub fn build_arns<'x>(
-    pats: impl Iterator<Item = Option<&'x CArn<'x>>>,
+    pats: impl ExactSizeIterator<Item = Option<&'x CArn<'x>>>,
     min: usize,
     searchers: &mut Vec<Searcher>,
 ) -> (u32, u32) {
+    let min = min.saturating_mul(prefilter::ARN_FACTOR);
+    // Too short a list for a prefilter: skip choosing pieces (see `build_like`).
+    if pats.len() < min.max(1) {
+        return (0, 0);
+    }
     let runs: Vec<Vec<String>> = pats
         .map(|a| {
             let mut out = Vec::new();
@@ -491,11 +496,7 @@ pub fn build_arns<'x>(
         })
         .collect();
     let pieces = prefilter::choose_pieces(&runs);
-    build_groups(
-        &pieces,
-        min.saturating_mul(prefilter::ARN_FACTOR),
-        searchers,
-    )
+    build_groups(&pieces, min, searchers)
 }
 
 /// True when `run(i)` holds for one of `n` ARN items, through the prefilters `multi` (from

@@ -588,6 +588,11 @@ pub fn build_like<'a>(
     searchers: &mut Vec<Searcher>,
 ) -> (&'a [CGlob<'a>], (u32, u32)) {
     let globs = arena.alloc_slice_fill_iter(pats.iter().map(|t| CGlob::build(arena, t, searchers)));
+    // Fewer patterns than the threshold cannot have enough pieces: skip choosing them (most
+    // lists are short, and one-off decisions compile every list they meet).
+    if pats.len() < min.max(1) {
+        return (globs, (0, 0));
+    }
     let runs: Vec<Vec<String>> = pats
         .iter()
         .map(|t| {
