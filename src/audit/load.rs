@@ -9,8 +9,8 @@
 //! with the file and the JSON pointer (continued into the policy document), and the principal is
 //! still listed; the rest of the account loads.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -18,181 +18,13 @@ use serde_json::Value;
 use super::model::AuditError;
 
 mod groups;
-use crate::eval::{Context, ContextValue};
+mod types;
 use crate::policy::err::push_pointer;
 use crate::policy::{Policy, PolicyKind};
-
-/// A role or a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PrincipalKind {
-    /// An IAM role (audited as a role session).
-    Role,
-    /// An IAM user.
-    User,
-}
-
-impl PrincipalKind {
-    /// `role` or `user`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PrincipalKind::Role => "role",
-            PrincipalKind::User => "user",
-        }
-    }
-}
-
-/// A policy document in force for a principal, with where it came from.
-#[derive(Debug, Clone)]
-pub struct PolicyDoc {
-    /// Readable origin: `inline:Name`, `managed:arn`, `group:G/inline:Name`, `boundary:arn`.
-    pub label: String,
-    /// Identity for grouping: the managed policy ARN, or a hash of the inline document.
-    pub id: String,
-    /// The validated policy.
-    pub policy: Arc<Policy>,
-    /// The file the document is in.
-    pub file: String,
-    /// JSON pointer of the document in that file (statement pointers continue it).
-    pub pointer: String,
-}
-
-/// One principal of an account.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The account id.
-    pub account: String,
-    /// Role or user.
-    pub kind: PrincipalKind,
-    /// Role or user name.
-    pub name: String,
-    /// Its ARN.
-    pub arn: String,
-    /// Its IAM path.
-    pub path: String,
-    /// `RoleId`/`UserId`.
-    pub id: String,
-    /// Tags.
-    pub tags: Vec<(String, String)>,
-    /// Identity policies (inline, attached, and for users their groups').
-    pub identity: Vec<PolicyDoc>,
-    /// The permissions boundary.
-    pub boundary: Option<PolicyDoc>,
-    /// The trust policy (roles).
-    pub trust: Option<Arc<Policy>>,
-    /// Errors that stop evaluation.
-    pub errors: Vec<AuditError>,
-    /// Problems that do not (an invalid trust policy).
-    pub warnings: Vec<AuditError>,
-    /// A service-linked role (`/aws-service-role/` path): SCPs do not restrict it.
-    pub service_linked: bool,
-    /// JSON pointer of the principal in its file.
-    pub pointer: String,
-    /// For users: the names of the IAM groups it is in, in file order.
-    pub groups: Vec<String>,
-}
-
-impl Principal {
-    /// The request context AWS attaches for this principal: `aws:PrincipalArn`,
-    /// `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:userid`, `aws:username` (users),
-    /// `aws:PrincipalTag/*`, `aws:PrincipalIsAWSService`.
-    pub fn context(&self) -> Context {
-        let mut c = Context::new();
-        let mut put = |k: &str, v: String| {
-            // Keys are distinct by construction; a tag key repeated in another case is skipped.
-            let _ = c.insert(k, ContextValue::Single(v));
-        };
-        put("aws:PrincipalArn", self.arn.clone());
-        put("aws:PrincipalAccount", self.account.clone());
-        put("aws:PrincipalIsAWSService", "false".to_owned());
-        match self.kind {
-            PrincipalKind::Role => {
-                put("aws:PrincipalType", "AssumedRole".to_owned());
-                put("aws:userid", format!("{}:{SESSION_NAME}", self.id));
-            }
-            PrincipalKind::User => {
-                put("aws:PrincipalType", "User".to_owned());
-                put("aws:userid", self.id.clone());
-                put("aws:username", self.name.clone());
-            }
-        }
-        for (k, v) in &self.tags {
-            put(&format!("aws:PrincipalTag/{k}"), v.clone());
-        }
-        c
-    }
-
-    /// The ARN a request by this principal carries (`assumed-role/NAME/iamc-audit` for roles).
-    pub fn session_arn(&self) -> String {
-        match self.kind {
-            PrincipalKind::Role => format!(
-                "arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}",
-                self.account, self.name
-            ),
-            PrincipalKind::User => self.arn.clone(),
-        }
-    }
-}
-
-/// The session name audited role sessions use.
-pub const SESSION_NAME: &str = "iamc-audit";
-
-/// A role of the account, as an `iam:PassRole` target.
-#[derive(Debug, Clone)]
-pub struct RoleTarget {
-    /// Its ARN.
-    pub arn: String,
-    /// Its trust policy admits `sagemaker.amazonaws.com`.
-    pub trusts_sagemaker: bool,
-}
-
-/// One loaded GAAD file.
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// The account id.
-    pub id: String,
-    /// The file.
-    pub file: String,
-    /// Roles then users, in file order.
-    pub principals: Vec<Principal>,
-    /// Every role (pass-role targets).
-    pub roles: Vec<RoleTarget>,
-    /// Problems with the file itself or with entries that are not principals.
-    pub errors: Vec<AuditError>,
-    /// The IAM groups (`GroupDetailList`), with their policies.
-    pub groups: Vec<IamGroup>,
-    /// Customer managed policies' versions other than the default, by policy ARN (what
-    /// `iam:SetDefaultPolicyVersion` can switch to).
-    pub other_versions: BTreeMap<String, Vec<PolicyVersion>>,
-}
-
-/// An IAM group and the policies its members get.
-#[derive(Debug, Clone)]
-pub struct IamGroup {
-    /// The group name.
-    pub name: String,
-    /// Its ARN.
-    pub arn: String,
-    /// Its inline and attached policies, labelled `group:NAME/…` as in its members' sets.
-    pub policies: Vec<PolicyDoc>,
-    /// False when one of its policies is missing or invalid (its members report why).
-    pub complete: bool,
-}
-
-/// A stored, non-default version of a customer managed policy.
-#[derive(Debug, Clone)]
-pub struct PolicyVersion {
-    /// `VersionId` (`v1`, …).
-    pub version: String,
-    /// The validated document.
-    pub policy: Arc<Policy>,
-    /// JSON pointer of the document in the account file.
-    pub pointer: String,
-}
-
-/// Where AWS managed policies missing from a GAAD file's `Policies` list can be found:
-/// a directory of `<PolicyName>.json` documents (such as `../shared/data/managed-policies`).
-#[derive(Debug, Clone, Default)]
-pub struct ManagedPolicyDir(pub Option<PathBuf>);
+pub use types::{
+    Account, IamGroup, ManagedPolicyDir, PolicyDoc, PolicyVersion, Principal, PrincipalKind,
+    RoleTarget, SESSION_NAME,
+};
 
 /// Percent-decodes a policy document string; `+` stays `+` (botocore's `unquote`).
 pub fn percent_decode(s: &str) -> Option<String> {

@@ -228,10 +228,7 @@ mod tests {
         let mut request = Request::new("s3:GetObject", "*").unwrap();
         request
             .context
-            .insert(
-                "custom:word",
-                ContextValue::Single("ΟΔ".to_owned()),
-            )
+            .insert("custom:word", ContextValue::Single("ΟΔ".to_owned()))
             .unwrap();
         let prepared = PreparedRequest::new(&request, &catalog);
         let t = CTemplate::build(&arena, &Template::parse("${custom:word}ΟΣ", true));
