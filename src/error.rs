@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::analyze::AnalyzeError;
 use crate::audit::diff::DiffError;
+use crate::audit::graph::GraphError;
 use crate::audit::model::AuditError;
 use crate::audit::run::AuditFailure;
 use crate::audit::suppress::SuppressError;
@@ -41,6 +43,14 @@ pub enum Error {
     /// A diff that cannot be made.
     #[error(transparent)]
     Diff(#[from] DiffError),
+    /// A question the principal graph cannot answer (an unknown or ambiguous principal, an
+    /// invalid action): the usage status.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// An exact analysis that cannot be made (an unknown action or settings: the usage status;
+    /// a witness the engine disagrees with: the input-error status, as a bug to report).
+    #[error("exact analysis: {0}")]
+    Analyze(#[from] AnalyzeError),
     /// A suppressions file that cannot be used.
     #[error(transparent)]
     Suppress(#[from] SuppressError),
@@ -79,7 +89,10 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::Usage(_) | Error::Audit(AuditFailure::Settings(_))
+            Error::Usage(_)
+                | Error::Audit(AuditFailure::Settings(_))
+                | Error::Graph(_)
+                | Error::Analyze(AnalyzeError::UnknownAction(_) | AnalyzeError::Config(_))
         )
     }
 

@@ -78,11 +78,11 @@ impl GraphInputs {
             shared_space: None,
             graph: true,
         };
-        let scps = read_scps(&cfg, &mut Vec::new()).map_err(|e| Error::Input(e.to_string()))?;
+        let scps = read_scps(&cfg, &mut Vec::new())?;
         let mut accounts = Vec::new();
         let mut errors = Vec::new();
         for f in &self.files {
-            let a = load_gaad(f, &cfg.managed_dir).map_err(|e| Error::Input(e.to_string()))?;
+            let a = load_gaad(f, &cfg.managed_dir)?;
             errors.extend(a.errors.iter().cloned());
             for p in &a.principals {
                 errors.extend(p.errors.iter().cloned());
@@ -162,9 +162,7 @@ pub struct PathsArgs {
 
 pub fn run(args: PathsArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
-    let answer = loaded
-        .with_graph(|g| g.paths(&args.from, args.to.as_deref()))
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let answer = loaded.with_graph(|g| g.paths(&args.from, args.to.as_deref()))?;
     let mut out = out::stdout();
     match args.inputs.format {
         Format::Json => {

@@ -40,9 +40,7 @@ pub struct WhoCanArgs {
 
 pub fn run(args: WhoCanArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
-    let answer = loaded
-        .with_graph(|g| g.who_can(&args.action, args.resource.as_deref()))
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let answer = loaded.with_graph(|g| g.who_can(&args.action, args.resource.as_deref()))?;
     let mut out = out::stdout();
     match args.inputs.format {
         Format::Json => {

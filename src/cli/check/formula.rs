@@ -53,9 +53,7 @@ pub(crate) fn explain(s: &Settings) -> Result<Explained, Error> {
     }
     let (_, principal) = split_principal_keys(&s.request);
     let analyzer = Analyzer::new(&s.catalog, cfg);
-    let a = analyzer
-        .analyze_set(&s.policies, &principal, action)
-        .map_err(|e| Error::Usage(format!("exact analysis: {e}")))?;
+    let a = analyzer.analyze_set(&s.policies, &principal, action)?;
     Ok(Explained::Done(Box::new(a), account))
 }
 
