@@ -532,6 +532,13 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     // A failed exact analysis (a witness the engine decided differently is a bug in one of the
     // two) fell back to sampling: say so, per group, with the errors.
     for (gi, errors) in memo.failures() {
+        // …and an audit error too (exit status 1), not only a finding.
+        for e in &errors {
+            input.cache.formula.fail(
+                gi,
+                format!("the exact analysis of the dead-statement check failed for {e}"),
+            );
+        }
         if let Some(group) = input.groups.get(gi) {
             out.push(verdict::analysis_failed(group, &errors));
         }
