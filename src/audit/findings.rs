@@ -13,6 +13,7 @@
 pub mod broad;
 pub mod causes;
 pub mod dead;
+pub(crate) mod formula;
 pub(crate) mod gain;
 pub mod paths;
 pub mod willfail;
@@ -151,6 +152,17 @@ pub struct RequestCache {
     /// The per-group detectors' requests by (action, extra targets, variants), generated once
     /// per account rather than once per group.
     pub(crate) detector: std::sync::Mutex<DetectorRequests>,
+    /// The detectors' narrowed analyses, shared by groups with the same formula, and the
+    /// analyses that failed (for the audit's errors).
+    pub(crate) formula: formula::FormulaMemo,
+}
+
+impl RequestCache {
+    /// Exact analyses the detectors ran that failed, by group index: audit errors, never only
+    /// findings.
+    pub(crate) fn analysis_errors(&self) -> Vec<(usize, String)> {
+        self.formula.errors()
+    }
 }
 
 /// Requests by (action, extra resource targets, variants); `None` when the action has none.

@@ -626,7 +626,7 @@ fn audit_account(
         stats,
         progress,
     );
-    let analysis_errors = super::coverage::attribute(&groups, selected, disagreements);
+    let mut analysis_errors = super::coverage::attribute(&groups, selected, disagreements);
     stats.coverage_seconds += coverage_started.elapsed().as_secs_f64();
     let mut pass_role: Vec<Vec<PassRoleTarget>> = vec![Vec::new(); groups.len()];
     let findings_started = Clock::now();
@@ -694,6 +694,12 @@ fn audit_account(
         if let Some((trail, out)) = trail {
             cloudtrail::account_least_privilege(&input, trail, &mut findings, out);
         }
+        // Exact analyses the detectors ran that failed are audit errors (exit status 1).
+        analysis_errors.extend(super::coverage::attribute(
+            &groups,
+            selected,
+            cache.analysis_errors(),
+        ));
         findings
     };
     stats.findings_seconds += findings_started.elapsed().as_secs_f64();

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use super::willfail::{RequestCache, allowed, merge_refs, pass_role_requests};
-use super::{FindingsInput, GroupFinding, GroupView, witness};
+use super::{FindingsInput, GroupFinding, GroupView, formula, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
 use crate::catalog::{AccessLevel, ActionId, ActionInfo, Catalog};
 use crate::eval::{Decision, Layer, Request};
@@ -200,8 +200,11 @@ impl Located<'_> {
     }
 }
 
-/// The first allowed own-account request of `actions` (those the group reaches) in which `st`
-/// takes part.
+/// An allowed own-account request of `actions` (those the group reaches) in which `st` takes
+/// part. Actions always allowed first. Where the exact analysis decided a cell (S-55): its
+/// allowed witness when `st` takes part in it, else the analysis of the action narrowed to the
+/// requests `st` matches (`Never` there: `st` takes part in none); approximate cells are scanned
+/// on sampled requests, as before.
 fn contributing_request(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
@@ -209,19 +212,59 @@ fn contributing_request(
     st: &Located<'_>,
     actions: &[(ActionId, &ActionInfo)],
 ) -> Option<Request> {
-    // Actions always allowed first: the statement most likely takes part there.
-    let mut order: Vec<(ActionId, &ActionInfo, Class)> = actions
+    let mut order: Vec<(ActionId, &ActionInfo, Class, bool)> = actions
         .iter()
         .filter_map(|&(id, a)| {
             let c = group.coverage_of(&a.full_name())?;
-            // Only sampled allowed requests are scanned: a cell none of whose samples is allowed
-            // (a thin sliver only the exact analysis finds) has nothing to scan.
-            (c.class != Class::Never && c.allowed > 0).then_some((id, a, c.class))
+            let exact = formula::is_exact(c);
+            // A sampled cell none of whose samples is allowed has nothing to scan.
+            (c.class != Class::Never && (exact || c.allowed > 0)).then_some((id, a, c.class, exact))
         })
         .collect();
-    order.sort_by_key(|&(_, _, c)| c);
+    order.sort_by_key(|&(_, _, c, exact)| (c, !exact));
+    let takes_part = |r: &Request| {
+        formula::allows(group, r, input.catalog) && st.matched(&group.explain(r, input.catalog))
+    };
+    // Witnesses of exact cells first: no analysis, no scan.
     let mut fallback = None;
-    for (id, info, _) in order {
+    for &(_, info, _, _) in order.iter().filter(|o| o.3) {
+        let Some(Some(r)) = formula::cell_witness(group, &info.full_name(), input.catalog) else {
+            continue;
+        };
+        if takes_part(&r) {
+            if on_required_type(input.catalog, info, &r.resource) {
+                return Some(r);
+            }
+            fallback.get_or_insert(r);
+        }
+    }
+    if fallback.is_some() {
+        return fallback;
+    }
+    let mut narrowed: Option<Option<crate::policy::Policy>> = None;
+    let asker = formula::Asker::new(input);
+    for (id, info, _, exact) in order {
+        if exact {
+            let policy = narrowed.get_or_insert_with(|| {
+                let mut alone = st.statement.clone();
+                alone.effect = Effect::Allow;
+                let version = group.set.identity.get(st.policy as usize)?.version;
+                Some(crate::policy::Policy {
+                    version,
+                    id: None,
+                    statements: vec![alone],
+                })
+            });
+            let Some(policy) = policy.as_ref() else {
+                continue;
+            };
+            match asker.ask(group, &info.full_name(), policy) {
+                formula::Answer::Allowed(r) if takes_part(&r) => return Some(r),
+                formula::Answer::Never | formula::Answer::Allowed(_) => continue,
+                // Not decided: the sampled requests below.
+                formula::Answer::Unknown(_) => {}
+            }
+        }
         let Some(reqs) = cache.get(id, &[], None) else {
             continue;
         };

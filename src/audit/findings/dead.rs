@@ -419,11 +419,51 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let groups: Vec<&GroupView<'_, '_>> = input.focus_groups().collect();
     let per_group: Vec<Vec<Candidate<'_>>> =
         groups.iter().map(|g| candidates(g.set, &audited)).collect();
-    // The run's requests of every action some statement covers, generated and prepared once.
-    let needed: BTreeSet<ActionId> = per_group
+    // Groups are judged in parallel batches, each task compiling its counterfactual sets into
+    // an arena of its own (a compiler is not `Sync`); the budget is then charged in group order,
+    // so the findings do not depend on the thread count. A batch past the budget is discarded.
+    let work: Vec<(&GroupView<'_, '_>, &Vec<Candidate<'_>>)> = groups
         .iter()
-        .flatten()
-        .flat_map(|c| c.actions.iter().copied())
+        .copied()
+        .zip(&per_group)
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
+    let batch = 4 * rayon::current_num_threads().max(1);
+    // What the tasks share (the input itself holds the compiler, which is not `Sync`).
+    let shared = Shared {
+        account: input.account,
+        catalog: input.catalog,
+        generator: input.generator,
+    };
+    let memo = exact::Memo::default();
+    // The exact verdicts first (in parallel, shared per formula through the memo).
+    let decided: Vec<Option<Decided>> = work
+        .par_iter()
+        .map(|(group, cands)| {
+            if too_large(group.set).is_some() {
+                return None;
+            }
+            let principal = principal_of(&shared, group);
+            Some(exact::decide(
+                &shared, &memo, group, &principal, cands, &names,
+            ))
+        })
+        .collect();
+    // The run's requests of every action a statement the formula left undecided covers,
+    // generated and prepared once (none when the analysis decided every statement).
+    let needed: BTreeSet<ActionId> = work
+        .iter()
+        .zip(&decided)
+        .flat_map(|((_, cands), d)| {
+            // A group too large to judge (no verdicts) needs none.
+            d.iter().flat_map(move |d| {
+                cands
+                    .iter()
+                    .enumerate()
+                    .filter(move |(ci, _)| !matches!(d.get(*ci), Some(Some(_))))
+                    .flat_map(|(_, c)| c.actions.iter().copied())
+            })
+        })
         .collect();
     let cap = input.generator.variants.clamp(1, MAX_VARIANTS);
     let cfg = GenConfig {
@@ -466,33 +506,19 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         })
         .collect();
 
-    // Groups are judged in parallel batches, each task compiling its counterfactual sets into
-    // an arena of its own (a compiler is not `Sync`); the budget is then charged in group order,
-    // so the findings do not depend on the thread count. A batch past the budget is discarded.
-    let work: Vec<(&GroupView<'_, '_>, &Vec<Candidate<'_>>)> = groups
-        .iter()
-        .copied()
-        .zip(&per_group)
-        .filter(|(_, c)| !c.is_empty())
-        .collect();
-    let batch = 4 * rayon::current_num_threads().max(1);
-    // What the tasks share (the input itself holds the compiler, which is not `Sync`).
-    let shared = Shared {
-        account: input.account,
-        catalog: input.catalog,
-        generator: input.generator,
-    };
-    let memo = exact::Memo::default();
     let mut out = Vec::new();
     let mut spent: u64 = 0;
-    for chunk in work.chunks(batch) {
+    for (chunk, decided_chunk) in work.chunks(batch).zip(decided.chunks(batch)) {
         if spent >= BUDGET {
             out.extend(chunk.iter().map(|(g, _)| over_budget(g)));
             continue;
         }
         let judged: Vec<GroupVerdicts> = chunk
             .par_iter()
-            .map(|(group, cands)| judge_group(&shared, &spaces, group, cands, &memo, &names))
+            .zip(decided_chunk)
+            .map(|((group, cands), decided)| {
+                judge_group(&shared, &spaces, group, cands, decided.as_ref())
+            })
             .collect();
         for ((group, cands), judged) in chunk.iter().zip(judged) {
             let verdicts = match judged {
@@ -532,6 +558,13 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     // A failed exact analysis (a witness the engine decided differently is a bug in one of the
     // two) fell back to sampling: say so, per group, with the errors.
     for (gi, errors) in memo.failures() {
+        // …and an audit error too (exit status 1), not only a finding.
+        for e in &errors {
+            input.cache.formula.fail(
+                gi,
+                format!("the exact analysis of the dead-statement check failed for {e}"),
+            );
+        }
         if let Some(group) = input.groups.get(gi) {
             out.push(verdict::analysis_failed(group, &errors));
         }
@@ -565,28 +598,40 @@ struct Shared<'x> {
     generator: &'x GenConfig,
 }
 
-/// Judges every candidate statement of one group.
+/// The exact verdicts of a group's candidates, in order (`None`: sample it).
+type Decided = Vec<Option<(exact::Exact, Option<Request>)>>;
+
+/// The number of identity and boundary statements when more than [`MAX_GROUP_STATEMENTS`].
+fn too_large(set: &PolicySet) -> Option<usize> {
+    let count: usize = statements_of(set)
+        .iter()
+        .map(|(_, _, p)| p.statements.len())
+        .sum();
+    (count > MAX_GROUP_STATEMENTS).then_some(count)
+}
+
+/// The principal context of a group's members (its first member's).
+fn principal_of(input: &Shared<'_>, group: &GroupView<'_, '_>) -> crate::eval::Context {
+    group
+        .members
+        .first()
+        .and_then(|m| input.account.principals.get(*m))
+        .map(|p| p.context())
+        .unwrap_or_default()
+}
+
+/// Judges every candidate statement of one group: the exact verdicts given, sampling the rest.
 fn judge_group(
     input: &Shared<'_>,
     spaces: &BTreeMap<ActionId, Space<'_>>,
     group: &GroupView<'_, '_>,
     cands: &[Candidate<'_>],
-    memo: &exact::Memo,
-    names: &BTreeMap<ActionId, &str>,
+    decided: Option<&Decided>,
 ) -> GroupVerdicts {
-    let count: usize = statements_of(group.set)
-        .iter()
-        .map(|(_, _, p)| p.statements.len())
-        .sum();
-    if count > MAX_GROUP_STATEMENTS {
+    if let Some(count) = too_large(group.set) {
         return GroupVerdicts::TooLarge(count);
     }
-    let principal = group
-        .members
-        .first()
-        .and_then(|m| input.account.principals.get(*m))
-        .map(|p| p.context())
-        .unwrap_or_default();
+    let principal = principal_of(input, group);
     let judge = Judge {
         catalog: input.catalog,
         account: &input.account.id,
@@ -599,7 +644,8 @@ fn judge_group(
     // Counterfactual sets: without the statement, and the statement alone.
     let arena = Bump::new();
     let compiler = Compiler::new(&arena, input.catalog);
-    let decided = exact::decide(input, memo, group, &principal, cands, names);
+    let none = Vec::new();
+    let decided = decided.unwrap_or(&none);
     let mut verdicts = Vec::with_capacity(cands.len());
     for (ci, c) in cands.iter().enumerate() {
         if let Some(Some((e, w))) = decided.get(ci) {

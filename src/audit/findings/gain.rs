@@ -4,9 +4,11 @@
 //! contained in the principal's own (S-50).
 //!
 //! Containment is decided with the engine over the audit's request space: for every catalog
-//! action, every request allowed for the role is allowed for the principal (compared request for
-//! request where both are `Conditional`), and every capability probe outside the catalog
-//! (IAM writes, role assumption, data, secrets, compute) the role holds, the principal holds.
+//! action, every request allowed for the role is allowed for the principal (where both are
+//! `Conditional`: not contained when the role's exact allowed witness is denied for the
+//! principal, contained when both formulas are the same, else compared request for request over
+//! the sampled requests), and every capability probe outside the catalog (IAM writes, role
+//! assumption, data, secrets, compute) the role holds, the principal holds.
 //!
 //! INVARIANT (decided by the engine): nothing here compares action names or statements; a role
 //! that could not be evaluated (no coverage) is never contained.
@@ -223,6 +225,18 @@ fn cell_contained(
     match (t.class, o.class) {
         (Class::Never, _) | (_, Class::Always) => true,
         (Class::Conditional, Class::Conditional) => {
+            // The target's exact allowed witness (S-55), denied for the principal, is a request
+            // only the target may make: not contained, with no scan.
+            if let Some(Some(w)) = super::formula::cell_witness(target, &t.action, input.catalog)
+                && !super::formula::allows(group, &w, input.catalog)
+            {
+                return false;
+            }
+            // The same formula (atoms gate by gate, and the principal values they read) allows
+            // the same requests.
+            if !t.approximate && !o.approximate && same_formula(input, group, target, &t.action) {
+                return true;
+            }
             let Some(reqs) = input.requests(&t.action) else {
                 return false;
             };
@@ -237,6 +251,36 @@ fn cell_contained(
                         || group.compiled.evaluate_as(&q, group.context).decision
                             == Decision::Allowed
                 })
+        }
+        _ => false,
+    }
+}
+
+/// True when the two groups' formulas for `action` have the same key (S-55).
+fn same_formula(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    target: &GroupView<'_, '_>,
+    action: &str,
+) -> bool {
+    let analyzer = crate::analyze::Analyzer::new(
+        input.catalog,
+        crate::analyze::AnalysisConfig::new(&input.account.id),
+    );
+    let principal = |g: &GroupView<'_, '_>| {
+        g.members
+            .first()
+            .and_then(|m| input.account.principals.get(*m))
+            .map(crate::audit::load::Principal::context)
+            .unwrap_or_default()
+    };
+    match (
+        analyzer.formula(group.set, action),
+        analyzer.formula(target.set, action),
+    ) {
+        (Ok(a), Ok(b)) => {
+            crate::audit::coverage::formula_key(&a, &principal(group))
+                == crate::audit::coverage::formula_key(&b, &principal(target))
         }
         _ => false,
     }

@@ -11,7 +11,7 @@
 //! Path 19 of the table (mutable job code in S3) needs no SageMaker action and S3 object
 //! inventories; IAM data cannot decide it, so it is not here.
 
-use super::{FindingsInput, GroupFinding, GroupView, gain, witness};
+use super::{FindingsInput, GroupFinding, GroupView, formula, gain, witness};
 use crate::audit::model::{Class, Finding, FindingKind, PassRoleTarget, Severity, StatementRef};
 use crate::audit::probe::{self, Capability};
 use crate::eval::{Decision, Request};
@@ -305,59 +305,118 @@ fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) ->
     )
 }
 
-/// The first own-account request of `action` the group is allowed, with its explanation. For
-/// `iam:PassRole` on a target role, the pass-role space's requests for that role are used
-/// (`iam:PassedToService = sagemaker.amazonaws.com`).
+/// An allowed request with the allow statements that matched it (`None`: none is allowed), and
+/// why sampled requests decided when the exact analysis did not.
+struct Found {
+    hit: Option<(Request, Vec<StatementRef>)>,
+    sampled: Option<String>,
+}
+
+impl Found {
+    fn exact(hit: Option<(Request, Vec<StatementRef>)>) -> Found {
+        Found { hit, sampled: None }
+    }
+}
+
+/// `r` with the allow statements that matched it, when the group is allowed it.
+fn explained(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    r: Request,
+) -> Option<(Request, Vec<StatementRef>)> {
+    allowed_among(input, group, vec![r], &|_| true)
+}
+
+/// Why the cell of `action` was left to sampling.
+fn approximate_reason(group: &GroupView<'_, '_>, action: &str) -> String {
+    group
+        .coverage_of(action)
+        .and_then(|c| c.approximate_reason.clone())
+        .unwrap_or_else(|| "the cell is approximate".to_owned())
+}
+
+/// An own-account request of `action` the group is allowed: the exact cell's allowed witness
+/// (S-55), else the first allowed sampled request.
 fn allowed_request(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
     action: &str,
-    pass_role_target: Option<&str>,
-) -> Option<(Request, Vec<StatementRef>)> {
-    allowed_request_where(input, group, action, pass_role_target, &|_| true)
+) -> Found {
+    match formula::cell_witness(group, action, input.catalog) {
+        Some(w) => Found::exact(w.and_then(|r| explained(input, group, r))),
+        None => Found {
+            hit: sampled_request(input, group, action, &|_| true),
+            sampled: Some(approximate_reason(group, action)),
+        },
+    }
 }
 
-/// [`allowed_request`] among the requests `accept` accepts.
-fn allowed_request_where(
+/// The first own-account sampled request of `action` that `accept` accepts and the group is
+/// allowed, with the allow statements that matched it.
+fn sampled_request(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
     action: &str,
-    pass_role_target: Option<&str>,
     accept: &dyn Fn(&Request) -> bool,
 ) -> Option<(Request, Vec<StatementRef>)> {
-    let candidates: Vec<Request> = match pass_role_target {
-        Some(role) => input.pass_role_space.requests_for(input.account, role),
-        None => {
-            // No sampled request is allowed (a sliver only the exact analysis finds): the
-            // analysis's allowed witness is the one request to try (the engine decides it below).
-            if let Some(c) = group.coverage_of(action).filter(|c| c.allowed == 0) {
-                let r = request_of(c.allowed_witness.as_ref()?)?;
-                return allowed_among(input, group, vec![r], accept);
-            }
-            let reqs = input.requests(action)?;
-            reqs.requests
-                .iter()
-                .zip(&reqs.own_account)
-                .filter(|(_, own)| **own)
-                .map(|(r, _)| r.clone())
-                .collect()
-        }
-    };
+    // No sampled request is allowed (a sliver only the exact analysis finds): the analysis's
+    // allowed witness is the one request to try (the engine decides it below).
+    if let Some(c) = group.coverage_of(action).filter(|c| c.allowed == 0) {
+        let r = formula::request_of(c.allowed_witness.as_ref()?, input.catalog)?;
+        return allowed_among(input, group, vec![r], accept);
+    }
+    let reqs = input.requests(action)?;
+    let candidates: Vec<Request> = reqs
+        .requests
+        .iter()
+        .zip(&reqs.own_account)
+        .filter(|(r, own)| **own && accept(r))
+        .map(|(r, _)| r.clone())
+        .collect();
     allowed_among(input, group, candidates, accept)
 }
 
-/// A witness as a request again (one value: a single value, else a list, as witnesses show).
-fn request_of(w: &crate::audit::model::Witness) -> Option<Request> {
-    use crate::request::ContextValue;
-    let mut r = Request::new(&w.action, &w.resource).ok()?;
-    for (k, v) in &w.context {
-        let value = match v.as_slice() {
-            [one] => ContextValue::Single(one.clone()),
-            _ => ContextValue::Multi(v.clone()),
-        };
-        r.context.insert(k, value).ok()?;
+/// An allowed `CreatePresignedDomainUrl` request on a profile other than the caller's own (for
+/// IAM users; a role has no own profile name): the exact cell's witness when it names another
+/// profile, else the analysis of the action narrowed to other profiles (S-55), else samples.
+fn foreign_request(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Found {
+    const ACTION: &str = "sagemaker:CreatePresignedDomainUrl";
+    let own = own_user_name(input, group);
+    let accept = |r: &Request| profile_name(&r.resource).is_none_or(|p| Some(p) != own);
+    let why = match formula::cell_witness(group, ACTION, input.catalog) {
+        Some(None) => return Found::exact(None),
+        Some(Some(r)) if accept(&r) => return Found::exact(explained(input, group, r)),
+        Some(Some(_)) => {
+            let narrowed = formula::narrowing(&serde_json::json!({
+                "Effect": "Allow", "Action": ACTION,
+                "NotResource": format!("arn:*:sagemaker:*:*:user-profile/*/{}", own.unwrap_or("")),
+            }));
+            match narrowed.map(|p| formula::Asker::new(input).ask(group, ACTION, &p)) {
+                Some(formula::Answer::Never) => return Found::exact(None),
+                Some(formula::Answer::Allowed(r)) if accept(&r) => {
+                    return Found::exact(explained(input, group, r));
+                }
+                Some(formula::Answer::Unknown(why)) => why,
+                _ => "the narrowed analysis gave no request on another profile".to_owned(),
+            }
+        }
+        None => approximate_reason(group, ACTION),
+    };
+    Found {
+        hit: sampled_request(input, group, ACTION, &accept),
+        sampled: Some(why),
     }
-    Some(r)
+}
+
+/// The first `iam:PassRole` request on a target role the group is allowed: the pass-role
+/// space's requests for that role (`iam:PassedToService = sagemaker.amazonaws.com`).
+fn pass_role_request(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    role: &str,
+) -> Option<(Request, Vec<StatementRef>)> {
+    let candidates = input.pass_role_space.requests_for(input.account, role);
+    allowed_among(input, group, candidates, &|_| true)
 }
 
 /// The first of `candidates` that `accept` accepts and the group is allowed, with the allow
@@ -446,22 +505,20 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 }
             };
             // A Studio path holds only with a request on a profile other than the caller's own.
-            let foreign = if def.other_profile {
-                let own = own_user_name(input, group);
-                let accept = |r: &Request| profile_name(&r.resource).is_none_or(|p| Some(p) != own);
-                match allowed_request_where(
-                    input,
-                    group,
-                    "sagemaker:CreatePresignedDomainUrl",
-                    None,
-                    &accept,
-                ) {
-                    Some(found) => Some(found),
-                    None => continue,
-                }
-            } else {
-                None
-            };
+            let mut sampled: Vec<String> = Vec::new();
+            let foreign =
+                if def.other_profile {
+                    let found = foreign_request(input, group);
+                    sampled.extend(found.sampled.map(|why| {
+                        formula::sampled_note("sagemaker:CreatePresignedDomainUrl", &why)
+                    }));
+                    match found.hit {
+                        Some(found) => Some(found),
+                        None => continue,
+                    }
+                } else {
+                    None
+                };
             if admin {
                 admin_paths.push(def.id);
                 continue;
@@ -484,12 +541,15 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             }
             for a in &actions {
                 let full = format!("sagemaker:{a}");
-                if let Some(c) = group.coverage_of(&full)
-                    && c.class == Class::Conditional
-                {
-                    conditions.extend(c.conditions.iter().map(|x| format!("{full}: {x}")));
+                conditions.extend(formula::cell_conditions(group, &full));
+                let found = allowed_request(input, group, &full);
+                if let Some(why) = found.sampled {
+                    let note = formula::sampled_note(&full, &why);
+                    if !sampled.contains(&note) {
+                        sampled.push(note);
+                    }
                 }
-                if let Some((r, refs)) = allowed_request(input, group, &full, None) {
+                if let Some((r, refs)) = found.hit {
                     if first_witness.is_none() {
                         first_witness = Some(witness(&r, "Allowed"));
                     }
@@ -520,6 +580,12 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
+            };
+            // A path the exact analysis did not decide says which part was sampled.
+            let confidence = if sampled.is_empty() {
+                confidence
+            } else {
+                format!("{confidence}; {}", sampled.join("; "))
             };
             let full_actions: Vec<String> =
                 actions.iter().map(|a| format!("sagemaker:{a}")).collect();
@@ -603,9 +669,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 let mut statements = statements.clone();
                 let mut conditions = conditions.clone();
                 let mut pass_witness = None;
-                if let Some((r, refs)) =
-                    allowed_request(input, group, "iam:PassRole", Some(&target.role))
-                {
+                if let Some((r, refs)) = pass_role_request(input, group, &target.role) {
                     pass_witness = Some(witness(&r, "Allowed"));
                     for s in refs {
                         if !statements.contains(&s) {

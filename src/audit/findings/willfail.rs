@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{FindingsInput, GroupFinding, GroupView, witness};
+use super::{FindingsInput, GroupFinding, GroupView, formula, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef, Witness};
 use crate::audit::space::{self, ActionRequests, GenConfig};
 use crate::catalog::{ActionId, ActionInfo, Catalog, ResourceType};
@@ -140,15 +140,9 @@ fn conditions_of<'s>(
     group: &GroupView<'_, '_>,
     actions: impl Iterator<Item = &'s str>,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in actions {
-        if let Some(c) = group.coverage_of(a)
-            && c.class == Class::Conditional
-        {
-            out.extend(c.conditions.iter().map(|x| format!("{a}: {x}")));
-        }
-    }
-    out
+    actions
+        .flat_map(|a| formula::cell_conditions(group, a))
+        .collect()
 }
 
 /// True when `r` is allowed for the group.
@@ -349,6 +343,143 @@ fn check_tag_on_create(
     first
 }
 
+/// The resource type's ARN formats as patterns (`${…}` → `*`).
+fn type_patterns(rt: &ResourceType) -> Vec<String> {
+    rt.arn_formats
+        .iter()
+        .map(|f| {
+            let mut out = String::new();
+            let mut rest = f.as_str();
+            while let Some(i) = rest.find("${") {
+                out.push_str(rest.get(..i).unwrap_or(""));
+                out.push('*');
+                rest = match rest.get(i..).and_then(|t| t.find('}')) {
+                    Some(j) => rest.get(i + j + 1..).unwrap_or(""),
+                    None => "",
+                };
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect()
+}
+
+/// What tag-on-create gave for one create: the check (a failing create) or `None`, and why
+/// sampled requests decided when the exact analysis did not.
+type TagOutcome = (Option<TagCheck>, Option<String>);
+
+/// Tag-on-create decided on the formula (S-55), where the create's cell is exact: an allowed
+/// create on the type it makes (the cell's witness, else the analysis narrowed to that type);
+/// its `AddTags` allowed: no finding; `AddTags` with `sagemaker:TaggingAction = <create>` on that
+/// type never allowed (proved): every allowed create fails. Otherwise `None` (sample).
+fn exact_tag_on_create(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    (action, rt): (&ActionInfo, &ResourceType),
+) -> Result<Option<TagCheck>, String> {
+    let full = action.full_name();
+    let asker = formula::Asker::new(input);
+    let types = type_patterns(rt);
+    let create = match formula::cell_witness(group, &full, input.catalog) {
+        None => {
+            return Err(group
+                .coverage_of(&full)
+                .and_then(|c| c.approximate_reason.clone())
+                .unwrap_or_else(|| "the cell is approximate".to_owned()));
+        }
+        Some(None) => return Ok(None),
+        Some(Some(w)) if rt.matches_arn(&w.resource) => w,
+        Some(Some(_)) => {
+            let narrowed = formula::narrowing(&serde_json::json!({
+                "Effect": "Allow", "Action": full, "Resource": types,
+            }))
+            .ok_or("the narrowing statement does not parse")?;
+            match asker.ask(group, &full, &narrowed) {
+                formula::Answer::Never => return Ok(None),
+                formula::Answer::Allowed(r) if rt.matches_arn(&r.resource) => r,
+                formula::Answer::Allowed(_) => {
+                    return Err("the narrowed witness is not of the created type".to_owned());
+                }
+                formula::Answer::Unknown(why) => return Err(why),
+            }
+        }
+    };
+    let region_of = |r: &Request| {
+        crate::policy::pattern::split_arn(&r.resource)
+            .and_then(|p| p.get(3).map(|s| (*s).to_owned()))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| input.generator.region.clone())
+    };
+    let add_of = |c: &Request| add_tags_for(c, &action.name, &region_of(c), &input.account.id);
+    let add = add_of(&create).ok_or("no AddTags request for the create")?;
+    let decision = group
+        .compiled
+        .evaluate_as(&PreparedRequest::new(&add, input.catalog), group.context)
+        .decision;
+    if decision == Decision::Allowed {
+        return Ok(None);
+    }
+    let narrowed = formula::narrowing(&serde_json::json!({
+        "Effect": "Allow", "Action": "sagemaker:AddTags", "Resource": types,
+        "Condition": {"StringEquals": {"sagemaker:TaggingAction": action.name}},
+    }))
+    .ok_or("the narrowing statement does not parse")?;
+    match asker.ask(group, "sagemaker:AddTags", &narrowed) {
+        formula::Answer::Never => {
+            let ex = group.explain(&create, input.catalog);
+            Ok(Some(TagCheck {
+                denied: witness(
+                    &add,
+                    &format!(
+                        "{} ({full} on the same resource: Allowed)",
+                        decision.as_str()
+                    ),
+                ),
+                grants: group.matched_refs(&ex, Effect::Allow),
+            }))
+        }
+        formula::Answer::Allowed(a) => {
+            // The create again with the allowed AddTags's resource and global keys: both allowed
+            // is a pair that works.
+            let mut paired = create.clone();
+            paired.resource.clone_from(&a.resource);
+            for e in a.context.entries() {
+                if e.key_lower.starts_with("aws:") && !e.key_lower.starts_with("aws:resourcetag/") {
+                    paired.context = with_key(&paired.context, &e.key, value_of(e));
+                }
+            }
+            let works = allowed(group, &paired, input.catalog)
+                && add_of(&paired).is_some_and(|x| allowed(group, &x, input.catalog));
+            if works {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "AddTags with sagemaker:TaggingAction={} is allowed for some requests; whether \
+                     one pairs with an allowed create is not decided exactly",
+                    action.name
+                ))
+            }
+        }
+        formula::Answer::Unknown(why) => Err(why),
+    }
+}
+
+/// Tag-on-create for one create: on the formula where it decides, else on sampled requests.
+fn tag_check(
+    input: &FindingsInput<'_, '_>,
+    group: &GroupView<'_, '_>,
+    cache: &mut RequestCache<'_, '_, '_>,
+    (id, action, rt): (ActionId, &ActionInfo, &ResourceType),
+) -> TagOutcome {
+    match exact_tag_on_create(input, group, (action, rt)) {
+        Ok(check) => (check, None),
+        Err(why) => (
+            check_tag_on_create(input, group, cache, (id, action, rt)),
+            Some(formula::sampled_note(&action.full_name(), &why)),
+        ),
+    }
+}
+
 fn tag_on_create(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
@@ -356,12 +487,15 @@ fn tag_on_create(
     creates: &[(ActionId, &ActionInfo, &ResourceType)],
 ) -> Option<GroupFinding> {
     let mut affected: Vec<(String, TagCheck)> = Vec::new();
+    let mut sampled: Vec<String> = Vec::new();
     for &(id, action, rt) in creates {
         if !reachable(group, &action.full_name()) {
             continue;
         }
-        if let Some(check) = check_tag_on_create(input, group, cache, (id, action, rt)) {
+        let (check, note) = tag_check(input, group, cache, (id, action, rt));
+        if let Some(check) = check {
             affected.push((action.name.clone(), check));
+            sampled.extend(note);
         }
     }
     affected.sort_by(|a, b| a.0.cmp(&b.0));
@@ -385,6 +519,12 @@ fn tag_on_create(
             names.len(),
             names.join(", ")
         )
+    };
+    // Creates the exact analysis did not decide say so.
+    let message = if sampled.is_empty() {
+        message
+    } else {
+        format!("{message}; {}", sampled.join("; "))
     };
     Some(GroupFinding {
         group: group.index,
@@ -503,15 +643,24 @@ fn no_role(
     let mut statements = Vec::new();
     let mut create_witness = None;
     for &(id, _) in &affected {
-        let Some(reqs) = cache.get(id, &[], None) else {
-            continue;
+        // The exact cell's allowed witness (S-55), else the first allowed sampled request.
+        let hit = match input
+            .catalog
+            .action_by_id(id)
+            .and_then(|a| formula::cell_witness(group, &a.full_name(), input.catalog))
+        {
+            Some(w) => w,
+            None => {
+                let Some(reqs) = cache.get(id, &[], None) else {
+                    continue;
+                };
+                reqs.requests
+                    .iter()
+                    .zip(&reqs.own_account)
+                    .find(|(r, own)| **own && allowed(group, r, input.catalog))
+                    .map(|(r, _)| r.clone())
+            }
         };
-        let hit = reqs
-            .requests
-            .iter()
-            .zip(&reqs.own_account)
-            .find(|(r, own)| **own && allowed(group, r, input.catalog))
-            .map(|(r, _)| r.clone());
         if let Some(r) = hit {
             let ex = group.explain(&r, input.catalog);
             merge_refs(&mut statements, group.matched_refs(&ex, Effect::Allow));

@@ -54,6 +54,19 @@ impl Memo {
     }
 }
 
+/// Test-only: accounts whose analyses in this detector fail, to provoke the error path (an
+/// analysis failure is otherwise a bug in the analysis or the engine).
+#[cfg(test)]
+pub(crate) static FAIL_ACCOUNTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+#[cfg(test)]
+fn provoked(account: &str) -> Result<(), String> {
+    match FAIL_ACCOUNTS.lock() {
+        Ok(a) if a.iter().any(|x| x == account) => Err("provoked by a test".to_owned()),
+        _ => Ok(()),
+    }
+}
+
 /// The statements of a formula, in the order [`Analyzer::statements`] reports them.
 fn term_order(f: &Formula) -> Vec<(Layer, u32, u32)> {
     let allows = f.gates.iter().flat_map(|g| g.allows.iter());
@@ -88,12 +101,13 @@ fn contributions(
     let shared = match known {
         Some(s) => s,
         None => {
-            let computed: Verdicts = Arc::new(
-                analyzer
-                    .statements(group.set, principal, name, group.compiled)
-                    .map(|v| v.into_iter().map(|x| x.contribution).collect())
-                    .map_err(|e| e.to_string()),
-            );
+            let result = analyzer
+                .statements(group.set, principal, name, group.compiled)
+                .map(|v| v.into_iter().map(|x| x.contribution).collect())
+                .map_err(|e| e.to_string());
+            #[cfg(test)]
+            let result = result.and_then(|v| provoked(&analyzer.config().account).map(|()| v));
+            let computed: Verdicts = Arc::new(result);
             if let Ok(mut m) = memo.by_key.lock() {
                 m.entry(memo_key).or_insert_with(|| Arc::clone(&computed));
             }
@@ -345,4 +359,86 @@ pub(super) fn exact_finding(
             principal_details: Vec::new(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use super::FAIL_ACCOUNTS;
+    use crate::audit::load::ManagedPolicyDir;
+    use crate::audit::run::{AuditConfig, run_audit};
+    use crate::audit::space::GenConfig;
+    use crate::catalog::Catalog;
+
+    /// An account no other test uses: the provoking hook is keyed by it.
+    const ACCOUNT: &str = "404040404040";
+
+    #[test]
+    fn a_failed_analysis_is_an_audit_error_and_a_finding() {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sagemaker:CreateTrainingJob", "Resource": "*"},
+            {"Effect": "Deny", "Action": "sagemaker:CreateTrainingJob", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": "xx-nowhere-1"}}}
+        ]});
+        let role = serde_json::json!({
+            "Path": "/", "RoleName": "Provoked", "RoleId": "AROAPROVOKED",
+            "Arn": format!("arn:aws:iam::{ACCOUNT}:role/Provoked"),
+            "CreateDate": "2025-01-01T00:00:00+00:00",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                 "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [],
+            "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": doc}],
+            "AttachedManagedPolicies": [], "Tags": [], "RoleLastUsed": {}
+        });
+        let gaad = serde_json::json!({"UserDetailList": [], "GroupDetailList": [],
+            "RoleDetailList": [role], "Policies": []});
+        let dir = std::env::temp_dir().join(format!("iamc-provoked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("account.json");
+        std::fs::write(&file, gaad.to_string()).unwrap();
+        let cfg = |files: Vec<PathBuf>| AuditConfig {
+            gaad_files: files,
+            scp_levels: Vec::new(),
+            managed_dir: ManagedPolicyDir::default(),
+            generator: GenConfig {
+                variants: 10,
+                ..GenConfig::default()
+            },
+            threads: 1,
+            progress: false,
+            principals: Vec::new(),
+            services: Vec::new(),
+            cloudtrail: Vec::new(),
+            shared_space: None,
+            account_scp_levels: BTreeMap::new(),
+            graph: false,
+        };
+        let catalog = Catalog::sagemaker_default();
+        // Without the hook: no error.
+        let clean = run_audit(&cfg(vec![file.clone()]), catalog).unwrap();
+        assert!(clean.errors.is_empty(), "{:?}", clean.errors);
+        FAIL_ACCOUNTS.lock().unwrap().push(ACCOUNT.to_owned());
+        let r = run_audit(&cfg(vec![file]), catalog);
+        FAIL_ACCOUNTS.lock().unwrap().retain(|a| a != ACCOUNT);
+        let r = r.unwrap();
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("dead-statement check failed")
+                    && e.message.contains("provoked by a test")
+                    && e.principal.as_deref()
+                        == Some(&format!("arn:aws:iam::{ACCOUNT}:role/Provoked"))),
+            "{:?}",
+            r.errors
+        );
+        assert!(
+            r.findings.iter().any(|f| f.rule == "exact-analysis-failed"),
+            "{:?}",
+            r.findings.iter().map(|f| &f.rule).collect::<Vec<_>>()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
