@@ -183,7 +183,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     }
 
     let counts = crate::report::findings::FindingCounts::of(&result.findings);
-    for w in extras.warnings() {
+    let mut warnings = extras.warnings();
+    warnings.extend(crate::report::csv::limit_warnings(&result));
+    for w in warnings {
         outln!(err, "iamc audit: warning: {w}")?;
     }
     if !result.policy_warnings.is_empty() {

@@ -18,6 +18,10 @@
 //! So every field of the old one-row-per-cell CSV is recoverable, while the sizes grow with the
 //! principals (one row each) and the groups (their non-default cells), not their product.
 //!
+//! Within a spreadsheet's limits for up to 1,048,575 principals and 16,377 actions; beyond them
+//! the files are still complete and [`limit_warnings`] says so (in `summary.json` and on
+//! standard error).
+//!
 //! INVARIANT (nothing silent): a principal with `status: error` gets its row, with `status`
 //! `error`, no group, empty action columns and its error messages in `errors`.
 
@@ -113,6 +117,43 @@ pub fn actions(result: &AuditResult) -> Vec<&str> {
         }
     }
     out
+}
+
+/// Warnings for CSVs a spreadsheet cannot open whole (more than [`MAX_ROWS`] rows or
+/// [`MAX_COLUMNS`] columns: a million principals, or more than 16,377 actions from extra
+/// `--catalog` services); the files are still complete.
+pub fn limit_warnings(result: &AuditResult) -> Vec<String> {
+    let columns = MATRIX_HEADER.len() + actions(result).len();
+    let rows = 1 + result
+        .accounts
+        .iter()
+        .map(|a| a.principals.len())
+        .sum::<usize>();
+    let mut cell_rows = 1;
+    for account in &result.accounts {
+        let groups = groups(account);
+        let defaults = action_defaults(&groups);
+        for cells in groups.values() {
+            cell_rows += cells
+                .iter()
+                .filter(|a| !is_default_cell(a, defaults.get(&a.action).map_or(0, |d| d.1)))
+                .count();
+        }
+    }
+    let mut warnings = Vec::new();
+    for (name, rows, columns) in [
+        ("coverage.csv", rows, columns),
+        ("coverage-cells.csv", cell_rows, CELLS_HEADER.len()),
+    ] {
+        if rows > MAX_ROWS || columns > MAX_COLUMNS {
+            warnings.push(format!(
+                "`{name}` has {rows} rows and {columns} columns, more than a spreadsheet opens \
+                 ({MAX_ROWS} rows, {MAX_COLUMNS} columns); audit fewer principals (`--principal`) \
+                 or services (`--service`), or read `coverage.json`"
+            ));
+        }
+    }
+    warnings
 }
 
 /// Renders `coverage.csv` whole.

@@ -216,6 +216,7 @@ pub fn summary(result: &AuditResult) -> Result<String, serde_json::Error> {
 pub fn summary_with(result: &AuditResult, extras: &Extras) -> Result<String, serde_json::Error> {
     let mut summary = Summary::of(result);
     summary.warnings = extras.warnings();
+    summary.warnings.extend(super::csv::limit_warnings(result));
     let mut s = serde_json::to_string_pretty(&summary)?;
     s.push('\n');
     Ok(s)

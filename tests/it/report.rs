@@ -735,3 +735,21 @@ fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &P
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// More action columns than a spreadsheet opens (extra `--catalog` services) is said in
+/// `summary.json`'s warnings; the sample fits and says nothing.
+#[test]
+fn csv_over_the_spreadsheet_limits_is_a_warning() {
+    assert!(report::csv::limit_warnings(&sample()).is_empty());
+    let mut r = sample();
+    let cells: Vec<ActionCoverage> = (0..report::csv::MAX_COLUMNS)
+        .map(|i| cell(&format!("svc:Action{i}"), AccessLevel::Read, 8, 8))
+        .collect();
+    r.accounts[0].principals[0].actions = cells.into();
+    let warnings = report::csv::limit_warnings(&r);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`coverage.csv`"), "{warnings:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&report::json::summary(&r).unwrap()).unwrap();
+    assert_eq!(summary["warnings"][0], warnings[0].as_str());
+}
