@@ -3,10 +3,11 @@
 //! `findings.sarif`.
 //!
 //! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
-//! [`csv::render`], [`csv::render_cells`], [`csv::render_actions`], [`json::coverage`], [`json::summary_with`], [`html::render_with`],
-//! [`findings::render`], [`sarif::render`] (which also reads the input files, through
-//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_reports`] writes
-//! all eight into the staging directory of a [`ReportDir`], which swaps them in as one set.
+//! [`csv::render`], [`csv::render_cells`], [`csv::render_actions`], [`json::coverage`],
+//! [`json::summary_with`], [`html::render_with`], [`findings::render`], [`sarif::render`] (which
+//! also reads the input files, through [`sarif::Sources`], to turn JSON pointers into lines and
+//! columns). [`write_reports`] writes all eight into the staging directory of a [`ReportDir`],
+//! which swaps them in as one set.
 //!
 //! INVARIANT (no partial files): the set of reports in an output directory changes as a whole
 //! ([`ReportDir`]); a single file written alone ([`write_atomic`]) goes to a temporary file in

@@ -1,8 +1,8 @@
 //! `coverage.json` (every principal; every evaluation group with its members and, by index, its
 //! per-action cells and pass-role list; the account's distinct cells and pass-role lists, each
-//! stored once) and `summary.json` (counts, timings, errors, class totals, finding counts, warnings and,
-//! with CloudTrail, one least-privilege row per principal, without the per-action cells, the
-//! findings or the minimal policies themselves, which are in `findings.json` and
+//! stored once) and `summary.json` (counts, timings, errors, class totals, finding counts,
+//! warnings and, with CloudTrail, one least-privilege row per principal, without the per-action
+//! cells, the findings or the minimal policies themselves, which are in `findings.json` and
 //! `minimal-policies/`).
 
 use std::collections::{BTreeMap, HashMap};
