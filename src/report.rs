@@ -1,11 +1,13 @@
-//! Report writers: the [`AuditResult`] rendered as `coverage.csv`, `coverage.json`,
-//! `summary.json`, `report.html`, `findings.json` and `findings.sarif`.
+//! Report writers: the [`AuditResult`] rendered as `coverage.csv`, `coverage-cells.csv`,
+//! `coverage-actions.csv`, `coverage.json`, `summary.json`, `report.html`, `findings.json` and
+//! `findings.sarif`.
 //!
 //! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
-//! [`csv::render`], [`json::coverage`], [`json::summary_with`], [`html::render_with`],
-//! [`findings::render`], [`sarif::render`] (which also reads the input files, through
-//! [`sarif::Sources`], to turn JSON pointers into lines and columns). [`write_reports`] writes
-//! all six into the staging directory of a [`ReportDir`], which swaps them in as one set.
+//! [`csv::render`], [`csv::render_cells`], [`csv::render_actions`], [`json::coverage`],
+//! [`json::summary_with`], [`html::render_with`], [`findings::render`], [`sarif::render`] (which
+//! also reads the input files, through [`sarif::Sources`], to turn JSON pointers into lines and
+//! columns). [`write_reports`] writes all eight into the staging directory of a [`ReportDir`],
+//! which swaps them in as one set.
 //!
 //! INVARIANT (no partial files): the set of reports in an output directory changes as a whole
 //! ([`ReportDir`]); a single file written alone ([`write_atomic`]) goes to a temporary file in
@@ -32,8 +34,12 @@ pub use outdir::{OWN_ENTRIES, ReportDir, install_signal_cleanup};
 use crate::audit::model::AuditResult;
 use crate::audit::suppress::SuppressionOutcome;
 
-/// File name of the per principal × action CSV.
+/// File name of the CSV with one row per principal and one column per action.
 pub const COVERAGE_CSV: &str = "coverage.csv";
+/// File name of the CSV of the cells `coverage.csv`'s defaults do not describe.
+pub const COVERAGE_CELLS_CSV: &str = "coverage-cells.csv";
+/// File name of the CSV of the actions (access level, requests, principals by class).
+pub const COVERAGE_ACTIONS_CSV: &str = "coverage-actions.csv";
 /// File name of the whole result as JSON.
 pub const COVERAGE_JSON: &str = "coverage.json";
 /// File name of the counts, timings and errors as JSON.
@@ -67,7 +73,7 @@ pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, R
     write_all_with(result, &Extras::default(), out_dir)
 }
 
-/// Writes the six reports into `out_dir` as one set: [`ReportDir::prepare`], [`write_reports`],
+/// Writes the eight reports into `out_dir` as one set: [`ReportDir::prepare`], [`write_reports`],
 /// [`ReportDir::commit`]. Returns the final paths.
 pub fn write_all_with(
     result: &AuditResult,
@@ -80,9 +86,9 @@ pub fn write_all_with(
     Ok(written)
 }
 
-/// Renders the six reports into the staging directory of `dir`. Returns their final paths, in the
-/// order `coverage.csv`, `coverage.json`, `summary.json`, `report.html`, `findings.json`,
-/// `findings.sarif`.
+/// Renders the eight reports into the staging directory of `dir`. Returns their final paths, in
+/// the order `coverage.csv`, `coverage-cells.csv`, `coverage-actions.csv`, `coverage.json`,
+/// `summary.json`, `report.html`, `findings.json`, `findings.sarif`.
 ///
 /// Each report is rendered and written as soon as it is ready (in parallel on the current rayon
 /// pool, so only a few rendered reports are in memory at once). Nothing is visible at the target
@@ -109,13 +115,29 @@ pub fn write_reports(
     let sources = sarif::Sources::load(result);
     let sources = &sources;
     // In the order of the returned paths.
-    let jobs: [(&str, Job<'_>); 6] = [
-        // The CSV is the largest report: streamed to its file in pieces.
+    let jobs: [(&str, Job<'_>); 8] = [
+        // The CSVs are streamed to their files in pieces.
         (
             COVERAGE_CSV,
             Box::new(|staged, final_path| {
                 write_file(staged, final_path, |w| {
                     csv::render_in_pieces(result, |piece| w.write_all(piece.as_bytes()))
+                })
+            }),
+        ),
+        (
+            COVERAGE_CELLS_CSV,
+            Box::new(|staged, final_path| {
+                write_file(staged, final_path, |w| {
+                    csv::cells_in_pieces(result, |piece| w.write_all(piece.as_bytes()))
+                })
+            }),
+        ),
+        (
+            COVERAGE_ACTIONS_CSV,
+            Box::new(|staged, final_path| {
+                write_file(staged, final_path, |w| {
+                    csv::actions_in_pieces(result, |piece| w.write_all(piece.as_bytes()))
                 })
             }),
         ),

@@ -1,7 +1,9 @@
 //! Property: whatever account the bytes describe (the GAAD generator of `gen_gaad.rs`, with
-//! hostile names, tags and policy names), every report renders well-formed: CSV that parses back
-//! with no formula cells, JSON, a SARIF 2.1.0 structure code scanning accepts, HTML with no
-//! injected markup (`tests/it/gen_report.rs`, `report_render`).
+//! hostile names, tags and policy names), every report renders well-formed and loses nothing: the
+//! three CSVs parse back with no formula cells, within a spreadsheet's limits, and give back every
+//! principal × action cell; `coverage.json` and `findings.json` give back every cell, pass-role
+//! list and finding from their tables and groups; a SARIF 2.1.0 structure code scanning accepts;
+//! HTML with no injected markup (`tests/it/gen_report.rs`, `report_render`).
 #![no_main]
 
 #[path = "../../tests/it/gen_gaad.rs"]

@@ -22,8 +22,9 @@ Example:
   iamc audit examples/account.json --scp-level examples/scp-root.json --out report/
   iamc audit dev.json prod.json --scp-level root.json --scp-level 444455556666=prod-ou.json --out report/
 
-Writes coverage.csv, coverage.json, summary.json, report.html, findings.json and
-findings.sarif into --out, all six replaced together (or, on any failure, none). Prints a
+Writes coverage.csv, coverage-cells.csv, coverage-actions.csv, coverage.json, summary.json,
+report.html, findings.json and findings.sarif into --out, all eight replaced together (or, on
+any failure, none). Prints a
 one-line summary on standard output; progress, the files written, warnings and errors go to
 standard error (--quiet keeps only warnings and errors). When a principal cannot be evaluated,
 the rest of the audit still completes, the reports say which and why, and the status is 1;
@@ -182,7 +183,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     }
 
     let counts = crate::report::findings::FindingCounts::of(&result.findings);
-    for w in extras.warnings() {
+    let mut warnings = extras.warnings();
+    warnings.extend(crate::report::csv::limit_warnings(&result));
+    for w in warnings {
         outln!(err, "iamc audit: warning: {w}")?;
     }
     if !result.policy_warnings.is_empty() {

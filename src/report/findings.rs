@@ -1,8 +1,8 @@
 //! `findings.json`: the findings alone, with counts, for scripts and CI gates.
 //!
 //! ```json
-//! {"iamc_version": "0.1.0",
-//!  "findings": [ ...unsuppressed findings... ],
+//! {"format_version": 2, "iamc_version": "0.1.0",
+//!  "findings": [ ...unsuppressed findings (causes)... ],
 //!  "counts": {"total": 12, "unsuppressed": 10, "suppressed": 2,
 //!             "by_severity": {"critical": 1, "high": 6, "medium": 3, "low": 0},
 //!             "by_kind": {"escalation": 10}, "by_rule": {"sagemaker-notebook-passrole": 4}},
@@ -11,6 +11,11 @@
 //!  "warnings": ["suppression /suppressions/1 matched nothing (`file`)"]}
 //! ```
 //!
+//! A cause lists every principal it affects (`principals`); where a principal's own finding says
+//! something else (severity, message or witness), `detail_groups` says it once per distinct
+//! detail, with the principals that have it (`{"principals": [...], "severity", "message",
+//! "witness"}`); a principal in no group has the cause's own severity, message and witness.
+//!
 //! INVARIANT (counts are of what remains): `by_severity`, `by_kind` and `by_rule` count
 //! unsuppressed findings only (what `--fail-on` gates on); `by_severity` always has all four
 //! severities. Suppressed findings are listed and counted, never dropped.
@@ -18,10 +23,12 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::Extras;
 use crate::audit::findings::causes::FixFirst;
-use crate::audit::model::{AuditResult, Finding, FindingKind, Severity};
+use crate::audit::model::{AuditResult, Finding, FindingKind, Severity, Witness};
 use crate::audit::suppress::SuppressionOutcome;
 
 /// Finding counts, in `findings.json` and `summary.json`. A finding is a cause; the
@@ -109,14 +116,17 @@ impl FindingCounts {
 /// The shape of `findings.json`.
 #[derive(Debug, Serialize)]
 pub struct FindingsDoc<'a> {
+    /// The version of the shape ([`super::json::FORMAT_VERSION`]).
+    pub format_version: u32,
     /// iamc's version.
     pub iamc_version: &'a str,
-    /// Unsuppressed findings, in result order.
-    pub findings: Vec<&'a Finding>,
+    /// Unsuppressed findings, in result order (see [`finding_value`]), each compact on its own
+    /// line.
+    pub findings: Vec<Box<RawValue>>,
     /// Counts.
     pub counts: FindingCounts,
-    /// Suppressed findings, in result order, each with its reason.
-    pub suppressed: Vec<&'a Finding>,
+    /// Suppressed findings, in result order, each with its reason, each compact on its own line.
+    pub suppressed: Vec<Box<RawValue>>,
     /// The suppressions file applied and what each entry matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressions: Option<&'a SuppressionOutcome>,
@@ -126,22 +136,90 @@ pub struct FindingsDoc<'a> {
 
 impl<'a> FindingsDoc<'a> {
     /// The document for `result`.
-    pub fn of(result: &'a AuditResult, extras: &'a Extras) -> FindingsDoc<'a> {
-        let (suppressed, findings) = result.findings.iter().partition(|f| f.suppressed.is_some());
-        FindingsDoc {
+    pub fn of(
+        result: &'a AuditResult,
+        extras: &'a Extras,
+    ) -> Result<FindingsDoc<'a>, serde_json::Error> {
+        let (suppressed, findings): (Vec<&Finding>, Vec<&Finding>) =
+            result.findings.iter().partition(|f| f.suppressed.is_some());
+        let values = |list: Vec<&Finding>| -> Result<Vec<Box<RawValue>>, serde_json::Error> {
+            list.into_iter()
+                .map(|f| RawValue::from_string(serde_json::to_string(&finding_value(f)?)?))
+                .collect()
+        };
+        Ok(FindingsDoc {
+            format_version: super::json::FORMAT_VERSION,
             iamc_version: &result.iamc_version,
-            findings,
+            findings: values(findings)?,
             counts: FindingCounts::of(&result.findings),
-            suppressed,
+            suppressed: values(suppressed)?,
             suppressions: extras.suppressions.as_ref(),
             warnings: extras.warnings(),
-        }
+        })
     }
 }
 
-/// `findings.json`, pretty-printed, with a final newline.
+/// Principals of a cause whose own finding says the same thing (severity, message, witness),
+/// other than what the cause says.
+#[derive(Debug, Serialize)]
+pub struct DetailGroup<'a> {
+    /// Their ARNs, in the cause's detail order.
+    pub principals: Vec<&'a str>,
+    /// Their severity.
+    pub severity: Severity,
+    /// Their message.
+    pub message: &'a str,
+    /// Their witness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<&'a Witness>,
+}
+
+/// The principal details of `f` grouped by what they say, in order of first appearance.
+pub fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
+    let mut groups: Vec<DetailGroup<'_>> = Vec::new();
+    for d in &f.principal_details {
+        let same = |g: &DetailGroup<'_>| {
+            g.severity == d.severity && g.message == d.message && g.witness == d.witness.as_ref()
+        };
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(g) => g.principals.push(&d.principal),
+            None => groups.push(DetailGroup {
+                principals: vec![&d.principal],
+                severity: d.severity,
+                message: &d.message,
+                witness: d.witness.as_ref(),
+            }),
+        }
+    }
+    groups
+}
+
+/// One finding as `findings.json` shows it: every field of [`Finding`] in order, except that
+/// `principal_details` (one entry per principal) becomes `detail_groups` ([`detail_groups`]: each
+/// distinct detail once, with the principals that have it).
+pub fn finding_value(f: &Finding) -> Result<Value, serde_json::Error> {
+    let value = serde_json::to_value(f)?;
+    let Value::Object(fields) = value else {
+        return Ok(value);
+    };
+    let mut out = serde_json::Map::with_capacity(fields.len());
+    for (key, v) in fields {
+        if key == "principal_details" {
+            out.insert(
+                "detail_groups".to_owned(),
+                serde_json::to_value(detail_groups(f))?,
+            );
+        } else {
+            out.insert(key, v);
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// `findings.json`, pretty-printed but each finding compact on one line (a finding per line
+/// stays readable and keeps the 10,000-role account's file near 9 MB), with a final newline.
 pub fn render(result: &AuditResult, extras: &Extras) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(&FindingsDoc::of(result, extras))?;
+    let mut s = serde_json::to_string_pretty(&FindingsDoc::of(result, extras)?)?;
     s.push('\n');
     Ok(s)
 }

@@ -1,21 +1,28 @@
-//! `coverage.json` (every principal, and every evaluation group's per-action cells, stored once per
-//! group) and `summary.json` (counts, timings, errors, class totals, finding counts, warnings and,
-//! with CloudTrail, one least-privilege row per principal, without the per-action cells, the
-//! findings or the minimal policies themselves, which are in `findings.json` and
+//! `coverage.json` (every principal; every evaluation group with its members and, by index, its
+//! per-action cells and pass-role list; the account's distinct cells and pass-role lists, each
+//! stored once) and `summary.json` (counts, timings, errors, class totals, finding counts,
+//! warnings and, with CloudTrail, one least-privilege row per principal, without the per-action
+//! cells, the findings or the minimal policies themselves, which are in `findings.json` and
 //! `minimal-policies/`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Extras;
 use super::findings::FindingCounts;
 use crate::audit::model::{AuditError, AuditResult, Class, InputFile, LevelCounts};
 use crate::catalog::AccessLevel;
 
+/// The version of the `coverage.json` and `findings.json` shapes: 2 since the cells and
+/// pass-role lists are tables referenced by index (`accounts[].cells`,
+/// `accounts[].passrole_lists`) and findings group their principals' details.
+pub const FORMAT_VERSION: u32 = 2;
+
 /// `coverage.json`: compact JSON (it can be large), with a final newline.
 pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string(&CoverageDoc::of(result))?;
+    let mut s = serde_json::to_string(&CoverageDoc::of(result)?)?;
     s.push('\n');
     Ok(s)
 }
@@ -23,6 +30,8 @@ pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
 /// The shape of `coverage.json`.
 #[derive(Debug, Serialize)]
 pub struct CoverageDoc<'a> {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
     /// iamc's version.
     pub iamc_version: &'a str,
     /// The inputs.
@@ -47,8 +56,13 @@ pub struct AccountDoc<'a> {
     pub file: &'a str,
     /// Every principal, without its cells: see its `group`.
     pub principals: Vec<PrincipalDoc<'a>>,
-    /// Every evaluation group: its members and its cells (one per catalog action).
+    /// Every evaluation group: its members, its cells and its pass-role list, by index into
+    /// `cells` and `passrole_lists`.
     pub groups: Vec<GroupDoc<'a>>,
+    /// The distinct cells of the account's groups, each once (many groups share a cell).
+    pub cells: Vec<Box<RawValue>>,
+    /// The distinct pass-role lists of the account's groups, each once.
+    pub passrole_lists: Vec<&'a [crate::audit::model::PassRoleTarget]>,
 }
 
 /// One principal of `coverage.json`.
@@ -83,63 +97,113 @@ pub struct GroupDoc<'a> {
     pub group: usize,
     /// Its members' ARNs.
     pub members: Vec<&'a str>,
-    /// One cell per catalog action.
-    pub actions: &'a [crate::audit::model::ActionCoverage],
-    /// Roles its members may pass to SageMaker.
-    pub passrole: &'a [crate::audit::model::PassRoleTarget],
+    /// One cell per catalog action, in catalog order: indexes into the account's `cells`.
+    pub actions: Vec<u32>,
+    /// The roles its members may pass to SageMaker: an index into the account's
+    /// `passrole_lists`.
+    pub passrole: u32,
+}
+
+/// Interns values by their serialized text: the index of each distinct value.
+struct Interner {
+    index: HashMap<String, u32>,
+    values: Vec<Box<RawValue>>,
+    buffer: Vec<u8>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        Interner {
+            index: HashMap::new(),
+            values: Vec::new(),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// The index of `value`'s text, added when new.
+    fn intern(&mut self, value: &impl Serialize) -> Result<u32, serde_json::Error> {
+        self.buffer.clear();
+        serde_json::to_writer(&mut self.buffer, value)?;
+        let text = std::str::from_utf8(&self.buffer).map_err(serde::ser::Error::custom)?;
+        if let Some(i) = self.index.get(text) {
+            return Ok(*i);
+        }
+        let i = u32::try_from(self.values.len()).map_err(serde::ser::Error::custom)?;
+        self.index.insert(text.to_owned(), i);
+        self.values.push(RawValue::from_string(text.to_owned())?);
+        Ok(i)
+    }
 }
 
 impl<'a> CoverageDoc<'a> {
-    /// The document for `result`.
-    pub fn of(result: &'a AuditResult) -> CoverageDoc<'a> {
-        let accounts = result
-            .accounts
-            .iter()
-            .map(|a| {
-                let mut groups: Vec<GroupDoc<'a>> = Vec::new();
-                for p in &a.principals {
-                    let Some(g) = p.group else { continue };
-                    match groups.iter_mut().find(|d| d.group == g) {
-                        Some(d) => d.members.push(&p.arn),
-                        None => groups.push(GroupDoc {
-                            group: g,
-                            members: vec![&p.arn],
-                            actions: &p.actions,
-                            passrole: &p.passrole,
-                        }),
+    /// The document for `result` (fails only if a cell cannot be serialized).
+    pub fn of(result: &'a AuditResult) -> Result<CoverageDoc<'a>, serde_json::Error> {
+        let mut accounts = Vec::with_capacity(result.accounts.len());
+        for a in &result.accounts {
+            let mut cells = Interner::new();
+            let mut lists: Vec<&'a [crate::audit::model::PassRoleTarget]> = Vec::new();
+            let mut groups: BTreeMap<usize, GroupDoc<'a>> = BTreeMap::new();
+            for p in &a.principals {
+                let Some(g) = p.group else { continue };
+                if let Some(d) = groups.get_mut(&g) {
+                    d.members.push(&p.arn);
+                    continue;
+                }
+                // A group's cells are stored once: those of its first member.
+                let actions = p
+                    .actions
+                    .iter()
+                    .map(|c| cells.intern(c))
+                    .collect::<Result<Vec<u32>, _>>()?;
+                let passrole = match lists.iter().position(|l| *l == p.passrole.as_slice()) {
+                    Some(i) => i,
+                    None => {
+                        lists.push(p.passrole.as_slice());
+                        lists.len() - 1
                     }
-                }
-                groups.sort_by_key(|d| d.group);
-                AccountDoc {
-                    id: &a.id,
-                    file: &a.file,
-                    principals: a
-                        .principals
-                        .iter()
-                        .map(|p| PrincipalDoc {
-                            name: &p.name,
-                            arn: &p.arn,
-                            kind: &p.kind,
-                            path: &p.path,
-                            status: p.status,
-                            errors: &p.errors,
-                            group: p.group,
-                            policies: &p.policies,
-                            by_level: &p.by_level,
-                        })
-                        .collect(),
-                    groups,
-                }
-            })
-            .collect();
-        CoverageDoc {
+                };
+                groups.insert(
+                    g,
+                    GroupDoc {
+                        group: g,
+                        members: vec![&p.arn],
+                        actions,
+                        passrole: u32::try_from(passrole).map_err(serde::ser::Error::custom)?,
+                    },
+                );
+            }
+            accounts.push(AccountDoc {
+                id: &a.id,
+                file: &a.file,
+                principals: a
+                    .principals
+                    .iter()
+                    .map(|p| PrincipalDoc {
+                        name: &p.name,
+                        arn: &p.arn,
+                        kind: &p.kind,
+                        path: &p.path,
+                        status: p.status,
+                        errors: &p.errors,
+                        group: p.group,
+                        policies: &p.policies,
+                        by_level: &p.by_level,
+                    })
+                    .collect(),
+                groups: groups.into_values().collect(),
+                cells: cells.values,
+                passrole_lists: lists,
+            });
+        }
+        Ok(CoverageDoc {
+            format_version: FORMAT_VERSION,
             iamc_version: &result.iamc_version,
             inputs: &result.inputs,
             stats: &result.stats,
             errors: &result.errors,
             accounts,
             least_privilege: result.least_privilege.as_ref(),
-        }
+        })
     }
 }
 
@@ -152,6 +216,7 @@ pub fn summary(result: &AuditResult) -> Result<String, serde_json::Error> {
 pub fn summary_with(result: &AuditResult, extras: &Extras) -> Result<String, serde_json::Error> {
     let mut summary = Summary::of(result);
     summary.warnings = extras.warnings();
+    summary.warnings.extend(super::csv::limit_warnings(result));
     let mut s = serde_json::to_string_pretty(&summary)?;
     s.push('\n');
     Ok(s)

@@ -18,11 +18,13 @@ use std::sync::Mutex;
 
 use super::ReportError;
 
-/// The names iamc writes into an output directory: the six reports and the minimal-policies
+/// The names iamc writes into an output directory: the eight reports and the minimal-policies
 /// directory. Anything else in an existing `--out` is someone else's, and iamc refuses to
 /// replace it.
 pub const OWN_ENTRIES: &[&str] = &[
     super::COVERAGE_CSV,
+    super::COVERAGE_CELLS_CSV,
+    super::COVERAGE_ACTIONS_CSV,
     super::COVERAGE_JSON,
     super::SUMMARY_JSON,
     super::REPORT_HTML,

@@ -554,3 +554,85 @@ fn check_explain_shows_the_formula_of_the_asked_action() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.get("analysis").is_none());
 }
+
+/// The reports of a generated account fit a spreadsheet, give back every principal × action
+/// cell, every group's cells and pass-role list and every finding with its principal details
+/// (`gen_report`'s checks, compared with the in-memory result), and grow with the groups: the
+/// cells are stored once per distinct cell (`coverage.json`) or per non-default group cell
+/// (`coverage-cells.csv`), the principals add one short entry or row each.
+#[test]
+fn generated_account_reports_fit_and_lose_nothing() {
+    use iamc::report::{Extras, csv, findings, json};
+    let Some(_) = shared() else {
+        eprintln!("SKIP: ../shared is absent (the generator's managed policies come from it)");
+        return;
+    };
+    let dir = scratch("generated-reports");
+    let file = dir.join("account.json");
+    let status = std::process::Command::new("python3")
+        .arg(repo().join("scripts/gen-large-account.py"))
+        .args(["--roles", "80", "--seed", "5", "--out"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("SKIP: python3 cannot run the generator: {other:?}");
+            return;
+        }
+    }
+    let mut cfg = config(vec![file], Vec::new(), 10);
+    cfg.graph = true;
+    let r = audit(&cfg);
+    assert!(
+        r.errors.is_empty(),
+        "{:?}",
+        &r.errors[..r.errors.len().min(3)]
+    );
+    let (matrix, cells, actions) = (
+        csv::render(&r),
+        csv::render_cells(&r),
+        csv::render_actions(&r),
+    );
+    crate::gen_report::check_csv_lossless(&r, &matrix, &cells, &actions).unwrap();
+    let coverage = json::coverage(&r).unwrap();
+    crate::gen_report::check_coverage_json_lossless(&r, &coverage).unwrap();
+    let found = findings::render(&r, &Extras::default()).unwrap();
+    crate::gen_report::check_findings_lossless(&r, &found).unwrap();
+    let details: usize = r.findings.iter().map(|f| f.principal_details.len()).sum();
+    assert!(
+        details > 0,
+        "no principal details to group: the check above proves little"
+    );
+
+    let principals = r.stats.principals;
+    let (groups, per_group) = (r.stats.groups, r.stats.actions);
+    let cell_rows = crate::gen_report::parse_csv(&cells).unwrap().len() - 1;
+    let doc: Value = serde_json::from_str(&coverage).unwrap();
+    let account = &doc["accounts"][0];
+    let distinct = account["cells"].as_array().unwrap().len();
+    let tables = account["cells"].to_string().len() + account["passrole_lists"].to_string().len();
+    eprintln!(
+        "generated account: {principals} principals, {groups} groups × {per_group} actions; \
+         coverage.csv {} bytes, coverage-cells.csv {} bytes ({cell_rows} rows), \
+         coverage-actions.csv {} bytes, coverage.json {} bytes ({distinct} distinct cells, \
+         tables {tables} bytes), findings.json {} bytes",
+        matrix.len(),
+        cells.len(),
+        actions.len(),
+        coverage.len(),
+        found.len()
+    );
+    assert!(groups < principals, "principals share groups");
+    assert!(cell_rows <= groups * per_group);
+    assert!(distinct < groups * per_group, "groups share cells");
+    // Outside the tables: per principal its entry and member ARN, per group an index per cell.
+    assert!(
+        coverage.len() - tables < principals * 1_000 + groups * per_group * 6,
+        "{} bytes outside the tables",
+        coverage.len() - tables
+    );
+    // One row per principal: its names and a short code per action.
+    assert!(matrix.len() < (principals + 1) * (per_group * 3 + 300));
+}

@@ -7,9 +7,15 @@
 //! are replaced by hostile text (markup, quotes, commas, line breaks, spreadsheet formulas,
 //! bidirectional controls, policy-variable syntax). The account is audited with a small request
 //! space, and every report is rendered in memory:
-//! - `coverage.csv`: RFC 4180 parses back, every record has the header's width, no cell starts
-//!   with a character a spreadsheet would read as a formula;
-//! - `coverage.json`, `summary.json`, `findings.json`: JSON;
+//! - `coverage.csv`, `coverage-cells.csv`, `coverage-actions.csv`: RFC 4180 parses back, every
+//!   record has the header's width, no cell starts with a character a spreadsheet would read as a
+//!   formula, within a spreadsheet's row and column limits, and every principal × action cell
+//!   (class, approximate, allowed, total, access level, deciding keys, condition) is recovered
+//!   from them exactly ([`check_csv_lossless`]);
+//! - `coverage.json`, `summary.json`, `findings.json`: JSON; every principal's cells and
+//!   pass-role list are recovered from `coverage.json`'s tables ([`check_coverage_json_lossless`])
+//!   and every finding, with its principal details, from `findings.json`
+//!   ([`check_findings_lossless`]);
 //! - `findings.sarif`: the SARIF 2.1.0 structure code scanning requires (rules, rule indexes,
 //!   levels, messages, artifact indexes, 1-based regions, fingerprints);
 //! - `report.html`: no injected markup survives unescaped, `<script>` elements are balanced.
@@ -21,6 +27,7 @@ use serde_json::Value;
 
 use iamc::Catalog;
 use iamc::audit::load::{ManagedPolicyDir, load_gaad_text};
+use iamc::audit::model::{AuditResult, Class, Status};
 use iamc::audit::run::{AuditConfig, run_audit_accounts};
 use iamc::audit::space::GenConfig;
 use iamc::report::{Extras, csv, findings, html, json, sarif};
@@ -119,7 +126,12 @@ pub fn report_render(data: &[u8]) -> Result<(), String> {
         Err(_) => return Ok(()),
     };
     let extras = Extras::default();
-    check_csv(&csv::render(&result))?;
+    check_csv_lossless(
+        &result,
+        &csv::render(&result),
+        &csv::render_cells(&result),
+        &csv::render_actions(&result),
+    )?;
     for (name, rendered) in [
         ("coverage.json", json::coverage(&result)),
         ("summary.json", json::summary_with(&result, &extras)),
@@ -127,6 +139,11 @@ pub fn report_render(data: &[u8]) -> Result<(), String> {
     ] {
         let text = rendered.map_err(|e| format!("{name}: render: {e}"))?;
         serde_json::from_str::<Value>(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+        match name {
+            "coverage.json" => check_coverage_json_lossless(&result, &text)?,
+            "findings.json" => check_findings_lossless(&result, &text)?,
+            _ => {}
+        }
     }
     let texts: HashMap<String, String> = [(file.to_owned(), text)].into();
     let sources = sarif::Sources::from_texts(&result, &texts);
@@ -192,15 +209,24 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(records)
 }
 
-fn check_csv(text: &str) -> Result<(), String> {
-    let records = parse_csv(text).map_err(|e| format!("coverage.csv: {e}"))?;
+/// Parses one CSV report and checks it: widths, formula cells, spreadsheet limits. Returns the
+/// records, header first.
+pub fn check_csv(name: &str, text: &str) -> Result<Vec<Vec<String>>, String> {
+    let records = parse_csv(text).map_err(|e| format!("{name}: {e}"))?;
     let Some(header) = records.first() else {
-        return Err("coverage.csv: no header".into());
+        return Err(format!("{name}: no header"));
     };
+    if records.len() > csv::MAX_ROWS || header.len() > csv::MAX_COLUMNS {
+        return Err(format!(
+            "{name}: {} rows × {} columns, more than a spreadsheet opens",
+            records.len(),
+            header.len()
+        ));
+    }
     for (i, r) in records.iter().enumerate() {
         if r.len() != header.len() {
             return Err(format!(
-                "coverage.csv: record {i} has {} fields, the header {}",
+                "{name}: record {i} has {} fields, the header {}",
                 r.len(),
                 header.len()
             ));
@@ -210,8 +236,250 @@ fn check_csv(text: &str) -> Result<(), String> {
             .find(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
         {
             return Err(format!(
-                "coverage.csv: record {i}: `{cell}` would be read as a formula"
+                "{name}: record {i}: `{cell}` would be read as a formula"
             ));
+        }
+    }
+    Ok(records)
+}
+
+/// A field as written before the formula protection (`'=x` → `=x`).
+fn unprotect(field: &str) -> &str {
+    match field.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => field,
+    }
+}
+
+/// Every principal × action cell of `result` is recovered exactly from the three CSVs (the
+/// class and `approximate` from `coverage.csv`; allowed, total, deciding keys and condition from
+/// `coverage-cells.csv` or, for a cell it does not list, from the documented defaults and
+/// `coverage-actions.csv`; the access level from `coverage-actions.csv`), and every principal has
+/// its row.
+pub fn check_csv_lossless(
+    result: &AuditResult,
+    matrix: &str,
+    cells: &str,
+    actions: &str,
+) -> Result<(), String> {
+    let matrix = check_csv("coverage.csv", matrix)?;
+    let cells = check_csv("coverage-cells.csv", cells)?;
+    let actions = check_csv("coverage-actions.csv", actions)?;
+    let fixed = csv::MATRIX_HEADER.len();
+    let header = &matrix[0];
+    if header[..fixed.min(header.len())] != csv::MATRIX_HEADER[..] {
+        return Err(format!("coverage.csv: header {header:?}"));
+    }
+    if cells[0] != csv::CELLS_HEADER || actions[0] != csv::ACTIONS_HEADER {
+        return Err("coverage-cells.csv or coverage-actions.csv: wrong header".into());
+    }
+    let column: HashMap<&str, usize> = header
+        .iter()
+        .enumerate()
+        .skip(fixed)
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
+    let listed: HashMap<(&str, &str, &str), &Vec<String>> = cells[1..]
+        .iter()
+        .map(|r| ((r[0].as_str(), r[1].as_str(), r[2].as_str()), r))
+        .collect();
+    let defaults: HashMap<(&str, &str), &Vec<String>> = actions[1..]
+        .iter()
+        .map(|r| ((r[0].as_str(), r[1].as_str()), r))
+        .collect();
+    let principals: usize = result.accounts.iter().map(|a| a.principals.len()).sum();
+    if matrix.len() != principals + 1 {
+        return Err(format!(
+            "coverage.csv: {} rows for {principals} principals",
+            matrix.len() - 1
+        ));
+    }
+    // One row per principal, in result order (an ARN listed twice in a GAAD file has two).
+    let mut rows = matrix[1..].iter();
+    for account in &result.accounts {
+        for p in &account.principals {
+            let who = format!("coverage.csv: {} {}", account.id, p.arn);
+            let row = rows.next().ok_or(format!("{who}: no row"))?;
+            if row[0] != account.id
+                || unprotect(&row[1]) != p.name
+                || unprotect(&row[2]) != p.kind
+                || unprotect(&row[3]) != p.arn
+            {
+                return Err(format!("{who}: account, name, type or ARN {:?}", &row[..4]));
+            }
+            let messages: Vec<&str> = p.errors.iter().map(|e| e.message.as_str()).collect();
+            if unprotect(&row[6]) != messages.join("; ") {
+                return Err(format!("{who}: errors `{}`", row[6]));
+            }
+            if p.status == Status::Error {
+                if row[5] != "error" || row[fixed..].iter().any(|c| !c.is_empty()) {
+                    return Err(format!("{who}: an error row with cells"));
+                }
+                continue;
+            }
+            let group = p.group.map(|g| g.to_string()).unwrap_or_default();
+            if row[5] != "ok" || row[4] != group {
+                return Err(format!("{who}: status `{}` group `{}`", row[5], row[4]));
+            }
+            let mut seen = 0;
+            for a in p.actions.iter() {
+                let at = format!("{who} {}", a.action);
+                let i = column
+                    .get(a.action.as_str())
+                    .ok_or(format!("{at}: no column"))?;
+                seen += 1;
+                let (class, approximate) =
+                    csv::parse_class_code(&row[*i]).ok_or(format!("{at}: code `{}`", row[*i]))?;
+                let d = defaults
+                    .get(&(account.id.as_str(), a.action.as_str()))
+                    .ok_or(format!("{at}: not in coverage-actions.csv"))?;
+                let default_total: u64 = d[3].parse().map_err(|e| format!("{at}: {e}"))?;
+                let recovered = match listed.get(&(account.id.as_str(), group.as_str(), &a.action))
+                {
+                    Some(c) => (
+                        c[3].clone(),
+                        c[4] == "true",
+                        c[5].parse::<u64>().map_err(|e| format!("{at}: {e}"))?,
+                        c[6].parse::<u64>().map_err(|e| format!("{at}: {e}"))?,
+                        unprotect(&c[7]).to_owned(),
+                        unprotect(&c[8]).to_owned(),
+                    ),
+                    None => (
+                        class.as_str().to_owned(),
+                        false,
+                        if class == Class::Always {
+                            default_total
+                        } else {
+                            0
+                        },
+                        default_total,
+                        String::new(),
+                        String::new(),
+                    ),
+                };
+                let expected = (
+                    a.class.as_str().to_owned(),
+                    a.approximate,
+                    a.allowed,
+                    a.total,
+                    a.deciding_keys.join("; "),
+                    a.condition
+                        .as_ref()
+                        .map_or(String::new(), |c| c.text.clone()),
+                );
+                if (class, approximate) != (a.class, a.approximate) || recovered != expected {
+                    return Err(format!(
+                        "{at}: recovered {recovered:?}, result {expected:?}"
+                    ));
+                }
+                if d[2] != a.access_level.as_str() {
+                    return Err(format!("{at}: access level `{}`", d[2]));
+                }
+            }
+            let filled = row[fixed..].iter().filter(|c| !c.is_empty()).count();
+            if filled != seen {
+                return Err(format!("{who}: {filled} cells for {seen} actions"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every principal's cells and pass-role list, recovered from `coverage.json`'s group and table
+/// indexes, equal the in-memory ones.
+pub fn check_coverage_json_lossless(result: &AuditResult, text: &str) -> Result<(), String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("coverage.json: {e}"))?;
+    if doc["format_version"] != json::FORMAT_VERSION {
+        return Err("coverage.json: no format_version 2".into());
+    }
+    for (i, account) in result.accounts.iter().enumerate() {
+        let a = &doc["accounts"][i];
+        let groups = a["groups"].as_array().ok_or("coverage.json: no groups")?;
+        for (j, p) in account.principals.iter().enumerate() {
+            let who = format!("coverage.json: {}", p.arn);
+            if a["principals"][j]["arn"] != p.arn.as_str() {
+                return Err(format!("{who}: not at index {j}"));
+            }
+            let Some(g) = p.group else { continue };
+            let doc_group = groups
+                .iter()
+                .find(|d| d["group"] == g)
+                .ok_or(format!("{who}: no group {g}"))?;
+            if !doc_group["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m == p.arn.as_str()))
+            {
+                return Err(format!("{who}: not a member of group {g}"));
+            }
+            let cells: Vec<Value> = doc_group["actions"]
+                .as_array()
+                .ok_or(format!("{who}: no actions"))?
+                .iter()
+                .map(|k| a["cells"][k.as_u64().unwrap_or(u64::MAX) as usize].clone())
+                .collect();
+            let want = serde_json::to_value(&*p.actions).map_err(|e| e.to_string())?;
+            if Value::Array(cells) != want {
+                return Err(format!("{who}: cells differ"));
+            }
+            let list =
+                &a["passrole_lists"][doc_group["passrole"].as_u64().unwrap_or(u64::MAX) as usize];
+            if *list != serde_json::to_value(&*p.passrole).map_err(|e| e.to_string())? {
+                return Err(format!("{who}: pass-role list differs"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every finding of `findings.json` (unsuppressed, then suppressed, each in result order) equals
+/// the in-memory one, its principal details recovered from `detail_groups`.
+pub fn check_findings_lossless(result: &AuditResult, text: &str) -> Result<(), String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("findings.json: {e}"))?;
+    if doc["format_version"] != json::FORMAT_VERSION {
+        return Err("findings.json: no format_version 2".into());
+    }
+    let mut shown: Vec<&Value> = doc["findings"]
+        .as_array()
+        .ok_or("no findings")?
+        .iter()
+        .collect();
+    shown.extend(doc["suppressed"].as_array().ok_or("no suppressed")?.iter());
+    let (suppressed, open): (Vec<_>, Vec<_>) =
+        result.findings.iter().partition(|f| f.suppressed.is_some());
+    if shown.len() != result.findings.len() {
+        return Err("findings.json: not every finding".into());
+    }
+    for (f, v) in open.into_iter().chain(suppressed).zip(shown) {
+        let mut v = v.clone();
+        let mut details = Vec::new();
+        if let Some(groups) = v
+            .as_object_mut()
+            .and_then(|o| o.shift_remove("detail_groups"))
+        {
+            for g in groups.as_array().ok_or("detail_groups is not a list")? {
+                for p in g["principals"].as_array().ok_or("no principals")? {
+                    let mut d = serde_json::Map::new();
+                    d.insert("principal".into(), p.clone());
+                    d.insert("severity".into(), g["severity"].clone());
+                    d.insert("message".into(), g["message"].clone());
+                    if let Some(w) = g.get("witness") {
+                        d.insert("witness".into(), w.clone());
+                    }
+                    details.push(Value::Object(d));
+                }
+            }
+        }
+        let mut want = serde_json::to_value(f).map_err(|e| e.to_string())?;
+        let mut want_details = want
+            .as_object_mut()
+            .and_then(|o| o.shift_remove("principal_details"))
+            .and_then(|d| d.as_array().cloned())
+            .unwrap_or_default();
+        let key = |d: &Value| d["principal"].as_str().unwrap_or("").to_owned();
+        want_details.sort_by_key(key);
+        details.sort_by_key(key);
+        if v != want || details != want_details {
+            return Err(format!("findings.json: finding {} differs", f.fingerprint));
         }
     }
     Ok(())

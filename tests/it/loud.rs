@@ -125,7 +125,7 @@ fn a_typo_keeps_the_good_reports() {
     let out = dir.join("report");
     assert!(audit_example(&out).status.success());
     let before = snapshot(&out);
-    assert_eq!(before.len(), 6, "{:?}", names(&out));
+    assert_eq!(before.len(), 8, "{:?}", names(&out));
     let run = iamc(&[
         "audit",
         "examples/acount.json",
@@ -299,6 +299,8 @@ fn reports_change_together_and_leave_nothing_behind() {
     assert_eq!(
         names(&out),
         [
+            "coverage-actions.csv",
+            "coverage-cells.csv",
             "coverage.csv",
             "coverage.json",
             "findings.json",

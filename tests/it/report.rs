@@ -1,4 +1,4 @@
-//! Report writers: the four files exist, parse back, escape user input, are written atomically,
+//! Report writers: the eight files exist, parse back, escape user input, are written atomically,
 //! and `report.html` renders in headless Chromium (when installed).
 
 use std::collections::BTreeMap;
@@ -119,7 +119,8 @@ fn sample() -> AuditResult {
         trusts_sagemaker: true,
     }]
     .into();
-    let scientist = principal(XSS_NAME, "user", |a| a.3);
+    let mut scientist = principal(XSS_NAME, "user", |a| a.3);
+    scientist.group = Some(1);
     let broken_err = AuditError {
         file: "gaad.json".to_owned(),
         principal: Some("arn:aws:iam::123456789012:role/broken".to_owned()),
@@ -237,6 +238,8 @@ fn writes_four_files() {
         names,
         [
             "coverage.csv",
+            "coverage-cells.csv",
+            "coverage-actions.csv",
             "coverage.json",
             "summary.json",
             "report.html",
@@ -258,48 +261,173 @@ fn writes_four_files() {
 #[test]
 fn csv_parses_back() {
     let (dir, _) = write_sample("csv");
-    let rows = parse_csv(&std::fs::read_to_string(dir.join("coverage.csv")).unwrap());
-    assert_eq!(rows[0], iamc::report::csv::HEADER);
-    assert_eq!(rows.len(), 1 + 8 + 8 + 1);
-    assert!(rows.iter().all(|r| r.len() == 12));
-    let find = |principal: &str, action: &str| {
+    let read = |name: &str| parse_csv(&std::fs::read_to_string(dir.join(name)).unwrap());
+    let rows = read("coverage.csv");
+    let header: Vec<&str> = report::csv::MATRIX_HEADER
+        .into_iter()
+        .chain(ACTIONS.iter().map(|a| a.0))
+        .collect();
+    assert_eq!(rows[0], header);
+    assert_eq!(rows.len(), 1 + 3, "one row per principal");
+    assert!(rows.iter().all(|r| r.len() == 7 + 8));
+    let col = |action: &str| header.iter().position(|h| *h == action).unwrap();
+    let find = |principal: &str| {
         rows.iter()
-            .find(|r| r[1] == principal && r[4] == action)
-            .unwrap_or_else(|| panic!("no row {principal} {action}"))
+            .find(|r| r[1] == principal)
+            .unwrap_or_else(|| panic!("no row {principal}"))
     };
-    let r = find("ml-admin", "sagemaker:PutModelPackageGroupPolicy");
+    let admin = find("ml-admin");
     assert_eq!(
-        r[..],
+        admin[..7],
         [
             "123456789012",
             "ml-admin",
             "role",
             "arn:aws:iam::123456789012:role/ml-admin",
-            "sagemaker:PutModelPackageGroupPolicy",
-            "Permissions management",
-            "8",
-            "8",
-            "Always",
-            "",
-            "false",
+            "0",
+            "ok",
             ""
         ]
     );
-    let r = find(XSS_NAME, "sagemaker:DescribeModel");
-    assert_eq!(r[8], "Conditional");
-    assert_eq!((r[6].as_str(), r[7].as_str()), ("3", "8"));
-    assert_eq!(r[9], format!("{ODD_KEY}; resource"));
-    // A sampled conditional cell, with the analysis's condition.
+    assert_eq!(admin[col("sagemaker:PutModelPackageGroupPolicy")], "A");
+    assert_eq!(admin[col("sagemaker:DeleteModel")], "N");
+    let scientist = find(XSS_NAME);
+    assert_eq!(scientist[4], "1");
+    // A sampled conditional cell.
+    assert_eq!(scientist[col("sagemaker:DescribeModel")], "C~");
+    assert_eq!(scientist[col("sagemaker:DeleteModel")], "N");
+    let broken = find("broken");
+    assert_eq!((broken[4].as_str(), broken[5].as_str()), ("", "error"));
+    assert!(broken[6].contains("invalid effect `Alow`"));
+    assert!(broken[7..].iter().all(String::is_empty));
+
+    // The scientist's conditional cells, with their counts, keys and condition; nothing of the
+    // admin's (all Always or Never with the default counts).
+    let cells = read("coverage-cells.csv");
+    assert_eq!(cells[0], report::csv::CELLS_HEADER);
+    assert_eq!(cells.len(), 1 + 3, "{cells:?}");
+    let r = cells
+        .iter()
+        .find(|r| r[2] == "sagemaker:DescribeModel")
+        .unwrap();
     assert_eq!(
-        (r[10].as_str(), r[11].as_str()),
-        ("true", "aws:RequestTag/team = ml")
+        r[..],
+        [
+            "123456789012",
+            "1",
+            "sagemaker:DescribeModel",
+            "Conditional",
+            "true",
+            "3",
+            "8",
+            &format!("{ODD_KEY}; resource"),
+            "aws:RequestTag/team = ml"
+        ]
     );
-    assert_eq!(find(XSS_NAME, "sagemaker:DeleteModel")[8], "Never");
-    let errors: Vec<_> = rows.iter().filter(|r| r[1] == "broken").collect();
-    assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0][8], "Error");
-    assert_eq!(errors[0][4], "");
-    assert!(errors[0][9].contains("invalid effect `Alow`"));
+
+    let actions = read("coverage-actions.csv");
+    assert_eq!(actions[0], report::csv::ACTIONS_HEADER);
+    assert_eq!(actions.len(), 1 + 8);
+    let r = actions
+        .iter()
+        .find(|r| r[1] == "sagemaker:PutModelPackageGroupPolicy")
+        .unwrap();
+    assert_eq!(
+        r[..],
+        [
+            "123456789012",
+            "sagemaker:PutModelPackageGroupPolicy",
+            "Permissions management",
+            "8",
+            "1",
+            "0",
+            "1"
+        ]
+    );
+}
+
+/// Every principal × action cell, every principal's cells and pass-role list, and every finding
+/// are recovered from the new shapes (the checks the `report_render` fuzz target runs).
+#[test]
+fn reports_lose_nothing() {
+    for (name, r) in [("sample", sample()), ("large", large())] {
+        let matrix = report::csv::render(&r);
+        let cells = report::csv::render_cells(&r);
+        let actions = report::csv::render_actions(&r);
+        crate::gen_report::check_csv_lossless(&r, &matrix, &cells, &actions)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        crate::gen_report::check_coverage_json_lossless(&r, &report::json::coverage(&r).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        crate::gen_report::check_findings_lossless(
+            &r,
+            &report::findings::render(&r, &report::Extras::default()).unwrap(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // A changed cell is noticed.
+    let mut r = sample();
+    let cells = report::csv::render_cells(&r);
+    let (matrix, actions) = (report::csv::render(&r), report::csv::render_actions(&r));
+    let mut changed = (*r.accounts[0].principals[1].actions).clone();
+    changed[2].allowed = 4;
+    r.accounts[0].principals[1].actions = changed.into();
+    assert!(crate::gen_report::check_csv_lossless(&r, &matrix, &cells, &actions).is_err());
+}
+
+/// The coverage reports grow with the groups, not with principals × actions: ten times the
+/// principals in the same groups add one short row per principal to `coverage.csv`, a member
+/// ARN per principal to `coverage.json`, and nothing to `coverage-cells.csv`.
+#[test]
+fn sizes_scale_per_group() {
+    let sized = |per_group: usize| {
+        let mut r = large();
+        let template: Vec<PrincipalResult> = r.accounts[0].principals.clone();
+        let mut principals = Vec::new();
+        for copy in 0..per_group {
+            for p in &template {
+                let mut p = p.clone();
+                if copy > 0 {
+                    p.name = format!("{}-{copy}", p.name);
+                    p.arn = format!("{}-{copy}", p.arn);
+                }
+                principals.push(p);
+            }
+        }
+        r.accounts[0].principals = principals;
+        (
+            report::csv::render(&r).len(),
+            report::csv::render_cells(&r).len(),
+            report::json::coverage(&r).unwrap().len(),
+            r.accounts[0].principals.len(),
+        )
+    };
+    let (m1, c1, j1, n1) = sized(1);
+    let (m10, c10, j10, n10) = sized(10);
+    let added = (n10 - n1) as f64;
+    eprintln!(
+        "{n1} → {n10} principals: coverage.csv {m1} → {m10}, coverage-cells.csv {c1} → {c10}, \
+         coverage.json {j1} → {j10}"
+    );
+    assert_eq!(c1, c10, "the cells are per group");
+    // One row per principal: about two bytes per action.
+    assert!(
+        (m10 - m1) as f64 / added < 460.0 * 2.0 + 200.0,
+        "coverage.csv grows {} bytes per principal",
+        (m10 - m1) as f64 / added
+    );
+    // The principal's own entry and its ARN among the members: no cells.
+    assert!(
+        (j10 - j1) as f64 / added < 800.0,
+        "coverage.json grows {} bytes per principal",
+        (j10 - j1) as f64 / added
+    );
+    // Within a spreadsheet's limits.
+    let r = large();
+    for text in [report::csv::render(&r), report::csv::render_cells(&r)] {
+        let rows = parse_csv(&text);
+        assert!(rows.len() <= report::csv::MAX_ROWS);
+        assert!(rows[0].len() <= report::csv::MAX_COLUMNS);
+    }
 }
 
 #[test]
@@ -340,8 +468,14 @@ fn json_round_trips() {
                 .any(|m| m == &p.arn)
         );
         if doc["members"][0] == p.arn.as_str() {
+            let cells: Vec<serde_json::Value> = doc["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| account["cells"][k.as_u64().unwrap() as usize].clone())
+                .collect();
             assert_eq!(
-                doc["actions"],
+                serde_json::Value::Array(cells),
                 whole["accounts"][0]["principals"][i]["actions"]
             );
         }
@@ -504,6 +638,8 @@ fn large() -> AuditResult {
         principals.push(PrincipalResult {
             by_level: by_level(&cells),
             actions: cells.into(),
+            // Principals with the same cells share a group, as in a real result.
+            group: Some((p % 4) as usize),
             ..principal(&format!("role-{p:03}-ExampleServiceRole"), "role", |_| 0)
         });
     }
@@ -598,4 +734,22 @@ fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &P
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// More action columns than a spreadsheet opens (extra `--catalog` services) is said in
+/// `summary.json`'s warnings; the sample fits and says nothing.
+#[test]
+fn csv_over_the_spreadsheet_limits_is_a_warning() {
+    assert!(report::csv::limit_warnings(&sample()).is_empty());
+    let mut r = sample();
+    let cells: Vec<ActionCoverage> = (0..report::csv::MAX_COLUMNS)
+        .map(|i| cell(&format!("svc:Action{i}"), AccessLevel::Read, 8, 8))
+        .collect();
+    r.accounts[0].principals[0].actions = cells.into();
+    let warnings = report::csv::limit_warnings(&r);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`coverage.csv`"), "{warnings:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&report::json::summary(&r).unwrap()).unwrap();
+    assert_eq!(summary["warnings"][0], warnings[0].as_str());
 }
