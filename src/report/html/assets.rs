@@ -74,7 +74,7 @@ table.errt td{max-width:640px;overflow-wrap:anywhere}
 h2 .counts{font-weight:400;margin-left:8px}h2 .counts .pill{font-size:13px;padding:1px 9px}
 a.cardlink{color:inherit;text-decoration:none}
 table.fnd{width:100%;table-layout:fixed}table.fnd td{overflow-wrap:anywhere}table.fnd td small{color:var(--mute)}
-table.fnd col.w1{width:84px}table.fnd col.w2{width:12%}table.fnd col.w3{width:16%}table.fnd td code{font-size:11px}
+table.fnd col.w1{width:84px}table.fnd col.w2{width:11%}table.fnd col.w3{width:17%}table.fnd td code{font-size:11px}
 tr.sup td{background:#f3f4f6;color:#8a94a0}tr.sup .pill{opacity:.55}
 .why{margin-top:3px;font-style:italic;color:#4b5563}
 .warns{color:#92400e;background:#fffbeb;border:1px solid #fcd34d;border-radius:6px;padding:6px 10px 6px 28px}
@@ -87,8 +87,9 @@ ol.fix li{margin:4px 0}ol.fix small code{font-size:11px}
 a.doc{text-decoration:none}a.doc code{color:#1d4ed8}a.doc:hover code{text-decoration:underline}
 small.ups a{color:#1d4ed8}
 button.more{font-size:12px;padding:1px 6px;margin-top:2px;cursor:pointer}
-details.pol{border:none;background:none;margin:4px 0 0}details.pol>summary{padding:0;color:#1d4ed8;font-size:12px}
-details.pol[open]>summary{border:none}
+details.pol,details.more{border:none;background:none;margin:2px 0 0;display:inline-block;vertical-align:top;margin-right:12px}details.pol>summary,details.more>summary{padding:0;color:#1d4ed8;font-size:12px}
+details.pol[open],details.more[open]{display:block}details.pol[open]>summary,details.more[open]>summary{border:none}
+ul.sts{margin:4px 0;padding-left:18px;font-size:12px}td.acts a.doc,td.acts code{white-space:nowrap}
 pre.pol{max-height:28em;overflow:auto;background:#f6f8fa;border:1px solid var(--line);padding:6px;font-size:11px;margin:2px 0 8px;white-space:pre}
 pre.pol mark{background:#fde68a;outline:1px solid #d97706}
 .polh{font-size:11px;margin-top:4px}.polh b{font-weight:600}
@@ -97,10 +98,13 @@ table.pt th[data-k]{cursor:pointer;white-space:nowrap}table.pt th.sorted::after{
 table.pt tbody th{text-align:left;font-weight:500;background:#fff;white-space:nowrap}table.pt tbody tr.e th,table.pt tbody tr.e td{background:#fdecea}
 table.pt td.lv{font-variant-numeric:tabular-nums;white-space:nowrap}table.pt td.lv b{color:var(--a)}table.pt td.lv i{color:#a05a00;font-style:normal}table.pt td.lv u{text-decoration:none;color:#b5bdc6}
 table.pt td.fc{white-space:nowrap}
-.pd{background:#fff;border:2px solid var(--a);border-radius:6px;padding:8px 14px;margin:8px 0}
+#pdetail.open{position:fixed;top:0;right:0;bottom:0;width:min(980px,64vw);overflow:auto;z-index:20;background:#fff;box-shadow:-6px 0 24px rgba(0,0,0,.25);border-left:3px solid var(--a)}
+.pd{padding:8px 16px}.pd table.grid{max-width:100%}
 .pd h3{margin:2px 0 6px}.pd button.close{float:right}
 .pd span.names{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}.pd span.names a.doc{margin-right:2px}
 .pd pre.cond{margin:0;font-size:11px;white-space:pre-wrap}
 #hm tbody th{position:sticky;left:0;z-index:1;background:#fff;text-align:left;white-space:nowrap;width:240px;min-width:240px;max-width:240px;overflow:hidden;text-overflow:ellipsis;padding:0 6px;font-weight:500;border-right:2px solid var(--line)}
 #hm tbody th .pill{font-size:9px;padding:0 4px;margin-left:4px}
+.fchunk{content-visibility:auto;contain-intrinsic-size:auto 8000px}.fchunk+.fchunk table.fnd{margin-top:0;border-top:none}
+#principals,#matrix,#least-privilege,#policy-warnings,#errors,#stats{content-visibility:auto;contain-intrinsic-size:auto 2000px}
 "#;

@@ -195,10 +195,15 @@ pub(super) fn findings_by_principal(r: &AuditResult) -> HashMap<&str, Vec<(usize
                 .or_default()
                 .push((i, f.severity));
         }
+        // A cause's per-principal severities, indexed once (a cause may list thousands).
+        let own: HashMap<&str, Severity> = f
+            .principal_details
+            .iter()
+            .map(|d| (d.principal.as_str(), d.severity))
+            .collect();
         for p in &f.principals {
-            by.entry(p.as_str())
-                .or_default()
-                .push((i, f.detail_of(p).0));
+            let sev = own.get(p.as_str()).copied().unwrap_or(f.severity);
+            by.entry(p.as_str()).or_default().push((i, sev));
         }
     }
     by

@@ -25,6 +25,9 @@ pub(super) fn severity_pill(h: &mut Html, s: Severity) {
     h.raw("</span>");
 }
 
+/// Finding rows per table (the unit the browser lays out when scrolled near).
+const CHUNK_ROWS: usize = 100;
+
 /// Principals named in a finding's row; the rest are counted, and listed by the principals
 /// table on demand.
 const ROW_PRINCIPALS: usize = 3;
@@ -208,18 +211,27 @@ pub(super) fn findings(
     h.raw("policies with the responsible statements highlighted.</p>\n");
     h.raw("<input id=\"ffilter\" type=\"search\" placeholder=\"filter findings: rule, principal, ");
     h.raw("role, severity\">\n");
-    h.raw("<table class=\"grid fnd\" id=\"fnd\"><colgroup><col class=\"w1\"><col class=\"w2\">");
-    h.raw("<col class=\"w2\"><col class=\"w2\"><col class=\"w2\"><col><col class=\"w3\">");
-    h.raw("</colgroup>\n<thead><tr><th>severity</th><th>rule</th><th>principals</th>");
-    h.raw("<th>target role</th><th>actions</th><th>what holds</th><th>statements</th></tr>");
+    // Rows come in tables of CHUNK_ROWS (same fixed column widths), each skipped by the
+    // browser's layout until scrolled near (`content-visibility: auto`).
+    const COLGROUP: &str = "<colgroup><col class=\"w1\"><col class=\"w3\"><col class=\"w2\">\
+        <col class=\"w2\"><col class=\"w3\"><col></colgroup>";
+    h.raw("<div class=\"fchunk\"><table class=\"grid fnd\">");
+    h.raw(COLGROUP);
+    h.raw("\n<thead><tr><th>severity</th><th>rule</th><th>principals</th><th>target role</th>");
+    h.raw("<th>actions</th><th>finding</th></tr>");
     h.raw("</thead>\n<tbody>\n");
     let order = display_order(r);
     let shown = order.len().min(MAX_FINDING_ROWS);
     let hidden = order.len() - shown;
-    for (i, f) in order.into_iter().take(shown) {
+    for (k, (i, f)) in order.into_iter().take(shown).enumerate() {
+        if k > 0 && k % CHUNK_ROWS == 0 {
+            h.raw("</tbody></table></div>\n<div class=\"fchunk\"><table class=\"grid fnd\">");
+            h.raw(COLGROUP);
+            h.raw("<tbody>\n");
+        }
         finding_row(h, i, f, principal_ids, docs);
     }
-    h.raw("</tbody></table>\n");
+    h.raw("</tbody></table></div>\n");
     if hidden > 0 {
         h.raw("<p class=\"hint\">");
         h.num(hidden);
@@ -307,23 +319,48 @@ fn finding_row(
     }
     h.raw("</td><td>");
     if let Some(t) = &f.target_role {
-        h.el("code", t);
+        h.raw("<code title=\"");
+        h.text(t);
+        h.raw("\">");
+        h.text(t.rsplit('/').next().unwrap_or(t));
+        h.raw("</code>");
     }
     if !f.other_targets.is_empty() {
         h.raw("<br><small>+");
         h.num(f.other_targets.len());
         h.raw(" other roles</small>");
     }
-    h.raw("</td><td>");
+    h.raw("</td><td class=\"acts\">");
     for (k, a) in f.actions.iter().enumerate() {
         if k > 0 {
-            h.raw("<br>");
+            h.raw(" ");
         }
         action_link(h, a);
     }
     h.raw("</td><td><b>");
     h.text(&f.title);
-    h.raw("</b><br>");
+    h.raw("</b>");
+    if let Some(reason) = &f.suppressed {
+        h.raw("<div class=\"why\">suppressed: ");
+        h.text(reason);
+        h.raw("</div>");
+    }
+    let responsible = crate::audit::findings::causes::responsible(f);
+    if !responsible.is_empty() {
+        h.raw("<br><small>in ");
+        for (k, st) in responsible.iter().enumerate() {
+            if k > 0 {
+                h.raw(", ");
+            }
+            h.raw("<code>");
+            h.text(&st.policy);
+            h.raw(" ");
+            h.text(&st.statement);
+            h.raw("</code>");
+        }
+        h.raw("</small>");
+    }
+    h.raw("<details class=\"more\"><summary>why</summary>");
     h.text(&f.message);
     if f.chain.is_empty() {
         for c in &f.conditions {
@@ -334,28 +371,21 @@ fn finding_row(
     } else {
         chain(h, f);
     }
-    if let Some(reason) = &f.suppressed {
-        h.raw("<div class=\"why\">suppressed: ");
-        h.text(reason);
-        h.raw("</div>");
-    }
-    h.raw("</td><td>");
-    for (k, st) in f.statements.iter().enumerate() {
-        if k > 0 {
-            h.raw("<br>");
-        }
-        h.raw("<code title=\"");
-        h.text(&st.file);
-        h.raw("#");
-        h.text(&st.pointer);
-        h.raw("\">");
+    h.raw("<ul class=\"sts\">");
+    for st in &f.statements {
+        h.raw("<li><code>");
         h.text(&st.policy);
         h.raw(" ");
         h.text(&st.statement);
         h.raw("</code> <small>");
         h.text(&st.effect);
-        h.raw("</small>");
+        h.raw(" · ");
+        h.text(&st.file);
+        h.raw("#");
+        h.text(&st.pointer);
+        h.raw("</small></li>");
     }
+    h.raw("</ul></details>");
     let mut at: Vec<(usize, usize, usize)> = statements_of(f).filter_map(|s| docs.of(s)).collect();
     at.sort_unstable();
     at.dedup();
@@ -373,7 +403,7 @@ fn finding_row(
         }
         h.raw("\"><summary>policy text</summary></details>");
     } else if !f.statements.is_empty() {
-        h.raw("<br><small class=\"none\">policy text not available</small>");
+        h.raw(" <small class=\"none\">policy text not available</small>");
     }
     h.raw("</td></tr>\n");
 }

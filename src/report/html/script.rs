@@ -3,7 +3,8 @@
 //! library; data reaches the page only through `textContent`, attribute setters and class
 //! names picked from a fixed table, never as markup.
 //!
-//! `#p<n>` in the URL opens principal `n`'s details (the findings' principal links use it);
+//! `#p<n>` in the URL opens principal `n`'s details in a side panel (the principal links use
+//! it), so the page keeps its place;
 //! `#hide-never` starts with Never-only matrix columns hidden. When done, the script records
 //! how long the page took (`data-ready-ms` on `<body>`, milliseconds since navigation start),
 //! which the load-time measurement in BENCHMARKS.md reads.
@@ -87,7 +88,8 @@ function table(caption,heads){var t=mk('table','grid');if(caption)t.appendChild(
 function row(t,cells){var tr=mk('tr');cells.forEach(function(c){var td=mk('td');if(c instanceof Node)td.appendChild(c);else td.textContent=c==null?'':c;tr.appendChild(td);});t.appendChild(tr);return tr;}
 function openPrincipal(i){var p=P[i];if(!p||!pdetail)return;pdetail.textContent='';
   var box=mk('div','pd');var head=mk('h3');head.appendChild(mk('span',null,p.n+' '));head.appendChild(mk('small',null,p.k));
-  var close=mk('button','close','close');close.type='button';close.addEventListener('click',function(){pdetail.textContent='';});head.appendChild(close);box.appendChild(head);
+  var close=mk('button','close','close');close.type='button';close.addEventListener('click',function(){pdetail.textContent='';pdetail.className='';
+    if(/^#p\d+$/.test(location.hash))history.replaceState(null,'',location.pathname+location.search);});head.appendChild(close);box.appendChild(head);
   var d=mk('dl');dl(d,'ARN',p.r);dl(d,'path',p.h||'/');dl(d,'account',D.a[p.a]?D.a[p.a][0]:'');
   if(p.q!=null)dl(d,'evaluation group',String(p.q));
   if(p.g>=0){var m=stats[p.g].members.filter(function(j){return j!==i;});if(m.length){var span=mk('span',null,m.length+' more principals with the same access: ');
@@ -101,7 +103,7 @@ function openPrincipal(i){var p=P[i];if(!p||!pdetail)return;pdetail.textContent=
       if(f[4]){r=mk('a');r.href='#f'+fi;r.appendChild(mk('code',null,f[1]));}else r=mk('code',null,f[1]);
       var tr=row(ft,[pill('sv'+f[0],SEV[f[0]]),r,f[3],f[2]]);if(f[5])tr.className='sup';});box.appendChild(ft);}
   else box.appendChild(mk('p','none','No findings.'));
-  if(p.g>=0)actions(box,G[p.g]);pdetail.appendChild(box);}
+  if(p.g>=0)actions(box,G[p.g]);pdetail.appendChild(box);pdetail.className='open';pdetail.scrollTop=0;}
 function actions(box,g){var lv=table('actions by access level (Write first)',['level','Always','Conditional','Never']);
   var never=new Array(NL).fill(0),names=L.map(function(){return [];});
   for(var i=0;i<g.c.length&&i<C.length;i++){var l=C[i][1];if(g.c[i]==='n')never[l]++;else if(g.c[i]==='a')names[l].push(C[i][0]);}
@@ -119,8 +121,8 @@ function actions(box,g){var lv=table('actions by access level (Write first)',['l
   if(g.tn){var tt=table('iam:PassRole to SageMaker ('+g.tn+' roles'+(g.tn>g.t.length?', first '+g.t.length+' shown; coverage.json lists them all':'')+')',['role','class','trusts SageMaker']);
     g.t.forEach(function(t){row(tt,[mk('code',null,str(t[0])),t[1]==='a'?'Always':t[1]==='c'?'Conditional':'Never',t[2]?'yes':'no']);});box.appendChild(tt);}
   else box.appendChild(mk('p','none','No iam:PassRole target.'));}
-function openHash(){var m=/^#p(\d+)$/.exec(location.hash);if(!m)return;openPrincipal(+m[1]);
-  var s=document.getElementById('principals');if(s)s.scrollIntoView();}
+// The details open in a side panel (fixed): the page keeps its place.
+function openHash(){var m=/^#p(\d+)$/.exec(location.hash);if(m)openPrincipal(+m[1]);}
 window.addEventListener('hashchange',openHash);
 // ---- access matrix ----
 var hm=document.getElementById('hm'),hmore=document.getElementById('hmore'),hn=document.getElementById('hidenever');
@@ -147,7 +149,7 @@ if(hm){G.forEach(function(g,i){if(stats[i].members.length)order.push(i);});
   var top=function(i){var best=null;stats[i].members.forEach(function(j){if(!best||riskCmp(P[j],best)<0)best=P[j];});return best;};
   var tops=order.map(top);var idx=order.map(function(_,k){return k;});
   idx.sort(function(a,b){return riskCmp(tops[a],tops[b]);});order=idx.map(function(k){return order[k];});
-  drawMatrixHead();drawMatrixRows(100);
+  drawMatrixHead();drawMatrixRows(60);
   if(hmore)hmore.addEventListener('click',function(){drawMatrixRows(300);});
   var detail={};
   hm.addEventListener('mouseover',function(e){var td=e.target;if(td.tagName!=='TD'||td.title)return;
@@ -159,9 +161,9 @@ if(hm){G.forEach(function(g,i){if(stats[i].members.length)order.push(i);});
   function never(on){hm.classList.toggle('hn',on);}
   if(hn){hn.addEventListener('change',function(){never(hn.checked);});if(location.hash==='#hide-never'){hn.checked=true;never(true);}}}
 // ---- findings: filter, policy text ----
-var ff=document.getElementById('ffilter'),fnd=document.getElementById('fnd');
-if(ff&&fnd)ff.addEventListener('input',function(){var q=ff.value.trim().toLowerCase();
-  Array.prototype.forEach.call(fnd.tBodies[0].rows,function(r){r.hidden=!!q&&(r.dataset.q||'').indexOf(q)<0;});});
+var ff=document.getElementById('ffilter');
+if(ff)ff.addEventListener('input',function(){var q=ff.value.trim().toLowerCase();
+  document.querySelectorAll('table.fnd tbody tr').forEach(function(r){r.hidden=!!q&&(r.dataset.q||'').indexOf(q)<0;});});
 function policyText(det){if(det.dataset.done)return;det.dataset.done='1';var by={};
   (det.dataset.st||'').split(';').forEach(function(t){var x=t.split(',').map(Number);if(x.length!==3||!D.docs[x[0]])return;(by[x[0]]=by[x[0]]||[]).push([x[1],x[2]]);});
   Object.keys(by).forEach(function(k){var doc=D.docs[+k],text=doc[2],r=by[k].sort(function(a,b){return a[0]-b[0];});
