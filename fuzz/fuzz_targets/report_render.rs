@@ -1,7 +1,8 @@
 //! Property: whatever account the bytes describe (the GAAD generator of `gen_gaad.rs`, with
 //! hostile names, tags and policy names), every report renders well-formed: CSV that parses back
 //! with no formula cells, JSON, a SARIF 2.1.0 structure code scanning accepts, HTML with no
-//! injected markup (`tests/it/gen_report.rs`, `report_render`).
+//! injected markup, nothing inside its `<script>` elements that could end them or open a comment,
+//! and page data that is JSON (`tests/it/gen_report.rs`, `report_render`).
 #![no_main]
 
 #[path = "../../tests/it/gen_gaad.rs"]
