@@ -10,12 +10,16 @@
 //! - `s`: a string table (conditions, deciding keys, policy names, roles); numbers below that
 //!   name a string are indexes into it, `-1` for none;
 //! - `g`: one entry per distinct cell set (the members of an evaluation group share theirs):
-//!   `c` one letter per column (`a` Always, `c` Conditional, `n` Never, `x` not evaluated),
-//!   `d` the Conditional and approximate cells `[column, allowed, total, keys, conditions,
-//!   condition, approximate reason]`, `t` up to [`MAX_PASSROLE`] pass-role targets `[role, class
-//!   letter, trusts SageMaker 0/1]` and `tn` their number;
+//!   `[cells, details, targets, number of targets]`, indexes into tables of parts that repeat
+//!   across groups: `gc` cell strings (one letter per column: `a` Always, `c` Conditional, `n`
+//!   Never, `x` not evaluated), `gd` lists of indexes into `gr`, the Conditional and approximate
+//!   cells `[column, allowed, total, keys, conditions, condition, approximate reason]`, and `gt`
+//!   lists of up to [`MAX_PASSROLE`] pass-role targets `[role, class letter, trusts SageMaker
+//!   0/1]` (on the 10,000-role account 1,221 sets share 36 cell strings, 5,099 detail rows and 11
+//!   target lists);
 //! - `a`: accounts `[id, file]`;
-//! - `p`: one record per principal: `n` name, `r` ARN, `k` kind, `h` path, `a` account, `g` its
+//! - `p`: one record per principal: `n` name, `r` ARN (only when it is not
+//!   `arn:aws:iam::<account>:<kind><path><name>`), `k` kind, `h` path (when not `/`), `a` account, `g` its
 //!   cell set (`-1` when not evaluated), `q` evaluation group, `e` errors, `po` policies, `f` the
 //!   findings affecting it, `v` unsuppressed critical/high/medium/low counts (its own severity
 //!   in each cause), `u` suppressed count;
@@ -90,6 +94,39 @@ impl Strings {
     }
 }
 
+/// A table of JSON values, each stored once (keyed by its text).
+#[derive(Default)]
+struct Interner {
+    list: Vec<Value>,
+    index: HashMap<String, usize>,
+}
+
+impl Interner {
+    fn id(&mut self, v: Value) -> usize {
+        let key = v.to_string();
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        self.list.push(v);
+        self.index.insert(key, self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// The shared tables of the data: strings, and the parts of cell sets that repeat across groups.
+#[derive(Default)]
+struct Tables {
+    strings: Strings,
+    /// Cell strings.
+    cells: Interner,
+    /// Detail rows.
+    rows: Interner,
+    /// Lists of detail-row indexes.
+    lists: Interner,
+    /// Pass-role target lists.
+    targets: Interner,
+}
+
 /// The matrix columns: every action any principal has, by [`LEVEL_ORDER`], then by name.
 pub(super) fn columns(r: &AuditResult) -> Vec<(&str, AccessLevel)> {
     let mut seen: HashMap<&str, AccessLevel> = HashMap::new();
@@ -114,12 +151,13 @@ fn class_letter(c: Class) -> char {
     }
 }
 
-/// One cell set's record.
+/// One cell set's record: `[cell string, detail list, target list, targets]`, the first three
+/// indexes into the shared tables.
 fn cell_set(
     actions: &[ActionCoverage],
     passrole: &[PassRoleTarget],
     col_index: &HashMap<&str, usize>,
-    strings: &mut Strings,
+    t: &mut Tables,
 ) -> Value {
     let mut letters = vec!['x'; col_index.len()];
     let mut details = Vec::new();
@@ -142,48 +180,41 @@ fn cell_set(
                 }
             });
             let approx = if a.approximate {
-                strings.id(a.approximate_reason.as_deref().unwrap_or(""))
+                t.strings.id(a.approximate_reason.as_deref().unwrap_or(""))
             } else {
                 -1
             };
-            details.push(json!([
+            let keys = (!a.deciding_keys.is_empty()).then(|| a.deciding_keys.join(" "));
+            let conds = (!a.conditions.is_empty()).then(|| a.conditions.join("\n"));
+            let row = json!([
                 i,
                 a.allowed,
                 a.total,
-                strings.opt(
-                    (!a.deciding_keys.is_empty())
-                        .then(|| a.deciding_keys.join(" "))
-                        .as_deref()
-                ),
-                strings.opt(
-                    (!a.conditions.is_empty())
-                        .then(|| a.conditions.join("\n"))
-                        .as_deref()
-                ),
-                strings.opt(condition.as_deref()),
+                t.strings.opt(keys.as_deref()),
+                t.strings.opt(conds.as_deref()),
+                t.strings.opt(condition.as_deref()),
                 approx,
-            ]));
+            ]);
+            details.push(t.rows.id(row));
         }
     }
     let mut targets: Vec<&PassRoleTarget> = passrole.iter().collect();
-    targets.sort_by_key(|t| !t.trusts_sagemaker);
-    let t: Vec<Value> = targets
+    targets.sort_by_key(|x| !x.trusts_sagemaker);
+    let list: Vec<Value> = targets
         .into_iter()
         .take(MAX_PASSROLE)
-        .map(|t| {
+        .map(|x| {
             json!([
-                strings.id(&t.role),
-                class_letter(t.class).to_string(),
-                u8::from(t.trusts_sagemaker)
+                t.strings.id(&x.role),
+                class_letter(x.class).to_string(),
+                u8::from(x.trusts_sagemaker)
             ])
         })
         .collect();
-    json!({
-        "c": letters.into_iter().collect::<String>(),
-        "d": details,
-        "t": t,
-        "tn": passrole.len(),
-    })
+    let c = t.cells.id(Value::String(letters.into_iter().collect()));
+    let d = t.lists.id(json!(details));
+    let tl = t.targets.id(Value::Array(list));
+    json!([c, d, tl, passrole.len()])
 }
 
 /// Finding indexes affecting each principal (by ARN), with the principal's own severity.
@@ -214,7 +245,7 @@ pub(super) fn render(r: &AuditResult, shown: &[bool], docs: &Docs) -> String {
     let cols = columns(r);
     let col_index: HashMap<&str, usize> =
         cols.iter().enumerate().map(|(i, (a, _))| (*a, i)).collect();
-    let mut strings = Strings::default();
+    let mut tables = Tables::default();
     let mut sets: Vec<Value> = Vec::new();
     // Members of a group share the `Arc`s of their cells and targets: one set per pair.
     let mut set_of: HashMap<(*const Vec<ActionCoverage>, *const Vec<PassRoleTarget>), usize> =
@@ -230,7 +261,7 @@ pub(super) fn render(r: &AuditResult, shown: &[bool], docs: &Docs) -> String {
                 let i = match set_of.get(&key) {
                     Some(&i) => i,
                     None => {
-                        sets.push(cell_set(&p.actions, &p.passrole, &col_index, &mut strings));
+                        sets.push(cell_set(&p.actions, &p.passrole, &col_index, &mut tables));
                         set_of.insert(key, sets.len() - 1);
                         sets.len() - 1
                     }
@@ -239,13 +270,14 @@ pub(super) fn render(r: &AuditResult, shown: &[bool], docs: &Docs) -> String {
             };
             principals.push(principal(
                 p,
+                account.id.as_str(),
                 ai,
                 set,
                 by_principal
                     .get(p.arn.as_str())
                     .map_or(&[][..], Vec::as_slice),
                 r,
-                &mut strings,
+                &mut tables.strings,
             ));
         }
     }
@@ -272,7 +304,11 @@ pub(super) fn render(r: &AuditResult, shown: &[bool], docs: &Docs) -> String {
         "levels": LEVEL_ORDER.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
         "cols": cols.iter().map(|(a, l)| json!([a, level_rank(*l)])).collect::<Vec<_>>(),
         "doc": doc_prefixes,
-        "s": strings.list,
+        "s": tables.strings.list,
+        "gc": tables.cells.list,
+        "gr": tables.rows.list,
+        "gd": tables.lists.list,
+        "gt": tables.targets.list,
         "g": sets,
         "a": r.accounts.iter().map(|a| json!([a.id, a.file])).collect::<Vec<_>>(),
         "p": principals,
@@ -285,6 +321,7 @@ pub(super) fn render(r: &AuditResult, shown: &[bool], docs: &Docs) -> String {
 /// One principal's record.
 fn principal(
     p: &PrincipalResult,
+    account_id: &str,
     account: usize,
     set: i64,
     mine: &[(usize, Severity)],
@@ -302,13 +339,16 @@ fn principal(
     }
     let mut rec = json!({
         "n": p.name,
-        "r": p.arn,
         "k": p.kind,
         "a": account,
         "g": set,
         "v": v,
     });
     if let Some(obj) = rec.as_object_mut() {
+        // The ARN only when it is not the usual one (another partition, say).
+        if p.arn != format!("arn:aws:iam::{account_id}:{}{}{}", p.kind, p.path, p.name) {
+            obj.insert("r".into(), json!(p.arn));
+        }
         if p.path != "/" {
             obj.insert("h".into(), json!(p.path));
         }

@@ -28,6 +28,9 @@ pub(super) fn severity_pill(h: &mut Html, s: Severity) {
 /// Finding rows per table (the unit the browser lays out when scrolled near).
 const CHUNK_ROWS: usize = 100;
 
+/// Actions listed in a finding's row before the rest fold away.
+const ROW_ACTIONS: usize = 8;
+
 /// Principals named in a finding's row; the rest are counted, and listed by the principals
 /// table on demand.
 const ROW_PRINCIPALS: usize = 3;
@@ -332,10 +335,17 @@ fn finding_row(
     }
     h.raw("</td><td class=\"acts\">");
     for (k, a) in f.actions.iter().enumerate() {
-        if k > 0 {
+        if k == ROW_ACTIONS {
+            h.raw(" <details class=\"more\"><summary>+");
+            h.num(f.actions.len() - ROW_ACTIONS);
+            h.raw(" more</summary>");
+        } else if k > 0 {
             h.raw(" ");
         }
         action_link(h, a);
+    }
+    if f.actions.len() > ROW_ACTIONS {
+        h.raw("</details>");
     }
     h.raw("</td><td><b>");
     h.text(&f.title);
@@ -360,7 +370,7 @@ fn finding_row(
         }
         h.raw("</small>");
     }
-    h.raw("<details class=\"more\"><summary>why</summary>");
+    h.raw(" <details class=\"more\"><summary>why</summary>");
     h.text(&f.message);
     if f.chain.is_empty() {
         for c in &f.conditions {

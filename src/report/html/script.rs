@@ -15,7 +15,9 @@ pub(super) const SCRIPT: &str = r#"
 'use strict';
 var dataEl=document.getElementById('iamc-data');if(!dataEl)return;
 var D=JSON.parse(dataEl.textContent);
-var S=D.s,P=D.p,G=D.g,C=D.cols,L=D.levels,F=D.f,SEV=['critical','high','medium','low'];
+var S=D.s,P=D.p,C=D.cols,L=D.levels,F=D.f,SEV=['critical','high','medium','low'];
+// Cell sets from their shared parts.
+var G=D.g.map(function(x){return {c:D.gc[x[0]]||'',d:(D.gd[x[1]]||[]).map(function(r){return D.gr[r];}),t:D.gt[x[2]]||[],tn:x[3]};});
 var ABBR=['W','P','T','R','L'],NL=L.length;
 function mk(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=String(text);return e;}
 function str(i){return i>=0&&i<S.length?S[i]:'';}
@@ -30,6 +32,7 @@ var stats=G.map(function(g){var al=new Array(NL).fill(0),co=new Array(NL).fill(0
   return {al:al,co:co,members:[]};});
 P.forEach(function(p,i){p.i=i;p.v=p.v||[0,0,0,0];var st=p.g>=0?stats[p.g]:null;
   p.al=st?st.al:new Array(NL).fill(0);p.co=st?st.co:new Array(NL).fill(0);if(st)st.members.push(i);
+  if(!p.r)p.r='arn:aws:iam::'+(D.a[p.a]?D.a[p.a][0]:'')+':'+p.k+(p.h||'/')+p.n;
   p.q0=(p.n+' '+p.r).toLowerCase();});
 function riskCmp(a,b){for(var k=0;k<4;k++){if(a.v[k]!==b.v[k])return b.v[k]-a.v[k];}
   if(a.al[0]!==b.al[0])return b.al[0]-a.al[0];return a.n<b.n?-1:a.n>b.n?1:a.i-b.i;}
