@@ -1,86 +1,130 @@
-//! `report.html`: one self-contained page (inline CSS and a little vanilla JS; no network, fonts
-//! or images), for a security engineer reading an audit.
+//! `report.html`: one self-contained page (inline CSS, a small vanilla script and the data it
+//! renders; no network access, fonts or images), for a security engineer reading an audit. It
+//! answers "what is risky, and who can do what" in that order.
 //!
 //! What renders where, top to bottom:
-//! - **header** (`header`): version, seed, accounts, inputs, counts, timing, class totals and the
-//!   error count (red when non-zero);
-//! - **heat map** (`heat_map`): one row per principal, grouped by account; one column per action,
-//!   grouped by access level under spanning level headers; a sticky name column and a summary
-//!   column (Always/Conditional counts per level); principals with errors are one red row with the
-//!   messages. A filter box and a "hide Never-only columns" toggle sit above it, with the legend;
-//! - **principals** (`drill_down`): one `<details>` per principal with ARN, type, path, policies,
-//!   counts by level, its Always actions (one row per level) and Conditional actions (one row each,
-//!   with deciding keys and conditions), its `iam:PassRole` targets and its errors;
-//! - **findings** (`findings`): counts by severity as coloured pills, unused-suppression
-//!   warnings, and one table row per finding (severity, rule, principal, target role, actions,
-//!   message, statements as `file#pointer`); suppressed findings are greyed with their reason.
-//!   Rows carry `data-q`, so the filter box filters them too; each principal's drill-down has a
-//!   findings badge in its summary and a short list linking to its rows;
-//! - **least privilege** (`least_privilege`, with CloudTrail logs only): one row per principal
-//!   with logged calls and each minimal policy's JSON, collapsed;
-//! - **errors** (`errors`): every [`AuditError`] (file, pointer, principal, message).
+//! - **header** (`header`): what was audited, the findings by severity and the error count (red
+//!   when non-zero), and links to the sections;
+//! - **fix first** (`findings::fix_first`): "fix these N statements to remove M of the high
+//!   findings" and the top causes with their statements;
+//! - **findings** (`findings::findings`): one row per cause (severity, rule and its public
+//!   write-ups, the principals it affects, the first few named and the rest listed by the
+//!   principals table on demand, target role, actions linked to their AWS documentation, what
+//!   holds, statements), and per row the policy text with the responsible statements
+//!   highlighted, opened on demand (each document is in the page data once,
+//!   `policies`);
+//! - **principals** (rendered by the script from the page data, `data`): one row per principal
+//!   (name, account, group, findings by severity, actions by level with Write first), sortable
+//!   by any column and by risk by default, filterable; opening one shows its details (ARN, path,
+//!   policies, findings, reachable actions with conditions, pass-role targets, errors);
+//! - **access matrix** (script): one row per evaluation group (principals with identical access
+//!   share one), riskiest first, one column per action grouped by level, Write first and List
+//!   last; rows are drawn in pages;
+//! - **least privilege** (`least_privilege`, with CloudTrail logs only);
+//! - **policy warnings**, **errors** and the **run statistics** (collapsed).
 //!
-//! Size: a cell costs 4 bytes when Never (`<td>`, the default colour), 12 when Always and a full
-//! `title` only when Conditional (the cells whose deciding keys matter). Always/Never tooltips are
-//! built by the script on hover from the row's `data-n` (totals) and the column header, which keeps
-//! 460 actions × hundreds of principals to a few megabytes.
+//! Size: the page grows with causes (table rows, capped), evaluation groups (one cell string
+//! each) and principals (one short record each), never with principals × actions; the script
+//! draws only what is looked at.
 //!
-//! INVARIANT (escaping): every string that comes from the result goes through `Html::text`,
-//! which escapes `& < > " '`, in text and in attributes alike; the script reads data only from the
-//! DOM (attributes, text), never from interpolated script source.
+//! INVARIANT (escaping): every string from the result in markup goes through `Html::text`
+//! (escapes `& < > " '`, in text and attributes alike); in the data element every `<`, `>` and
+//! `&` is a JSON `\u00XX` escape (`data::escape_for_script`); the script inserts data only as
+//! text nodes and attribute values, never as markup.
 
 use std::collections::HashMap;
 
 use super::Extras;
 use super::findings::FindingCounts;
-use crate::audit::model::{
-    AccountResult, ActionCoverage, AuditError, AuditResult, Class, Finding, LevelCounts,
-    PrincipalResult, Severity, Status,
-};
-use crate::catalog::AccessLevel;
+use crate::audit::model::{AuditError, AuditResult, Finding, Severity, Status};
 
 mod assets;
+mod data;
 mod findings;
 mod least_privilege;
-mod principal;
+mod links;
+mod policies;
+mod script;
 
 #[allow(clippy::wildcard_imports)]
 use assets::*;
 #[allow(clippy::wildcard_imports)]
 use findings::*;
-#[allow(clippy::wildcard_imports)]
-use principal::*;
 
-/// Renders the whole page, without extras.
+/// At most this many findings rows; the rest are in findings.json and findings.sarif.
+const MAX_FINDING_ROWS: usize = 2000;
+
+/// Renders the whole page, without extras (policy texts read from the files the findings name).
 pub fn render(result: &AuditResult) -> String {
     render_with(result, &Extras::default())
 }
 
-/// Renders the whole page, with the warnings of `extras`.
+/// Renders the whole page, with the warnings of `extras`; the policy texts are read from the
+/// files the findings name (a file that cannot be read only loses its policy texts).
 pub fn render_with(result: &AuditResult, extras: &Extras) -> String {
-    let cols = Columns::of(result);
-    let principals: usize = result.accounts.iter().map(|a| a.principals.len()).sum();
+    let mut texts = HashMap::new();
+    for f in &result.findings {
+        for s in policies::statements_of(f) {
+            if !texts.contains_key(&s.file)
+                && let Ok(t) = std::fs::read_to_string(&s.file)
+            {
+                texts.insert(s.file.clone(), t);
+            }
+        }
+    }
+    render_with_texts(result, extras, &texts)
+}
+
+/// Renders the whole page with the policy files' texts given (file as in the result → text).
+pub fn render_with_texts(
+    result: &AuditResult,
+    extras: &Extras,
+    texts: &HashMap<String, String>,
+) -> String {
+    let shown = shown_rows(result);
+    let docs = policies::Docs::collect(
+        result
+            .findings
+            .iter()
+            .zip(&shown)
+            .filter(|(_, s)| **s)
+            .flat_map(|(f, _)| policies::statements_of(f)),
+        &|file| texts.get(file).map(String::as_str),
+    );
+    let principal_ids: HashMap<&str, usize> = result
+        .accounts
+        .iter()
+        .flat_map(|a| &a.principals)
+        .enumerate()
+        .map(|(i, p)| (p.arn.as_str(), i))
+        .collect();
+    let data = data::render(result, &shown, &docs);
     let mut h = Html(String::with_capacity(
-        16_384 + principals * (cols.list.len() * 6 + 2_048),
+        data.len() + 65_536 + shown.iter().filter(|s| **s).count() * 2_048,
     ));
     h.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.raw("<title>iamc SageMaker access audit</title>\n<style>");
     h.raw(CSS);
     h.raw("</style>\n</head>\n<body>\n");
-    let index = FindingIndex::of(result);
     header(&mut h, result);
-    fix_first(&mut h, result);
-    heat_map(&mut h, result, &cols);
-    drill_down(&mut h, result, &index);
-    findings(&mut h, result, extras, &index);
+    fix_first(&mut h, result, &shown);
+    findings(&mut h, result, extras, &principal_ids, &docs);
+    principals_section(&mut h, result);
+    matrix_section(&mut h);
     least_privilege::least_privilege(&mut h, result);
-    errors(&mut h, &result.errors);
     policy_warnings(&mut h, &result.policy_warnings);
+    errors(&mut h, &result.errors);
+    run_statistics(&mut h, result);
+    // The principal details panel (fixed, filled by the script), outside every section.
+    h.raw("<div id=\"pdetail\"></div>\n");
     h.raw("<footer>Generated by iamc ");
     h.text(&result.iamc_version);
-    h.raw(". Self-contained: no network access.</footer>\n<script>");
-    h.raw(SCRIPT);
+    h.raw(". Self-contained: nothing is loaded from the network; links open AWS's and the ");
+    h.raw("write-ups' pages.</footer>\n<script type=\"application/json\" id=\"iamc-data\">");
+    h.raw(&data);
+    h.raw("</script>\n<script>");
+    h.raw(script::SCRIPT);
     h.raw("</script>\n</body>\n</html>\n");
     h.0
 }
@@ -125,120 +169,108 @@ impl Html {
     }
 }
 
-/// The short CSS class of a cell.
-fn class_css(c: Class) -> &'static str {
-    match c {
-        Class::Always => "a",
-        Class::Conditional => "c",
-        Class::Never => "n",
-    }
-}
-
-/// One-letter abbreviation of an access level, for the summary column.
-fn level_abbr(l: AccessLevel) -> &'static str {
-    match l {
-        AccessLevel::List => "L",
-        AccessLevel::Read => "R",
-        AccessLevel::Write => "W",
-        AccessLevel::PermissionsManagement => "P",
-        AccessLevel::Tagging => "T",
-    }
-}
-
-/// `sagemaker:CreateModel` → `CreateModel`, for narrow column headers.
-fn short_action(action: &str) -> &str {
-    action.split_once(':').map_or(action, |(_, a)| a)
-}
-
-/// A heat-map column.
-struct Column<'a> {
-    /// `service:Action`.
-    action: &'a str,
-    /// Its access level.
-    level: AccessLevel,
-    /// Some principal has it Always or Conditional.
-    live: bool,
-}
-
-/// The heat map's columns: every action any principal has, by access level, then by name.
-struct Columns<'a> {
-    /// In display order.
-    list: Vec<Column<'a>>,
-    /// Action → index in `list`.
-    index: HashMap<&'a str, usize>,
-}
-
-impl<'a> Columns<'a> {
-    fn of(result: &'a AuditResult) -> Columns<'a> {
-        let mut seen: HashMap<&'a str, (AccessLevel, bool)> = HashMap::new();
-        for a in result
-            .accounts
-            .iter()
-            .flat_map(|a| &a.principals)
-            .flat_map(|p| p.actions.iter())
-        {
-            let e = seen
-                .entry(a.action.as_str())
-                .or_insert((a.access_level, false));
-            e.1 |= a.class != Class::Never;
-        }
-        let mut list: Vec<Column<'a>> = seen
-            .into_iter()
-            .map(|(action, (level, live))| Column {
-                action,
-                level,
-                live,
-            })
-            .collect();
-        list.sort_by(|x, y| (x.level, x.action).cmp(&(y.level, y.action)));
-        let index = list
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.action, i))
-            .collect();
-        Columns { list, index }
-    }
-
-    /// Columns per level, in [`AccessLevel::ALL`] order (levels without columns omitted).
-    fn spans(&self) -> Vec<(AccessLevel, usize, usize)> {
-        AccessLevel::ALL
-            .into_iter()
-            .map(|l| {
-                let of_level = self.list.iter().filter(|c| c.level == l);
-                let live = of_level.clone().filter(|c| c.live).count();
-                (l, of_level.count(), live)
-            })
-            .filter(|(_, n, _)| *n > 0)
-            .collect()
-    }
-}
-
-/// Always/Conditional/Never counts over a principal's cells.
-fn class_totals(p: &PrincipalResult) -> [usize; 3] {
-    let mut t = [0usize; 3];
-    for a in p.actions.iter() {
-        let slot = match a.class {
-            Class::Always => t.get_mut(0),
-            Class::Conditional => t.get_mut(1),
-            Class::Never => t.get_mut(2),
-        };
-        if let Some(s) = slot {
-            *s += 1;
-        }
-    }
-    t
-}
-
-/// The header: what was audited, how big, how long, and whether anything went wrong.
+/// The header: what was audited, the findings by severity, errors, and the sections.
 fn header(h: &mut Html, r: &AuditResult) {
     let s = &r.stats;
-    let mut cells = [0u64; 3];
-    for p in r.accounts.iter().flat_map(|a| &a.principals) {
-        for (slot, n) in cells.iter_mut().zip(class_totals(p)) {
-            *slot += n as u64;
-        }
+    h.raw("<header>\n<h1>SageMaker access audit</h1>\n<p class=\"meta\">");
+    h.num(r.accounts.len());
+    h.raw(if r.accounts.len() == 1 {
+        " account · "
+    } else {
+        " accounts · "
+    });
+    h.num(s.principals);
+    h.raw(" principals in ");
+    h.num(s.groups);
+    h.raw(" evaluation groups · ");
+    h.num(s.actions);
+    h.raw(" actions · iamc ");
+    h.text(&r.iamc_version);
+    h.raw("</p>\n<div class=\"cards\">\n");
+    let counts = FindingCounts::of(&r.findings);
+    for (sev, n) in &counts.by_severity {
+        h.raw("<a class=\"card cardlink sev ");
+        h.raw(if *n > 0 { severity_css(*sev) } else { "zero" });
+        h.raw("\" href=\"#findings\"><span>");
+        h.raw(sev.as_str());
+        h.raw(" findings</span><b>");
+        h.num(n);
+        h.raw("</b></a>\n");
     }
-    h.raw("<header>\n<h1>SageMaker access audit</h1>\n<p class=\"meta\">iamc ");
+    let by_principal = data::findings_by_principal(r);
+    let principals_at_risk = r
+        .accounts
+        .iter()
+        .flat_map(|a| &a.principals)
+        .filter(|p| {
+            by_principal.get(p.arn.as_str()).is_some_and(|mine| {
+                mine.iter().any(|&(i, sev)| {
+                    sev <= Severity::High
+                        && r.findings.get(i).is_some_and(|f| f.suppressed.is_none())
+                })
+            })
+        })
+        .count();
+    h.raw("<a class=\"card cardlink\" href=\"#principals\"><span>principals with high or ");
+    h.raw("critical findings</span><b>");
+    h.num(principals_at_risk);
+    h.raw(" of ");
+    h.num(s.principals);
+    h.raw("</b></a>\n<a class=\"card cardlink");
+    h.raw(if r.errors.is_empty() { "" } else { " bad" });
+    h.raw("\" href=\"#errors\"><span>errors</span><b>");
+    h.num(r.errors.len());
+    h.raw("</b></a>\n");
+    if s.principals_with_errors > 0 {
+        h.raw("<div class=\"card bad\"><span>principals not evaluated</span><b>");
+        h.num(s.principals_with_errors);
+        h.raw("</b></div>\n");
+    }
+    h.raw("</div>\n<nav><a href=\"#fix-first\">fix first</a> · <a href=\"#findings\">findings");
+    h.raw("</a> · <a href=\"#principals\">principals</a> · <a href=\"#matrix\">access matrix</a>");
+    if r.least_privilege.is_some() {
+        h.raw(" · <a href=\"#least-privilege\">least privilege</a>");
+    }
+    if !r.policy_warnings.is_empty() {
+        h.raw(" · <a href=\"#policy-warnings\">policy warnings</a>");
+    }
+    h.raw(" · <a href=\"#errors\">errors</a> · <a href=\"#stats\">run statistics</a></nav>\n");
+    h.raw("<noscript><p class=\"bad\">The principals table and the access matrix are drawn by ");
+    h.raw("the page's script; with scripts off, coverage.json and coverage.csv hold the same ");
+    h.raw("data.</p></noscript>\n</header>\n");
+}
+
+/// The principals table and details panel; filled by the script.
+fn principals_section(h: &mut Html, r: &AuditResult) {
+    h.raw("<section id=\"principals\">\n<h2>Principals <span class=\"pill\">");
+    h.num(r.accounts.iter().map(|a| a.principals.len()).sum::<usize>());
+    h.raw("</span></h2>\n<p class=\"hint\">Riskiest first (critical, then high, medium and ");
+    h.raw("low findings, then Always-allowed Write actions); click a column to sort, a name for ");
+    h.raw("its details. Actions per level: <b>Always</b> <i>+Conditional</i>.</p>\n");
+    h.raw("<div class=\"controls\"><input id=\"pfilter\" type=\"search\" placeholder=\"filter ");
+    h.raw("principals by name or ARN\"><span id=\"pinfo\" class=\"hint\"></span></div>\n");
+    h.raw("<table class=\"grid pt\" id=\"pt\"><thead></thead><tbody></tbody></table>\n");
+    h.raw("<p><button type=\"button\" id=\"pmore\" hidden>show more</button></p>\n</section>\n");
+}
+
+/// The access matrix; drawn by the script.
+fn matrix_section(h: &mut Html) {
+    h.raw("<section id=\"matrix\">\n<h2>Access matrix</h2>\n<div class=\"controls\">");
+    h.raw("<label><input id=\"hidenever\" type=\"checkbox\"> hide Never-only columns</label>");
+    h.raw("<span class=\"legend\"><i class=\"a\"></i>Always <i class=\"c\"></i>Conditional ");
+    h.raw("<i class=\"n\"></i>Never <i class=\"x\"></i>not evaluated</span>");
+    h.raw("<span class=\"hint\">One row per evaluation group (identical access), riskiest ");
+    h.raw("first; Write columns first. Hover a cell for details; click a name for its ");
+    h.raw("principal.</span></div>\n<div class=\"hmwrap\"><table id=\"hm\"></table></div>\n");
+    h.raw("<p><button type=\"button\" id=\"hmore\" hidden>show more rows</button></p>\n");
+    h.raw("</section>\n");
+}
+
+/// Everything about the run itself, collapsed at the end: counts, timings, accounts, inputs.
+fn run_statistics(h: &mut Html, r: &AuditResult) {
+    let s = &r.stats;
+    h.raw("<section id=\"stats\">\n<details><summary><h2>Run statistics</h2></summary>\n");
+    h.raw("<p class=\"meta\">iamc ");
     h.text(&r.iamc_version);
     h.raw(" · seed ");
     h.num(s.seed);
@@ -247,73 +279,39 @@ fn header(h: &mut Html, r: &AuditResult) {
     h.raw(" request variants per action · ");
     h.num(s.threads);
     h.raw(" threads</p>\n<div class=\"cards\">\n");
-    let card = |h: &mut Html, label: &str, value: &str, extra: &str| {
-        h.raw("<div class=\"card");
-        h.raw(extra);
-        h.raw("\"><span>");
+    let card = |h: &mut Html, label: &str, value: &str| {
+        h.raw("<div class=\"card\"><span>");
         h.text(label);
         h.raw("</span><b>");
         h.text(value);
         h.raw("</b></div>\n");
     };
-    let err_class = if r.errors.is_empty() { "" } else { " bad" };
-    card(h, "accounts", &r.accounts.len().to_string(), "");
-    card(h, "principals", &s.principals.to_string(), "");
-    card(h, "errors", &r.errors.len().to_string(), err_class);
-    card(
-        h,
-        "principals with errors",
-        &s.principals_with_errors.to_string(),
-        if s.principals_with_errors > 0 {
-            " bad"
-        } else {
-            ""
-        },
-    );
-    card(h, "evaluation groups", &s.groups.to_string(), "");
-    card(h, "actions", &s.actions.to_string(), "");
-    card(h, "requests", &s.requests.to_string(), "");
-    card(h, "decisions", &s.decisions.to_string(), "");
-    card(
-        h,
-        "principal decisions",
-        &s.principal_decisions.to_string(),
-        "",
-    );
+    card(h, "evaluation groups", &s.groups.to_string());
+    card(h, "actions", &s.actions.to_string());
+    card(h, "requests", &s.requests.to_string());
+    card(h, "decisions", &s.decisions.to_string());
+    card(h, "principal decisions", &s.principal_decisions.to_string());
     card(
         h,
         "evaluation / wall",
         &format!("{:.3} s / {:.3} s", s.evaluation_seconds, s.wall_seconds),
-        "",
     );
     card(
         h,
         "coverage / findings",
         &format!("{:.3} s / {:.3} s", s.coverage_seconds, s.findings_seconds),
-        "",
     );
     card(
         h,
         "decisions per second",
         &format!("{:.0}", s.decisions_per_second),
-        "",
     );
-    let counts = FindingCounts::of(&r.findings);
-    let severe = counts.at_or_above(Severity::High) > 0;
-    h.raw("<a class=\"cardlink\" href=\"#findings\">");
     card(
         h,
-        "findings (suppressed)",
-        &format!("{} ({})", counts.unsuppressed, counts.suppressed),
-        if severe { " bad" } else { "" },
+        "exact / approximate cells",
+        &format!("{} / {}", s.exact_cells, s.approximate_cells),
     );
-    h.raw("</a>");
-    card(h, "Always cells", &cells[0].to_string(), " ka");
-    card(h, "Conditional cells", &cells[1].to_string(), " kc");
-    card(h, "Never cells", &cells[2].to_string(), " kn");
-    h.raw("</div>\n");
-
-    h.raw("<div class=\"two\">\n<table class=\"grid\"><caption>Accounts</caption>");
+    h.raw("</div>\n<div class=\"two\">\n<table class=\"grid\"><caption>Accounts</caption>");
     h.raw("<tr><th>account</th><th>file</th><th>principals</th><th>with errors</th></tr>\n");
     for a in &r.accounts {
         let bad = a
@@ -346,273 +344,7 @@ fn header(h: &mut Html, r: &AuditResult) {
         h.num(i.bytes);
         h.raw("</td></tr>\n");
     }
-    h.raw("</table>\n</div>\n</header>\n");
-}
-
-/// The heat map, with its controls and legend.
-fn heat_map(h: &mut Html, r: &AuditResult, cols: &Columns<'_>) {
-    let n = cols.list.len();
-    h.raw("<section id=\"heatmap\">\n<h2>Heat map</h2>\n<div class=\"controls\">");
-    h.raw("<input id=\"filter\" type=\"search\" placeholder=\"filter principals by name or ARN\">");
-    h.raw("<label><input id=\"hidenever\" type=\"checkbox\"> hide Never-only columns</label>");
-    h.raw("<span class=\"legend\"><i class=\"a\"></i>Always <i class=\"c\"></i>Conditional ");
-    h.raw("<i class=\"n\"></i>Never <i class=\"x\"></i>not evaluated</span>");
-    h.raw("<span class=\"hint\">Hover a cell for details; click a name for its drill-down.</span>");
-    h.raw("</div>\n");
-
-    h.raw(
-        "<div class=\"hmwrap\"><table id=\"hm\">\n<colgroup><col class=\"cn\"><col class=\"cs\">",
-    );
-    let mut prev = None;
-    for c in &cols.list {
-        let first = prev != Some(c.level);
-        prev = Some(c.level);
-        h.raw(match (first, c.live) {
-            (true, true) => "<col class=\"f\">",
-            (true, false) => "<col class=\"f nv\">",
-            (false, true) => "<col>",
-            (false, false) => "<col class=\"nv\">",
-        });
-    }
-    h.raw("</colgroup>\n<thead>\n<tr class=\"lv\"><th class=\"cn\" rowspan=\"2\">principal</th>");
-    h.raw("<th class=\"cs\" rowspan=\"2\"><div class=\"cap\">reachable actions per level:<br>");
-    h.raw("<b>Always</b> <i>+Conditional</i></div><span class=\"sum\">");
-    for l in AccessLevel::ALL {
-        h.raw("<span title=\"");
-        h.text(l.as_str());
-        h.raw("\">");
-        h.raw(level_abbr(l));
-        h.raw("</span>");
-    }
-    h.raw("</span></th>");
-    for (level, count, live) in cols.spans() {
-        h.raw("<th colspan=\"");
-        h.num(count);
-        h.raw("\" title=\"");
-        h.text(level.as_str());
-        h.raw(": ");
-        h.num(count);
-        h.raw(" actions, ");
-        h.num(live);
-        h.raw(" reachable by someone\"><div>");
-        h.text(level.as_str());
-        h.raw("</div></th>");
-    }
-    h.raw("</tr>\n<tr class=\"ah\">");
-    for c in &cols.list {
-        h.raw("<th title=\"");
-        h.text(c.action);
-        h.raw("\"><span>");
-        h.text(short_action(c.action));
-        h.raw("</span></th>");
-    }
-    h.raw("</tr>\n</thead>\n");
-
-    let mut id = 0usize;
-    for account in &r.accounts {
-        h.raw("<tbody>\n<tr class=\"g\"><th colspan=\"2\">account <code>");
-        h.text(&account.id);
-        h.raw("</code> <small>");
-        h.text(&account.file);
-        h.raw(" · ");
-        h.num(account.principals.len());
-        h.raw(" principals");
-        let rows = display_rows(r, account);
-        if rows.len() < account.principals.len() {
-            h.raw(", one row per group of principals with the same access");
-        }
-        h.raw("</small></th><td colspan=\"");
-        h.num(n.max(1));
-        h.raw("\"></td></tr>\n");
-        for (p, others) in rows {
-            heat_row(h, p, id, cols, others.len());
-            id += 1;
-        }
-        h.raw("</tbody>\n");
-    }
-    h.raw("</table></div>\n</section>\n");
-}
-
-/// Above this many principals the heat map and the drill-down show one row per evaluation group
-/// (principals with identical access), listing its members, so the page stays usable.
-const COMPACT_ABOVE: usize = 300;
-
-/// At most this many findings rows; the rest are in findings.json and findings.sarif.
-const MAX_FINDING_ROWS: usize = 2000;
-
-/// The principals a page shows for an account, each with the other members of its group when the
-/// page is compact.
-fn display_rows<'r>(
-    r: &'r AuditResult,
-    account: &'r AccountResult,
-) -> Vec<(&'r PrincipalResult, Vec<&'r PrincipalResult>)> {
-    let total: usize = r.accounts.iter().map(|a| a.principals.len()).sum();
-    if total <= COMPACT_ABOVE {
-        return account.principals.iter().map(|p| (p, Vec::new())).collect();
-    }
-    let mut rows: Vec<(&PrincipalResult, Vec<&PrincipalResult>)> = Vec::new();
-    let mut by_group: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    for p in &account.principals {
-        match p.group.filter(|_| p.status == Status::Ok) {
-            Some(g) => match by_group.get(&g) {
-                Some(&row) => {
-                    if let Some((_, others)) = rows.get_mut(row) {
-                        others.push(p);
-                    }
-                }
-                None => {
-                    by_group.insert(g, rows.len());
-                    rows.push((p, Vec::new()));
-                }
-            },
-            None => rows.push((p, Vec::new())),
-        }
-    }
-    rows
-}
-
-/// The `data-q` attribute: what the filter box matches (name and ARN, lowercase).
-fn filter_attr(h: &mut Html, p: &PrincipalResult) {
-    h.raw(" data-q=\"");
-    h.text(&p.name.to_lowercase());
-    h.raw(" ");
-    h.text(&p.arn.to_lowercase());
-    h.raw("\"");
-}
-
-/// The sticky name cell of a heat-map row.
-fn name_cell(h: &mut Html, p: &PrincipalResult, id: usize, others: usize) {
-    h.raw("<th><a href=\"#p");
-    h.num(id);
-    h.raw("\" title=\"");
-    h.text(&p.arn);
-    h.raw("\">");
-    h.text(&p.name);
-    h.raw("</a><small>");
-    h.text(&p.kind);
-    if others > 0 {
-        h.raw(" +");
-        h.num(others);
-    }
-    h.raw("</small></th>");
-}
-
-/// One principal's heat-map row.
-fn heat_row(h: &mut Html, p: &PrincipalResult, id: usize, cols: &Columns<'_>, others: usize) {
-    let n = cols.list.len();
-    if p.status == Status::Error {
-        h.raw("<tr class=\"e\"");
-        filter_attr(h, p);
-        h.raw(">");
-        name_cell(h, p, id, others);
-        h.raw("<td class=\"cs\">error</td><td class=\"em\" colspan=\"");
-        h.num(n.max(1));
-        h.raw("\"><span>");
-        let messages: Vec<&str> = p.errors.iter().map(|e| e.message.as_str()).collect();
-        if messages.is_empty() {
-            h.raw("not evaluated");
-        } else {
-            h.text(&messages.join("; "));
-        }
-        h.raw("</span></td></tr>\n");
-        return;
-    }
-    let mut cells: Vec<Option<&ActionCoverage>> = vec![None; n];
-    for a in p.actions.iter() {
-        if let Some(slot) = cols
-            .index
-            .get(a.action.as_str())
-            .and_then(|&i| cells.get_mut(i))
-        {
-            *slot = Some(a);
-        }
-    }
-    h.raw("<tr");
-    filter_attr(h, p);
-    // INVARIANT (tooltips): one `data-n` token per column: `-` (title already static or not
-    // evaluated), the total (Always = total/total, Never = 0/total) or `allowed/total`.
-    h.raw(" data-n=\"");
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            h.raw(" ");
-        }
-        match cell {
-            None => h.raw("-"),
-            Some(a) if a.class == Class::Conditional => h.raw("-"),
-            Some(a)
-                if (a.class == Class::Always && a.allowed == a.total)
-                    || (a.class == Class::Never && a.allowed == 0) =>
-            {
-                h.num(a.total)
-            }
-            Some(a) => {
-                h.num(a.allowed);
-                h.raw("/");
-                h.num(a.total);
-            }
-        }
-    }
-    h.raw("\">");
-    name_cell(h, p, id, others);
-    h.raw("<td class=\"cs\"><span class=\"sum\">");
-    for l in AccessLevel::ALL {
-        let c = p.by_level.get(&l).copied().unwrap_or_default();
-        summary_span(h, l, c);
-    }
-    h.raw("</span></td>");
-    for cell in cells {
-        match cell {
-            None => h.raw("<td class=\"x\" title=\"not evaluated\">"),
-            Some(a) => match a.class {
-                Class::Never => h.raw("<td>"),
-                Class::Always => h.raw("<td class=\"a\">"),
-                Class::Conditional => {
-                    h.raw("<td class=\"c\" title=\"");
-                    h.text(&p.name);
-                    h.raw(" — ");
-                    h.text(&a.action);
-                    h.raw(": Conditional, ");
-                    h.num(a.allowed);
-                    h.raw("/");
-                    h.num(a.total);
-                    if !a.deciding_keys.is_empty() {
-                        h.raw(", ");
-                        h.text(&a.deciding_keys.join("; "));
-                    }
-                    h.raw("\">");
-                }
-            },
-        }
-    }
-    h.raw("</tr>\n");
-}
-
-/// One level of the summary column: `always+conditional`, with the full counts as a tooltip.
-fn summary_span(h: &mut Html, l: AccessLevel, c: LevelCounts) {
-    h.raw("<span title=\"");
-    h.text(l.as_str());
-    h.raw(": ");
-    h.num(c.always);
-    h.raw(" Always, ");
-    h.num(c.conditional);
-    h.raw(" Conditional, ");
-    h.num(c.never);
-    h.raw(" Never\">");
-    if c.always == 0 && c.conditional == 0 {
-        h.raw("<u>·</u>");
-    } else {
-        if c.always > 0 {
-            h.raw("<b>");
-            h.num(c.always);
-            h.raw("</b>");
-        }
-        if c.conditional > 0 {
-            h.raw("<i>+");
-            h.num(c.conditional);
-            h.raw("</i>");
-        }
-    }
-    h.raw("</span>");
+    h.raw("</table>\n</div>\n</details>\n</section>\n");
 }
 
 /// At most this many policy-warning rows; the rest are in summary.json.

@@ -18,7 +18,9 @@
 //!   ([`check_findings_lossless`]);
 //! - `findings.sarif`: the SARIF 2.1.0 structure code scanning requires (rules, rule indexes,
 //!   levels, messages, artifact indexes, 1-based regions, fingerprints);
-//! - `report.html`: no injected markup survives unescaped, `<script>` elements are balanced.
+//! - `report.html` (with the policy texts of the file): no injected markup survives unescaped,
+//!   `<script>` elements are balanced and hold no `</` or `<!--`, the page data is JSON with no
+//!   `<` left in it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -152,7 +154,8 @@ pub fn report_render(data: &[u8]) -> Result<(), String> {
     let log: Value =
         serde_json::from_str(&log).map_err(|e| format!("findings.sarif: not JSON: {e}"))?;
     check_sarif(&log).map_err(|e| format!("findings.sarif: {e}"))?;
-    check_html(&html::render_with(&result, &extras)).map_err(|e| format!("report.html: {e}"))?;
+    check_html(&html::render_with_texts(&result, &extras, &texts))
+        .map_err(|e| format!("report.html: {e}"))?;
     Ok(())
 }
 
@@ -569,6 +572,29 @@ fn check_html(page: &str) -> Result<(), String> {
     let closed = page.matches("</script>").count();
     if opened != closed {
         return Err(format!("{opened} <script> elements but {closed} closed"));
+    }
+    // Inside `<script>` elements nothing may end the element early or open a comment, and
+    // the page data is JSON.
+    let mut rest = page;
+    while let Some(at) = rest.find("<script") {
+        let body = rest.get(at..).unwrap_or("");
+        let open_end = body.find('>').ok_or("unterminated <script> tag")? + 1;
+        let len = body
+            .get(open_end..)
+            .and_then(|b| b.find("</script>"))
+            .ok_or("<script> not closed")?;
+        let text = body.get(open_end..open_end + len).unwrap_or("");
+        if text.contains("<!--") || text.contains("</") {
+            return Err("`<!--` or `</` inside a <script> element".into());
+        }
+        if body.starts_with("<script type=\"application/json\"") {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| format!("the page data is not JSON: {e}"))?;
+            if text.contains('<') {
+                return Err("markup characters in the page data".into());
+            }
+        }
+        rest = body.get(open_end + len..).unwrap_or("");
     }
     if !page.trim_end().ends_with("</html>") {
         return Err("the page does not end with </html>".into());

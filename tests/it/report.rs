@@ -517,33 +517,199 @@ fn json_round_trips() {
     assert_eq!(s["by_level"].as_object().unwrap().len(), 5);
 }
 
+/// The GAAD text the sample's finding points into: a role whose inline policy has a hostile
+/// name and two statements; the finding's statement is the second.
+fn sample_gaad() -> String {
+    serde_json::json!({
+        "RoleDetailList": [{
+            "RoleName": "ml-admin",
+            "RolePolicyList": [{
+                "PolicyName": XSS_NAME,
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Sid": "ReadOnly", "Effect": "Allow", "Action": "sagemaker:Describe*",
+                     "Resource": "*"},
+                    {"Sid": "</script><!--Notebooks", "Effect": "Allow",
+                     "Action": ["sagemaker:CreateNotebookInstance", "iam:PassRole"],
+                     "Resource": "*"}
+                ]}
+            }]
+        }]
+    })
+    .to_string()
+}
+
+/// The sample with one cause: a notebook pass-role path affecting five principals (two of them
+/// audited), whose statement is in `gaad.json` (text: [`sample_gaad`]).
+fn sample_with_finding(gaad: &str) -> AuditResult {
+    use iamc::audit::model::{Finding, FindingKind, Severity, StatementRef};
+    let mut r = sample();
+    r.accounts[0].file = gaad.to_owned();
+    let admin = r.accounts[0].principals[0].arn.clone();
+    let user = r.accounts[0].principals[1].arn.clone();
+    let mut principals = vec![admin.clone(), user];
+    for i in 0..3 {
+        principals.push(format!("arn:aws:iam::123456789012:role/other-{i}"));
+    }
+    let st = StatementRef {
+        policy: format!("inline:{XSS_NAME}"),
+        file: gaad.to_owned(),
+        pointer: "/RoleDetailList/0/RolePolicyList/0/PolicyDocument/Statement/1".to_owned(),
+        statement: "</script><!--Notebooks".to_owned(),
+        effect: "Allow".to_owned(),
+    };
+    r.findings = vec![Finding {
+        rule: "sagemaker-notebook-passrole".to_owned(),
+        kind: FindingKind::Escalation,
+        severity: Severity::High,
+        title: "new notebook instance with a passed role".to_owned(),
+        message: "a Jupyter terminal running as <b>the passed role</b>".to_owned(),
+        account: "123456789012".to_owned(),
+        principal: admin,
+        principal_count: principals.len(),
+        principals,
+        principal_details: Vec::new(),
+        actions: vec![
+            "sagemaker:CreateNotebookInstance".to_owned(),
+            "iam:PassRole".to_owned(),
+        ],
+        target_role: Some("arn:aws:iam::123456789012:role/SageMakerExec".to_owned()),
+        other_targets: Vec::new(),
+        statements: vec![st],
+        conditions: Vec::new(),
+        witness: None,
+        fingerprint: "0123456789abcdef".to_owned(),
+        suppressed: None,
+        chain: Vec::new(),
+    }];
+    r
+}
+
+/// The text of the page's data element.
+fn data_element(html: &str) -> &str {
+    let open = "<script type=\"application/json\" id=\"iamc-data\">";
+    let at = html.find(open).expect("data element") + open.len();
+    let len = html[at..].find("</script>").expect("data element closed");
+    &html[at..at + len]
+}
+
 #[test]
 fn html_escapes_and_shows_everything() {
     let (dir, _) = write_sample("html");
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(!html.contains("<script>alert"), "unescaped principal name");
     assert!(!html.contains("<b>bold</b>"), "unescaped error message");
-    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
     assert!(html.contains("invalid effect `Alow` &lt;b&gt;bold&lt;/b&gt;"));
-    assert!(html.contains("aws:RequestTag/team,&quot;ml&quot;"));
     assert_eq!(
-        html.matches("<script>").count(),
-        1,
-        "only the page's own script"
+        html.matches("<script").count(),
+        2,
+        "the data and the script"
+    );
+    assert_eq!(html.matches("</script>").count(), 2);
+    for tag in ["<link", "<img", "<iframe", "@import", "src=", "url("] {
+        assert!(!html.contains(tag), "loads nothing: {tag}");
+    }
+    // Sections, in order: risks first, then who can do what.
+    let at = |id: &str| {
+        html.find(&format!("<section id=\"{id}\""))
+            .unwrap_or_else(|| panic!("section {id}"))
+    };
+    assert!(at("fix-first") < at("findings"));
+    assert!(at("findings") < at("principals"));
+    assert!(at("principals") < at("matrix"));
+    assert!(at("matrix") < at("errors"));
+    assert!(at("errors") < at("stats"));
+    assert!(html.contains("card bad"), "error count in red");
+
+    // The data: valid JSON without markup, every principal, one cell set per group.
+    let data = data_element(&html);
+    assert!(!data.contains('<') && !data.contains('>'), "escaped data");
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["p"].as_array().unwrap().len(), 3);
+    assert_eq!(v["p"][1]["n"], XSS_NAME, "names survive, escaped as JSON");
+    assert_eq!(v["p"][2]["g"], -1, "not evaluated");
+    assert_eq!(
+        v["g"].as_array().unwrap().len(),
+        2,
+        "two distinct cell sets"
+    );
+    // Write columns come before List columns.
+    let cols = v["cols"].as_array().unwrap();
+    let levels = v["levels"].as_array().unwrap();
+    let level_of = |a: &str| {
+        let c = cols.iter().find(|c| c[0] == a).unwrap();
+        levels[c[1].as_u64().unwrap() as usize]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let pos = |a: &str| cols.iter().position(|c| c[0] == a).unwrap();
+    assert_eq!(level_of("sagemaker:CreateTrainingJob"), "Write");
+    assert!(pos("sagemaker:CreateTrainingJob") < pos("sagemaker:DescribeModel"));
+    assert!(pos("sagemaker:DescribeModel") < pos("sagemaker:ListModels"));
+    // The Conditional cell's deciding keys and condition, through the string table.
+    let strings: Vec<&str> = v["s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(strings.iter().any(|s| s.contains(ODD_KEY)));
+    assert!(strings.contains(&"arn:aws:iam::123456789012:role/SageMakerExec"));
+}
+
+#[test]
+fn html_findings_link_out_and_show_their_policy_text() {
+    let dir = scratch("html-findings");
+    let gaad = dir.join("gaad.json");
+    std::fs::write(&gaad, sample_gaad()).unwrap();
+    let r = sample_with_finding(gaad.to_str().unwrap());
+    let html = report::html::render(&r);
+    assert!(!html.contains("<script>alert") && !html.contains("<b>the passed"));
+    assert_eq!(
+        html.matches("</script>").count(),
+        2,
+        "no script closed early"
+    );
+    // Fix first, then the row: write-ups and documentation links.
+    assert!(html.contains("Fix these 1 statement to remove 5 of the 5 high findings"));
+    assert!(html.contains("href=\"https://pathfinding.cloud/paths/sagemaker-001\""));
+    assert!(html.contains(
+        "href=\"https://docs.aws.amazon.com/service-authorization/latest/reference/\
+         list_amazonsagemaker.html#amazonsagemaker-CreateNotebookInstance\""
+    ));
+    assert!(html.contains("#awsidentityandaccessmanagementiam-PassRole\""));
+    assert!(
+        html.contains("data-pf=\"0\">and 2 more</button>"),
+        "collapsed principals"
     );
     assert!(
-        !html.contains("http://") && !html.contains("https://"),
-        "no network"
+        html.contains("href=\"#p0\""),
+        "audited principals link to their details"
     );
-    assert!(html.contains("id=\"hm\""), "heat map");
-    for name in ["ml-admin", "broken", "Permissions management", "Tagging"] {
-        assert!(html.contains(name), "{name}");
-    }
-    assert_eq!(html.matches("<details id=\"p").count(), 3);
-    assert!(html.contains("<tr class=\"e\""), "error row");
-    assert!(html.contains("/RoleDetailList/2/RolePolicyList/0/PolicyDocument/Statement/0/Effect"));
-    assert!(html.contains("arn:aws:iam::123456789012:role/SageMakerExec"));
-    assert!(html.contains("card bad"), "error count in red");
+    // The policy document, once, with the statement's place.
+    let data = data_element(&html);
+    assert!(!data.contains('<'), "no markup in the data");
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    let docs = v["docs"].as_array().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0][0][0], format!("inline:{XSS_NAME}"));
+    let text: Vec<u16> = docs[0][2].as_str().unwrap().encode_utf16().collect();
+    let st = html
+        .split("data-st=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let n: Vec<usize> = st.split(',').map(|x| x.parse().unwrap()).collect();
+    assert_eq!(n[0], 0);
+    let stmt = String::from_utf16(&text[n[1]..n[2]]).unwrap();
+    assert!(stmt.starts_with('{') && stmt.ends_with('}'), "{stmt}");
+    assert!(stmt.contains("CreateNotebookInstance") && !stmt.contains("ReadOnly"));
+    // Both principals of the account carry the finding, with its severity.
+    assert_eq!(v["p"][0]["f"], serde_json::json!([0]));
+    assert_eq!(v["p"][1]["v"], serde_json::json!([0, 1, 0, 0]));
+    assert!(v["p"][2].get("f").is_none());
 }
 
 #[test]
@@ -675,13 +841,68 @@ fn chromium_renders_report() {
         return;
     };
     let dir = scratch("chromium");
+    let gaad = dir.join("gaad.json");
+    std::fs::write(&gaad, sample_gaad()).unwrap();
     let out = dir.join("out");
-    report::write_all(&sample(), &out).unwrap();
+    report::write_all(&sample_with_finding(gaad.to_str().unwrap()), &out).unwrap();
+    let page = out.join("report.html");
     let shot = dir.join("shot.png");
-    screenshot(&chromium, &dir, &out.join("report.html"), "", &shot);
+    screenshot(&chromium, &dir, &page, "", &shot);
     let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
     eprintln!("screenshot {} ({size} bytes)", shot.display());
     assert!(size > 10_000, "screenshot is only {size} bytes");
+
+    // What the script drew: the principals table (riskiest first), the access matrix (one row
+    // per cell set, Write columns first), and with `#p0` the first principal's details.
+    let dom = dump_dom(&chromium, &dir, &page, "#p0");
+    assert!(
+        dom.contains("data-ready-ms=\""),
+        "the script ran to its end"
+    );
+    assert!(!dom.contains("<script>alert"), "names stay text");
+    // Rows drawn (the script's own source holds the markers too, never followed by a digit).
+    let rows = |marker: &str| {
+        dom.split(marker)
+            .skip(1)
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            .count()
+    };
+    assert_eq!(rows("<tr data-i=\""), 3, "one row per principal");
+    let first = dom.find("<tbody><tr data-i=\"").unwrap() + "<tbody>".len();
+    assert!(
+        dom[first..].starts_with("<tr data-i=\"0\"")
+            || dom[first..].starts_with("<tr data-i=\"1\""),
+        "principals with the high finding first"
+    );
+    assert_eq!(rows("<tr data-g=\""), 2, "one matrix row per cell set");
+    let write = dom.find("<div>Write</div>").expect("Write column group");
+    let list = dom.find("<div>List</div>").expect("List column group");
+    assert!(write < list, "Write before List");
+    let detail = &dom[dom.find("<div class=\"pd\">").expect("details of #p0")..];
+    assert!(detail.contains("arn:aws:iam::123456789012:role/ml-admin"));
+    assert!(
+        detail.contains("sagemaker-notebook-passrole"),
+        "its finding"
+    );
+    assert!(detail.contains("SageMakerExec"), "its pass-role target");
+    assert!(
+        detail.contains("#amazonsagemaker-ListModels\""),
+        "action documentation"
+    );
+
+    // A finding's policy text, with its statement highlighted.
+    let dom = dump_dom(&chromium, &dir, &page, "#open-policies");
+    let mark = &dom[dom.find("<mark>").expect("highlighted statement")..];
+    let mark = &mark[..mark.find("</mark>").unwrap()];
+    assert!(mark.contains("sagemaker:CreateNotebookInstance"), "{mark}");
+    assert!(mark.contains("&lt;/script&gt;&lt;!--Notebooks"), "{mark}");
+    assert!(!mark.contains("ReadOnly"), "only the responsible statement");
+}
+
+/// The DOM after the page's script ran (`--dump-dom`), for `html` plus `fragment`.
+fn dump_dom(chromium: &Path, dir: &Path, html: &Path, fragment: &str) -> String {
+    let out = run_chromium(chromium, dir, html, fragment, "--dump-dom");
+    String::from_utf8(out).unwrap()
 }
 
 /// `/usr/bin/chromium`, or `chromium` on `PATH`.
@@ -695,8 +916,21 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Runs headless Chromium on `html` (plus `fragment`), killing it after 90 s.
+/// Takes a screenshot of `html` (plus `fragment`) into `shot`.
 fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &Path) {
+    run_chromium(
+        chromium,
+        dir,
+        html,
+        fragment,
+        &format!("--screenshot={}", shot.display()),
+    );
+}
+
+/// Runs headless Chromium with `mode` on `html` (plus `fragment`), killing it after 90 s;
+/// returns its standard output.
+fn run_chromium(chromium: &Path, dir: &Path, html: &Path, fragment: &str, mode: &str) -> Vec<u8> {
+    use std::io::Read;
     let profile = dir.join("profile");
     let mut child = Command::new(chromium)
         .args([
@@ -711,17 +945,23 @@ fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &P
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", shot.display()))
+        .arg(mode)
         .arg("--window-size=1400,1000")
         .arg(format!(
             "file://{}{fragment}",
             html.canonicalize().unwrap().display()
         ))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -734,6 +974,7 @@ fn screenshot(chromium: &Path, dir: &Path, html: &Path, fragment: &str, shot: &P
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    reader.join().unwrap()
 }
 
 /// More action columns than a spreadsheet opens (extra `--catalog` services) is said in

@@ -1,4 +1,4 @@
-//! The page's style sheet and script, inlined so the report is one self-contained file.
+//! The page's style sheet, inlined so the report is one self-contained file.
 
 /// Page style. Palette (Okabe–Ito, colour-blind safe and distinct in greyscale): Always blue
 /// `#0072b2`, Conditional orange `#e69f00`, Never light grey; errors red.
@@ -56,6 +56,7 @@ td.r{text-align:right;font-variant-numeric:tabular-nums}
 #hm td.a:hover,#hm td.c:hover,#hm td:hover{outline:2px solid var(--ink);outline-offset:-1px}
 details{background:#fff;border:1px solid var(--line);border-radius:6px;margin:5px 0}
 details>summary{cursor:pointer;padding:6px 10px}
+#stats summary h2{display:inline;border:none}
 details[open]>summary{border-bottom:1px solid var(--line)}
 .dd{padding:8px 14px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:4px 0}
@@ -73,44 +74,37 @@ table.errt td{max-width:640px;overflow-wrap:anywhere}
 h2 .counts{font-weight:400;margin-left:8px}h2 .counts .pill{font-size:13px;padding:1px 9px}
 a.cardlink{color:inherit;text-decoration:none}
 table.fnd{width:100%;table-layout:fixed}table.fnd td{overflow-wrap:anywhere}table.fnd td small{color:var(--mute)}
-table.fnd col.w1{width:84px}table.fnd col.w2{width:12%}table.fnd col.w3{width:16%}table.fnd td code{font-size:11px}
+table.fnd col.w1{width:84px}table.fnd col.w2{width:11%}table.fnd col.w3{width:17%}table.fnd td code{font-size:11px}
 tr.sup td{background:#f3f4f6;color:#8a94a0}tr.sup .pill{opacity:.55}
 .why{margin-top:3px;font-style:italic;color:#4b5563}
 .warns{color:#92400e;background:#fffbeb;border:1px solid #fcd34d;border-radius:6px;padding:6px 10px 6px 28px}
 footer{margin-top:30px;color:var(--mute);font-size:12px}
-"#;
-
-/// Page behaviour: filter box, Never-only toggle (`#hide-never` in the URL starts with it on),
-/// lazy Always/Never tooltips, opening a principal's `<details>` when its link is followed.
-pub(super) const SCRIPT: &str = r#"
-(function(){
-  var hm=document.getElementById('hm');
-  var ah=hm?hm.querySelectorAll('tr.ah th'):[];
-  var names={a:'Always',n:'Never',x:'not evaluated'};
-  if(hm){hm.addEventListener('mouseover',function(e){
-    var td=e.target;if(td.tagName!=='TD'||td.title||td.classList.contains('cs'))return;
-    var tr=td.parentNode;if(!tr.dataset.n)return;
-    var i=td.cellIndex-2,th=ah[i];if(!th)return;
-    var tok=tr.dataset.n.split(' ')[i]||'-',cls=td.className||'n';
-    var n=tok.indexOf('/')>=0?tok:(tok==='-'?'':(cls==='a'?tok+'/'+tok:'0/'+tok));
-    td.title=tr.querySelector('th a').textContent+' \u2014 '+th.title+': '+(names[cls]||cls)+(n?', '+n:'');
-  });}
-  var f=document.getElementById('filter');
-  if(f){f.addEventListener('input',function(){
-    var q=f.value.trim().toLowerCase();
-    document.querySelectorAll('[data-q]').forEach(function(el){
-      el.style.display=(!q||el.dataset.q.indexOf(q)>=0)?'':'none';});
-  });}
-  var hn=document.getElementById('hidenever');
-  function never(on){if(hm)hm.classList.toggle('hn',on);}
-  if(hn){hn.addEventListener('change',function(){never(hn.checked);});
-    if(location.hash==='#hide-never'){hn.checked=true;never(true);}}
-  function openHash(){var id=location.hash.slice(1);if(!/^p\d+$/.test(id))return;
-    var d=document.getElementById(id);if(d){d.open=true;d.scrollIntoView();}}
-  window.addEventListener('hashchange',openHash);openHash();
-  function all(v){document.querySelectorAll('details').forEach(function(d){d.open=v;});}
-  var oa=document.getElementById('openall'),ca=document.getElementById('closeall');
-  if(oa)oa.addEventListener('click',function(){all(true);});
-  if(ca)ca.addEventListener('click',function(){all(false);});
-})();
+nav{margin:6px 0 0;font-size:13px}nav a{color:#1d4ed8}
+a.card{text-decoration:none;color:inherit}.card.sev.sv0{border-left:6px solid #7f1d1d}.card.sev.sv1{border-left:6px solid #dc2626}
+.card.sev.sv2{border-left:6px solid #f59e0b}.card.sev.sv3{border-left:6px solid #64748b}.card.sev.zero b{color:#9aa5b1}
+ol.fix li{margin:4px 0}ol.fix small code{font-size:11px}
+#ffilter,#pfilter{width:320px;padding:5px 8px;border:1px solid #9aa5b1;border-radius:4px;font:inherit;margin:4px 0}
+a.doc{text-decoration:none}a.doc code{color:#1d4ed8}a.doc:hover code{text-decoration:underline}
+small.ups a{color:#1d4ed8}
+button.more{font-size:12px;padding:1px 6px;margin-top:2px;cursor:pointer}
+details.pol,details.more{border:none;background:none;margin:2px 0 0;display:inline-block;vertical-align:top;margin-right:12px}details.pol>summary,details.more>summary{padding:0;color:#1d4ed8;font-size:12px}
+details.pol[open],details.more[open]{display:block}details.pol[open]>summary,details.more[open]>summary{border:none}
+ul.sts{margin:4px 0;padding-left:18px;font-size:12px}td.acts a.doc,td.acts code{white-space:nowrap}
+pre.pol{max-height:28em;overflow:auto;background:#f6f8fa;border:1px solid var(--line);padding:6px;font-size:11px;margin:2px 0 8px;white-space:pre}
+pre.pol mark{background:#fde68a;outline:1px solid #d97706}
+.polh{font-size:11px;margin-top:4px}.polh b{font-weight:600}
+ol.chain{margin:4px 0 0;padding-left:20px}
+table.pt th[data-k]{cursor:pointer;white-space:nowrap}table.pt th.sorted::after{content:" \25BE"}table.pt th.sorted.up::after{content:" \25B4"}
+table.pt tbody th{text-align:left;font-weight:500;background:#fff;white-space:nowrap}table.pt tbody tr.e th,table.pt tbody tr.e td{background:#fdecea}
+table.pt td.lv{font-variant-numeric:tabular-nums;white-space:nowrap}table.pt td.lv b{color:var(--a)}table.pt td.lv i{color:#a05a00;font-style:normal}table.pt td.lv u{text-decoration:none;color:#b5bdc6}
+table.pt td.fc{white-space:nowrap}
+#pdetail.open{position:fixed;top:0;right:0;bottom:0;width:min(980px,64vw);overflow:auto;z-index:20;background:#fff;box-shadow:-6px 0 24px rgba(0,0,0,.25);border-left:3px solid var(--a)}
+.pd{padding:8px 16px}.pd table.grid{max-width:100%}
+.pd h3{margin:2px 0 6px}.pd button.close{float:right}
+.pd span.names{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}.pd span.names a.doc{margin-right:2px}
+.pd pre.cond{margin:0;font-size:11px;white-space:pre-wrap}
+#hm tbody th{position:sticky;left:0;z-index:1;background:#fff;text-align:left;white-space:nowrap;width:240px;min-width:240px;max-width:240px;overflow:hidden;text-overflow:ellipsis;padding:0 6px;font-weight:500;border-right:2px solid var(--line)}
+#hm tbody th .pill{font-size:9px;padding:0 4px;margin-left:4px}
+.fchunk{content-visibility:auto;contain-intrinsic-size:auto 8000px}.fchunk+.fchunk table.fnd{margin-top:0;border-top:none}
+#principals,#matrix,#least-privilege,#policy-warnings,#errors,#stats{content-visibility:auto;contain-intrinsic-size:auto 2000px}
 "#;
