@@ -89,7 +89,7 @@ small.ups a{color:#1d4ed8}
 button.more{font-size:12px;padding:1px 6px;margin-top:2px;cursor:pointer}
 details.pol,details.more{border:none;background:none;margin:2px 0 0;display:inline-block;vertical-align:top;margin-right:12px}details.pol>summary,details.more>summary{padding:0;color:#1d4ed8;font-size:12px}
 details.pol[open],details.more[open]{display:block}details.pol[open]>summary,details.more[open]>summary{border:none}
-ul.sts{margin:4px 0;padding-left:18px;font-size:12px}td.acts a.doc,td.acts code{white-space:nowrap}
+ul.sts{margin:4px 0;padding-left:18px;font-size:12px}td.acts>a.doc,td.acts>code{display:block;overflow-wrap:anywhere}
 pre.pol{max-height:28em;overflow:auto;background:#f6f8fa;border:1px solid var(--line);padding:6px;font-size:11px;margin:2px 0 8px;white-space:pre}
 pre.pol mark{background:#fde68a;outline:1px solid #d97706}
 .polh{font-size:11px;margin-top:4px}.polh b{font-weight:600}
