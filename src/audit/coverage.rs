@@ -10,12 +10,13 @@
 //! results are merged by index (sums, and the smallest sample indexes), so every cell is
 //! identical for any `--threads`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::group::Group;
-use super::model::{ActionCoverage, Class, LevelCounts, Stats};
+use super::model::{ActionCoverage, Class, LevelCounts, Stats, Witness};
 use super::progress::Progress;
 use super::space::ActionRequests;
 use crate::analyze::Analyzer;
@@ -316,7 +317,21 @@ pub(crate) fn account_coverage(
                 stats.requests += n;
                 stats.decisions += n * groups.len() as u64;
                 stats.principal_decisions += n * members_ok;
-                for (gi, (c, (cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
+                // Groups often get the same witness (the first request the analysis tries):
+                // one shared copy per distinct witness keeps a 10,000-role account's cells small.
+                let mut witnesses: HashSet<Arc<Witness>> = HashSet::new();
+                for (gi, (c, (mut cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
+                    for w in [&mut cell.allowed_witness, &mut cell.denied_witness]
+                        .into_iter()
+                        .flatten()
+                    {
+                        match witnesses.get(w) {
+                            Some(shared) => *w = Arc::clone(shared),
+                            None => {
+                                witnesses.insert(Arc::clone(w));
+                            }
+                        }
+                    }
                     c.push(cell);
                     if refined.exact {
                         stats.exact_cells += 1;

@@ -4,6 +4,7 @@
 //! `status: error` and its errors; every error also appears in [`AuditResult::errors`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -107,13 +108,13 @@ pub struct ActionCoverage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<CellCondition>,
     /// An allowed request from the exact analysis, confirmed by the engine (every non-`Never`
-    /// exact cell has one).
+    /// exact cell has one). Shared (`Arc`): groups with the same cell hold one copy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_witness: Option<Witness>,
+    pub allowed_witness: Option<Arc<Witness>>,
     /// A denied request from the exact analysis, confirmed by the engine (every non-`Always`
     /// exact cell has one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub denied_witness: Option<Witness>,
+    pub denied_witness: Option<Arc<Witness>>,
 }
 
 /// The readable condition of a cell (see [`crate::analyze::CellCondition`]).
@@ -224,7 +225,7 @@ pub struct StatementRef {
 }
 
 /// A concrete request that shows a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Witness {
     /// `service:Action`.
     pub action: String,

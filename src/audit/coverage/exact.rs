@@ -295,10 +295,10 @@ fn fill(
         });
     }
     if cell.class != Class::Never {
-        cell.allowed_witness = allowed_witness;
+        cell.allowed_witness = allowed_witness.map(std::sync::Arc::new);
     }
     if cell.class != Class::Always {
-        cell.denied_witness = denied_witness;
+        cell.denied_witness = denied_witness.map(std::sync::Arc::new);
     }
     Ok(exact)
 }
