@@ -595,34 +595,25 @@ fn unused_finding(r: &PrincipalLeastPrivilege) -> Option<Finding> {
         .map(|(level, actions)| format!("{} {}", level.as_str(), actions.len()))
         .collect();
     let mut f = Finding {
-        rule: "unused-access".to_owned(),
-        kind: FindingKind::UnusedAccess,
-        severity: Severity::Low,
-        title: "granted SageMaker actions not used in the CloudTrail period".to_owned(),
-        message: format!(
-            "{} of {} granted SageMaker actions were not used in {} logged calls from {} to {} ({}); {} used",
-            r.unused,
-            r.granted,
-            r.events,
-            r.period.0,
-            r.period.1,
-            levels.join(", "),
-            r.used.len()
-        ),
         account: r.account.clone(),
         principal: r.principal.clone(),
         actions: r.unused_by_level.values().flatten().cloned().collect(),
-        target_role: None,
-        other_targets: Vec::new(),
-        statements: Vec::new(),
-        conditions: Vec::new(),
-        witness: None,
-        fingerprint: String::new(),
-        suppressed: None,
-        chain: Vec::new(),
-        principals: Vec::new(),
-        principal_count: 0,
-        principal_details: Vec::new(),
+        ..Finding::new(
+            "unused-access".to_owned(),
+            FindingKind::UnusedAccess,
+            Severity::Low,
+            "granted SageMaker actions not used in the CloudTrail period".to_owned(),
+            format!(
+                "{} of {} granted SageMaker actions were not used in {} logged calls from {} to {} ({}); {} used",
+                r.unused,
+                r.granted,
+                r.events,
+                r.period.0,
+                r.period.1,
+                levels.join(", "),
+                r.used.len()
+            ),
+        )
     };
     f.actions.sort();
     f.fingerprint = fingerprint(&f);

@@ -296,7 +296,7 @@ pub struct Finding {
     pub conditions: Vec<String>,
     /// A request that shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub witness: Option<Witness>,
+    pub witness: Option<Arc<Witness>>,
     /// Stable across runs. For a cause: hash of rule, target and the statements responsible
     /// (no principal, so it names the cause); for a detector's per-principal finding: hash of
     /// rule, principal, target, actions and statements.
@@ -320,15 +320,49 @@ pub struct PrincipalDetail {
     pub message: String,
     /// Its witness.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub witness: Option<Witness>,
+    pub witness: Option<Arc<Witness>>,
 }
 
 impl Finding {
+    /// A detector's finding of `rule` with nothing else filled in: the detector adds its
+    /// actions, statements, conditions, witness and target (struct update syntax), the audit
+    /// its account, principal and fingerprint, and [`crate::audit::findings::causes`] the
+    /// principals of a cause.
+    pub fn new(
+        rule: impl Into<String>,
+        kind: FindingKind,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            kind,
+            severity,
+            title: title.into(),
+            message: message.into(),
+            account: String::new(),
+            principal: String::new(),
+            principals: Vec::new(),
+            principal_count: 0,
+            principal_details: Vec::new(),
+            actions: Vec::new(),
+            target_role: None,
+            other_targets: Vec::new(),
+            statements: Vec::new(),
+            conditions: Vec::new(),
+            witness: None,
+            fingerprint: String::new(),
+            suppressed: None,
+            chain: Vec::new(),
+        }
+    }
+
     /// The principal's own severity, message and witness (the cause's unless it differs).
     pub fn detail_of(&self, arn: &str) -> (Severity, &str, Option<&Witness>) {
         match self.principal_details.iter().find(|d| d.principal == arn) {
-            Some(d) => (d.severity, &d.message, d.witness.as_ref()),
-            None => (self.severity, &self.message, self.witness.as_ref()),
+            Some(d) => (d.severity, &d.message, d.witness.as_deref()),
+            None => (self.severity, &self.message, self.witness.as_deref()),
         }
     }
 }

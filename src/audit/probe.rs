@@ -13,7 +13,7 @@ use crate::request::prepared::PreparedContext;
 
 /// Requests whose being allowed together makes a principal administrator-equivalent: IAM writes
 /// on roles and users, role assumption, data (S3, KMS) and compute (EC2). `{account}` is the
-/// principal's account.
+/// principal's account, `{region}` the audit's region.
 pub(crate) const ADMIN_PROBES: &[(&str, &str)] = &[
     (
         "iam:AttachRolePolicy",
@@ -31,11 +31,11 @@ pub(crate) const ADMIN_PROBES: &[(&str, &str)] = &[
     ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
     (
         "ec2:RunInstances",
-        "arn:aws:ec2:us-east-1:{account}:instance/*",
+        "arn:aws:ec2:{region}:{account}:instance/*",
     ),
     (
         "kms:Decrypt",
-        "arn:aws:kms:us-east-1:{account}:key/iamc-probe",
+        "arn:aws:kms:{region}:{account}:key/iamc-probe",
     ),
 ];
 
@@ -50,25 +50,46 @@ pub(crate) enum Capability {
     Limited,
 }
 
+/// The administrator probes' requests in `account` and `region`, made by `principal` (a role
+/// session ARN), with their actions.
+pub(crate) fn admin_requests(
+    account: &str,
+    region: &str,
+    principal: &str,
+) -> Vec<(&'static str, Request)> {
+    ADMIN_PROBES
+        .iter()
+        .filter_map(|(action, resource)| {
+            let resource = resource
+                .replace("{account}", account)
+                .replace("{region}", region);
+            let mut r = Request::new(action, &resource).ok()?;
+            r.principal = Some(principal.to_owned());
+            Some((*action, r))
+        })
+        .collect()
+}
+
 /// Rates the principal whose compiled set is `compiled` (with principal keys `context`) in
-/// `account` with [`ADMIN_PROBES`], each request made by a role session of that account with no
-/// other context.
+/// `account` with [`ADMIN_PROBES`] in `region`, each request made by a role session of that
+/// account with no other context.
 pub(crate) fn capability(
     compiled: &CompiledSet<'_>,
     context: &PreparedContext,
     account: &str,
+    region: &str,
     catalog: &Catalog,
 ) -> Capability {
-    let mut allowed = Vec::new();
-    for (action, resource) in ADMIN_PROBES {
-        let resource = resource.replace("{account}", account);
-        let Ok(mut r) = Request::new(action, &resource) else {
-            continue;
-        };
-        r.principal = Some(format!("arn:aws:sts::{account}:assumed-role/probe/probe"));
-        let d = compiled.evaluate_as(&PreparedRequest::new(&r, catalog), context);
-        allowed.push(d.decision == Decision::Allowed);
-    }
+    let session = format!("arn:aws:sts::{account}:assumed-role/probe/probe");
+    let allowed: Vec<bool> = admin_requests(account, region, &session)
+        .iter()
+        .map(|(_, r)| {
+            compiled
+                .evaluate_as(&PreparedRequest::new(r, catalog), context)
+                .decision
+                == Decision::Allowed
+        })
+        .collect();
     if !allowed.is_empty() && allowed.iter().all(|a| *a) {
         Capability::Admin
     } else if allowed.iter().any(|a| *a) {

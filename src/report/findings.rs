@@ -179,7 +179,7 @@ pub fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
     let mut groups: Vec<DetailGroup<'_>> = Vec::new();
     for d in &f.principal_details {
         let same = |g: &DetailGroup<'_>| {
-            g.severity == d.severity && g.message == d.message && g.witness == d.witness.as_ref()
+            g.severity == d.severity && g.message == d.message && g.witness == d.witness.as_deref()
         };
         match groups.iter_mut().find(|g| same(g)) {
             Some(g) => g.principals.push(&d.principal),
@@ -187,7 +187,7 @@ pub fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
                 principals: vec![&d.principal],
                 severity: d.severity,
                 message: &d.message,
-                witness: d.witness.as_ref(),
+                witness: d.witness.as_deref(),
             }),
         }
     }

@@ -20,6 +20,8 @@
 //! Counts come from the catalog: how many SageMaker actions the statement's action clause covers,
 //! by access level.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use super::willfail::{RequestCache, allowed, merge_refs, pass_role_requests};
@@ -102,33 +104,6 @@ fn reachable<'c>(
 
 /// Write actions from which a wildcard grant is High.
 const HIGH_WRITE_COUNT: usize = 50;
-
-/// Probes over several services; all allowed means administrator-equivalent (the escalation
-/// detector's list, with the audit's region).
-const ADMIN_PROBES: &[(&str, &str)] = &[
-    (
-        "iam:AttachRolePolicy",
-        "arn:aws:iam::{account}:role/iamc-probe",
-    ),
-    (
-        "iam:PutRolePolicy",
-        "arn:aws:iam::{account}:role/iamc-probe",
-    ),
-    (
-        "iam:CreateAccessKey",
-        "arn:aws:iam::{account}:user/iamc-probe",
-    ),
-    ("sts:AssumeRole", "arn:aws:iam::{account}:role/iamc-probe"),
-    ("s3:GetObject", "arn:aws:s3:::iamc-probe/object"),
-    (
-        "ec2:RunInstances",
-        "arn:aws:ec2:{region}:{account}:instance/*",
-    ),
-    (
-        "kms:Decrypt",
-        "arn:aws:kms:{region}:{account}:key/iamc-probe",
-    ),
-];
 
 /// A role no policy names: passable only through a pattern that matches every role.
 const UNLISTED_ROLE: &str = "role/iamc-probe/iamc-unlisted-role";
@@ -317,25 +292,17 @@ fn finding(
     request: &Request,
 ) -> Finding {
     Finding {
-        rule: rule.to_owned(),
-        kind: FindingKind::OverBroad,
-        severity,
-        title: title.to_owned(),
-        message,
-        account: String::new(),
-        principal: String::new(),
         actions,
-        target_role: None,
-        other_targets: Vec::new(),
         statements: vec![st.at.clone()],
         conditions: describe_conditions(st.statement),
-        witness: Some(witness(request, "Allowed")),
-        fingerprint: String::new(),
-        suppressed: None,
-        chain: Vec::new(),
-        principals: Vec::new(),
-        principal_count: 0,
-        principal_details: Vec::new(),
+        witness: Some(Arc::new(witness(request, "Allowed"))),
+        ..Finding::new(
+            rule.to_owned(),
+            FindingKind::OverBroad,
+            severity,
+            title.to_owned(),
+            message,
+        )
     }
 }
 
@@ -624,12 +591,13 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
     let mut statements: Vec<StatementRef> = Vec::new();
     let mut first = None;
     let mut probes = Vec::new();
-    for (action, resource) in ADMIN_PROBES {
-        let resource = resource
-            .replace("{account}", &input.account.id)
-            .replace("{region}", &input.generator.region);
-        let mut r = Request::new(action, &resource).ok()?;
-        r.principal.clone_from(&principal);
+    let session = principal?;
+    let requests =
+        crate::audit::probe::admin_requests(&input.account.id, &input.generator.region, &session);
+    if requests.len() != crate::audit::probe::ADMIN_PROBES.len() {
+        return None;
+    }
+    for (action, r) in requests {
         let ex = group.explain(&r, input.catalog);
         if ex.outcome.decision != Decision::Allowed {
             return None;
@@ -641,41 +609,33 @@ fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<Gro
             .filter_map(|m| group.statement_ref(m.layer, m.policy, m.statement))
             .collect();
         merge_refs(&mut statements, identity);
-        probes.push(*action);
+        probes.push(action);
         if first.is_none() {
             first = Some(witness(&r, "Allowed"));
         }
     }
+    let message = format!(
+        "allowed every administrator probe ({}): the principal can do everything, granted by {}",
+        probes.join(", "),
+        statements
+            .iter()
+            .map(|s| format!("statement `{}` of `{}`", s.statement, s.policy))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Some(GroupFinding {
         group: group.index,
         finding: Finding {
-            rule: RULE_ADMIN.to_owned(),
-            kind: FindingKind::OverBroad,
-            severity: Severity::Critical,
-            title: "administrator-equivalent".to_owned(),
-            message: format!(
-                "allowed every administrator probe ({}): the principal can do everything, granted by {}",
-                probes.join(", "),
-                statements
-                    .iter()
-                    .map(|s| format!("statement `{}` of `{}`", s.statement, s.policy))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            account: String::new(),
-            principal: String::new(),
             actions: probes.iter().map(|p| (*p).to_owned()).collect(),
-            target_role: None,
-            other_targets: Vec::new(),
             statements,
-            conditions: Vec::new(),
-            witness: first,
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            witness: first.map(Arc::new),
+            ..Finding::new(
+                RULE_ADMIN.to_owned(),
+                FindingKind::OverBroad,
+                Severity::Critical,
+                "administrator-equivalent".to_owned(),
+                message,
+            )
         },
     })
 }

@@ -153,8 +153,13 @@ pub(crate) fn gain(
         return None;
     }
     let account = &input.account.id;
-    if probe::capability(target.compiled, target.context, account, input.catalog)
-        == Capability::Admin
+    if probe::capability(
+        target.compiled,
+        target.context,
+        account,
+        &input.generator.region,
+        input.catalog,
+    ) == Capability::Admin
     {
         return Some(Gain {
             severity: Severity::Critical,

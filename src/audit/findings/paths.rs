@@ -11,6 +11,8 @@
 //! Path 19 of the table (mutable job code in S3) needs no SageMaker action and S3 object
 //! inventories; IAM data cannot decide it, so it is not here.
 
+use std::sync::Arc;
+
 use super::{FindingsInput, GroupFinding, GroupView, formula, gain, witness};
 use crate::audit::model::{Class, Finding, FindingKind, PassRoleTarget, Severity, StatementRef};
 use crate::audit::probe::{self, Capability};
@@ -301,6 +303,7 @@ fn group_capability(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) ->
         group.compiled,
         group.context,
         &input.account.id,
+        &input.generator.region,
         input.catalog,
     )
 }
@@ -590,33 +593,26 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             let full_actions: Vec<String> =
                 actions.iter().map(|a| format!("sagemaker:{a}")).collect();
             if !def.pass_role {
+                let message = format!(
+                    "allowed {}: {} (on existing resources; {}){confidence}",
+                    full_actions.join(", "),
+                    def.effect,
+                    def.source
+                );
                 out.push(GroupFinding {
                     group: group.index,
                     finding: Finding {
-                        rule: def.id.to_owned(),
-                        kind: FindingKind::Escalation,
-                        severity: def.severity,
-                        title: def.title.to_owned(),
-                        message: format!(
-                            "allowed {}: {} (on existing resources; {}){confidence}",
-                            full_actions.join(", "),
-                            def.effect,
-                            def.source
-                        ),
-                        account: String::new(),
-                        principal: String::new(),
                         actions: full_actions,
-                        target_role: None,
-                        other_targets: Vec::new(),
                         statements,
                         conditions,
-                        witness: first_witness,
-                        fingerprint: String::new(),
-                        suppressed: None,
-                        chain: Vec::new(),
-                        principals: Vec::new(),
-                        principal_count: 0,
-                        principal_details: Vec::new(),
+                        witness: first_witness.map(Arc::new),
+                        ..Finding::new(
+                            def.id.to_owned(),
+                            FindingKind::Escalation,
+                            def.severity,
+                            def.title.to_owned(),
+                            message,
+                        )
                     },
                 });
                 continue;
@@ -701,31 +697,25 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 out.push(GroupFinding {
                     group: group.index,
                     finding: Finding {
-                        rule: def.id.to_owned(),
-                        kind: FindingKind::Escalation,
-                        severity,
-                        title: def.title.to_owned(),
-                        message: format!(
+                        actions: acts,
+                        target_role: Some(target.role.clone()),
+                        other_targets: others,
+                        statements,
+                        conditions,
+                        witness: pass_witness.or_else(|| first_witness.clone()).map(Arc::new),
+                        ..Finding::new(
+                            def.id.to_owned(),
+                            FindingKind::Escalation,
+                            severity,
+                            def.title.to_owned(),
+                            format!(
                             "allowed {} and iam:PassRole on `{}`{also} (trusts sagemaker.amazonaws.com; {what}{adds}): {} ({}){confidence}",
                             full_actions.join(", "),
                             target.role,
                             def.effect,
                             def.source
                         ),
-                        account: String::new(),
-                        principal: String::new(),
-                        actions: acts,
-                        target_role: Some(target.role.clone()),
-                        other_targets: others,
-                        statements,
-                        conditions,
-                        witness: pass_witness.or_else(|| first_witness.clone()),
-                        fingerprint: String::new(),
-                        suppressed: None,
-                        chain: Vec::new(),
-                        principals: Vec::new(),
-                        principal_count: 0,
-                        principal_details: Vec::new(),
+                        )
                     },
                 });
             }
@@ -739,32 +729,18 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 .collect();
             out.push(GroupFinding {
                 group: group.index,
-                finding: Finding {
-                    rule: "sagemaker-paths-admin-equivalent".to_owned(),
-                    kind: FindingKind::Escalation,
-                    severity: Severity::Critical,
-                    title: "administrator-equivalent: every SageMaker path holds".to_owned(),
-                    message: format!(
-                        "the principal is administrator-equivalent (allowed IAM writes, role assumption, data and compute probes), so {} SageMaker paths hold ({}); roles it can pass to SageMaker: {}",
-                        admin_paths.len(),
-                        admin_paths.join(", "),
-                        if targets.is_empty() { "none".to_owned() } else { targets.join(", ") }
-                    ),
-                    account: String::new(),
-                    principal: String::new(),
-                    actions: Vec::new(),
-                    target_role: None,
-                    other_targets: Vec::new(),
-                    statements: Vec::new(),
-                    conditions: Vec::new(),
-                    witness: None,
-                    fingerprint: String::new(),
-                    suppressed: None,
-                    chain: Vec::new(),
-                    principals: Vec::new(),
-                    principal_count: 0,
-                    principal_details: Vec::new(),
-                },
+                finding: Finding::new(
+                    "sagemaker-paths-admin-equivalent".to_owned(),
+                    FindingKind::Escalation,
+                    Severity::Critical,
+                    "administrator-equivalent: every SageMaker path holds".to_owned(),
+                    format!(
+                    "the principal is administrator-equivalent (allowed IAM writes, role assumption, data and compute probes), so {} SageMaker paths hold ({}); roles it can pass to SageMaker: {}",
+                    admin_paths.len(),
+                    admin_paths.join(", "),
+                    if targets.is_empty() { "none".to_owned() } else { targets.join(", ") }
+                ),
+                ),
             });
         }
     }

@@ -529,25 +529,17 @@ fn tag_on_create(
     Some(GroupFinding {
         group: group.index,
         finding: Finding {
-            rule: RULE_TAG_ON_CREATE.to_owned(),
-            kind: FindingKind::WillFail,
-            severity: Severity::Medium,
-            title: "create allowed without AddTags for tag-on-create".to_owned(),
-            message,
-            account: String::new(),
-            principal: String::new(),
             actions,
-            target_role: None,
-            other_targets: Vec::new(),
             conditions,
             statements,
-            witness: Some(first.denied.clone()),
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            witness: Some(Arc::new(first.denied.clone())),
+            ..Finding::new(
+                RULE_TAG_ON_CREATE.to_owned(),
+                FindingKind::WillFail,
+                Severity::Medium,
+                "create allowed without AddTags for tag-on-create".to_owned(),
+                message,
+            )
         },
     })
 }
@@ -726,28 +718,20 @@ fn no_role(
     Some(GroupFinding {
         group: group.index,
         finding: Finding {
-            rule: RULE_NO_ROLE.to_owned(),
-            kind: FindingKind::WillFail,
-            severity,
-            title: "create allowed but no execution role can be passed".to_owned(),
-            message: format!(
-                "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
-                names.join(", ")
-            ),
-            account: String::new(),
-            principal: String::new(),
             actions,
-            target_role: None,
-            other_targets: Vec::new(),
             conditions,
             statements,
-            witness: pass_witness.or(create_witness),
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            witness: pass_witness.or(create_witness).map(Arc::new),
+            ..Finding::new(
+                RULE_NO_ROLE.to_owned(),
+                FindingKind::WillFail,
+                severity,
+                "create allowed but no execution role can be passed".to_owned(),
+                format!(
+                    "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
+                    names.join(", ")
+                ),
+            )
         },
     })
 }

@@ -228,8 +228,13 @@ pub(crate) fn caps_of(
     base: &[Option<PreparedRequest<'_>>],
     catalog: &Catalog,
 ) -> Caps {
-    let admin = probe::capability(&actor.compiled, &actor.prepared, &actor.account, catalog)
-        == Capability::Admin;
+    let admin = probe::capability(
+        &actor.compiled,
+        &actor.prepared,
+        &actor.account,
+        &env.region,
+        catalog,
+    ) == Capability::Admin;
     let mut bits = vec![0u64; probes.len().div_ceil(64)];
     for (i, p) in probes.iter().enumerate() {
         if !may_allow(&actor.set, &p.action) {

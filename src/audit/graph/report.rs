@@ -11,6 +11,8 @@
 //! SageMaker pass-role hop is left to the pass-role paths (`findings/paths`), which report the
 //! passed role with its capability, unless it reaches beyond what that role holds.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -231,23 +233,22 @@ impl Graph<'_> {
             .and_then(|&(f, i)| self.edge(f, i))
             .and_then(|e| e.info.witness.clone());
         let account = self.accounts.get(source.file).map(|a| a.id.clone())?;
+        let title = format!("becomes {what} through a chain of {} hop(s)", chain.len());
+        let message = format!(
+            "can become `{}` in {} hop(s) ({}); it gains {} probed permission(s) it does not hold: {}{also}",
+            target.label,
+            chain.len(),
+            kinds.join(" → "),
+            gained.len(),
+            shown.join(", ")
+        );
+        let severity = if admin {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let rule = if admin { RULE_ADMIN } else { RULE_MORE };
         let mut f = Finding {
-            rule: if admin { RULE_ADMIN } else { RULE_MORE }.to_owned(),
-            kind: FindingKind::Escalation,
-            severity: if admin {
-                Severity::Critical
-            } else {
-                Severity::High
-            },
-            title: format!("becomes {what} through a chain of {} hop(s)", chain.len()),
-            message: format!(
-                "can become `{}` in {} hop(s) ({}); it gains {} probed permission(s) it does not hold: {}{also}",
-                target.label,
-                chain.len(),
-                kinds.join(" → "),
-                gained.len(),
-                shown.join(", ")
-            ),
             account,
             principal: source.arn.clone(),
             actions,
@@ -255,13 +256,9 @@ impl Graph<'_> {
             other_targets: others,
             statements,
             conditions,
-            witness,
-            fingerprint: String::new(),
-            suppressed: None,
+            witness: witness.map(Arc::new),
             chain,
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            ..Finding::new(rule, FindingKind::Escalation, severity, title, message)
         };
         f.fingerprint = fingerprint(&f);
         Some(f)

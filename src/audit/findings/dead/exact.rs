@@ -338,25 +338,16 @@ pub(super) fn exact_finding(
     Some(GroupFinding {
         group: group.index,
         finding: Finding {
-            rule: rule.to_owned(),
-            kind: FindingKind::DeadStatement,
-            severity: Severity::Low,
-            title: title.to_owned(),
-            message,
-            account: String::new(),
-            principal: String::new(),
             actions: listed,
-            target_role: None,
-            other_targets: Vec::new(),
             statements,
-            conditions: Vec::new(),
-            witness: witness_out,
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            witness: witness_out.map(Arc::new),
+            ..Finding::new(
+                rule.to_owned(),
+                FindingKind::DeadStatement,
+                Severity::Low,
+                title.to_owned(),
+                message,
+            )
         },
     })
 }

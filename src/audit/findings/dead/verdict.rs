@@ -2,32 +2,20 @@
 //! witness request that shows why the statement changes nothing.
 
 #[allow(clippy::wildcard_imports)]
+use std::sync::Arc;
+
 use super::*;
 
 pub(super) fn skipped(group: &GroupView<'_, '_>, why: String) -> GroupFinding {
     GroupFinding {
         group: group.index,
-        finding: Finding {
-            rule: "dead-statement-skipped".to_owned(),
-            kind: FindingKind::DeadStatement,
-            severity: Severity::Low,
-            title: "statements not checked for dead or redundant ones".to_owned(),
-            message: why,
-            account: String::new(),
-            principal: String::new(),
-            actions: Vec::new(),
-            target_role: None,
-            other_targets: Vec::new(),
-            statements: Vec::new(),
-            conditions: Vec::new(),
-            witness: None,
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
-        },
+        finding: Finding::new(
+            "dead-statement-skipped".to_owned(),
+            FindingKind::DeadStatement,
+            Severity::Low,
+            "statements not checked for dead or redundant ones".to_owned(),
+            why,
+        ),
     }
 }
 
@@ -228,25 +216,16 @@ pub(super) fn finding(
     Some(GroupFinding {
         group: group.index,
         finding: Finding {
-            rule: rule.to_owned(),
-            kind: FindingKind::DeadStatement,
-            severity: Severity::Low,
-            title: title.to_owned(),
-            message,
-            account: String::new(),
-            principal: String::new(),
             actions: listed,
-            target_role: None,
-            other_targets: Vec::new(),
             statements,
-            conditions: Vec::new(),
-            witness: shown.map(|(r, d)| witness(&r, &d)),
-            fingerprint: String::new(),
-            suppressed: None,
-            chain: Vec::new(),
-            principals: Vec::new(),
-            principal_count: 0,
-            principal_details: Vec::new(),
+            witness: shown.map(|(r, d)| witness(&r, &d)).map(Arc::new),
+            ..Finding::new(
+                rule.to_owned(),
+                FindingKind::DeadStatement,
+                Severity::Low,
+                title.to_owned(),
+                message,
+            )
         },
     })
 }
