@@ -290,15 +290,35 @@ pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
         let Some(group) = input.groups.get(gf.group) else {
             continue;
         };
-        for &pi in group.members {
-            let Some(p) = input.account.principals.get(pi) else {
+        let mut arns: Vec<String> = group
+            .members
+            .iter()
+            .filter_map(|&pi| input.account.principals.get(pi))
+            .map(|p| p.arn.clone())
+            .collect();
+        arns.sort();
+        let mut f = gf.finding;
+        f.account.clone_from(&input.account.id);
+        if causes::names_a_cause(&f) {
+            // One finding for all the group's members (they share its cause): `causes::group`
+            // merges it with the other groups' findings of the same cause. A 10,000-role
+            // account no longer holds a copy per principal.
+            let Some(first) = arns.first() else {
                 continue;
             };
-            let mut f = gf.finding.clone();
-            f.account.clone_from(&input.account.id);
-            f.principal.clone_from(&p.arn);
+            f.principal.clone_from(first);
+            f.principal_count = arns.len();
+            f.principals = arns;
             f.fingerprint = fingerprint(&f);
             out.push(f);
+        } else {
+            // No statement names the cause: one cause per principal.
+            for arn in arns {
+                let mut one = f.clone();
+                one.principal = arn;
+                one.fingerprint = fingerprint(&one);
+                out.push(one);
+            }
         }
     }
     sort_findings(&mut out);

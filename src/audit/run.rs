@@ -684,12 +684,26 @@ fn audit_account(
             pass_role_space: &role_space,
         };
         let mut findings = account_findings(&input);
-        findings.retain(|f| {
-            account
-                .principals
-                .iter()
-                .zip(selected)
-                .any(|(p, s)| *s && p.arn == f.principal)
+        let chosen: std::collections::HashSet<&str> = account
+            .principals
+            .iter()
+            .zip(selected)
+            .filter(|(_, s)| **s)
+            .map(|(p, _)| p.arn.as_str())
+            .collect();
+        findings.retain_mut(|f| {
+            if f.principals.is_empty() {
+                return chosen.contains(f.principal.as_str());
+            }
+            f.principals.retain(|p| chosen.contains(p.as_str()));
+            f.principal_count = f.principals.len();
+            match f.principals.first() {
+                Some(first) => {
+                    f.principal.clone_from(first);
+                    true
+                }
+                None => false,
+            }
         });
         if let Some((trail, out)) = trail {
             cloudtrail::account_least_privilege(&input, trail, &mut findings, out);

@@ -73,6 +73,12 @@ fn is_guard(s: &StatementRef) -> bool {
 
 /// The statements a finding's cause is made of (`file#pointer`, sorted): a dead or redundant
 /// statement is its own cause (the statements after it only explain why).
+/// Whether statements name `f`'s cause (else the principal does, and each principal's finding
+/// is a cause of its own).
+pub(crate) fn names_a_cause(f: &Finding) -> bool {
+    !statements_of(f).is_empty()
+}
+
 fn statements_of(f: &Finding) -> Vec<String> {
     if f.kind == FindingKind::DeadStatement {
         return f
@@ -144,20 +150,34 @@ fn cause_of(mut members: Vec<Finding>) -> Option<Finding> {
     let mut c = it.next()?;
     let mut principals: BTreeSet<String> = c.principals.iter().cloned().collect();
     principals.insert(c.principal.clone());
-    let mut details = Vec::new();
+    let mut details = std::mem::take(&mut c.principal_details);
     for f in it {
-        principals.insert(f.principal.clone());
-        principals.extend(f.principals.iter().cloned());
-        if f.severity != c.severity || f.message != c.message || f.witness != c.witness {
-            details.push(PrincipalDetail {
-                principal: f.principal.clone(),
-                severity: f.severity,
-                message: f.message.clone(),
-                witness: f.witness.clone(),
-            });
+        // A member is one principal's finding, or one for several principals (the members of
+        // an evaluation group, with their own details where they differ).
+        let own: &[String] = if f.principals.is_empty() {
+            std::slice::from_ref(&f.principal)
+        } else {
+            &f.principals
+        };
+        for p in own {
+            principals.insert(p.clone());
+            let (severity, message, witness) = f.detail_of(p);
+            if severity != c.severity || message != c.message || witness != c.witness.as_deref() {
+                details.push(PrincipalDetail {
+                    principal: p.clone(),
+                    severity,
+                    message: message.to_owned(),
+                    witness: match f.principal_details.iter().find(|d| &d.principal == p) {
+                        Some(d) => d.witness.clone(),
+                        None => f.witness.clone(),
+                    },
+                });
+            }
         }
         merge(&mut c, f);
     }
+    // In member order: the most severe first, then by principal.
+    details.sort_by(|a, b| (a.severity, &a.principal).cmp(&(b.severity, &b.principal)));
     c.principals = principals.into_iter().filter(|p| !p.is_empty()).collect();
     c.principal_count = c.principals.len();
     if let Some(first) = c.principals.first() {
