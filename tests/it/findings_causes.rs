@@ -211,11 +211,12 @@ fn sendable(key: &str, v: &str) -> bool {
 
 fn witnesses(f: &Finding) -> Vec<&Witness> {
     f.witness
-        .iter()
+        .as_deref()
+        .into_iter()
         .chain(
             f.principal_details
                 .iter()
-                .filter_map(|d| d.witness.as_ref()),
+                .filter_map(|d| d.witness.as_deref()),
         )
         .collect()
 }
