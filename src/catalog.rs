@@ -471,8 +471,27 @@ pub struct Catalog {
     generation: u64,
 }
 
-/// A dense index of an action within one [`Catalog`] (see [`Catalog::action_id`]).
-pub type ActionId = u32;
+/// A dense index of an action within one [`Catalog`] (see [`Catalog::action_id`]): only
+/// meaningful against the catalog that assigned it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActionId(u32);
+
+impl ActionId {
+    /// The id as an index (`0..Catalog::action_count()`).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id of index `i`, if it fits.
+    pub(crate) fn from_index(i: usize) -> Option<ActionId> {
+        u32::try_from(i).ok().map(ActionId)
+    }
+
+    /// The id as a number (for seeds and hashes).
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
 
 fn next_generation() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -578,7 +597,7 @@ impl Catalog {
         self.action_ids.clear();
         for (prefix, svc) in &self.services {
             for (i, a) in svc.actions.iter().enumerate() {
-                let Ok(id) = ActionId::try_from(self.action_refs.len()) else {
+                let Some(id) = ActionId::from_index(self.action_refs.len()) else {
                     return;
                 };
                 let full = format!("{prefix}:{}", a.name.to_ascii_lowercase());
@@ -604,7 +623,7 @@ impl Catalog {
 
     /// The action with dense id `id`.
     pub fn action_by_id(&self, id: ActionId) -> Option<&ActionInfo> {
-        let (prefix, idx) = self.action_refs.get(usize::try_from(id).ok()?)?;
+        let (prefix, idx) = self.action_refs.get(id.index())?;
         self.services.get(prefix)?.actions.get(*idx)
     }
 
@@ -619,7 +638,7 @@ impl Catalog {
             .iter()
             .enumerate()
             .filter_map(|(i, (prefix, idx))| {
-                let id = ActionId::try_from(i).ok()?;
+                let id = ActionId::from_index(i)?;
                 Some((id, self.services.get(prefix)?.actions.get(*idx)?))
             })
     }

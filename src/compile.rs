@@ -232,7 +232,7 @@ impl<'a> Compiler<'a> {
         let (service, name) = (request.service_lower(), request.name_lower());
         // Only this action's plan is ever built: a table of one (none outside the catalog).
         let plan_ids = match self.catalog.action_id(request.action_lower()) {
-            Some(id) => id as usize..id as usize + 1,
+            Some(id) => id.index()..id.index() + 1,
             None => 0..0,
         };
         self.compile_statements(set, plan_ids, |st| {

@@ -118,7 +118,7 @@ pub fn generate_action(
     );
     let mut requests = Vec::with_capacity(cfg.variants);
     let mut own_account = Vec::with_capacity(cfg.variants);
-    let seed = mix(cfg.seed ^ mix(u64::from(action_id).wrapping_add(0x5eed)));
+    let seed = mix(cfg.seed ^ mix(u64::from(action_id.get()).wrapping_add(0x5eed)));
     // Per resource type: the dimensions, and requests that satisfy each conditioned statement
     // as a whole, paired with resources of that type its `Resource` matches (emitted first).
     struct PerType<'t> {

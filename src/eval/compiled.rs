@@ -126,7 +126,7 @@ impl<'a> CompiledSet<'a> {
     fn plan(&self, req: &PreparedRequest) -> Option<&Plan> {
         if req.catalog_generation == self.catalog_generation
             && let Some(id) = req.action_id
-            && let Some(plan) = self.plans.catalog(id as usize, || {
+            && let Some(plan) = self.plans.catalog(id.index(), || {
                 self.build_plan(&self.matched_patterns_by_glob(req))
             })
         {

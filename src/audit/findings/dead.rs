@@ -697,7 +697,7 @@ mod tests {
         let cands = candidates(
             &set,
             &[Audited {
-                id: 0,
+                id: crate::catalog::ActionId::from_index(0).unwrap(),
                 service: "sagemaker".into(),
                 name: "deletedomain".into(),
                 full: "sagemaker:DeleteDomain".into(),
