@@ -235,26 +235,7 @@ pub(super) fn exact_finding(
     (verdict, shown): (Exact, Option<Request>),
     names: &BTreeMap<ActionId, &str>,
 ) -> Option<GroupFinding> {
-    let layer_index = u32::try_from(c.policy).ok()?;
-    let st_index = u32::try_from(c.statement.index).ok()?;
-    let me = group.statement_ref(c.layer, layer_index, st_index)?;
-    let covered: Vec<String> = c
-        .actions
-        .iter()
-        .filter_map(|id| names.get(id).map(|s| (*s).to_owned()))
-        .collect();
-    let listed: Vec<String> = covered.iter().take(LISTED_ACTIONS).cloned().collect();
-    let more = covered.len().saturating_sub(listed.len());
-    let scope = format!(
-        "{} audited action{}{}",
-        covered.len(),
-        if covered.len() == 1 { "" } else { "s" },
-        if more > 0 {
-            format!(" (the first {} listed)", listed.len())
-        } else {
-            String::new()
-        }
-    );
+    let (me, covered, listed, scope) = super::verdict::scope_of(group, c, names)?;
     let mut basis = "decided exactly over every request AWS can send for this account's \
                      resources (the exact analysis)"
         .to_owned();

@@ -61,26 +61,7 @@ pub(super) fn finding(
     names: &BTreeMap<ActionId, &str>,
     cap: usize,
 ) -> Option<GroupFinding> {
-    let layer_index = u32::try_from(c.policy).ok()?;
-    let st_index = u32::try_from(c.statement.index).ok()?;
-    let me = group.statement_ref(c.layer, layer_index, st_index)?;
-    let covered: Vec<String> = c
-        .actions
-        .iter()
-        .filter_map(|id| names.get(id).map(|s| (*s).to_owned()))
-        .collect();
-    let listed: Vec<String> = covered.iter().take(LISTED_ACTIONS).cloned().collect();
-    let more = covered.len().saturating_sub(listed.len());
-    let scope = format!(
-        "{} audited action{}{}",
-        covered.len(),
-        if covered.len() == 1 { "" } else { "s" },
-        if more > 0 {
-            format!(" (the first {} listed)", listed.len())
-        } else {
-            String::new()
-        }
-    );
+    let (me, covered, listed, scope) = scope_of(group, c, names)?;
     let mut basis = format!(
         "judged over {} generated requests for this account's resources (from the run's space, at \
          most {cap} per action",
@@ -228,4 +209,34 @@ pub(super) fn finding(
             )
         },
     })
+}
+
+/// The candidate's statement, its audited actions (all, and the first [`LISTED_ACTIONS`]) and a line
+/// that counts them: what every dead-statement finding names.
+pub(super) fn scope_of(
+    group: &GroupView<'_, '_>,
+    c: &Candidate<'_>,
+    names: &BTreeMap<ActionId, &str>,
+) -> Option<(StatementRef, Vec<String>, Vec<String>, String)> {
+    let layer_index = u32::try_from(c.policy).ok()?;
+    let st_index = u32::try_from(c.statement.index).ok()?;
+    let me = group.statement_ref(c.layer, layer_index, st_index)?;
+    let covered: Vec<String> = c
+        .actions
+        .iter()
+        .filter_map(|id| names.get(id).map(|s| (*s).to_owned()))
+        .collect();
+    let listed: Vec<String> = covered.iter().take(LISTED_ACTIONS).cloned().collect();
+    let more = covered.len().saturating_sub(listed.len());
+    let scope = format!(
+        "{} audited action{}{}",
+        covered.len(),
+        if covered.len() == 1 { "" } else { "s" },
+        if more > 0 {
+            format!(" (the first {} listed)", listed.len())
+        } else {
+            String::new()
+        }
+    );
+    Some((me, covered, listed, scope))
 }
