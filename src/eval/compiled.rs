@@ -27,6 +27,12 @@ use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 /// allocates once.
 const ONE_OFF_ARENA: usize = 16 << 10;
 
+/// A one-off decision tests each pattern list once, so no list gets a multi-pattern prefilter
+/// (building the automaton costs more than the one scan it would save).
+fn one_off<'a>(arena: &'a bumpalo::Bump, catalog: &'a Catalog) -> Compiler<'a> {
+    Compiler::new(arena, catalog).prefilter_min(usize::MAX)
+}
+
 /// Compiles `set` into a temporary arena and decides `request`: a convenience for one-off
 /// decisions (`iamc check`, `iamc eval`), which compiles only the statements whose action clause
 /// admits the request's action; bulk callers compile once and prepare requests once.
@@ -36,7 +42,7 @@ pub fn evaluate(
     catalog: &Catalog,
 ) -> Result<Outcome, CompileError> {
     let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
-    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
+    let compiled = one_off(&arena, catalog).compile_for(set, request)?;
     Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
 }
 
@@ -47,7 +53,7 @@ pub fn explain(
     catalog: &Catalog,
 ) -> Result<Explanation, CompileError> {
     let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
-    let compiled = Compiler::new(&arena, catalog).compile_for(set, request)?;
+    let compiled = one_off(&arena, catalog).compile_for(set, request)?;
     Ok(compiled.explain(&compiled.prepare_one(request, catalog)))
 }
 
