@@ -155,7 +155,16 @@ pub struct RequestCache {
     /// The detectors' narrowed analyses, shared by groups with the same formula, and the
     /// analyses that failed (for the audit's errors).
     pub(crate) formula: formula::FormulaMemo,
+    /// The account's principals by ARN (built on first use; a cache serves one account).
+    principal_at: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
+    /// Per (group, action): which of the detectors' own-account requests the group may make
+    /// (`gain`'s containment test).
+    pub(crate) allowed: std::sync::Mutex<AllowedBits>,
 }
+
+/// Allowed-request bitsets by (group index, action).
+pub(crate) type AllowedBits =
+    std::collections::HashMap<(usize, crate::catalog::ActionId), std::sync::Arc<Vec<u64>>>;
 
 impl RequestCache {
     /// Exact analyses the detectors ran that failed, by group index: audit errors, never only
@@ -212,7 +221,15 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
 impl FindingsInput<'_, '_> {
     /// The group a principal (by ARN) belongs to.
     pub fn group_of_principal(&self, arn: &str) -> Option<&GroupView<'_, '_>> {
-        let pi = self.account.principals.iter().position(|p| p.arn == arn)?;
+        let index = self.cache.principal_at.get_or_init(|| {
+            let mut at = std::collections::HashMap::new();
+            for (i, p) in self.account.principals.iter().enumerate() {
+                // The first of duplicate ARNs, as a scan would find it.
+                at.entry(p.arn.clone()).or_insert(i);
+            }
+            at
+        });
+        let pi = *index.get(arn)?;
         let g = (*self.group_of.get(pi)?)?;
         self.groups.get(g)
     }

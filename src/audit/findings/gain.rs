@@ -245,20 +245,50 @@ fn cell_contained(
             let Some(reqs) = input.requests(&t.action) else {
                 return false;
             };
-            let mut p = crate::request::prepared::Preparer::new(input.catalog);
-            reqs.requests
-                .iter()
-                .zip(&reqs.own_account)
-                .filter(|(_, own)| **own)
-                .all(|(r, _)| {
-                    let q = p.prepare(r);
-                    target.compiled.evaluate_as(&q, target.context).decision != Decision::Allowed
-                        || group.compiled.evaluate_as(&q, group.context).decision
-                            == Decision::Allowed
-                })
+            // Every own-account request the target may make, the principal may make too.
+            let theirs = allowed_bits(input, target, &t.action, &reqs);
+            let ours = allowed_bits(input, group, &t.action, &reqs);
+            theirs.iter().zip(ours.iter()).all(|(t, o)| t & !o == 0)
         }
         _ => false,
     }
+}
+
+/// Which of the own-account requests of `action` (`reqs`, the detectors' requests) `g` may make,
+/// as a bitset by request index; decided once per group and action for the account (a group is
+/// compared with many targets, and a target with many groups).
+fn allowed_bits(
+    input: &FindingsInput<'_, '_>,
+    g: &GroupView<'_, '_>,
+    action: &str,
+    reqs: &crate::audit::space::ActionRequests,
+) -> std::sync::Arc<Vec<u64>> {
+    let key = (g.index, reqs.action_id);
+    if let Some(bits) = input
+        .cache
+        .allowed
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+    {
+        return bits;
+    }
+    debug_assert!(reqs.action.eq_ignore_ascii_case(action));
+    let mut p = crate::request::prepared::Preparer::new(input.catalog);
+    let mut bits = vec![0u64; reqs.requests.len().div_ceil(64)];
+    for (i, (r, own)) in reqs.requests.iter().zip(&reqs.own_account).enumerate() {
+        if *own
+            && g.compiled.evaluate_as(&p.prepare(r), g.context).decision == Decision::Allowed
+            && let Some(word) = bits.get_mut(i / 64)
+        {
+            *word |= 1 << (i % 64);
+        }
+    }
+    let bits = std::sync::Arc::new(bits);
+    if let Ok(mut m) = input.cache.allowed.lock() {
+        m.entry(key).or_insert_with(|| std::sync::Arc::clone(&bits));
+    }
+    bits
 }
 
 /// True when the two groups' formulas for `action` have the same key (S-55).

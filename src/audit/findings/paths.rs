@@ -629,11 +629,10 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             {
                 let target_group = input.group_of_principal(&target.role);
                 let key = target_group.map(|g| g.index);
-                let g = gains
+                let Some(g) = gains
                     .entry(key)
                     .or_insert_with(|| gain::gain(input, group, target_group))
-                    .clone();
-                let Some(g) = g else {
+                else {
                     continue;
                 };
                 match by_gain
@@ -641,7 +640,7 @@ pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                     .find(|(k, _, _)| *k == (g.severity, g.what))
                 {
                     Some((_, v, _)) => v.push(target),
-                    None => by_gain.push(((g.severity, g.what), vec![target], g.added)),
+                    None => by_gain.push(((g.severity, g.what), vec![target], g.added.clone())),
                 }
             }
             by_gain.sort_by_key(|((sev, _), _, _)| *sev);
