@@ -103,13 +103,12 @@ pub fn parse_class_code(code: &str) -> Option<(Class, bool)> {
 pub fn actions(result: &AuditResult) -> Vec<&str> {
     let mut seen: HashSet<&str> = HashSet::new();
     let mut out = Vec::new();
-    let mut last: Option<*const Vec<ActionCoverage>> = None;
+    // Principals of one evaluation group share their cells: each list is read once.
+    let mut lists: HashSet<*const Vec<ActionCoverage>> = HashSet::new();
     for p in result.accounts.iter().flat_map(|a| &a.principals) {
-        let ptr = std::sync::Arc::as_ptr(&p.actions);
-        if last == Some(ptr) {
+        if !lists.insert(std::sync::Arc::as_ptr(&p.actions)) {
             continue;
         }
-        last = Some(ptr);
         for a in p.actions.iter() {
             if seen.insert(&a.action) {
                 out.push(a.action.as_str());
