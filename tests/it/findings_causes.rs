@@ -356,3 +356,59 @@ fn causes_in_findings_json_and_sarif_and_suppressed_by_fingerprint() {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["principal_count"], 2);
 }
+
+/// A group's finding (one for all its members) and the same finding copied to each member make
+/// the same cause: principals, leader, details (where a member differs) and fingerprint.
+#[test]
+fn a_group_finding_makes_the_same_cause_as_its_per_principal_copies() {
+    use iamc::audit::findings::causes;
+    use iamc::audit::model::{FindingKind, StatementRef};
+    let at = StatementRef {
+        policy: "arn:aws:iam::111122223333:policy/p".into(),
+        file: "account.json".into(),
+        pointer: "/Policies/0/PolicyVersionList/0/Document/Statement/0".into(),
+        statement: "Wide".into(),
+        effect: "Allow".into(),
+    };
+    let one = |principal: &str, severity: Severity, message: &str| Finding {
+        account: "111122223333".into(),
+        principal: principal.into(),
+        statements: vec![at.clone()],
+        actions: vec!["sagemaker:CreateDomain".into()],
+        ..Finding::new(
+            "over-broad-write-wildcard",
+            FindingKind::OverBroad,
+            severity,
+            "wide",
+            message,
+        )
+    };
+    // `b` and `d` share an evaluation group; `a` (more severe) and `c` (another message) do not.
+    let group = Finding {
+        principals: vec!["b".into(), "d".into()],
+        principal_count: 2,
+        ..one("b", Severity::Low, "same")
+    };
+    let a = one("a", Severity::High, "same");
+    let c = one("c", Severity::Low, "other");
+    let from_group = causes::group(vec![group, c.clone(), a.clone()]);
+    let copies = vec![
+        one("b", Severity::Low, "same"),
+        one("d", Severity::Low, "same"),
+        c,
+        a,
+    ];
+    let from_copies = causes::group(copies);
+    assert_eq!(from_group, from_copies);
+    let cause = &from_group[0];
+    assert_eq!(from_group.len(), 1);
+    assert_eq!(cause.principals, ["a", "b", "c", "d"]);
+    assert_eq!(cause.principal_count, 4);
+    assert_eq!(cause.severity, Severity::High);
+    let details: Vec<(&str, &str)> = cause
+        .principal_details
+        .iter()
+        .map(|d| (d.principal.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(details, [("b", "same"), ("c", "other"), ("d", "same")]);
+}

@@ -71,14 +71,14 @@ fn is_guard(s: &StatementRef) -> bool {
     s.policy.starts_with("scp[") || s.policy.starts_with("boundary:")
 }
 
-/// The statements a finding's cause is made of (`file#pointer`, sorted): a dead or redundant
-/// statement is its own cause (the statements after it only explain why).
 /// Whether statements name `f`'s cause (else the principal does, and each principal's finding
 /// is a cause of its own).
 pub(crate) fn names_a_cause(f: &Finding) -> bool {
     !statements_of(f).is_empty()
 }
 
+/// The statements a finding's cause is made of (`file#pointer`, sorted): a dead or redundant
+/// statement is its own cause (the statements after it only explain why).
 fn statements_of(f: &Finding) -> Vec<String> {
     if f.kind == FindingKind::DeadStatement {
         return f
