@@ -29,6 +29,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use err::ReportError;
+
+/// The version of the `coverage.json` and `findings.json` shapes: 2 since the cells and
+/// pass-role lists are tables referenced by index (`accounts[].cells`,
+/// `accounts[].passrole_lists`) and findings group their principals' details.
+pub const FORMAT_VERSION: u32 = 2;
 pub use outdir::{OWN_ENTRIES, ReportDir, install_signal_cleanup};
 
 use crate::audit::model::AuditResult;

@@ -116,7 +116,7 @@ impl FindingCounts {
 /// The shape of `findings.json`.
 #[derive(Debug, Serialize)]
 pub struct FindingsDoc<'a> {
-    /// The version of the shape ([`super::json::FORMAT_VERSION`]).
+    /// The version of the shape ([`super::FORMAT_VERSION`]).
     pub format_version: u32,
     /// iamc's version.
     pub iamc_version: &'a str,
@@ -148,7 +148,7 @@ impl<'a> FindingsDoc<'a> {
                 .collect()
         };
         Ok(FindingsDoc {
-            format_version: super::json::FORMAT_VERSION,
+            format_version: super::FORMAT_VERSION,
             iamc_version: &result.iamc_version,
             findings: values(findings)?,
             counts: FindingCounts::of(&result.findings),

@@ -15,10 +15,7 @@ use super::findings::FindingCounts;
 use crate::audit::model::{AuditError, AuditResult, Class, InputFile, LevelCounts};
 use crate::catalog::AccessLevel;
 
-/// The version of the `coverage.json` and `findings.json` shapes: 2 since the cells and
-/// pass-role lists are tables referenced by index (`accounts[].cells`,
-/// `accounts[].passrole_lists`) and findings group their principals' details.
-pub const FORMAT_VERSION: u32 = 2;
+pub use super::FORMAT_VERSION;
 
 /// `coverage.json`: compact JSON (it can be large), with a final newline.
 pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
