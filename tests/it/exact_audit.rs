@@ -410,20 +410,9 @@ fn generated_account_classes_do_not_depend_on_variants() {
         return;
     };
     let dir = scratch("generated");
-    let file = dir.join("small.json");
-    let status = std::process::Command::new("python3")
-        .arg(repo().join("scripts/gen-large-account.py"))
-        .args(["--roles", "40", "--seed", "7", "--out"])
-        .arg(&file)
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => {
-            eprintln!("SKIP: python3 cannot run the generator: {other:?}");
-            return;
-        }
-    }
+    let Some(file) = generate(&dir.join("small.json"), 40, 7) else {
+        return;
+    };
     let small = config(vec![file.clone()], Vec::new(), 20);
     let mut large = small.clone();
     large.generator.variants = 1000;
@@ -568,20 +557,9 @@ fn generated_account_reports_fit_and_lose_nothing() {
         return;
     };
     let dir = scratch("generated-reports");
-    let file = dir.join("account.json");
-    let status = std::process::Command::new("python3")
-        .arg(repo().join("scripts/gen-large-account.py"))
-        .args(["--roles", "80", "--seed", "5", "--out"])
-        .arg(&file)
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => {
-            eprintln!("SKIP: python3 cannot run the generator: {other:?}");
-            return;
-        }
-    }
+    let Some(file) = generate(&dir.join("account.json"), 80, 5) else {
+        return;
+    };
     let mut cfg = config(vec![file], Vec::new(), 10);
     cfg.graph = true;
     let r = audit(&cfg);
@@ -635,4 +613,28 @@ fn generated_account_reports_fit_and_lose_nothing() {
     );
     // One row per principal: its names and a short code per action.
     assert!(matrix.len() < (principals + 1) * (per_group * 3 + 300));
+}
+
+/// Writes a generated account of `roles` roles (`scripts/gen-large-account.py`, seed `seed`) to
+/// `file`; `None`, with a printed reason, when python3 cannot run the generator.
+fn generate(file: &std::path::Path, roles: u32, seed: u32) -> Option<std::path::PathBuf> {
+    let status = std::process::Command::new("python3")
+        .arg(repo().join("scripts/gen-large-account.py"))
+        .args([
+            "--roles",
+            &roles.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(file.to_path_buf()),
+        other => {
+            eprintln!("SKIP: python3 cannot run the generator: {other:?}");
+            None
+        }
+    }
 }

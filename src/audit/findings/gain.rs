@@ -246,21 +246,20 @@ fn cell_contained(
                 return false;
             };
             // Every own-account request the target may make, the principal may make too.
-            let theirs = allowed_bits(input, target, &t.action, &reqs);
-            let ours = allowed_bits(input, group, &t.action, &reqs);
+            let theirs = allowed_bits(input, target, &reqs);
+            let ours = allowed_bits(input, group, &reqs);
             theirs.iter().zip(ours.iter()).all(|(t, o)| t & !o == 0)
         }
         _ => false,
     }
 }
 
-/// Which of the own-account requests of `action` (`reqs`, the detectors' requests) `g` may make,
-/// as a bitset by request index; decided once per group and action for the account (a group is
-/// compared with many targets, and a target with many groups).
+/// Which of the own-account requests in `reqs` (the detectors' requests of one action) `g` may
+/// make, as a bitset by request index; decided once per group and action for the account (a
+/// group is compared with many targets, and a target with many groups).
 fn allowed_bits(
     input: &FindingsInput<'_, '_>,
     g: &GroupView<'_, '_>,
-    action: &str,
     reqs: &crate::audit::space::ActionRequests,
 ) -> std::sync::Arc<Vec<u64>> {
     let key = (g.index, reqs.action_id);
@@ -273,7 +272,6 @@ fn allowed_bits(
     {
         return bits;
     }
-    debug_assert!(reqs.action.eq_ignore_ascii_case(action));
     let mut p = crate::request::prepared::Preparer::new(input.catalog);
     let mut bits = vec![0u64; reqs.requests.len().div_ceil(64)];
     for (i, (r, own)) in reqs.requests.iter().zip(&reqs.own_account).enumerate() {

@@ -316,21 +316,13 @@ pub(super) fn exact_finding(
         }
         witness_out = Some(witness(r, ex.outcome.decision.as_str()));
     }
-    Some(GroupFinding {
-        group: group.index,
-        finding: Finding {
-            actions: listed,
-            statements,
-            witness: witness_out.map(Arc::new),
-            ..Finding::new(
-                rule.to_owned(),
-                FindingKind::DeadStatement,
-                Severity::Low,
-                title.to_owned(),
-                message,
-            )
-        },
-    })
+    Some(super::verdict::dead_finding(
+        group,
+        (rule, title, message),
+        listed,
+        statements,
+        witness_out,
+    ))
 }
 
 #[cfg(test)]

@@ -194,21 +194,39 @@ pub(super) fn finding(
     }
     let mut statements = vec![me];
     statements.extend(related);
-    Some(GroupFinding {
+    Some(dead_finding(
+        group,
+        (rule, title, message),
+        listed,
+        statements,
+        shown.map(|(r, d)| witness(&r, &d)),
+    ))
+}
+
+/// A dead-statement finding of `group`: rule, title and message, the listed actions, the
+/// statements (the judged one first) and the request shown, if any.
+pub(super) fn dead_finding(
+    group: &GroupView<'_, '_>,
+    (rule, title, message): (&str, &str, String),
+    listed: Vec<String>,
+    statements: Vec<StatementRef>,
+    shown: Option<crate::audit::model::Witness>,
+) -> GroupFinding {
+    GroupFinding {
         group: group.index,
         finding: Finding {
             actions: listed,
             statements,
-            witness: shown.map(|(r, d)| witness(&r, &d)).map(Arc::new),
+            witness: shown.map(Arc::new),
             ..Finding::new(
-                rule.to_owned(),
+                rule,
                 FindingKind::DeadStatement,
                 Severity::Low,
-                title.to_owned(),
+                title,
                 message,
             )
         },
-    })
+    }
 }
 
 /// The candidate's statement, its audited actions (all, and the first [`LISTED_ACTIONS`]) and a line
