@@ -21,6 +21,8 @@ pub mod err;
 pub mod lookup;
 
 use std::collections::{BTreeMap, HashMap};
+
+use crate::hash::FastHash;
 use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -271,7 +273,7 @@ impl ResourceType {
 #[derive(Debug, Clone, Default)]
 struct KeyIndex {
     /// Lowercase name → index (first wins).
-    exact: HashMap<String, usize>,
+    exact: HashMap<String, usize, FastHash>,
     /// Names with a `${…}` part (or AWS's older `<…>` spelling, as in S3's
     /// `s3:ExistingObjectTag/<key>`), as lowercase text before the first `${` (`<`) and after
     /// the last `}` (`>`).
@@ -354,7 +356,7 @@ pub struct Service {
     /// Condition keys the service declares.
     pub condition_keys: Vec<KeyInfo>,
     /// Lowercase action name → index into `actions`.
-    action_index: HashMap<String, usize>,
+    action_index: HashMap<String, usize, FastHash>,
     /// Resource type name → index into `resource_types`.
     resource_index: HashMap<String, usize>,
     /// Lowercase resource type name → index (fallback for other spellings).
@@ -374,7 +376,8 @@ impl Service {
         resource_types: Vec<ResourceType>,
         condition_keys: Vec<KeyInfo>,
     ) -> Service {
-        let mut action_index = HashMap::with_capacity(actions.len());
+        let mut action_index =
+            HashMap::with_capacity_and_hasher(actions.len(), FastHash::default());
         for (i, a) in actions.iter().enumerate() {
             action_index.entry(a.name.to_ascii_lowercase()).or_insert(i);
         }
@@ -465,7 +468,7 @@ pub struct Catalog {
     /// published order. Rebuilt whenever a service is added.
     action_refs: Vec<(String, usize)>,
     /// Lowercase `service:name` → dense action id.
-    action_ids: HashMap<String, ActionId>,
+    action_ids: HashMap<String, ActionId, FastHash>,
     /// Changes whenever the catalog changes; compiled sets and prepared requests carry it so a
     /// dense id is only trusted against the catalog that assigned it.
     generation: u64,

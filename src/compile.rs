@@ -18,6 +18,7 @@
 pub mod arn;
 pub mod condition;
 pub mod glob;
+mod one;
 pub(crate) mod plan;
 pub mod prefilter;
 pub mod template;
@@ -30,9 +31,10 @@ use bumpalo::Bump;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+pub(crate) use crate::hash::FastHash;
 use crate::policy::Layer;
 use crate::policy::glob::GlobTok;
-use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern, Statement};
+use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
 use crate::request::Request;
 use arn::CResPat;
 use condition::CCond;
@@ -154,43 +156,6 @@ pub struct Compiler<'a> {
     prefilter_min: usize,
 }
 
-/// A multiply-rotate hasher (the Firefox/rustc `FxHash` scheme) for the compiler's own maps, whose
-/// keys come from the policies being compiled: SipHash's flooding resistance costs more than the
-/// rest of compiling a small set.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            if let Some(w) = word.get_mut(..chunk.len()) {
-                w.copy_from_slice(chunk);
-            }
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// [`FastHasher`] as a map's hasher.
-pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
-
 fn id(n: usize, what: &'static str) -> Result<u32, CompileError> {
     u32::try_from(n).map_err(|_| CompileError::TooLarge(what))
 }
@@ -218,36 +183,58 @@ impl<'a> Compiler<'a> {
 
     /// Compiles one principal's policy set.
     pub fn compile(&self, set: &PolicySet) -> Result<CompiledSet<'a>, CompileError> {
-        self.compile_statements(set, 0..self.catalog.action_count(), |_| true)
+        self.compile_statements(set, 0..self.catalog.action_count(), None)
     }
 
-    /// Compiles only the statements whose `Action`/`NotAction` admits `request`'s action: a set
-    /// that decides and explains that request (and any other for the same action) exactly as the
-    /// whole set would, for one-off decisions that should not pay for the rest of the policies.
+    /// Compiles the set specialised to one request: a set that decides and explains that request
+    /// exactly as the whole set would, for one-off decisions that should not pay for the rest of
+    /// the policies. Only statements whose `Action`/`NotAction` admits the request's action are
+    /// compiled (their action clause is then known to admit it and is not compiled), and only the
+    /// `Resource`/`NotResource` patterns whose leading literal text the evaluated resource starts
+    /// with ([`one::could_match`]); a `Resource` statement left without a pattern cannot apply and is
+    /// dropped. Dropped statements and patterns are ones that cannot match this request, so the
+    /// decision, the matched statements and the missing keys (read only by statements whose
+    /// resource matches) are those of the whole set.
     pub(crate) fn compile_for(
         &self,
         set: &PolicySet,
         request: &Request,
     ) -> Result<CompiledSet<'a>, CompileError> {
-        let (service, name) = (request.service_lower(), request.name_lower());
+        let id = self.catalog.action_id(request.action_lower());
         // Only this action's plan is ever built: a table of one (none outside the catalog).
-        let plan_ids = match self.catalog.action_id(request.action_lower()) {
+        let plan_ids = match id {
             Some(id) => id.index()..id.index() + 1,
             None => 0..0,
         };
-        self.compile_statements(set, plan_ids, |st| {
-            let any = st.action.patterns.iter().any(|p| p.matches(service, name));
-            any != st.action.negated
-        })
+        // The resource a decision is made on (`*` for wildcard-only actions, S-28), as
+        // `PreparedRequest` computes it.
+        let wildcard_only = id
+            .and_then(|id| self.catalog.action_by_id(id))
+            .is_some_and(|a| a.is_wildcard_only());
+        let resource = if wildcard_only {
+            "*"
+        } else {
+            request.resource.as_str()
+        };
+        let only = one::OneRequest {
+            service: request.service_lower(),
+            name: request.name_lower(),
+            resource,
+            arn: crate::request::arn::arn_segments(resource)
+                .map(|segs| crate::request::arn::PArn::new(resource, segs)),
+            context: &request.context,
+        };
+        self.compile_statements(set, plan_ids, Some(&only))
     }
 
-    /// Compiles the statements `keep` accepts (their layer, policy and statement numbers stay
-    /// those of the whole set), with a plan table for catalog action ids `plan_ids`.
+    /// Compiles the statements of `set` (all, or those that can apply to `only`'s request; their
+    /// layer, policy and statement numbers stay those of the whole set), with a plan table for
+    /// catalog action ids `plan_ids`.
     fn compile_statements(
         &self,
         set: &PolicySet,
         plan_ids: std::ops::Range<usize>,
-        keep: impl Fn(&Statement) -> bool,
+        only: Option<&one::OneRequest<'_>>,
     ) -> Result<CompiledSet<'a>, CompileError> {
         let arena = self.arena;
         let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
@@ -265,12 +252,16 @@ impl<'a> Compiler<'a> {
         let mut searchers = Vec::new();
         // Distinct `service:pattern` entries, keyed by the policy's own pattern (no copies).
         // Sized for every action entry up front: growing it was a tenth of compiling a set.
-        let entries: usize = layers
-            .iter()
-            .flat_map(|(_, ps)| ps.iter())
-            .flat_map(|p| p.statements.iter())
-            .map(|st| st.action.patterns.len())
-            .sum();
+        let entries: usize = match only {
+            // Specialised to one request, no action pattern is compiled.
+            Some(_) => 0,
+            None => layers
+                .iter()
+                .flat_map(|(_, ps)| ps.iter())
+                .flat_map(|p| p.statements.iter())
+                .map(|st| st.action.patterns.len())
+                .sum(),
+        };
         let mut pat_index: HashMap<(&str, &crate::policy::glob::Glob), u32, FastHash> =
             HashMap::with_capacity_and_hasher(entries, FastHash::default());
         let mut act_pats = bumpalo::collections::Vec::<CActPat<'a>>::new_in(arena);
@@ -286,10 +277,18 @@ impl<'a> Compiler<'a> {
         for (slot, (_, policies)) in layers.iter().enumerate() {
             for (pi, policy) in policies.iter().enumerate() {
                 report.policies += 1;
-                for st in policy.statements.iter().filter(|st| keep(st)) {
+                for st in &policy.statements {
+                    if only.is_some_and(|o| !o.admits_action(st)) {
+                        continue;
+                    }
                     pats.clear();
-                    let mut any = false;
-                    for p in &st.action.patterns {
+                    // Specialised to one request, the action clause is known to admit its action.
+                    let mut any = only.is_some();
+                    let act_patterns = match only {
+                        Some(_) => &[][..],
+                        None => &st.action.patterns[..],
+                    };
+                    for p in act_patterns {
                         let (service, name) = match p {
                             ActionPattern::Any => {
                                 any = true;
@@ -328,13 +327,25 @@ impl<'a> Compiler<'a> {
                     res.clear();
                     let res_negated = match &st.resource {
                         Some(r) => {
-                            res.extend(r.patterns.iter().map(|p| match p {
-                                ResourcePattern::Any => CResPat::Any,
-                                ResourcePattern::Arn(t) => CResPat::build(arena, t, &mut searchers),
-                            }));
+                            let negated = match only {
+                                None => {
+                                    res.extend(r.patterns.iter().map(|p| match p {
+                                        ResourcePattern::Any => CResPat::Any,
+                                        ResourcePattern::Arn(t) => {
+                                            CResPat::build(arena, t, &mut searchers)
+                                        }
+                                    }));
+                                    r.negated
+                                }
+                                Some(o) => match o.resolve_resource(arena, r, &mut res) {
+                                    // The statement cannot apply to the one request.
+                                    None => continue,
+                                    Some(negated) => negated,
+                                },
+                            };
                             report.resource_patterns += res.len();
                             arn::share_prefixes(&mut res);
-                            r.negated
+                            negated
                         }
                         // Trust policies only: no resource clause matches nothing here.
                         None => false,
@@ -348,11 +359,15 @@ impl<'a> Compiler<'a> {
                         &mut searchers,
                     );
                     conds.clear();
-                    conds.extend(
-                        st.conditions
-                            .iter()
-                            .map(|c| CCond::build(arena, c, self.prefilter_min, &mut searchers)),
-                    );
+                    for c in &st.conditions {
+                        let min = self.prefilter_min;
+                        conds.push(match only {
+                            None => CCond::build(arena, c, min, &mut searchers),
+                            Some(o) => CCond::build_keeping(arena, c, min, &mut searchers, |t| {
+                                o.could_match_value(&c.key_lower, t)
+                            }),
+                        });
+                    }
                     reads.clear();
                     for c in &conds {
                         reads.push((c.id, c.key));
@@ -367,7 +382,7 @@ impl<'a> Compiler<'a> {
                         index: id(st.index, "statements")?,
                         effect: st.effect,
                         sid: st.sid.as_deref().map(|s| &*arena.alloc_str(s)),
-                        act_negated: st.action.negated,
+                        act_negated: only.is_none() && st.action.negated,
                         act_any: any,
                         act_pats: arena.alloc_slice_copy(&pats),
                         res_negated,

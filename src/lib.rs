@@ -98,6 +98,7 @@ pub mod compile;
 pub mod condition;
 pub mod error;
 pub mod eval;
+mod hash;
 pub mod lint;
 pub mod policy;
 pub mod report;

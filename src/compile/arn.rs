@@ -120,22 +120,24 @@ impl<'a> CArn<'a> {
         } else {
             parts.saturating_sub(1)
         };
-        let mut prefix = bumpalo::collections::String::new_in(arena);
-        let mut first = 0;
-        for g in globs.iter().take(mergeable) {
-            match g {
-                CGlob::Exact(s) => {
-                    prefix.push_str(s);
-                    prefix.push(':');
-                    first += 1;
-                }
-                _ => break,
+        let first = globs
+            .iter()
+            .take(mergeable)
+            .take_while(|g| matches!(g, CGlob::Exact(_)))
+            .count();
+        let leading = globs.get(..first).unwrap_or(&[]);
+        let len: usize = leading.iter().map(|g| g.exact_len() + 1).sum();
+        let mut prefix = bumpalo::collections::String::with_capacity_in(len, arena);
+        for g in leading {
+            if let CGlob::Exact(s) = g {
+                prefix.push_str(s);
+                prefix.push(':');
             }
         }
         let prefix: &'a str = prefix.into_bump_str();
         let rest = globs.get(first..).unwrap_or(&[]);
         let checks = |gs: &[CGlob<'a>]| -> &'a [CSeg<'a>] {
-            let mut v = bumpalo::collections::Vec::new_in(arena);
+            let mut v = bumpalo::collections::Vec::with_capacity_in(gs.len(), arena);
             v.extend(
                 gs.iter()
                     .enumerate()

@@ -116,6 +116,18 @@ impl<'a> CCond<'a> {
         prefilter_min: usize,
         searchers: &mut Vec<Searcher>,
     ) -> CCond<'a> {
+        Self::build_keeping(arena, c, prefilter_min, searchers, |_| true)
+    }
+
+    /// [`build`](Self::build), compiling only the fixed ARN operands `keep_arn` accepts: a set
+    /// specialised to one request leaves out the patterns that can match none of its values.
+    pub(crate) fn build_keeping(
+        arena: &'a Bump,
+        c: &Condition,
+        prefilter_min: usize,
+        searchers: &mut Vec<Searcher>,
+        keep_arn: impl Fn(&crate::policy::glob::Template) -> bool,
+    ) -> CCond<'a> {
         use bumpalo::collections::Vec as BVec;
         let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
             BVec::from_iter_in(
@@ -201,7 +213,8 @@ impl<'a> CCond<'a> {
                 cidrs: arena.alloc_slice_copy(v),
             },
             Values::Arn(ts) => {
-                let pats = ts.iter().filter(|t| !t.has_variables()).map(|t| {
+                let fixed = ts.iter().filter(|t| !t.has_variables() && keep_arn(t));
+                let pats = fixed.map(|t| {
                     let mut buf = TokBuf::default();
                     template_toks_into(t, &mut buf);
                     CArn::build(arena, buf.as_slice(), searchers)

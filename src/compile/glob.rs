@@ -493,6 +493,14 @@ impl<'a> CGlob<'a> {
         lead.as_bytes().first().copied()
     }
 
+    /// The length of an exact glob's text (0 for other shapes).
+    pub(crate) fn exact_len(&self) -> usize {
+        match self {
+            CGlob::Exact(s) => s.len(),
+            _ => 0,
+        }
+    }
+
     /// True when the glob is exactly `*`.
     pub fn is_any(&self) -> bool {
         matches!(self, CGlob::Any)

@@ -15,12 +15,14 @@
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
+use crate::hash::FastHash;
+
 /// The id a request entry carries when its key was not interned at preparation time.
 pub const UNKNOWN: u64 = u64::MAX;
 
-fn table() -> &'static RwLock<HashMap<Box<str>, u64>> {
-    static TABLE: OnceLock<RwLock<HashMap<Box<str>, u64>>> = OnceLock::new();
-    TABLE.get_or_init(|| RwLock::new(HashMap::new()))
+fn table() -> &'static RwLock<HashMap<Box<str>, u64, FastHash>> {
+    static TABLE: OnceLock<RwLock<HashMap<Box<str>, u64, FastHash>>> = OnceLock::new();
+    TABLE.get_or_init(|| RwLock::new(HashMap::default()))
 }
 
 /// The id of a lowercase key, interning it (compile time).

@@ -1,0 +1,174 @@
+//! A set specialised to one request ([`Compiler::compile_for`](super::Compiler::compile_for)):
+//! what can be decided about its statements while compiling, so one-off decisions (`iamc check`,
+//! `iamc eval`) compile only what the decision can read.
+//!
+//! INVARIANT (only what cannot match is left out): a statement is dropped only when it cannot
+//! apply to the request, a pattern only when it cannot match the request's resource or any of
+//! its values for the condition's key. The decision, the matched statements and the missing keys
+//! are then those of the whole set; `tests/it/differential.rs` checks it on random cases.
+
+use bumpalo::Bump;
+
+use super::arn::CResPat;
+use crate::policy::glob::{Piece, Template};
+use crate::policy::{ResourceClause, ResourcePattern, Statement};
+use crate::request::Context;
+use crate::request::arn::PArn;
+
+/// The one request a set is specialised to ([`Compiler::compile_for`]).
+pub(crate) struct OneRequest<'r> {
+    /// Lowercase service prefix of its action.
+    pub(crate) service: &'r str,
+    /// Lowercase action name.
+    pub(crate) name: &'r str,
+    /// The resource it is decided on.
+    pub(crate) resource: &'r str,
+    /// `resource` split into its segments, when it is an ARN.
+    pub(crate) arn: Option<PArn<'r>>,
+    /// Its context.
+    pub(crate) context: &'r Context,
+}
+
+impl OneRequest<'_> {
+    /// False only when ARN pattern `t` can match none of the request's values for condition key
+    /// `key_lower` (none when the request has no such key: the condition then never reads its
+    /// operands). One-off decisions have no principal context beyond the request's.
+    pub(crate) fn could_match_value(&self, key_lower: &str, t: &Template) -> bool {
+        self.context
+            .get(key_lower)
+            .is_some_and(|e| e.values.iter().any(|v| could_match(t, v)))
+    }
+
+    /// Decides a resource clause for the one request as far as compiling allows, putting what is
+    /// left to decide at evaluation into `res` (empty on entry): `None` when the statement cannot
+    /// apply, else whether `res` is negated. Patterns without variables are compiled and matched
+    /// here, in order, up to the first that matches; patterns with policy variables (whose
+    /// values the request's context gives) are kept for evaluation. A pattern whose leading
+    /// literal text rules the resource out ([`could_match`]) is not compiled at all.
+    pub(crate) fn resolve_resource<'a>(
+        &self,
+        arena: &'a Bump,
+        clause: &ResourceClause,
+        res: &mut Vec<CResPat<'a>>,
+    ) -> Option<bool> {
+        // No multi-pattern prefilter: each pattern is tested at most once.
+        let mut no_searchers = Vec::new();
+        let mut matched = false;
+        for p in &clause.patterns {
+            let t = match p {
+                ResourcePattern::Any => {
+                    matched = true;
+                    break;
+                }
+                ResourcePattern::Arn(t) => t,
+            };
+            if !could_match(t, self.resource) {
+                continue;
+            }
+            let c = CResPat::build(arena, t, &mut no_searchers);
+            match (&c, &self.arn) {
+                (CResPat::Arn(a), Some(arn)) if a.matches(arn, &no_searchers) => {
+                    matched = true;
+                    break;
+                }
+                // Fixed and not matching: no use at evaluation.
+                (CResPat::Arn(_), _) => {}
+                _ => res.push(c),
+            }
+        }
+        match (matched, clause.negated) {
+            // `Resource` matched: the clause holds whatever the rest says.
+            (true, false) => {
+                res.clear();
+                res.push(CResPat::Any);
+                Some(false)
+            }
+            // `NotResource` matched: the statement does not apply.
+            (true, true) => None,
+            // `Resource` with nothing left to match: the statement does not apply.
+            (false, false) if res.is_empty() => None,
+            (false, negated) => Some(negated),
+        }
+    }
+
+    /// True when `st`'s `Action`/`NotAction` admits the request's action.
+    pub(crate) fn admits_action(&self, st: &Statement) -> bool {
+        let any = st
+            .action
+            .patterns
+            .iter()
+            .any(|p| p.matches(self.service, self.name));
+        any != st.action.negated
+    }
+}
+
+/// False only when ARN pattern `t` cannot match `resource` (a resource or an ARN condition's
+/// request value): its text up to the first wildcard,
+/// variable or escape is not a prefix of `resource`. ARN patterns match segment by segment, case
+/// sensitively, and the first five segments of an ARN hold no colon, so a literal run of the
+/// pattern (colons included) must stand at the same place in the ARN; a resource that is not an
+/// ARN matches no ARN pattern, which this may or may not tell (it only ever says "maybe").
+pub(crate) fn could_match(t: &Template, resource: &str) -> bool {
+    let mut rest = resource.as_bytes();
+    for piece in t.pieces() {
+        let Piece::Pattern(text) = piece else {
+            return true;
+        };
+        let (lit, wildcard) = match text.find(['*', '?']) {
+            Some(i) => (text.get(..i).unwrap_or(""), true),
+            None => (text.as_str(), false),
+        };
+        match rest.strip_prefix(lit.as_bytes()) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+        if wildcard {
+            return true;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(text: &str) -> Template {
+        Template::parse(text, true)
+    }
+
+    #[test]
+    fn a_literal_run_that_is_not_a_prefix_rules_the_resource_out() {
+        let arn = "arn:aws:sagemaker:us-east-1:111122223333:model/churn";
+        assert!(could_match(&template("arn:aws:sagemaker:*:*:model/*"), arn));
+        assert!(could_match(
+            &template("arn:aws:sagemaker:us-east-1:111122223333:model/churn"),
+            arn
+        ));
+        assert!(could_match(&template("*"), arn));
+        assert!(could_match(&template("arn:aws:sagemaker:us-?ast-1:*"), arn));
+        assert!(!could_match(
+            &template("arn:aws:sagemaker:eu-west-1:*"),
+            arn
+        ));
+        assert!(!could_match(&template("arn:aws:s3:::bucket/*"), arn));
+        // S-15: ARN segments compare case-sensitively.
+        assert!(!could_match(&template("arn:AWS:sagemaker:*"), arn));
+        // A resource that is no ARN: said "no" only where the literal text rules it out.
+        assert!(!could_match(&template("arn:aws:*"), "*"));
+    }
+
+    #[test]
+    fn variables_and_escapes_end_the_literal_run() {
+        let arn = "arn:aws:sagemaker:us-east-1:111122223333:user-profile/d-1/alice";
+        let var =
+            template("arn:aws:sagemaker:us-east-1:111122223333:user-profile/*/${aws:username}");
+        assert!(could_match(&var, arn));
+        let var_first = template("arn:aws:sagemaker:${aws:RequestedRegion}:*");
+        assert!(could_match(&var_first, arn));
+        let wrong_head = template("arn:aws:s3:${aws:RequestedRegion}:*");
+        assert!(!could_match(&wrong_head, arn));
+        let escape = template("arn:aws:sagemaker:us-east-1:111122223333:user-profile/${*}");
+        assert!(could_match(&escape, arn));
+    }
+}
