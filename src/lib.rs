@@ -88,6 +88,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
 
 pub mod analyze;
 pub mod audit;
@@ -96,16 +97,15 @@ pub mod catalog;
 pub mod cli;
 pub mod compile;
 pub mod condition;
-pub mod error;
+pub(crate) mod error;
 pub mod eval;
-pub mod lint;
+pub(crate) mod lint;
 pub mod policy;
 pub mod report;
 pub mod request;
 
 pub use catalog::Catalog;
 pub use compile::{CompiledSet, Compiler};
-pub use error::Error;
 pub use eval::{Decision, Explanation, Layer, Outcome};
 pub use policy::{Policy, PolicyKind, PolicySet};
 pub use request::{PreparedRequest, Request};

@@ -346,13 +346,13 @@ fn step_toks(toks: &[Tok], from: &[u64], c: char, to: &mut [u64]) {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct StrLit {
     /// The union.
-    pub alts: Vec<Matcher>,
+    pub(crate) alts: Vec<Matcher>,
     /// In (true) or not in (false).
-    pub positive: bool,
+    pub(crate) positive: bool,
     /// `Some(i)`: the literal is about the text of colon-separated segment `i` (0-based, split
     /// at the first five colons, the sixth keeps the rest); a string without that segment
     /// satisfies no such literal.
-    pub segment: Option<u8>,
+    pub(crate) segment: Option<u8>,
 }
 
 impl StrLit {

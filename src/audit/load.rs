@@ -21,13 +21,13 @@ mod groups;
 mod types;
 use crate::policy::err::push_pointer;
 use crate::policy::{Policy, PolicyKind};
-pub use types::{
-    Account, IamGroup, ManagedPolicyDir, PolicyDoc, PolicyVersion, Principal, PrincipalKind,
-    RoleTarget, SESSION_NAME,
+pub use types::{Account, ManagedPolicyDir};
+pub(crate) use types::{
+    IamGroup, PolicyDoc, PolicyVersion, Principal, PrincipalKind, RoleTarget, SESSION_NAME,
 };
 
 /// Percent-decodes a policy document string; `+` stays `+` (botocore's `unquote`).
-pub fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -218,7 +218,7 @@ fn duplicate_principals(principals: &mut [Principal], file: &str) {
 
 /// True when a trust policy has an `Allow` statement for `sts:AssumeRole` (or a wildcard) whose
 /// principal admits `service`.
-pub fn trusts_service(trust: &Policy, service: &str) -> bool {
+pub(crate) fn trusts_service(trust: &Policy, service: &str) -> bool {
     trust.statements.iter().any(|s| {
         s.effect == crate::policy::Effect::Allow
             && s.principal

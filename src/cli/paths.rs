@@ -20,7 +20,7 @@ use super::out::{self, Out, outln};
 
 /// Output format of the graph commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Readable text.
     Text,
     /// One JSON document.
@@ -29,7 +29,7 @@ pub enum Format {
 
 /// The inputs the graph commands read, as `iamc audit` does.
 #[derive(Debug, Args)]
-pub struct GraphInputs {
+pub(crate) struct GraphInputs {
     /// `aws iam get-account-authorization-details` output files, one per account.
     #[arg(required = true, value_name = "GAAD_FILE")]
     files: Vec<PathBuf>,
@@ -148,7 +148,7 @@ than the starting principal. A principal that could not be evaluated is an input
 
 ",
     super::exit_status_help!()))]
-pub struct PathsArgs {
+pub(crate) struct PathsArgs {
     #[command(flatten)]
     inputs: GraphInputs,
     /// The starting principal: its ARN, or its role or user name when that is unique.
@@ -160,7 +160,7 @@ pub struct PathsArgs {
     to: Option<String>,
 }
 
-pub fn run(args: PathsArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: PathsArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
     let answer = loaded.with_graph(|g| g.paths(&args.from, args.to.as_deref()))?;
     let mut out = out::stdout();

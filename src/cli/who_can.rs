@@ -27,7 +27,7 @@ answer is still printed.
 
 ",
     super::exit_status_help!()))]
-pub struct WhoCanArgs {
+pub(crate) struct WhoCanArgs {
     /// The action (`service:Action`).
     #[arg(value_name = "ACTION")]
     action: String,
@@ -38,7 +38,7 @@ pub struct WhoCanArgs {
     resource: Option<String>,
 }
 
-pub fn run(args: WhoCanArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: WhoCanArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
     let answer = loaded.with_graph(|g| g.who_can(&args.action, args.resource.as_deref()))?;
     let mut out = out::stdout();

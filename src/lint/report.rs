@@ -17,13 +17,13 @@ use crate::report::sarif::file_uri;
 
 /// One linted file.
 #[derive(Debug, Clone)]
-pub struct FileReport {
+pub(crate) struct FileReport {
     /// The file as given.
-    pub file: String,
+    pub(crate) file: String,
     /// Its text, when it could be read (for lines and columns).
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// Its findings, in document order.
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// A finding with its line and column.
@@ -77,18 +77,18 @@ impl FileReport {
 
 /// Findings counted by level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Error-level findings (files that cannot be used).
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// Warnings.
-    pub warnings: usize,
+    pub(crate) warnings: usize,
     /// Notes.
-    pub notes: usize,
+    pub(crate) notes: usize,
 }
 
 impl Counts {
     /// Counts over every file.
-    pub fn of(files: &[FileReport]) -> Counts {
+    pub(crate) fn of(files: &[FileReport]) -> Counts {
         let mut c = Counts::default();
         for f in files.iter().flat_map(|f| &f.findings) {
             match f.level() {
@@ -102,7 +102,7 @@ impl Counts {
 }
 
 /// `FILE:LINE:COL: level[rule] message (at POINTER)`, one line per finding.
-pub fn text(files: &[FileReport]) -> String {
+pub(crate) fn text(files: &[FileReport]) -> String {
     let mut out = String::new();
     for f in files {
         for l in f.located() {
@@ -127,7 +127,7 @@ pub fn text(files: &[FileReport]) -> String {
 
 /// `{"files": [{"file", "findings": [{"rule", "level", "pointer", "line", "column",
 /// "message"}]}], "counts": {"error", "warning", "note"}}`.
-pub fn json(files: &[FileReport]) -> Value {
+pub(crate) fn json(files: &[FileReport]) -> Value {
     let c = Counts::of(files);
     let files: Vec<Value> = files
         .iter()
@@ -157,7 +157,7 @@ pub fn json(files: &[FileReport]) -> Value {
 
 /// One SARIF 2.1.0 run: a rule per rule id that occurs (sorted by id), a result per finding
 /// with its region in the file and the JSON pointer as its logical location.
-pub fn sarif(files: &[FileReport]) -> Value {
+pub(crate) fn sarif(files: &[FileReport]) -> Value {
     let mut used: BTreeMap<&str, Rule> = BTreeMap::new();
     for f in files.iter().flat_map(|f| &f.findings) {
         used.insert(f.rule.id(), f.rule);
