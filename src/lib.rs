@@ -9,6 +9,10 @@
 //! out plainly (the specification), and [`CompiledSet::evaluate`] is the fast one, deciding a
 //! [`PreparedRequest`] without allocating.
 //!
+//! The public modules hold what the `iamc` command, these examples, the integration tests, the
+//! benches and the fuzz targets use; everything else is crate-private (DESIGN.md, section 9,
+//! "Public surface").
+//!
 //! # Deciding one request
 //!
 //! ```rust
