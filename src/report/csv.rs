@@ -449,13 +449,15 @@ mod tests {
     use super::{class_code, field, parse_class_code};
     use crate::audit::model::Class;
 
+    /// `s` as one CSV field.
+    fn q(s: &str) -> String {
+        let mut o = String::new();
+        field(&mut o, s);
+        o
+    }
+
     #[test]
     fn quotes_only_when_needed() {
-        let q = |s: &str| {
-            let mut o = String::new();
-            field(&mut o, s);
-            o
-        };
         assert_eq!(q("plain"), "plain");
         assert_eq!(q("a,b"), "\"a,b\"");
         assert_eq!(q("say \"hi\""), "\"say \"\"hi\"\"\"");
@@ -465,11 +467,6 @@ mod tests {
 
     #[test]
     fn formulas_are_text() {
-        let q = |s: &str| {
-            let mut o = String::new();
-            field(&mut o, s);
-            o
-        };
         assert_eq!(q("=cmd"), "'=cmd");
         assert_eq!(q("+1"), "'+1");
         assert_eq!(q("-1"), "'-1");
