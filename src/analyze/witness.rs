@@ -73,14 +73,7 @@ pub(crate) fn build_request(
             _ => {}
         }
     }
-    let (region_tied, account_named) = match &ctx.world.resource {
-        ResourceDomain::Star => (false, false),
-        ResourceDomain::Arn {
-            region_tied,
-            account_named,
-            ..
-        } => (*region_tied, *account_named),
-    };
+    let (region_tied, account_named) = ctx.world.resource.ties();
     if ctx.fixed.region {
         let region = if region_tied {
             segment_of(&resource, 3).unwrap_or("").to_owned()

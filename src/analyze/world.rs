@@ -118,6 +118,22 @@ pub(crate) enum ResourceDomain {
     },
 }
 
+impl ResourceDomain {
+    /// Whether the format's region segment is `${Region}` (`aws:RequestedRegion` equals it) and
+    /// whether its account segment is `${Account}` (`aws:ResourceAccount` equals it); neither
+    /// for `*`.
+    pub(crate) fn ties(&self) -> (bool, bool) {
+        match self {
+            ResourceDomain::Star => (false, false),
+            ResourceDomain::Arn {
+                region_tied,
+                account_named,
+                ..
+            } => (*region_tied, *account_named),
+        }
+    }
+}
+
 /// One world: a resource type (format) of the action.
 #[derive(Debug, Clone)]
 pub(crate) struct World<'c> {
@@ -342,14 +358,7 @@ impl<'c> WorldCtx<'c> {
             world,
         };
         let rt = ctx.world.rt;
-        let (region_tied, account_named) = match &ctx.world.resource {
-            ResourceDomain::Star => (false, false),
-            ResourceDomain::Arn {
-                region_tied,
-                account_named,
-                ..
-            } => (*region_tied, *account_named),
-        };
+        let (region_tied, account_named) = ctx.world.resource.ties();
         let star = matches!(ctx.world.resource, ResourceDomain::Star);
         if !star {
             ctx.svars.push(SVar::Resource);
