@@ -101,6 +101,37 @@ impl Glob {
         }
     }
 
+    /// Splits the glob at the colons of its literal text into at most six globs, the segments of
+    /// an ARN pattern (S-13b): the sixth keeps any further colons.
+    pub(crate) fn split_at_colons(&self) -> Vec<Glob> {
+        let mut parts = vec![Glob::default()];
+        for tok in &self.toks {
+            let Some(cur) = parts.last_mut() else {
+                continue;
+            };
+            let GlobTok::Lit(s) = tok else {
+                // Never after a `*`: a glob has no two stars in a row.
+                cur.toks.push(tok.clone());
+                continue;
+            };
+            let mut rest = s.as_str();
+            while parts.len() < 6 {
+                let Some((before, after)) = rest.split_once(':') else {
+                    break;
+                };
+                if let Some(cur) = parts.last_mut() {
+                    cur.push_literal(before);
+                }
+                parts.push(Glob::default());
+                rest = after;
+            }
+            if let Some(cur) = parts.last_mut() {
+                cur.push_literal(rest);
+            }
+        }
+        parts
+    }
+
     /// True when the last token is `*`.
     pub(crate) fn ends_with_star(&self) -> bool {
         self.toks.last() == Some(&GlobTok::Star)

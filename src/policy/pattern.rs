@@ -5,7 +5,7 @@
 //! (resource) segment keeps any further colons. Policy ARN patterns are split the same way after
 //! variables are substituted.
 
-use super::glob::{Glob, GlobTok, Template};
+use super::glob::{Glob, Template};
 
 /// Splits an ARN into its six segments at its first five colons; `None` when it has fewer than
 /// five colons (it is not an ARN).
@@ -230,7 +230,7 @@ pub fn arn_glob_matches(pattern: &Glob, arn: &str) -> bool {
     let Some(req) = split_arn(arn) else {
         return false;
     };
-    let parts = split_glob_at_colons(pattern);
+    let parts = pattern.split_at_colons();
     let Some((last, head)) = parts.split_last() else {
         return false;
     };
@@ -249,44 +249,6 @@ pub fn arn_glob_matches(pattern: &Glob, arn: &str) -> bool {
         Some(off) => arn.get(off..).is_some_and(|rest| last.matches(rest)),
         None => false,
     }
-}
-
-/// Splits a glob at the colons of its literal text into at most six globs.
-fn split_glob_at_colons(g: &Glob) -> Vec<Glob> {
-    let mut parts = vec![Glob::default()];
-    for tok in g.toks() {
-        match tok {
-            GlobTok::Lit(s) => {
-                let mut rest = s.as_str();
-                while parts.len() < 6 {
-                    match rest.split_once(':') {
-                        Some((before, after)) => {
-                            if let Some(cur) = parts.last_mut() {
-                                cur.push_literal(before);
-                            }
-                            parts.push(Glob::default());
-                            rest = after;
-                        }
-                        None => break,
-                    }
-                }
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_literal(rest);
-                }
-            }
-            GlobTok::One => {
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_pattern("?");
-                }
-            }
-            GlobTok::Star => {
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_pattern("*");
-                }
-            }
-        }
-    }
-    parts
 }
 
 #[cfg(test)]
