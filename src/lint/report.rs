@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Finding, Level, Rule};
-use crate::report::pointer::{self, LineIndex, Position};
-use crate::report::sarif::file_uri;
+use crate::report::pointer::{self, LineIndex};
+use crate::report::sarif::{Region, file_uri, pascal};
 
 /// One linted file.
 #[derive(Debug, Clone)]
@@ -29,15 +29,14 @@ pub(crate) struct FileReport {
 /// A finding with its line and column.
 struct Located<'a> {
     finding: &'a Finding,
-    start: Position,
-    end: Option<Position>,
+    region: Region,
 }
 
 impl FileReport {
     /// The findings with their positions, in document order (then by rule).
     fn located(&self) -> Vec<Located<'_>> {
         let mut v = self.unsorted();
-        v.sort_by_key(|l| (l.start, l.finding.rule));
+        v.sort_by_key(|l| (l.region.start, l.finding.rule));
         v
     }
 
@@ -49,8 +48,7 @@ impl FileReport {
                 .iter()
                 .map(|finding| Located {
                     finding,
-                    start: Position { line: 1, column: 1 },
-                    end: None,
+                    region: Region::LINE_ONE,
                 })
                 .collect();
         };
@@ -59,17 +57,9 @@ impl FileReport {
         self.findings
             .iter()
             .zip(resolved)
-            .map(|(finding, r)| match r {
-                Some(r) => Located {
-                    finding,
-                    start: lines.position(r.offset),
-                    end: r.end.map(|e| lines.position(e)),
-                },
-                None => Located {
-                    finding,
-                    start: Position { line: 1, column: 1 },
-                    end: None,
-                },
+            .map(|(finding, r)| Located {
+                finding,
+                region: r.map_or(Region::LINE_ONE, |r| Region::of(&lines, &r)),
             })
             .collect()
     }
@@ -114,8 +104,8 @@ pub(crate) fn text(files: &[FileReport]) -> String {
             out.push_str(&format!(
                 "{}:{}:{}: {}[{}] {} (at {at})\n",
                 f.file,
-                l.start.line,
-                l.start.column,
+                l.region.start.line,
+                l.region.start.column,
                 l.finding.level(),
                 l.finding.rule,
                 l.finding.message
@@ -140,8 +130,8 @@ pub(crate) fn json(files: &[FileReport]) -> Value {
                         "rule": l.finding.rule.id(),
                         "level": l.finding.level().as_str(),
                         "pointer": l.finding.pointer,
-                        "line": l.start.line,
-                        "column": l.start.column,
+                        "line": l.region.start.line,
+                        "column": l.region.start.column,
                         "message": l.finding.message,
                     })
                 })
@@ -179,14 +169,7 @@ pub(crate) fn sarif(files: &[FileReport]) -> Value {
     for (ai, f) in files.iter().enumerate() {
         artifacts.push(json!({"location": {"uri": file_uri(&f.file)}}));
         for l in f.located() {
-            let mut region = json!({
-                "startLine": l.start.line,
-                "startColumn": l.start.column,
-            });
-            if let (Some(end), Some(obj)) = (l.end, region.as_object_mut()) {
-                obj.insert("endLine".to_owned(), json!(end.line));
-                obj.insert("endColumn".to_owned(), json!(end.column));
-            }
+            let region = l.region.to_json();
             let pointer = if l.finding.pointer.is_empty() {
                 "/".to_owned()
             } else {
@@ -231,16 +214,4 @@ pub(crate) fn sarif(files: &[FileReport]) -> Value {
             "results": results,
         }],
     })
-}
-
-/// `unknown-action` → `UnknownAction`.
-fn pascal(id: &str) -> String {
-    id.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }

@@ -108,18 +108,30 @@ impl Sources {
 
 /// A region in a file: 1-based, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Region {
-    start: pointer::Position,
-    end: Option<pointer::Position>,
+pub(crate) struct Region {
+    /// Where it starts.
+    pub(crate) start: pointer::Position,
+    /// Where it ends, when known.
+    pub(crate) end: Option<pointer::Position>,
 }
 
 impl Region {
-    const LINE_ONE: Region = Region {
+    /// The start of a file, where a location that cannot be found is reported.
+    pub(crate) const LINE_ONE: Region = Region {
         start: pointer::Position { line: 1, column: 1 },
         end: None,
     };
 
-    fn to_json(self) -> Value {
+    /// The region of a resolved pointer.
+    pub(crate) fn of(lines: &LineIndex<'_>, r: &Resolved) -> Region {
+        Region {
+            start: lines.position(r.offset),
+            end: r.end.map(|e| lines.position(e)),
+        }
+    }
+
+    /// SARIF's `region` object.
+    pub(crate) fn to_json(self) -> Value {
         let mut r = json!({
             "startLine": self.start.line,
             "startColumn": self.start.column,
@@ -173,11 +185,7 @@ impl<'s> Locator<'s> {
         if !accept(r) {
             return None;
         }
-        let idx = self.lines.get(file)?;
-        Some(Region {
-            start: idx.position(r.offset),
-            end: r.end.map(|e| idx.position(e)),
-        })
+        Some(Region::of(self.lines.get(file)?, r))
     }
 
     /// Where a statement of `principal`'s finding is: the file and region to report.
@@ -265,8 +273,9 @@ pub(crate) fn kind_str(k: FindingKind) -> &'static str {
     }
 }
 
-/// `sagemaker-notebook-passrole` → `SagemakerNotebookPassrole`.
-fn pascal(id: &str) -> String {
+/// A rule id as SARIF's rule `name`: `sagemaker-notebook-passrole` → `SagemakerNotebookPassrole`,
+/// `unknown-action` → `UnknownAction`.
+pub(crate) fn pascal(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
