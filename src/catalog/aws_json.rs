@@ -25,10 +25,10 @@ use serde::Deserialize;
 use serde_path_to_error::Segment;
 
 use super::arn_format::ArnFormat;
-use super::err::push_pointer;
 use super::{
     AccessLevel, ActionInfo, ActionResource, CatalogError, KeyInfo, ResourceType, Service,
 };
+use crate::policy::err::push_token;
 
 /// A whole file: a service file or a condition-key file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -379,10 +379,10 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
     for segment in path {
         match segment {
-            Segment::Seq { index } => push_pointer(&mut out, &index.to_string()),
-            Segment::Map { key } => push_pointer(&mut out, key),
-            Segment::Enum { variant } => push_pointer(&mut out, variant),
-            Segment::Unknown => push_pointer(&mut out, "?"),
+            Segment::Seq { index } => push_token(&mut out, &index.to_string()),
+            Segment::Map { key } => push_token(&mut out, key),
+            Segment::Enum { variant } => push_token(&mut out, variant),
+            Segment::Unknown => push_token(&mut out, "?"),
         }
     }
     out

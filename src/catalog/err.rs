@@ -74,15 +74,3 @@ pub(crate) struct ArnFormatError {
 fn display_pointer(pointer: &str) -> &str {
     if pointer.is_empty() { "/" } else { pointer }
 }
-
-/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
-pub(crate) fn push_pointer(out: &mut String, token: &str) {
-    out.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            _ => out.push(c),
-        }
-    }
-}

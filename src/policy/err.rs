@@ -38,10 +38,16 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
+/// `base` with one reference token appended (see [`push_token`]).
 pub(crate) fn push_pointer(base: &str, token: &str) -> String {
     let mut out = String::with_capacity(base.len() + token.len() + 1);
     out.push_str(base);
+    push_token(&mut out, token);
+    out
+}
+
+/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
+pub(crate) fn push_token(out: &mut String, token: &str) {
     out.push('/');
     for c in token.chars() {
         match c {
@@ -50,7 +56,6 @@ pub(crate) fn push_pointer(base: &str, token: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 /// User input as shown in a message: whole when short, else its first 100 characters and its
