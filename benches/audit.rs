@@ -24,9 +24,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use iamc::Catalog;
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
+use iamc::audit::{AuditConfig, run_audit};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

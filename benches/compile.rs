@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use bumpalo::Bump;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use iamc::audit::load::{ManagedPolicyDir, load_gaad};
+use iamc::audit::{ManagedPolicyDir, load_gaad};
 use iamc::{Catalog, Compiler, Policy, PolicyKind, PolicySet};
 
 fn repo() -> &'static Path {

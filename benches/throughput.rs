@@ -29,7 +29,7 @@ use std::time::Duration;
 use bumpalo::Bump;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iamc::eval::reference;
-use iamc::request::prepared::Preparer;
+use iamc::request::Preparer;
 use iamc::{Catalog, Compiler, Decision};
 
 const REQUESTS: usize = 4096;

@@ -52,14 +52,14 @@
 //! ```
 
 pub(crate) mod domain;
-pub mod err;
+pub(crate) mod err;
 pub(crate) mod formula;
 pub(crate) mod fxhash;
 pub(crate) mod intervals;
 pub(crate) mod keys;
 pub(crate) mod membership;
 pub(crate) mod product;
-pub mod render;
+pub(crate) mod render;
 pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod statements;
@@ -72,7 +72,7 @@ use serde::Serialize;
 pub use err::AnalyzeError;
 pub use formula::Formula;
 pub use membership::split_principal_keys;
-pub use render::{CellCondition, Expr, PartCondition, WorldCondition};
+pub use render::{CellCondition, PartCondition};
 pub use statements::{Contribution, StatementVerdict};
 
 use crate::catalog::{ActionInfo, Catalog};
@@ -85,17 +85,17 @@ use run::{Part, Run, Sat, classify, combine};
 #[derive(Debug, Clone)]
 pub struct AnalysisConfig {
     /// The audited account: own-account resources are in it.
-    pub account: String,
+    pub(crate) account: String,
     /// The account's partition (`aws`).
-    pub partition: String,
+    pub(crate) partition: String,
     /// The region witnesses use when the policies allow it.
-    pub region: String,
+    pub(crate) region: String,
     /// The calling principal's ARN in witness requests.
     pub principal_arn: String,
     /// Search budget per (set, action): nodes plus automaton states.
     pub budget: u64,
     /// The request time witnesses use when the policies allow it (epoch seconds).
-    pub reference_time: i128,
+    pub(crate) reference_time: i128,
 }
 
 impl AnalysisConfig {
@@ -128,7 +128,7 @@ pub enum Class {
 
 impl Class {
     /// `Always`, `Conditional` or `Never`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Class::Always => "Always",
             Class::Conditional => "Conditional",
@@ -150,10 +150,10 @@ pub struct PartClass {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorldClass {
     /// The resource type (`*` for wildcard-only actions).
-    pub resource_type: String,
+    pub(crate) resource_type: String,
     /// The class there.
     #[serde(flatten)]
-    pub class: PartClass,
+    pub(crate) class: PartClass,
 }
 
 /// The exact analysis of one policy set for one action.
@@ -179,8 +179,6 @@ pub struct Analysis {
     pub condition: CellCondition,
     /// Why the answer is not exact, when it is not.
     pub approximate: Vec<String>,
-    /// Budget units spent.
-    pub spent: u64,
     /// The formula (for [`Formula::admits`]).
     pub formula: Formula,
 }
@@ -207,7 +205,7 @@ impl<'c> Analyzer<'c> {
     }
 
     /// The settings.
-    pub fn config(&self) -> &AnalysisConfig {
+    pub(crate) fn config(&self) -> &AnalysisConfig {
         &self.config
     }
 
@@ -232,7 +230,7 @@ impl<'c> Analyzer<'c> {
     }
 
     /// The formula of `set` for `action` (`service:Name`, any case), before any request model.
-    pub fn formula(&self, set: &PolicySet, action: &str) -> Result<Formula, AnalyzeError> {
+    pub(crate) fn formula(&self, set: &PolicySet, action: &str) -> Result<Formula, AnalyzeError> {
         Ok(Formula::build(set, self.action(action)?))
     }
 
@@ -337,7 +335,6 @@ impl<'c> Analyzer<'c> {
             guardrails: run.condition(Part::Guardrails, self.catalog),
             own: run.condition(Part::Own, self.catalog),
         };
-        let spent = self.config.budget - run.budget;
         drop(run);
         Ok(Analysis {
             action: formula.action.clone(),
@@ -350,7 +347,6 @@ impl<'c> Analyzer<'c> {
             denied_witness,
             condition,
             approximate,
-            spent,
             formula,
         })
     }

@@ -42,7 +42,7 @@ standard output early (`iamc requests ... | head`) ends the command quietly with
 }
 pub(crate) use exit_status_help;
 
-/// Exit statuses, the same for every command (see [`exit_status_help`]).
+/// Exit statuses, the same for every command (see `exit_status_help`).
 pub(crate) mod status {
     /// Clean: allowed, no warning, no finding at `--fail-on`, no access gained.
     pub(crate) const CLEAN: u8 = 0;
@@ -97,7 +97,7 @@ enum Command {
 }
 
 /// Runs the command line and returns the process exit code (the table in
-/// [`exit_status_help`]). Nothing here panics on a closed or full output stream.
+/// `exit_status_help`). Nothing here panics on a closed or full output stream.
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -2,7 +2,7 @@
 //! evaluated through `&self` from any number of threads.
 //!
 //! What compiling buys (see DESIGN.md):
-//! - **Action plans, on demand** ([`plan`]): an action's *plan* (per layer, the deny and allow
+//! - **Action plans, on demand** (`plan`): an action's *plan* (per layer, the deny and allow
 //!   statements whose `Action`/`NotAction` admit it) is built the first time a decision asks for
 //!   it, from the set's action patterns of that service; identical plans are stored once. Compiling
 //!   therefore costs what the policies hold, not what the catalog holds. Actions outside the
@@ -16,12 +16,12 @@
 //! the `Bump` itself (which is `!Sync`), so it is `Send + Sync`.
 
 pub mod arn;
-pub mod condition;
+pub(crate) mod condition;
 pub mod glob;
 mod one;
 pub(crate) mod plan;
-pub mod prefilter;
-pub mod template;
+pub(crate) mod prefilter;
+pub(crate) mod template;
 pub(crate) mod text;
 
 use std::collections::HashMap;
@@ -51,67 +51,67 @@ pub enum CompileError {
 
 /// One distinct `service:pattern` action entry of a set (lowercase).
 #[derive(Debug, Clone, Copy)]
-pub struct CActPat<'a> {
+pub(crate) struct CActPat<'a> {
     /// The service prefix.
-    pub service: &'a str,
+    pub(crate) service: &'a str,
     /// The name pattern as text.
-    pub name_text: &'a str,
+    pub(crate) name_text: &'a str,
     /// The compiled name pattern.
-    pub name: CGlob<'a>,
+    pub(crate) name: CGlob<'a>,
 }
 
 /// One compiled statement.
 #[derive(Debug, Clone, Copy)]
-pub struct CStmt<'a> {
+pub(crate) struct CStmt<'a> {
     /// Index into the set's layer slots.
-    pub slot: u32,
+    pub(crate) slot: u32,
     /// Policy index within the layer (level for SCPs).
-    pub policy: u32,
+    pub(crate) policy: u32,
     /// Statement index within the policy.
-    pub index: u32,
+    pub(crate) index: u32,
     /// `Allow` or `Deny`.
-    pub effect: Effect,
+    pub(crate) effect: Effect,
     /// `Sid`.
-    pub sid: Option<&'a str>,
+    pub(crate) sid: Option<&'a str>,
     /// `NotAction`.
-    pub act_negated: bool,
+    pub(crate) act_negated: bool,
     /// The clause holds `"*"`.
-    pub act_any: bool,
+    pub(crate) act_any: bool,
     /// Indexes of the clause's `service:pattern` entries in the set's distinct patterns.
-    pub act_pats: &'a [u32],
+    pub(crate) act_pats: &'a [u32],
     /// `NotResource`.
-    pub res_negated: bool,
+    pub(crate) res_negated: bool,
     /// The clause holds `"*"` (so it matches every resource).
-    pub res_any: bool,
+    pub(crate) res_any: bool,
     /// The resource entries.
-    pub res: &'a [CResPat<'a>],
+    pub(crate) res: &'a [CResPat<'a>],
     /// Prefilters over `res` (first index in the set's searchers, count; count 0: none).
-    pub res_multi: (u32, u32),
+    pub(crate) res_multi: (u32, u32),
     /// The conditions (ANDed).
-    pub conds: &'a [CCond<'a>],
+    pub(crate) conds: &'a [CCond<'a>],
     /// Keys the conditions read (condition keys and variables in values), for explanations.
-    pub reads: &'a [(u64, &'a str)],
+    pub(crate) reads: &'a [(u64, &'a str)],
 }
 
 /// Counts describing a compiled set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CompileReport {
     /// Policies compiled.
-    pub policies: usize,
+    pub(crate) policies: usize,
     /// Statements compiled.
     pub statements: usize,
     /// Distinct `service:pattern` action entries.
-    pub action_patterns: usize,
+    pub(crate) action_patterns: usize,
     /// Resource entries.
-    pub resource_patterns: usize,
+    pub(crate) resource_patterns: usize,
     /// Conditions.
-    pub conditions: usize,
+    pub(crate) conditions: usize,
     /// Distinct condition keys read.
-    pub condition_keys: usize,
+    pub(crate) condition_keys: usize,
     /// Distinct action plans built so far (plans are built when a decision first needs them).
-    pub plans: usize,
+    pub(crate) plans: usize,
     /// Catalog actions the plan table indexes.
-    pub catalog_actions: usize,
+    pub(crate) catalog_actions: usize,
 }
 
 /// The non-catalog action matcher, built on first use.
@@ -172,8 +172,8 @@ impl<'a> Compiler<'a> {
 
     /// Sets how many variable-free `StringLike` patterns (with a literal piece) a condition needs
     /// before it gets an Aho-Corasick prefilter (default
-    /// [`DEFAULT_MIN_PATTERNS`](prefilter::DEFAULT_MIN_PATTERNS); `usize::MAX` never builds one).
-    /// `Resource` lists and ARN conditions need [`ARN_FACTOR`](prefilter::ARN_FACTOR) times as
+    /// `DEFAULT_MIN_PATTERNS`; `usize::MAX` never builds one).
+    /// `Resource` lists and ARN conditions need `ARN_FACTOR` times as
     /// many fixed ARN patterns.
     /// Decisions are the same either way; only their speed differs.
     pub fn prefilter_min(mut self, patterns: usize) -> Compiler<'a> {

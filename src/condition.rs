@@ -8,17 +8,17 @@
 //! INVARIANT (negated operators): every negated operator compares with its positive counterpart
 //! (`StringNotLike` with `StringLike`, `NotIpAddress` with `IpAddress`); the evaluator applies NOR.
 
-pub mod binary;
-pub mod boolean;
-pub mod date;
-pub mod ip;
-pub mod numeric;
+pub(crate) mod binary;
+pub(crate) mod boolean;
+pub(crate) mod date;
+pub(crate) mod ip;
+pub(crate) mod numeric;
 
 use std::fmt;
 
 pub use date::Instant;
-pub use ip::Cidr;
-pub use numeric::Decimal;
+pub(crate) use ip::Cidr;
+pub(crate) use numeric::Decimal;
 
 use crate::policy::err::excerpt;
 use crate::policy::glob::Template;
@@ -46,7 +46,7 @@ pub enum Family {
 
 /// How a string operator compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StrCmp {
+pub(crate) enum StrCmp {
     /// Exact, case-sensitive.
     Equals,
     /// Equal after Unicode lowercasing (S-18).
@@ -57,7 +57,7 @@ pub enum StrCmp {
 
 /// How a numeric or date operator compares the request value with the policy value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrdCmp {
+pub(crate) enum OrdCmp {
     /// request = policy
     Eq,
     /// request < policy
@@ -72,7 +72,7 @@ pub enum OrdCmp {
 
 impl OrdCmp {
     /// Applies the comparison to `request` and `policy`.
-    pub fn holds<T: Ord>(self, request: &T, policy: &T) -> bool {
+    pub(crate) fn holds<T: Ord>(self, request: &T, policy: &T) -> bool {
         match self {
             OrdCmp::Eq => request == policy,
             OrdCmp::Lt => request < policy,
@@ -105,7 +105,7 @@ macro_rules! operators {
             }
 
             /// True for operators whose values are NORed (`…Not…`, `NotIpAddress`).
-            pub fn is_negated(self) -> bool {
+            pub(crate) fn is_negated(self) -> bool {
                 match self { $( Operator::$name => $negated, )* }
             }
         }
@@ -144,12 +144,12 @@ operators! {
 
 impl Operator {
     /// Looks an operator up by its exact name (S-1).
-    pub fn from_name(name: &str) -> Option<Operator> {
+    pub(crate) fn from_name(name: &str) -> Option<Operator> {
         Operator::ALL.iter().copied().find(|op| op.name() == name)
     }
 
     /// The string comparison of a String-family operator.
-    pub fn str_cmp(self) -> StrCmp {
+    pub(crate) fn str_cmp(self) -> StrCmp {
         match self {
             Operator::StringEqualsIgnoreCase | Operator::StringNotEqualsIgnoreCase => {
                 StrCmp::EqualsIgnoreCase
@@ -160,7 +160,7 @@ impl Operator {
     }
 
     /// The ordering comparison of a Numeric- or Date-family operator.
-    pub fn ord_cmp(self) -> OrdCmp {
+    pub(crate) fn ord_cmp(self) -> OrdCmp {
         match self {
             Operator::NumericLessThan | Operator::DateLessThan => OrdCmp::Lt,
             Operator::NumericLessThanEquals | Operator::DateLessThanEquals => OrdCmp::Le,
@@ -168,11 +168,6 @@ impl Operator {
             Operator::NumericGreaterThanEquals | Operator::DateGreaterThanEquals => OrdCmp::Ge,
             _ => OrdCmp::Eq,
         }
-    }
-
-    /// True when policy values of this operator may hold policy variables ([VARS], S-9).
-    pub fn takes_variables(self) -> bool {
-        matches!(self.family(), Family::String | Family::Arn | Family::Bool)
     }
 }
 
@@ -204,7 +199,7 @@ pub struct QualifiedOperator {
 
 impl QualifiedOperator {
     /// Parses a full operator name. Returns a message when it is not an operator.
-    pub fn parse(text: &str) -> Result<QualifiedOperator, String> {
+    pub(crate) fn parse(text: &str) -> Result<QualifiedOperator, String> {
         let (set, rest) = if let Some(r) = text.strip_prefix("ForAllValues:") {
             (Some(SetOp::ForAllValues), r)
         } else if let Some(r) = text.strip_prefix("ForAnyValue:") {
@@ -284,7 +279,7 @@ impl fmt::Display for QualifiedOperator {
 
 /// The parsed policy values of one condition, by family.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Values {
+pub(crate) enum Values {
     /// String operators: templates (variables resolved per request).
     String(Vec<Template>),
     /// Numeric operators.
@@ -311,17 +306,17 @@ pub struct Condition {
     /// The condition key as written.
     pub key: String,
     /// The condition key in lowercase (S-20).
-    pub key_lower: String,
+    pub(crate) key_lower: String,
     /// The policy values as written (JSON text of numbers and booleans).
     pub raw_values: Vec<String>,
     /// The parsed policy values.
-    pub values: Values,
+    pub(crate) values: Values,
 }
 
 impl Condition {
     /// Validates one `operator → key → values` entry. `variables` is true under
     /// `Version: 2012-10-17`. Returns a message naming the bad value.
-    pub fn parse(
+    pub(crate) fn parse(
         op: QualifiedOperator,
         key: &str,
         raw_values: Vec<String>,
@@ -412,7 +407,7 @@ impl Condition {
     }
 
     /// The request keys this condition reads: its key and any variables in its values.
-    pub fn variables(&self) -> impl Iterator<Item = &crate::policy::glob::Variable> {
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &crate::policy::glob::Variable> {
         let templates: &[Template] = match &self.values {
             Values::String(t) | Values::Bool(t) | Values::Arn(t) => t,
             _ => &[],

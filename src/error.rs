@@ -16,7 +16,7 @@ use crate::report::ReportError;
 
 /// Any error iamc reports.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// A policy document that does not parse or validate.
     #[error("invalid policy {source_name} {error}")]
     Policy {
@@ -86,7 +86,7 @@ impl From<AuditError> for Error {
 impl Error {
     /// True for a command line that cannot be used (the usage status), false for every other
     /// error (the input-error status).
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         matches!(
             self,
             Error::Usage(_)
@@ -97,7 +97,7 @@ impl Error {
     }
 
     /// An I/O error while reading `path`.
-    pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             action: "read",
             path: path.into(),
@@ -106,7 +106,7 @@ impl Error {
     }
 
     /// An I/O error while writing `path`.
-    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub(crate) fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             action: "write",
             path: path.into(),

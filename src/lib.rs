@@ -9,6 +9,10 @@
 //! out plainly (the specification), and [`CompiledSet::evaluate`] is the fast one, deciding a
 //! [`PreparedRequest`] without allocating.
 //!
+//! The public modules hold what the `iamc` command, these examples, the integration tests, the
+//! benches and the fuzz targets use; everything else is crate-private (DESIGN.md, section 9,
+//! "Public surface").
+//!
 //! # Deciding one request
 //!
 //! ```rust
@@ -88,6 +92,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
 
 pub mod analyze;
 pub mod audit;
@@ -96,17 +101,16 @@ pub mod catalog;
 pub mod cli;
 pub mod compile;
 pub mod condition;
-pub mod error;
+pub(crate) mod error;
 pub mod eval;
 mod hash;
-pub mod lint;
+pub(crate) mod lint;
 pub mod policy;
 pub mod report;
 pub mod request;
 
 pub use catalog::Catalog;
 pub use compile::{CompiledSet, Compiler};
-pub use error::Error;
 pub use eval::{Decision, Explanation, Layer, Outcome};
 pub use policy::{Policy, PolicyKind, PolicySet};
 pub use request::{PreparedRequest, Request};

@@ -14,13 +14,13 @@
 //! `iam` subset) or a service the catalog lacks yields no such finding. Unknown service prefixes
 //! are judged against the list of every AWS prefix ([`prefixes`]) as well.
 
-pub mod actions;
-pub mod conditions;
-pub mod document;
-pub mod names;
-pub mod prefixes;
-pub mod report;
-pub mod resources;
+pub(crate) mod actions;
+pub(crate) mod conditions;
+pub(crate) mod document;
+pub(crate) mod names;
+pub(crate) mod prefixes;
+pub(crate) mod report;
+pub(crate) mod resources;
 
 use std::fmt;
 
@@ -29,7 +29,7 @@ use crate::policy::{Policy, PolicyKind};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
+pub(crate) enum Level {
     /// The document cannot be used: not JSON, or IAM refuses it.
     Error,
     /// Probably a bug: something never matches, never holds, or does not exist.
@@ -40,7 +40,7 @@ pub enum Level {
 
 impl Level {
     /// `error`, `warning` or `note` (SARIF's level names).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
             Level::Warning => "warning",
@@ -59,26 +59,27 @@ macro_rules! rules {
     ($( $name:ident => $id:literal, $level:ident, $doc:literal; )*) => {
         /// What a finding is about.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Rule {
+        pub(crate) enum Rule {
             $( #[doc = $doc] $name, )*
         }
 
         impl Rule {
+            #[cfg(test)]
             /// Every rule, in the order the README lists them.
-            pub const ALL: &'static [Rule] = &[ $( Rule::$name, )* ];
+            pub(crate) const ALL: &'static [Rule] = &[ $( Rule::$name, )* ];
 
             /// The rule's id (`unknown-action`).
-            pub fn id(self) -> &'static str {
+            pub(crate) fn id(self) -> &'static str {
                 match self { $( Rule::$name => $id, )* }
             }
 
             /// The rule's level.
-            pub fn level(self) -> Level {
+            pub(crate) fn level(self) -> Level {
                 match self { $( Rule::$name => Level::$level, )* }
             }
 
             /// One sentence on what the rule finds.
-            pub fn description(self) -> &'static str {
+            pub(crate) fn description(self) -> &'static str {
                 match self { $( Rule::$name => $doc, )* }
             }
         }
@@ -140,18 +141,22 @@ impl fmt::Display for Rule {
 
 /// One lint finding in one policy document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// The rule.
-    pub rule: Rule,
+    pub(crate) rule: Rule,
     /// JSON pointer of the element (`""` for the whole document).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// What is wrong, naming the element's text.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Finding {
     /// A finding of `rule` at `pointer`.
-    pub fn new(rule: Rule, pointer: impl Into<String>, message: impl Into<String>) -> Finding {
+    pub(crate) fn new(
+        rule: Rule,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
         Finding {
             rule,
             pointer: pointer.into(),
@@ -160,7 +165,7 @@ impl Finding {
     }
 
     /// The rule's level.
-    pub fn level(&self) -> Level {
+    pub(crate) fn level(&self) -> Level {
         self.rule.level()
     }
 }
@@ -178,7 +183,7 @@ impl fmt::Display for Finding {
 
 /// Lints a policy document given as text: an [`Rule::InvalidJson`] or [`Rule::InvalidPolicy`]
 /// finding when it cannot be read, else every finding of [`lint_policy`].
-pub fn lint_text(text: &str, kind: PolicyKind, catalog: &Catalog) -> Vec<Finding> {
+pub(crate) fn lint_text(text: &str, kind: PolicyKind, catalog: &Catalog) -> Vec<Finding> {
     match Policy::parse(text, kind) {
         Ok(policy) => lint_policy(&policy, kind, catalog),
         Err(e) => {
@@ -193,7 +198,7 @@ pub fn lint_text(text: &str, kind: PolicyKind, catalog: &Catalog) -> Vec<Finding
 }
 
 /// Lints a validated policy used as `kind`, in document order (then by rule).
-pub fn lint_policy(policy: &Policy, kind: PolicyKind, catalog: &Catalog) -> Vec<Finding> {
+pub(crate) fn lint_policy(policy: &Policy, kind: PolicyKind, catalog: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     document::lint(policy, kind, &mut out);
     for st in &policy.statements {

@@ -1,29 +1,30 @@
 //! Policies: the validated semantic model of an IAM policy document, and how text becomes one.
 //!
-//! Text is read into the wire model ([`wire`], serde structs that mirror IAM JSON), then one
-//! conversion ([`validate`]) checks everything and builds the model below. Every error names the
+//! Text is read into the wire model (`wire`, serde structs that mirror IAM JSON), then one
+//! conversion (`validate`) checks everything and builds the model below. Every error names the
 //! JSON pointer of the offending element.
 //!
 //! INVARIANT (validated model): a [`Policy`] only exists when every element passed validation:
 //! operators are known, numbers/dates/CIDRs/base64 parse, each statement has exactly one of
 //! `Action`/`NotAction` (and of `Resource`/`NotResource` outside trust policies).
 
-pub mod err;
+pub(crate) mod err;
 pub mod glob;
 pub mod pattern;
-pub mod set;
-pub mod validate;
-pub mod wire;
+pub(crate) mod set;
+pub(crate) mod validate;
+pub(crate) mod wire;
 
 pub use err::PolicyError;
-pub use pattern::{ActionPattern, ResourcePattern};
+pub use pattern::ActionPattern;
+pub(crate) use pattern::ResourcePattern;
 pub use set::{Layer, PolicySet};
 
 use crate::condition::Condition;
 
 /// The policy language version (`Version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Version {
+pub(crate) enum Version {
     /// `2012-10-17`: policy variables are substituted.
     V2012_10_17,
     /// `2008-10-17`: `${…}` is literal text.
@@ -34,7 +35,7 @@ pub enum Version {
 
 impl Version {
     /// True when policy variables are substituted ([VARS]).
-    pub fn has_variables(self) -> bool {
+    pub(crate) fn has_variables(self) -> bool {
         self == Version::V2012_10_17
     }
 }
@@ -56,14 +57,14 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// True for resource-based documents, which name principals.
-    pub fn is_resource_based(self) -> bool {
+    pub(crate) fn is_resource_based(self) -> bool {
         self == PolicyKind::Trust
     }
 }
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// `Allow`.
     Allow,
     /// `Deny`.
@@ -72,7 +73,7 @@ pub enum Effect {
 
 impl Effect {
     /// The effect as IAM spells it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",
@@ -84,36 +85,36 @@ impl Effect {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ActionClause {
     /// True for `NotAction`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// True when the JSON held a single string rather than an array.
-    pub single: bool,
+    pub(crate) single: bool,
     /// The entries.
     pub patterns: Vec<ActionPattern>,
 }
 
 /// `Resource` (negated = false) or `NotResource` (negated = true).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ResourceClause {
+pub(crate) struct ResourceClause {
     /// True for `NotResource`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// True when the JSON held a single string rather than an array.
-    pub single: bool,
+    pub(crate) single: bool,
     /// The entries.
-    pub patterns: Vec<ResourcePattern>,
+    pub(crate) patterns: Vec<ResourcePattern>,
 }
 
 /// `Principal` or `NotPrincipal`, kept for trust policies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PrincipalClause {
+pub(crate) struct PrincipalClause {
     /// True for `NotPrincipal`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// `None` for `"*"`, else principal type (`AWS`, `Service`, …) to principals.
-    pub entries: Option<Vec<(String, Vec<String>)>>,
+    pub(crate) entries: Option<Vec<(String, Vec<String>)>>,
 }
 
 impl PrincipalClause {
     /// True when the clause names `service` (e.g. `sagemaker.amazonaws.com`) or `*`.
-    pub fn admits_service(&self, service: &str) -> bool {
+    pub(crate) fn admits_service(&self, service: &str) -> bool {
         let named = match &self.entries {
             None => true,
             Some(entries) => entries.iter().any(|(kind, values)| {
@@ -129,26 +130,26 @@ impl PrincipalClause {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Statement {
     /// Position in the policy's `Statement` list (0 for a single-object `Statement`).
-    pub index: usize,
+    pub(crate) index: usize,
     /// JSON pointer of the statement (`/Statement/2`, or `/Statement` for a single object).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// `Sid`, if any.
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
     /// `Effect`.
-    pub effect: Effect,
+    pub(crate) effect: Effect,
     /// `Action` or `NotAction`.
     pub action: ActionClause,
     /// `Resource` or `NotResource`; `None` only in trust policies.
-    pub resource: Option<ResourceClause>,
+    pub(crate) resource: Option<ResourceClause>,
     /// `Principal` or `NotPrincipal`; only in trust policies.
-    pub principal: Option<PrincipalClause>,
+    pub(crate) principal: Option<PrincipalClause>,
     /// The conditions, ANDed, in source order.
     pub conditions: Vec<Condition>,
 }
 
 impl Statement {
     /// `Sid` when present and non-empty, else `#index`.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.sid {
             Some(s) if !s.is_empty() => s.clone(),
             _ => format!("#{}", self.index),
@@ -160,9 +161,9 @@ impl Statement {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Policy {
     /// `Version`.
-    pub version: Version,
+    pub(crate) version: Version,
     /// `Id`, if any.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The statements, in order.
     pub statements: Vec<Statement>,
 }

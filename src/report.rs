@@ -4,13 +4,13 @@
 //!
 //! Every renderer is a function of the result and the [`Extras`] (the suppressions applied):
 //! [`csv::render`], [`csv::render_cells`], [`csv::render_actions`], [`json::coverage`],
-//! [`json::summary_with`], [`html::render_with`], [`findings::render`], [`sarif::render`] (which
+//! [`json::summary_with`], `html::render_with`, [`findings::render`], [`sarif::render`] (which
 //! also reads the input files, through [`sarif::Sources`], to turn JSON pointers into lines and
-//! columns). [`write_reports`] writes all eight into the staging directory of a [`ReportDir`],
+//! columns). `write_reports` writes all eight into the staging directory of a [`ReportDir`],
 //! which swaps them in as one set.
 //!
 //! INVARIANT (no partial files): the set of reports in an output directory changes as a whole
-//! ([`ReportDir`]); a single file written alone ([`write_atomic`]) goes to a temporary file in
+//! ([`ReportDir`]); a single file written alone (`write_atomic`) goes to a temporary file in
 //! its final directory, synced, then renamed over the final name.
 
 pub mod csv;
@@ -34,38 +34,38 @@ pub use err::ReportError;
 /// pass-role lists are tables referenced by index (`accounts[].cells`,
 /// `accounts[].passrole_lists`) and findings group their principals' details.
 pub const FORMAT_VERSION: u32 = 2;
-pub use outdir::{OWN_ENTRIES, ReportDir, install_signal_cleanup};
+pub use outdir::{ReportDir, install_signal_cleanup};
 
 use crate::audit::model::AuditResult;
 use crate::audit::suppress::SuppressionOutcome;
 
 /// File name of the CSV with one row per principal and one column per action.
-pub const COVERAGE_CSV: &str = "coverage.csv";
+pub(crate) const COVERAGE_CSV: &str = "coverage.csv";
 /// File name of the CSV of the cells `coverage.csv`'s defaults do not describe.
-pub const COVERAGE_CELLS_CSV: &str = "coverage-cells.csv";
+pub(crate) const COVERAGE_CELLS_CSV: &str = "coverage-cells.csv";
 /// File name of the CSV of the actions (access level, requests, principals by class).
-pub const COVERAGE_ACTIONS_CSV: &str = "coverage-actions.csv";
+pub(crate) const COVERAGE_ACTIONS_CSV: &str = "coverage-actions.csv";
 /// File name of the whole result as JSON.
-pub const COVERAGE_JSON: &str = "coverage.json";
+pub(crate) const COVERAGE_JSON: &str = "coverage.json";
 /// File name of the counts, timings and errors as JSON.
-pub const SUMMARY_JSON: &str = "summary.json";
+pub(crate) const SUMMARY_JSON: &str = "summary.json";
 /// File name of the self-contained HTML report.
-pub const REPORT_HTML: &str = "report.html";
+pub(crate) const REPORT_HTML: &str = "report.html";
 /// File name of the findings as JSON.
-pub const FINDINGS_JSON: &str = "findings.json";
+pub(crate) const FINDINGS_JSON: &str = "findings.json";
 /// File name of the findings as SARIF 2.1.0.
-pub const FINDINGS_SARIF: &str = "findings.sarif";
+pub(crate) const FINDINGS_SARIF: &str = "findings.sarif";
 
 /// What the reports say beyond the [`AuditResult`].
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
     /// The suppressions file applied to the findings, and what each entry matched.
-    pub suppressions: Option<SuppressionOutcome>,
+    pub(crate) suppressions: Option<SuppressionOutcome>,
 }
 
 impl Extras {
     /// Warnings to report: suppression entries that matched nothing.
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.suppressions
             .as_ref()
             .map(SuppressionOutcome::warnings)
@@ -73,14 +73,14 @@ impl Extras {
     }
 }
 
-/// [`write_all_with`] without extras (no suppressions file).
+/// `write_all_with` without extras (no suppressions file).
 pub fn write_all(result: &AuditResult, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     write_all_with(result, &Extras::default(), out_dir)
 }
 
-/// Writes the eight reports into `out_dir` as one set: [`ReportDir::prepare`], [`write_reports`],
+/// Writes the eight reports into `out_dir` as one set: [`ReportDir::prepare`], `write_reports`,
 /// [`ReportDir::commit`]. Returns the final paths.
-pub fn write_all_with(
+pub(crate) fn write_all_with(
     result: &AuditResult,
     extras: &Extras,
     out_dir: &Path,
@@ -98,7 +98,7 @@ pub fn write_all_with(
 /// Each report is rendered and written as soon as it is ready (in parallel on the current rayon
 /// pool, so only a few rendered reports are in memory at once). Nothing is visible at the target
 /// until [`ReportDir::commit`]; a render or write failure names the report's final path.
-pub fn write_reports(
+pub(crate) fn write_reports(
     result: &AuditResult,
     extras: &Extras,
     dir: &ReportDir,
@@ -214,7 +214,7 @@ fn stage(
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, synced and then
 /// renamed into place. On error the temporary file is removed and the error names `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let tmp = stage(path, |w| w.write_all(bytes))?;
     commit(&tmp, path)
 }

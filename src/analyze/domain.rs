@@ -276,9 +276,9 @@ pub(crate) fn arn_shape() -> Matcher {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Elem<'a> {
     /// The set.
-    pub set: &'a MatchSet,
+    pub(crate) set: &'a MatchSet,
     /// In (true) or not in (false).
-    pub want: bool,
+    pub(crate) want: bool,
 }
 
 /// The answer of an element-level procedure.
@@ -296,13 +296,13 @@ pub(crate) enum ElemVerdict {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ElemDomain {
     /// The value must not be the empty string.
-    pub nonempty: bool,
+    pub(crate) nonempty: bool,
     /// Extra string literals on the value (`aws:RequestedRegion` is non-empty text without `:`).
-    pub extra: Vec<StrLit>,
+    pub(crate) extra: Vec<StrLit>,
     /// Values tried first, in order (realistic witnesses), when they meet every requirement.
-    pub prefer: Vec<String>,
+    pub(crate) prefer: Vec<String>,
     /// The time witnesses stay near, in epoch seconds.
-    pub reference_time: i128,
+    pub(crate) reference_time: i128,
 }
 
 /// Is there a value of type `ty` in `domain` meeting every requirement?

@@ -17,20 +17,31 @@ pub(crate) fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
     .unwrap()
 }
 
-fn reference_holds(c: &Condition, key: &str, v: &str) -> bool {
+/// A `sagemaker:CreateTrainingJob` request on `*` with an empty context.
+pub(crate) fn request() -> Request {
+    Request::new("sagemaker:CreateTrainingJob", "*").unwrap()
+}
+
+/// True when the reference evaluator allows `r` under one allow-all statement with condition
+/// `c`: whether `c` holds on `r`.
+pub(crate) fn allowed_under(c: &Condition, r: &Request) -> bool {
     let mut p = Policy::allow_all();
     p.statements[0].conditions = vec![c.clone()];
-    let mut r = Request::new("sagemaker:CreateTrainingJob", "*").unwrap();
-    r.context
-        .insert(key, ContextValue::Single(v.to_owned()))
-        .unwrap();
     reference::evaluate(
         &PolicySet::identity(vec![p]),
-        &r,
+        r,
         Catalog::sagemaker_default(),
     )
     .decision
         == Decision::Allowed
+}
+
+fn reference_holds(c: &Condition, key: &str, v: &str) -> bool {
+    let mut r = request();
+    r.context
+        .insert(key, ContextValue::Single(v.to_owned()))
+        .unwrap();
+    allowed_under(c, &r)
 }
 
 const VALUES: &[&str] = &[

@@ -59,9 +59,9 @@ impl AtomKind {
 #[derive(Debug, Clone)]
 pub(crate) struct Atom {
     /// The atom.
-    pub kind: AtomKind,
+    pub(crate) kind: AtomKind,
     /// For atoms without variables: the resolved form.
-    pub fixed: Option<Arc<Resolved>>,
+    pub(crate) fixed: Option<Arc<Resolved>>,
 }
 
 /// An atom with its variables resolved.
@@ -156,22 +156,22 @@ fn resolved_fixed(kind: &AtomKind) -> Arc<Resolved> {
 #[derive(Debug, Clone)]
 pub(crate) struct Term {
     /// Which statement.
-    pub stmt: MatchedStatement,
+    pub(crate) stmt: MatchedStatement,
     /// Its JSON pointer in its policy.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// Indexes into [`Formula::atoms`].
-    pub atoms: Vec<u32>,
+    pub(crate) atoms: Vec<u32>,
 }
 
 /// One gate: a layer's allow terms (one must hold) and deny terms (none may hold).
 #[derive(Debug, Clone)]
 pub(crate) struct Gate {
     /// The layer.
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// Allow statements that admit the action.
-    pub allows: Vec<Term>,
+    pub(crate) allows: Vec<Term>,
     /// Deny statements that admit the action.
-    pub denies: Vec<Term>,
+    pub(crate) denies: Vec<Term>,
 }
 
 impl Gate {
@@ -281,17 +281,19 @@ impl Formula {
     }
 
     /// `service:Action` as the catalog spells it.
-    pub fn action(&self) -> &str {
+    pub(crate) fn action(&self) -> &str {
         &self.action
     }
 
+    #[cfg(test)]
     /// Number of distinct atoms.
-    pub fn atom_count(&self) -> usize {
+    pub(crate) fn atom_count(&self) -> usize {
         self.atoms.len()
     }
 
+    #[cfg(test)]
     /// Number of statements that admit the action, over every gate.
-    pub fn statement_count(&self) -> usize {
+    pub(crate) fn statement_count(&self) -> usize {
         self.gates
             .iter()
             .map(|g| g.allows.len() + g.denies.len())

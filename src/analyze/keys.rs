@@ -54,11 +54,11 @@ pub(crate) enum Test {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct CondAtom {
     /// Operator and qualifiers.
-    pub op: QualifiedOperator,
+    pub(crate) op: QualifiedOperator,
     /// The key, lowercase.
-    pub key_lower: String,
+    pub(crate) key_lower: String,
     /// The test.
-    pub test: Test,
+    pub(crate) test: Test,
 }
 
 impl CondAtom {
@@ -107,15 +107,15 @@ impl CondAtom {
 #[derive(Debug, Clone)]
 pub(crate) struct KeyModel {
     /// What AWS sends as a value.
-    pub ty: ValueType,
+    pub(crate) ty: ValueType,
     /// Sent as a list (catalog `ArrayOf…`).
-    pub multivalued: bool,
+    pub(crate) multivalued: bool,
     /// May be left out.
-    pub can_be_absent: bool,
+    pub(crate) can_be_absent: bool,
     /// May be sent.
-    pub can_be_present: bool,
+    pub(crate) can_be_present: bool,
     /// Further requirements and preferences on single values.
-    pub domain: ElemDomain,
+    pub(crate) domain: ElemDomain,
 }
 
 /// The answer of a key-level procedure.

@@ -2,11 +2,9 @@
 //! procedures (against brute force over states).
 
 use super::*;
-use crate::analyze::domain::tests::cond;
+use crate::analyze::domain::tests::{allowed_under, cond, request};
 use crate::condition::Condition;
-use crate::eval::{ContextValue, Request, reference};
-use crate::policy::{Policy, PolicySet};
-use crate::{Catalog, Decision};
+use crate::eval::ContextValue;
 
 fn atom(c: &Condition) -> CondAtom {
     let test = match MatchSet::of(c, |_| None) {
@@ -24,9 +22,7 @@ fn atom(c: &Condition) -> CondAtom {
 }
 
 fn reference_holds(c: &Condition, state: &KeyState) -> bool {
-    let mut p = Policy::allow_all();
-    p.statements[0].conditions = vec![c.clone()];
-    let mut r = Request::new("sagemaker:CreateTrainingJob", "*").unwrap();
+    let mut r = request();
     match state {
         KeyState::Absent => {}
         KeyState::Single(v) => r
@@ -38,13 +34,7 @@ fn reference_holds(c: &Condition, state: &KeyState) -> bool {
             .insert("custom:k", ContextValue::Multi(vs.clone()))
             .unwrap(),
     }
-    reference::evaluate(
-        &PolicySet::identity(vec![p]),
-        &r,
-        Catalog::sagemaker_default(),
-    )
-    .decision
-        == Decision::Allowed
+    allowed_under(c, &r)
 }
 
 const OPS: &[&str] = &[

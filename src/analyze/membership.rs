@@ -39,14 +39,7 @@ impl Analyzer<'_> {
                 ResourceDomain::Star => true,
                 ResourceDomain::Arn { format, .. } => format.matches(&request.resource),
             })?;
-        let (region_tied, account_named) = match &world.resource {
-            ResourceDomain::Star => (false, false),
-            ResourceDomain::Arn {
-                region_tied,
-                account_named,
-                ..
-            } => (*region_tied, *account_named),
-        };
+        let (region_tied, account_named) = world.resource.ties();
         let applies = |k: &str| key_applies(catalog, info, world.rt, k);
         let arn_region = segment_of(&request.resource, 3).unwrap_or("").to_owned();
         let mut time: Option<i128> = None;

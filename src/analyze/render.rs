@@ -21,7 +21,7 @@ use crate::request::sent::ALWAYS_PRESENT;
 /// A simplified formula.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Expr {
+pub(crate) enum Expr {
     /// Every request.
     True,
     /// No request.
@@ -410,7 +410,7 @@ fn condition_text(operator: &str, key: &str, values: &[String]) -> String {
 }
 
 /// The text of an expression.
-pub fn text(e: &Expr) -> String {
+pub(crate) fn text(e: &Expr) -> String {
     match e {
         Expr::True => "always".to_owned(),
         Expr::False => "never".to_owned(),
@@ -449,13 +449,13 @@ pub fn text(e: &Expr) -> String {
 
 /// One simplified formula and the resource types it holds for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WorldCondition {
+pub(crate) struct WorldCondition {
     /// The resource types (`*` for wildcard-only actions).
-    pub resource_types: Vec<String>,
+    pub(crate) resource_types: Vec<String>,
     /// The readable text.
-    pub text: String,
+    pub(crate) text: String,
     /// The structured form.
-    pub formula: Expr,
+    pub(crate) formula: Expr,
 }
 
 /// A part of a cell's formula, readable.
@@ -464,7 +464,7 @@ pub struct PartCondition {
     /// The readable text (per resource type when they differ).
     pub text: String,
     /// Per group of resource types with the same formula.
-    pub by_resource_type: Vec<WorldCondition>,
+    pub(crate) by_resource_type: Vec<WorldCondition>,
 }
 
 /// The readable condition of a cell: the whole, and its guardrail and own parts.

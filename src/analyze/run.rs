@@ -133,12 +133,12 @@ pub(crate) fn combine(per_world: &[(Sat, Sat)]) -> (Sat, Sat) {
 
 /// One analysis run.
 pub(crate) struct Run<'r> {
-    pub env: Env<'r>,
-    pub defs: Vec<World<'r>>,
+    pub(crate) env: Env<'r>,
+    pub(crate) defs: Vec<World<'r>>,
     ctxs: Vec<Option<WorldCtx<'r>>>,
     analyzer: &'r Analyzer<'r>,
     info: &'r ActionInfo,
-    pub budget: u64,
+    pub(crate) budget: u64,
 }
 
 impl<'r> Run<'r> {

@@ -25,7 +25,7 @@ use crate::request::sent::{ALWAYS_PRESENT, is_principal_key};
 
 /// A disjunction of terms (conjunctions of literals).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Clause(pub Vec<Vec<Lit>>);
+pub(crate) struct Clause(pub(crate) Vec<Vec<Lit>>);
 
 /// What a search found.
 #[derive(Debug, Clone)]

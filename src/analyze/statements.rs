@@ -39,7 +39,7 @@ pub struct StatementVerdict {
     /// Which statement (layer, policy index, statement index, `Sid`, effect).
     pub statement: MatchedStatement,
     /// Its JSON pointer in its policy.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// What it contributes.
     pub contribution: Contribution,
     /// For [`Contribution::Effective`]: an allowed request only it allows in its layer (allows),

@@ -107,11 +107,9 @@ impl Matcher {
     /// colon; a shorter pattern must end in `*`, and its last part runs over the rest of the ARN.
     /// `None` when the glob matches nothing.
     pub(crate) fn arn(g: &Glob) -> Option<Matcher> {
-        let parts = split_glob_at_colons(g);
+        let parts = g.split_at_colons();
         let k = parts.len();
-        let last_ok = parts
-            .last()
-            .is_some_and(|p| p.last() == Some(&GlobTok::Star));
+        let last_ok = parts.last().is_some_and(Glob::ends_with_star);
         if k < 6 && !last_ok {
             return None;
         }
@@ -125,7 +123,7 @@ impl Matcher {
             } else {
                 Class::Any
             };
-            for t in part {
+            for t in part.toks() {
                 match t {
                     GlobTok::Lit(s) => toks.extend(s.chars().map(Tok::Ch)),
                     GlobTok::One => toks.push(Tok::One(class)),
@@ -247,48 +245,6 @@ fn matches_small(toks: &[Tok], s: &str) -> bool {
     cur >> n & 1 == 1
 }
 
-/// Splits a glob at the colons of its literal text into at most six parts (the sixth keeps
-/// further colons), as `policy::pattern` does.
-fn split_glob_at_colons(g: &Glob) -> Vec<Vec<GlobTok>> {
-    let mut parts: Vec<Vec<GlobTok>> = vec![Vec::new()];
-    let push_lit = |parts: &mut Vec<Vec<GlobTok>>, s: &str| {
-        if s.is_empty() {
-            return;
-        }
-        if let Some(cur) = parts.last_mut() {
-            if let Some(GlobTok::Lit(prev)) = cur.last_mut() {
-                prev.push_str(s);
-            } else {
-                cur.push(GlobTok::Lit(s.to_owned()));
-            }
-        }
-    };
-    for tok in g.toks() {
-        match tok {
-            GlobTok::Lit(s) => {
-                let mut rest = s.as_str();
-                while parts.len() < 6 {
-                    match rest.split_once(':') {
-                        Some((before, after)) => {
-                            push_lit(&mut parts, before);
-                            parts.push(Vec::new());
-                            rest = after;
-                        }
-                        None => break,
-                    }
-                }
-                push_lit(&mut parts, rest);
-            }
-            other => {
-                if let Some(cur) = parts.last_mut() {
-                    cur.push(other.clone());
-                }
-            }
-        }
-    }
-    parts
-}
-
 /// Chars whose lowercase differs from themselves, by the first char of their lowercase.
 pub(crate) fn lowercase_preimages() -> &'static HashMap<char, Vec<char>> {
     static TABLE: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
@@ -346,13 +302,13 @@ fn step_toks(toks: &[Tok], from: &[u64], c: char, to: &mut [u64]) {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct StrLit {
     /// The union.
-    pub alts: Vec<Matcher>,
+    pub(crate) alts: Vec<Matcher>,
     /// In (true) or not in (false).
-    pub positive: bool,
+    pub(crate) positive: bool,
     /// `Some(i)`: the literal is about the text of colon-separated segment `i` (0-based, split
     /// at the first five colons, the sixth keeps the rest); a string without that segment
     /// satisfies no such literal.
-    pub segment: Option<u8>,
+    pub(crate) segment: Option<u8>,
 }
 
 impl StrLit {

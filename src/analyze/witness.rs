@@ -34,10 +34,10 @@ fn put(req: &mut Request, seen: &mut BTreeSet<String>, name: &str, state: &KeySt
 
 /// What a search and the witnesses it builds read besides the world.
 pub(crate) struct Env<'a> {
-    pub formula: &'a Formula,
-    pub catalog: &'a Catalog,
-    pub action: &'a ActionInfo,
-    pub principal: &'a Context,
+    pub(crate) formula: &'a Formula,
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) action: &'a ActionInfo,
+    pub(crate) principal: &'a Context,
 }
 
 /// The request a model describes (`values[i]` for solver variable `i`).
@@ -73,14 +73,7 @@ pub(crate) fn build_request(
             _ => {}
         }
     }
-    let (region_tied, account_named) = match &ctx.world.resource {
-        ResourceDomain::Star => (false, false),
-        ResourceDomain::Arn {
-            region_tied,
-            account_named,
-            ..
-        } => (*region_tied, *account_named),
-    };
+    let (region_tied, account_named) = ctx.world.resource.ties();
     if ctx.fixed.region {
         let region = if region_tied {
             segment_of(&resource, 3).unwrap_or("").to_owned()

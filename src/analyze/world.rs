@@ -118,15 +118,31 @@ pub(crate) enum ResourceDomain {
     },
 }
 
+impl ResourceDomain {
+    /// Whether the format's region segment is `${Region}` (`aws:RequestedRegion` equals it) and
+    /// whether its account segment is `${Account}` (`aws:ResourceAccount` equals it); neither
+    /// for `*`.
+    pub(crate) fn ties(&self) -> (bool, bool) {
+        match self {
+            ResourceDomain::Star => (false, false),
+            ResourceDomain::Arn {
+                region_tied,
+                account_named,
+                ..
+            } => (*region_tied, *account_named),
+        }
+    }
+}
+
 /// One world: a resource type (format) of the action.
 #[derive(Debug, Clone)]
 pub(crate) struct World<'c> {
     /// The resource type (`None` for `*`).
-    pub rt: Option<&'c ResourceType>,
+    pub(crate) rt: Option<&'c ResourceType>,
     /// Its name (`*` for wildcard-only actions).
-    pub name: String,
+    pub(crate) name: String,
     /// The resource domain.
-    pub resource: ResourceDomain,
+    pub(crate) resource: ResourceDomain,
 }
 
 /// The format's language with the partition and account filled in; `${Region}` is any
@@ -286,20 +302,20 @@ pub(crate) type Lit = (u32, bool);
 /// Whether the action gets the keys every witness may carry (`key_applies`, worked out once).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct FixedKeys {
-    pub region: bool,
-    pub current_time: bool,
-    pub epoch_time: bool,
-    pub secure_transport: bool,
-    pub resource_account: bool,
+    pub(crate) region: bool,
+    pub(crate) current_time: bool,
+    pub(crate) epoch_time: bool,
+    pub(crate) secure_transport: bool,
+    pub(crate) resource_account: bool,
 }
 
 /// A world with its solver variables, atom readings and cache.
 pub(crate) struct WorldCtx<'c> {
-    pub world: World<'c>,
-    pub fixed: FixedKeys,
-    pub svars: Vec<SVar>,
-    pub atoms: Vec<AtomModel>,
-    pub cfg: &'c AnalysisConfig,
+    pub(crate) world: World<'c>,
+    pub(crate) fixed: FixedKeys,
+    pub(crate) svars: Vec<SVar>,
+    pub(crate) atoms: Vec<AtomModel>,
+    pub(crate) cfg: &'c AnalysisConfig,
     cache: HashMap<(u32, bool, Vec<Lit>), Verdict, FxBuild>,
 }
 
@@ -342,14 +358,7 @@ impl<'c> WorldCtx<'c> {
             world,
         };
         let rt = ctx.world.rt;
-        let (region_tied, account_named) = match &ctx.world.resource {
-            ResourceDomain::Star => (false, false),
-            ResourceDomain::Arn {
-                region_tied,
-                account_named,
-                ..
-            } => (*region_tied, *account_named),
-        };
+        let (region_tied, account_named) = ctx.world.resource.ties();
         let star = matches!(ctx.world.resource, ResourceDomain::Star);
         if !star {
             ctx.svars.push(SVar::Resource);

@@ -34,7 +34,7 @@
 //!   `instanceType`, `processingResources.clusterConfig.instanceType`, …), `NetworkIsolation`,
 //!   `InterContainerTrafficEncryption`, `VpcSubnets`, `VpcSecurityGroupIds`,
 //!   `MaxRuntimeInSeconds`, `RootAccess`, `DirectInternetAccess`, `VolumeKmsKeyArn`,
-//!   `OutputKmsKeyArn` and `ModelApprovalStatus` from the obvious request fields ([`KEY_SOURCES`]);
+//!   `OutputKmsKeyArn` and `ModelApprovalStatus` from the obvious request fields (`KEY_SOURCES`);
 //!   no default is invented for a field the request left out.
 //! - `aws:ResourceTag/<key>` and `sagemaker:ResourceTag/<key>` of a resource whose tags an
 //!   earlier logged call set (a create with tags, `AddTags`, `DeleteTags`), in event-time order;
@@ -69,7 +69,7 @@
 //!
 //! Reading and attribution live here, request reconstruction in `request`, resource patterns
 //! and variables in `generalise`, minimal policies in `minimal`, their check in `verify`, the
-//! printed summary in `summary`; [`account_least_privilege`] is the audit's hook, run per account
+//! printed summary in `summary`; `account_least_privilege` is the audit's hook, run per account
 //! after findings.
 //!
 //! INVARIANT (proven, not assumed): `Proof::verified` is true only when the compiled engine found
@@ -100,15 +100,14 @@ use crate::condition::Instant;
 use crate::eval::Request;
 use request::{Raw, TagMemory, build};
 
-pub use request::KEY_SOURCES;
-pub use summary::summary_text;
+pub(crate) use summary::summary_text;
 
 /// The `eventSource` of SageMaker's API.
-pub const SAGEMAKER_SOURCE: &str = "sagemaker.amazonaws.com";
+pub(crate) const SAGEMAKER_SOURCE: &str = "sagemaker.amazonaws.com";
 
 /// How the resource of a logged request was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceSource {
+pub(crate) enum ResourceSource {
     /// From `resources[].ARN`.
     Logged,
     /// Built from `requestParameters`.
@@ -127,13 +126,13 @@ pub struct TrailEvent {
     /// JSON pointer of the record in the file.
     pub pointer: String,
     /// `eventTime`.
-    pub time: String,
+    pub(crate) time: String,
     /// The role or user ARN it is attributed to.
     pub principal: String,
     /// The reconstructed request (its principal is the caller's session or user ARN).
     pub request: Request,
     /// Where the resource came from.
-    pub resource: ResourceSource,
+    pub(crate) resource: ResourceSource,
     /// True for a request the call needed without logging it (`iam:PassRole`, `AddTags`).
     pub inferred: bool,
 }
@@ -144,16 +143,16 @@ pub struct TrailLog {
     /// Authorized SageMaker requests, in event-time order.
     pub events: Vec<TrailEvent>,
     /// Access-denied SageMaker calls per principal ARN.
-    pub denied: BTreeMap<String, u64>,
+    pub(crate) denied: BTreeMap<String, u64>,
     /// Indexes into `events` per principal ARN.
-    pub by_principal: BTreeMap<String, Vec<usize>>,
+    pub(crate) by_principal: BTreeMap<String, Vec<usize>>,
     /// Counts, files and errors (no principals yet).
-    pub summary: LeastPrivilege,
+    pub(crate) summary: LeastPrivilege,
 }
 
 /// Expands directories into their `*.json` and `*.json.gz` files (recursively, sorted); other
 /// paths are kept as given.
-pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AuditError>) {
+pub(crate) fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<AuditError>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -339,7 +338,7 @@ fn is_access_denied(code: &str) -> bool {
     c.contains("accessdenied") || c.contains("unauthorized")
 }
 
-/// Reads CloudTrail files (and directories, see [`expand`]) and attributes SageMaker calls.
+/// Reads CloudTrail files (and directories, see `expand`) and attributes SageMaker calls.
 pub fn load(paths: &[PathBuf], catalog: &Catalog) -> TrailLog {
     let (files, mut errors) = expand(paths);
     let mut log = TrailLog::default();
@@ -456,7 +455,7 @@ pub fn load(paths: &[PathBuf], catalog: &Catalog) -> TrailLog {
 /// For every principal of the account with logged SageMaker calls: used versus granted actions,
 /// an `unused-access` finding, and its proven minimal policy. Findings are appended to
 /// `findings` (kept in the order [`super::findings::account_findings`] gives), results to `out`.
-pub fn account_least_privilege(
+pub(crate) fn account_least_privilege(
     input: &FindingsInput<'_, '_>,
     trail: &TrailLog,
     findings: &mut Vec<Finding>,
@@ -622,7 +621,7 @@ fn unused_finding(r: &PrincipalLeastPrivilege) -> Option<Finding> {
 
 /// The least-privilege section of the results: the trail's counts, the per-principal results,
 /// and the calls of principals no audited account has.
-pub fn finish(
+pub(crate) fn finish(
     trail: &TrailLog,
     principals: Vec<PrincipalLeastPrivilege>,
     accounts: &[AccountResult],

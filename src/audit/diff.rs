@@ -2,7 +2,7 @@
 //! files) allow differently, principal by principal and action by action.
 //!
 //! Both sides are audited against the **same** request space: the generator is seeded alike and
-//! given what *both* sides mention ([`SharedSpace`]), so a value only the new side's policies
+//! given what *both* sides mention (`SharedSpace`), so a value only the new side's policies
 //! mention is generated for the old side too, and a class change means a decision changed, not the
 //! space. Principals are matched by ARN. Per principal × action the coverage class moves up
 //! (`Never` → `Conditional`/`Always`, `Conditional` → `Always`: **gained**) or down (**lost**); a
@@ -15,14 +15,14 @@
 //! account its resource ARNs name (`123456789012` when they name none); the roles its
 //! `iam:PassRole` statements name are its pass-role targets.
 //!
-//! Findings are compared too ([`causes`]): causes only the new side has are **new**, those only
+//! Findings are compared too (`causes`): causes only the new side has are **new**, those only
 //! the old side has are **resolved**, and a cause on both sides that affects more or fewer
 //! principals says which.
 //!
-//! INVARIANT (same space): both audits use one [`SharedSpace`] and one generator configuration,
+//! INVARIANT (same space): both audits use one `SharedSpace` and one generator configuration,
 //! so their request lists are identical and counts compare request for request.
 
-pub mod causes;
+pub(crate) mod causes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,10 +41,10 @@ use crate::catalog::{AccessLevel, Catalog};
 use crate::policy::{Policy, PolicyKind};
 
 /// The account of a policy file's synthetic principal when its ARNs name none.
-pub const DEFAULT_ACCOUNT: &str = "123456789012";
+pub(crate) const DEFAULT_ACCOUNT: &str = "123456789012";
 
 /// The name of a policy file's synthetic principal.
-pub const POLICY_PRINCIPAL: &str = "policy";
+pub(crate) const POLICY_PRINCIPAL: &str = "policy";
 
 /// What `iamc diff` compares.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ pub enum InputKind {
 
 impl InputKind {
     /// `GAAD` or `policy`, for messages.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             InputKind::Gaad => "GAAD",
             InputKind::Policy => "policy",
@@ -124,12 +124,12 @@ pub enum Direction {
 
 impl Direction {
     /// True for new access (`Gained`, `Widened`).
-    pub fn is_gain(self) -> bool {
+    pub(crate) fn is_gain(self) -> bool {
         matches!(self, Direction::Gained | Direction::Widened)
     }
 
     /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Direction::Gained => "gained",
             Direction::Widened => "widened",
@@ -145,7 +145,7 @@ pub struct Cell {
     /// The class.
     pub class: Class,
     /// Own-account requests allowed.
-    pub allowed: u64,
+    pub(crate) allowed: u64,
     /// Own-account requests.
     pub total: u64,
 }
@@ -154,11 +154,11 @@ pub struct Cell {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// The principal's ARN.
-    pub principal: String,
+    pub(crate) principal: String,
     /// `service:Action`.
-    pub action: String,
+    pub(crate) action: String,
     /// Its access level.
-    pub access_level: AccessLevel,
+    pub(crate) access_level: AccessLevel,
     /// Which way.
     pub direction: Direction,
     /// Before (`None`: the principal is new).
@@ -169,54 +169,54 @@ pub struct Change {
 
 /// One principal × pass-role target whose reach changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PassRoleChange {
+pub(crate) struct PassRoleChange {
     /// The principal's ARN.
-    pub principal: String,
+    pub(crate) principal: String,
     /// The role it may (or may no longer) pass to SageMaker.
-    pub role: String,
+    pub(crate) role: String,
     /// Which way.
-    pub direction: Direction,
+    pub(crate) direction: Direction,
     /// Before (`None`: not passable).
-    pub old: Option<Class>,
+    pub(crate) old: Option<Class>,
     /// After (`None`: not passable).
-    pub new: Option<Class>,
+    pub(crate) new: Option<Class>,
 }
 
 /// The whole diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiffResult {
     /// The old file.
-    pub old: String,
+    pub(crate) old: String,
     /// The new file.
-    pub new: String,
+    pub(crate) new: String,
     /// What both are.
     pub kind: InputKind,
     /// Generator seed of the shared space.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Requests per action of the shared space.
-    pub variants: usize,
+    pub(crate) variants: usize,
     /// Principals compared (on both sides and evaluated on both).
-    pub compared: usize,
+    pub(crate) compared: usize,
     /// Principals only the new side has.
-    pub added: Vec<String>,
+    pub(crate) added: Vec<String>,
     /// Principals only the old side has.
-    pub removed: Vec<String>,
+    pub(crate) removed: Vec<String>,
     /// Cells that changed, gains first, then by principal and action.
     pub changes: Vec<Change>,
     /// Pass-role targets that changed.
-    pub pass_role: Vec<PassRoleChange>,
+    pub(crate) pass_role: Vec<PassRoleChange>,
     /// Cells and targets gained or widened.
     pub gained: usize,
     /// Cells and targets lost or narrowed.
     pub lost: usize,
     /// Findings (causes) new, resolved, or affecting more or fewer principals: worse first.
-    pub findings: Vec<causes::FindingChange>,
+    pub(crate) findings: Vec<causes::FindingChange>,
     /// Findings only the new side has.
-    pub new_findings: usize,
+    pub(crate) new_findings: usize,
     /// Findings only the old side has.
-    pub resolved_findings: usize,
+    pub(crate) resolved_findings: usize,
     /// Problems on either side (a principal not evaluated on a side is not compared).
-    pub errors: Vec<AuditError>,
+    pub(crate) errors: Vec<AuditError>,
 }
 
 fn input_error(file: &Path, pointer: &str, message: String) -> DiffError {
@@ -446,7 +446,7 @@ fn pass_targets(p: Option<&PrincipalResult>) -> BTreeMap<String, Class> {
 }
 
 /// Compares two audits of the same request space.
-pub fn compare(
+pub(crate) fn compare(
     cfg: &DiffConfig,
     kind: InputKind,
     before: &AuditResult,
@@ -570,7 +570,7 @@ fn cell_text(c: Option<Cell>) -> String {
 }
 
 /// A readable table of the diff.
-pub fn render_text(d: &DiffResult) -> String {
+pub(crate) fn render_text(d: &DiffResult) -> String {
     let mut s = format!(
         "iamc diff: {} → {} ({} files; one request space: seed {}, {} requests per action)\n",
         d.old,

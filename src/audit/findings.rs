@@ -10,17 +10,17 @@
 //! engine allows a concrete request (conditions, boundary and SCPs included); detectors never
 //! decide by matching action names alone.
 
-pub mod broad;
-pub mod causes;
-pub mod dead;
+pub(crate) mod broad;
+pub(crate) mod causes;
+pub(crate) mod dead;
 pub(crate) mod formula;
 pub(crate) mod gain;
-pub mod paths;
-pub mod willfail;
+pub(crate) mod paths;
+pub(crate) mod willfail;
 
-pub use super::group::PolicyOrigin;
+pub(crate) use super::group::PolicyOrigin;
 use super::load::Account;
-pub use super::model::witness;
+pub(crate) use super::model::witness;
 use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef};
 use super::space::{ActionRequests, GenConfig, Mentions};
 use crate::catalog::Catalog;
@@ -30,46 +30,51 @@ use crate::policy::PolicySet;
 use crate::request::prepared::PreparedContext;
 
 /// One evaluation group, as the detectors see it.
-pub struct GroupView<'g, 'a> {
+pub(crate) struct GroupView<'g, 'a> {
     /// Index of the group in the account.
-    pub index: usize,
+    pub(crate) index: usize,
     /// The policy set.
-    pub set: &'g PolicySet,
+    pub(crate) set: &'g PolicySet,
     /// The compiled set.
-    pub compiled: &'g CompiledSet<'a>,
+    pub(crate) compiled: &'g CompiledSet<'a>,
     /// The principal context of its members.
-    pub context: &'g PreparedContext,
+    pub(crate) context: &'g PreparedContext,
     /// Coverage per catalog action (in catalog id order).
-    pub coverage: &'g [ActionCoverage],
+    pub(crate) coverage: &'g [ActionCoverage],
     /// Indexes of its members in `account.principals`.
-    pub members: &'g [usize],
+    pub(crate) members: &'g [usize],
     /// Where each policy comes from.
-    pub origins: &'g [PolicyOrigin],
+    pub(crate) origins: &'g [PolicyOrigin],
     /// Roles its members may pass to SageMaker.
-    pub pass_role: &'g [PassRoleTarget],
+    pub(crate) pass_role: &'g [PassRoleTarget],
 }
 
 impl GroupView<'_, '_> {
     /// The statement an explanation names, located in its input file.
-    pub fn statement_ref(&self, layer: Layer, policy: u32, statement: u32) -> Option<StatementRef> {
+    pub(crate) fn statement_ref(
+        &self,
+        layer: Layer,
+        policy: u32,
+        statement: u32,
+    ) -> Option<StatementRef> {
         statement_ref(self.set, self.origins, layer, policy, statement)
     }
 
     /// Decides and explains `request` for this group's members.
-    pub fn explain(&self, request: &Request, catalog: &Catalog) -> Explanation {
+    pub(crate) fn explain(&self, request: &Request, catalog: &Catalog) -> Explanation {
         self.compiled
             .explain_as(&PreparedRequest::new(request, catalog), self.context)
     }
 
     /// The coverage cell of `action` (`service:Action`, any case).
-    pub fn coverage_of(&self, action: &str) -> Option<&ActionCoverage> {
+    pub(crate) fn coverage_of(&self, action: &str) -> Option<&ActionCoverage> {
         self.coverage
             .iter()
             .find(|c| c.action.eq_ignore_ascii_case(action))
     }
 
     /// The statements an explanation matched with `effect`, located.
-    pub fn matched_refs(
+    pub(crate) fn matched_refs(
         &self,
         ex: &Explanation,
         effect: crate::policy::Effect,
@@ -115,37 +120,37 @@ pub(crate) fn statement_ref(
 
 /// Everything the detectors need about one account.
 #[derive(Clone, Copy)]
-pub struct FindingsInput<'g, 'a> {
+pub(crate) struct FindingsInput<'g, 'a> {
     /// The account.
-    pub account: &'g Account,
+    pub(crate) account: &'g Account,
     /// Its evaluation groups.
-    pub groups: &'g [GroupView<'g, 'a>],
+    pub(crate) groups: &'g [GroupView<'g, 'a>],
     /// When set, detectors look at this group only (the audit runs groups in parallel).
-    pub focus: Option<usize>,
+    pub(crate) focus: Option<usize>,
     /// Per group: whether its findings are wanted (`audit --principal` audits a few principals;
     /// the other groups are there as pass-role and escalation targets).
-    pub active: &'g [bool],
+    pub(crate) active: &'g [bool],
     /// Requests generated per action for the detectors, shared by every group.
-    pub cache: &'g RequestCache,
+    pub(crate) cache: &'g RequestCache,
     /// Group of each principal (`None`: not evaluated).
-    pub group_of: &'g [Option<usize>],
+    pub(crate) group_of: &'g [Option<usize>],
     /// The catalog.
-    pub catalog: &'g Catalog,
+    pub(crate) catalog: &'g Catalog,
     /// The request generator's settings.
-    pub generator: &'g GenConfig,
+    pub(crate) generator: &'g GenConfig,
     /// What the account's policies mention.
-    pub mentions: &'g Mentions,
+    pub(crate) mentions: &'g Mentions,
     /// A compiler into the account's arena, for counterfactual sets. It is not `Sync`, so only
     /// the detectors that run over the whole account (not per group in parallel) get it.
-    pub compiler: Option<&'g Compiler<'a>>,
+    pub(crate) compiler: Option<&'g Compiler<'a>>,
     /// The account's roles in pass-role classes, with their requests.
-    pub pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
+    pub(crate) pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
 }
 
 /// Requests generated once per action for the detectors (up to 400 per action), shared by every
 /// group and thread.
 #[derive(Default)]
-pub struct RequestCache {
+pub(crate) struct RequestCache {
     map: std::sync::Mutex<
         std::collections::HashMap<crate::catalog::ActionId, std::sync::Arc<ActionRequests>>,
     >,
@@ -182,7 +187,7 @@ pub(crate) type DetectorRequests = std::collections::HashMap<
 
 impl<'g, 'a> FindingsInput<'g, 'a> {
     /// The groups a detector should look at: the focused one, or all.
-    pub fn focus_groups(&self) -> impl Iterator<Item = &'g GroupView<'g, 'a>> + '_ {
+    pub(crate) fn focus_groups(&self) -> impl Iterator<Item = &'g GroupView<'g, 'a>> + '_ {
         let focus = self.focus;
         let active = self.active;
         self.groups.iter().filter(move |g| {
@@ -191,7 +196,7 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
     }
 
     /// The detectors' requests for `action` (`service:Action`): generated on first use.
-    pub fn requests(&self, action: &str) -> Option<std::sync::Arc<ActionRequests>> {
+    pub(crate) fn requests(&self, action: &str) -> Option<std::sync::Arc<ActionRequests>> {
         let aid = self.catalog.action_id(action)?;
         if let Ok(map) = self.cache.map.lock()
             && let Some(r) = map.get(&aid)
@@ -220,7 +225,7 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
 
 impl FindingsInput<'_, '_> {
     /// The group a principal (by ARN) belongs to.
-    pub fn group_of_principal(&self, arn: &str) -> Option<&GroupView<'_, '_>> {
+    pub(crate) fn group_of_principal(&self, arn: &str) -> Option<&GroupView<'_, '_>> {
         let index = self.cache.principal_at.get_or_init(|| {
             let mut at = std::collections::HashMap::new();
             for (i, p) in self.account.principals.iter().enumerate() {
@@ -237,15 +242,15 @@ impl FindingsInput<'_, '_> {
 
 /// A finding for a group, before it is copied to each member.
 #[derive(Debug, Clone)]
-pub struct GroupFinding {
+pub(crate) struct GroupFinding {
     /// The group.
-    pub group: usize,
+    pub(crate) group: usize,
     /// The finding, with `principal` and `account` left empty.
-    pub finding: Finding,
+    pub(crate) finding: Finding,
 }
 
 /// A stable fingerprint: FNV-1a of the fields that identify a finding.
-pub fn fingerprint(f: &Finding) -> String {
+pub(crate) fn fingerprint(f: &Finding) -> String {
     let mut text = format!(
         "{}|{}|{}",
         f.rule,
@@ -265,7 +270,7 @@ pub fn fingerprint(f: &Finding) -> String {
 }
 
 /// Runs every detector over an account and returns its findings, one per member principal.
-pub fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
+pub(crate) fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
     use rayon::prelude::*;
     // Detectors that honour `focus` run one group per task; the compiler stays behind.
     let (account, groups, group_of, catalog) =

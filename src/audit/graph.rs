@@ -11,11 +11,11 @@
 //! "anything" leads to a virtual node whose permissions are everything the principal's
 //! boundary and SCPs allow (S-39).
 //!
-//! Stages: [`build`] groups and compiles every account's principals into actors, indexes trust
-//! policies and splits targets into classes ([`classes`]); [`edges`] decides every edge per
-//! actor and class ([`decide`], [`trust`]); [`caps`] probes what every node can do;
-//! [`reach`] walks the graph; [`report`] turns chains that reach more than the principal has into
-//! findings, and [`query`] answers `iamc paths` and `iamc who-can`.
+//! Stages: `build` groups and compiles every account's principals into actors, indexes trust
+//! policies and splits targets into classes (`classes`); `edges` decides every edge per
+//! actor and class (`decide`, `trust`); `caps` probes what every node can do;
+//! `reach` walks the graph; `report` turns chains that reach more than the principal has into
+//! findings, and `query` answers `iamc paths` and `iamc who-can`.
 //!
 //! INVARIANT (decided by the engine): an edge exists only when the compiled engine allows a
 //! concrete request for it (and the reference evaluator admits it under the trust policy); every
@@ -41,7 +41,8 @@ use crate::audit::model::{StatementRef, Witness};
 use crate::catalog::Catalog;
 use crate::condition::Instant;
 
-pub use query::{Chain, ChainHop, PathsAnswer, Reached, WhoCanAnswer, WhoCanEntry};
+pub(crate) use query::Chain;
+pub use query::{PathsAnswer, Reached, WhoCanAnswer, WhoCanEntry};
 pub use report::{RULE_ADMIN, RULE_MORE};
 
 /// What a query could not answer.
@@ -61,7 +62,7 @@ pub enum GraphError {
 /// What a node of the graph is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     /// An IAM role (as a role session).
     Role,
     /// An IAM user.
@@ -80,16 +81,16 @@ pub enum NodeKind {
 #[derive(Debug, Clone)]
 pub struct Node {
     /// What it is.
-    pub kind: NodeKind,
+    pub(crate) kind: NodeKind,
     /// Index of the loaded account (GAAD file) it comes from.
-    pub file: usize,
+    pub(crate) file: usize,
     /// The account it acts in.
-    pub account: String,
+    pub(crate) account: String,
     /// The principal's ARN; for virtual nodes the principal they act as; for federated nodes
     /// the provider.
     pub arn: String,
     /// Readable label (the ARN, or what a virtual node stands for).
-    pub label: String,
+    pub(crate) label: String,
     /// Index of the principal in its account, for principal nodes.
     pub(crate) principal: Option<usize>,
     /// The principal node it acts as (itself for principals and federated nodes).
@@ -120,7 +121,7 @@ pub enum EdgeKind {
 
 impl EdgeKind {
     /// The kebab-case name used in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EdgeKind::AssumeRole => "assume-role",
             EdgeKind::FederatedAssumeRole => "federated-assume-role",
@@ -136,16 +137,16 @@ impl EdgeKind {
 
 /// What allows an edge.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EdgeInfo {
+pub(crate) struct EdgeInfo {
     /// The actions it needs.
-    pub actions: Vec<String>,
+    pub(crate) actions: Vec<String>,
     /// The statements that allow it (identity statements of the acting principal, the trust
     /// statement of an assumed role).
-    pub statements: Vec<StatementRef>,
+    pub(crate) statements: Vec<StatementRef>,
     /// The conditions it needs, readable.
-    pub conditions: Vec<String>,
+    pub(crate) conditions: Vec<String>,
     /// A request the engine allowed for it.
-    pub witness: Option<Witness>,
+    pub(crate) witness: Option<Witness>,
 }
 
 /// One edge.
@@ -156,7 +157,7 @@ pub struct Edge {
     /// How.
     pub kind: EdgeKind,
     /// What allows it.
-    pub info: Arc<EdgeInfo>,
+    pub(crate) info: Arc<EdgeInfo>,
 }
 
 /// The graph over the principals of some accounts, with the compiled policies of every node
@@ -184,7 +185,7 @@ impl Graph<'_> {
         &self.nodes
     }
 
-    /// The edges out of `node`, with their indexes (see [`Graph::edge`]).
+    /// The edges out of `node`, with their indexes (see `Graph::edge`).
     pub fn edges(&self, node: u32) -> impl Iterator<Item = (u32, &Edge)> + '_ {
         let own = self.out.get(node as usize).map_or(&[][..], Vec::as_slice);
         let shared = self.shared_of(node);
@@ -197,7 +198,7 @@ impl Graph<'_> {
     }
 
     /// Edge `index` of `node`: its own edges first, then its actor's shared ones.
-    pub fn edge(&self, node: u32, index: u32) -> Option<&Edge> {
+    pub(crate) fn edge(&self, node: u32, index: u32) -> Option<&Edge> {
         let own = self.out.get(node as usize).map_or(&[][..], Vec::as_slice);
         let i = index as usize;
         match own.get(i) {
@@ -213,14 +214,6 @@ impl Graph<'_> {
             .flatten()
             .and_then(|a| self.shared.get(a as usize))
             .map_or(&[], Vec::as_slice)
-    }
-
-    /// Number of edges (shared ones counted once per node).
-    pub fn edge_count(&self) -> usize {
-        (0..self.nodes.len())
-            .filter_map(|n| u32::try_from(n).ok())
-            .map(|n| self.edges(n).count())
-            .sum()
     }
 
     /// True when `node` is administrator-equivalent (every administrator probe allowed).

@@ -21,17 +21,17 @@ use crate::request::prepared::PreparedContext;
 
 /// Where one policy of a group's set comes from.
 #[derive(Debug, Clone)]
-pub struct PolicyOrigin {
+pub(crate) struct PolicyOrigin {
     /// Its layer.
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// Its index in the layer (within the level for SCPs).
-    pub index: u32,
+    pub(crate) index: u32,
     /// Readable label (`inline:Name`, `managed:arn`, …).
-    pub label: String,
+    pub(crate) label: String,
     /// The input file.
-    pub file: String,
+    pub(crate) file: String,
     /// JSON pointer of the document in the file.
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 /// The principals of one account, grouped.

@@ -21,13 +21,13 @@ mod groups;
 mod types;
 use crate::policy::err::push_pointer;
 use crate::policy::{Policy, PolicyKind};
-pub use types::{
-    Account, IamGroup, ManagedPolicyDir, PolicyDoc, PolicyVersion, Principal, PrincipalKind,
-    RoleTarget, SESSION_NAME,
+pub use types::{Account, ManagedPolicyDir};
+pub(crate) use types::{
+    IamGroup, PolicyDoc, PolicyVersion, Principal, PrincipalKind, RoleTarget, SESSION_NAME,
 };
 
 /// Percent-decodes a policy document string; `+` stays `+` (botocore's `unquote`).
-pub fn percent_decode(s: &str) -> Option<String> {
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -218,7 +218,7 @@ fn duplicate_principals(principals: &mut [Principal], file: &str) {
 
 /// True when a trust policy has an `Allow` statement for `sts:AssumeRole` (or a wildcard) whose
 /// principal admits `service`.
-pub fn trusts_service(trust: &Policy, service: &str) -> bool {
+pub(crate) fn trusts_service(trust: &Policy, service: &str) -> bool {
     trust.statements.iter().any(|s| {
         s.effect == crate::policy::Effect::Allow
             && s.principal
@@ -423,6 +423,40 @@ impl<'v> Loader<'v> {
             })
     }
 
+    /// The identity policies of a role, user or group at `pointer`: its inline policies (the list
+    /// `inline_list`), then its `AttachedManagedPolicies`, labelled with `label_prefix`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "inline's and attached's arguments plus the owner and its inline list's name"
+    )]
+    pub(super) fn identity_policies(
+        &mut self,
+        owner: &'v Value,
+        pointer: &str,
+        inline_list: &str,
+        label_prefix: &str,
+        out: &mut Vec<PolicyDoc>,
+        errors: &mut Vec<AuditError>,
+        who: &str,
+    ) {
+        self.inline(
+            list_at(owner, inline_list),
+            &format!("{pointer}/{inline_list}"),
+            label_prefix,
+            out,
+            errors,
+            who,
+        );
+        self.attached(
+            list_at(owner, "AttachedManagedPolicies"),
+            &format!("{pointer}/AttachedManagedPolicies"),
+            label_prefix,
+            out,
+            errors,
+            who,
+        );
+    }
+
     fn inline(
         &mut self,
         list: &'v [Value],
@@ -587,17 +621,10 @@ impl<'v> Loader<'v> {
         let (mut p, mut errors) = self.common(r, pointer, PrincipalKind::Role);
         let who = p.arn.clone();
         let mut identity = Vec::new();
-        self.inline(
-            list_at(r, "RolePolicyList"),
-            &format!("{pointer}/RolePolicyList"),
-            "",
-            &mut identity,
-            &mut errors,
-            &who,
-        );
-        self.attached(
-            list_at(r, "AttachedManagedPolicies"),
-            &format!("{pointer}/AttachedManagedPolicies"),
+        self.identity_policies(
+            r,
+            pointer,
+            "RolePolicyList",
             "",
             &mut identity,
             &mut errors,
@@ -626,17 +653,10 @@ impl<'v> Loader<'v> {
         let (mut p, mut errors) = self.common(u, pointer, PrincipalKind::User);
         let who = p.arn.clone();
         let mut identity = Vec::new();
-        self.inline(
-            list_at(u, "UserPolicyList"),
-            &format!("{pointer}/UserPolicyList"),
-            "",
-            &mut identity,
-            &mut errors,
-            &who,
-        );
-        self.attached(
-            list_at(u, "AttachedManagedPolicies"),
-            &format!("{pointer}/AttachedManagedPolicies"),
+        self.identity_policies(
+            u,
+            pointer,
+            "UserPolicyList",
             "",
             &mut identity,
             &mut errors,
@@ -660,19 +680,11 @@ impl<'v> Loader<'v> {
                 continue;
             };
             p.groups.push(gname.to_owned());
-            let prefix = format!("group:{gname}/");
-            self.inline(
-                list_at(group, "GroupPolicyList"),
-                &format!("/GroupDetailList/{gi}/GroupPolicyList"),
-                &prefix,
-                &mut identity,
-                &mut errors,
-                &who,
-            );
-            self.attached(
-                list_at(group, "AttachedManagedPolicies"),
-                &format!("/GroupDetailList/{gi}/AttachedManagedPolicies"),
-                &prefix,
+            self.identity_policies(
+                group,
+                &format!("/GroupDetailList/{gi}"),
+                "GroupPolicyList",
+                &format!("group:{gname}/"),
                 &mut identity,
                 &mut errors,
                 &who,

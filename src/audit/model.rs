@@ -171,23 +171,12 @@ pub enum Severity {
 
 impl Severity {
     /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
             Severity::High => "high",
             Severity::Medium => "medium",
             Severity::Low => "low",
-        }
-    }
-
-    /// Parses the lowercase name.
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "critical" => Some(Severity::Critical),
-            "high" => Some(Severity::High),
-            "medium" => Some(Severity::Medium),
-            "low" => Some(Severity::Low),
-            _ => None,
         }
     }
 }
@@ -238,7 +227,7 @@ pub struct Witness {
 }
 
 /// A witness from a request and its decision.
-pub fn witness(request: &crate::request::Request, decision: &str) -> Witness {
+pub(crate) fn witness(request: &crate::request::Request, decision: &str) -> Witness {
     let mut context = BTreeMap::new();
     for e in request.context.entries() {
         context.insert(e.key.clone(), e.values.clone());
@@ -269,7 +258,7 @@ pub struct Finding {
     /// The principal's ARN (for a cause: the first of [`Finding::principals`]).
     pub principal: String,
     /// For a cause (the audit's findings): every principal it affects, sorted. The detectors
-    /// leave it empty; [`crate::audit::findings::causes`] fills it.
+    /// leave it empty; `crate::audit::findings::causes` fills it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub principals: Vec<String>,
     /// For a cause: how many principals it affects (`principals.len()`).
@@ -315,7 +304,7 @@ pub struct PrincipalDetail {
     /// The principal's ARN.
     pub principal: String,
     /// Its severity.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Its message.
     pub message: String,
     /// Its witness.
@@ -326,7 +315,7 @@ pub struct PrincipalDetail {
 impl Finding {
     /// A detector's finding of `rule` with nothing else filled in: the detector adds its
     /// actions, statements, conditions, witness and target (struct update syntax), the audit
-    /// its account, principal and fingerprint, and [`crate::audit::findings::causes`] the
+    /// its account, principal and fingerprint, and `crate::audit::findings::causes` the
     /// principals of a cause.
     pub fn new(
         rule: impl Into<String>,
@@ -533,30 +522,30 @@ pub struct AuditResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyWarning {
     /// The file the document is in.
-    pub file: String,
+    pub(crate) file: String,
     /// JSON pointer of the element in that file (the document's pointer, continued inside it).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// The policy (`inline:Name`, `managed:arn`, `boundary:arn`, …).
-    pub policy: String,
+    pub(crate) policy: String,
     /// The lint rule (`unknown-action`, `always-false-condition`, …).
-    pub rule: String,
+    pub(crate) rule: String,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
     /// ARNs of the audited principals that have the policy.
-    pub principals: Vec<String>,
+    pub(crate) principals: Vec<String>,
 }
 
 /// One CloudTrail file read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrailFile {
     /// Its path.
-    pub path: String,
+    pub(crate) path: String,
     /// It was gzip-compressed (told by its magic bytes, not its name).
     pub gzip: bool,
     /// Its size on disk.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Records it holds (0 when it could not be read).
-    pub records: u64,
+    pub(crate) records: u64,
 }
 
 /// What the CloudTrail logs show, over every audited account.
@@ -595,7 +584,7 @@ pub struct PrincipalLeastPrivilege {
     /// Its name.
     pub name: String,
     /// `role` or `user`.
-    pub kind: String,
+    pub(crate) kind: String,
     /// Authorized SageMaker calls logged.
     pub events: u64,
     /// SageMaker calls refused with an access-denied error.
@@ -610,7 +599,7 @@ pub struct PrincipalLeastPrivilege {
     /// Used SageMaker actions whose coverage class is `Never`: the log shows a success the
     /// synthetic request space did not reach.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub used_not_granted: Vec<String>,
+    pub(crate) used_not_granted: Vec<String>,
     /// Actions at least one of whose calls named a resource that could not be recovered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources_unknown: Vec<String>,
@@ -651,7 +640,7 @@ pub struct Proof {
     /// Logged requests the current policies deny, though the log says they succeeded (policies
     /// changed since, or the log lacks context such as resource tags); the first few.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub denied_by_current: Vec<Witness>,
+    pub(crate) denied_by_current: Vec<Witness>,
     /// Requests checked for "the minimal policy allows nothing the current policies deny": the
     /// audit's space for the used actions, that space extended with the minimal policy's ARNs
     /// and values, the logged and fresh-name requests and their neighbourhood.
@@ -667,12 +656,12 @@ pub struct Proof {
     /// The first few fresh-name requests the current policies allow and the minimal one does
     /// not.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fresh_name_denied: Vec<Witness>,
+    pub(crate) fresh_name_denied: Vec<Witness>,
     /// Requests the minimal policy allows and the current policies deny.
     pub counterexamples: u64,
     /// The first few counterexamples.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub counterexample_samples: Vec<Witness>,
+    pub(crate) counterexample_samples: Vec<Witness>,
     /// How the policy was narrowed to remove counterexamples, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub narrowing: Vec<String>,

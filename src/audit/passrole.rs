@@ -25,19 +25,19 @@ use crate::request::prepared::{PreparedContext, Preparer};
 
 /// Roles that no policy of the account tells apart, with the requests that decide them.
 #[derive(Debug, Clone)]
-pub struct RoleClass {
+pub(crate) struct RoleClass {
     /// Indexes into `Account::roles`.
-    pub roles: Vec<usize>,
+    pub(crate) roles: Vec<usize>,
     /// `iam:PassRole` requests on the class's first role, `iam:PassedToService =
     /// sagemaker.amazonaws.com`, the role's tags as resource tags.
-    pub requests: Vec<Request>,
+    pub(crate) requests: Vec<Request>,
 }
 
 /// The account's roles, in classes.
 #[derive(Debug, Clone, Default)]
-pub struct PassRoleSpace {
+pub(crate) struct PassRoleSpace {
     /// The classes.
-    pub classes: Vec<RoleClass>,
+    pub(crate) classes: Vec<RoleClass>,
     /// Role index → class index.
     class_of: Vec<usize>,
 }
@@ -51,7 +51,7 @@ fn role_tag_key(key_lower: &str) -> Option<&str> {
 
 impl PassRoleSpace {
     /// Splits the account's roles into classes and generates each class's requests.
-    pub fn build(
+    pub(crate) fn build(
         account: &Account,
         sets: &[&PolicySet],
         catalog: &Catalog,
@@ -184,7 +184,7 @@ impl PassRoleSpace {
     }
 
     /// The class's requests retargeted to role `role` (same decisions, by construction).
-    pub fn requests_for(&self, account: &Account, role: &str) -> Vec<Request> {
+    pub(crate) fn requests_for(&self, account: &Account, role: &str) -> Vec<Request> {
         let Some(ri) = account.roles.iter().position(|r| r.arn == role) else {
             return Vec::new();
         };
@@ -202,13 +202,21 @@ impl PassRoleSpace {
             .collect()
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// Number of classes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.classes.len()
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// True when there are no classes.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.classes.is_empty()
     }
 }
@@ -247,13 +255,13 @@ fn to_sagemaker(mut r: Request, tags: &BTreeMap<String, String>) -> Request {
 }
 
 /// The space's requests, prepared once per account.
-pub struct PreparedSpace<'s> {
+pub(crate) struct PreparedSpace<'s> {
     classes: Vec<Vec<PreparedRequest<'s>>>,
 }
 
 impl<'s> PreparedSpace<'s> {
     /// Prepares every class's requests.
-    pub fn new(space: &'s PassRoleSpace, catalog: &Catalog) -> PreparedSpace<'s> {
+    pub(crate) fn new(space: &'s PassRoleSpace, catalog: &Catalog) -> PreparedSpace<'s> {
         let mut p = Preparer::new(catalog);
         PreparedSpace {
             classes: space
@@ -265,7 +273,7 @@ impl<'s> PreparedSpace<'s> {
     }
 
     /// Roles a group may pass to SageMaker (classes other than `Never`), in account order.
-    pub fn reach(
+    pub(crate) fn reach(
         &self,
         space: &PassRoleSpace,
         account: &Account,

@@ -8,11 +8,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A phased progress line (nothing at all when disabled or stderr is not a terminal).
-pub struct Progress(Option<ProgressBar>);
+pub(crate) struct Progress(Option<ProgressBar>);
 
 impl Progress {
     /// A progress line on stderr when `enabled` and stderr is a terminal.
-    pub fn new(enabled: bool) -> Progress {
+    pub(crate) fn new(enabled: bool) -> Progress {
         use std::io::IsTerminal;
         if !enabled || !std::io::stderr().is_terminal() {
             return Progress(None);
@@ -20,13 +20,8 @@ impl Progress {
         Progress(Some(ProgressBar::new(0)))
     }
 
-    /// A progress line that never draws.
-    pub fn hidden() -> Progress {
-        Progress(None)
-    }
-
     /// Starts a phase named `name`: a bar over `total` steps, or a spinner when `total` is `None`.
-    pub fn phase(&self, name: &str, total: Option<u64>) {
+    pub(crate) fn phase(&self, name: &str, total: Option<u64>) {
         let Some(bar) = &self.0 else {
             return;
         };
@@ -49,14 +44,14 @@ impl Progress {
     }
 
     /// Advances the current phase by `n` steps.
-    pub fn inc(&self, n: u64) {
+    pub(crate) fn inc(&self, n: u64) {
         if let Some(b) = &self.0 {
             b.inc(n);
         }
     }
 
     /// Clears the line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
         }

@@ -68,14 +68,14 @@ pub struct AuditConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ScpLevels {
     /// Levels for every account, root first.
-    pub all: Vec<Vec<Policy>>,
+    pub(crate) all: Vec<Vec<Policy>>,
     /// Levels of one account only, by account id (after `all`).
-    pub by_account: BTreeMap<String, Vec<Vec<Policy>>>,
+    pub(crate) by_account: BTreeMap<String, Vec<Vec<Policy>>>,
 }
 
 impl ScpLevels {
     /// The levels that apply to `account`.
-    pub fn for_account(&self, account: &str) -> Vec<Vec<Policy>> {
+    pub(crate) fn for_account(&self, account: &str) -> Vec<Vec<Policy>> {
         let mut out = self.all.clone();
         if let Some(own) = self.by_account.get(account) {
             out.extend(own.iter().cloned());
@@ -90,10 +90,10 @@ impl ScpLevels {
 #[derive(Debug, Clone, Default)]
 pub struct SharedSpace {
     /// What every side's policies and principals mention.
-    pub mentions: Mentions,
+    pub(crate) mentions: Mentions,
     /// Extra resource candidates (every side's role ARNs, sorted), used instead of the account's
     /// own roles.
-    pub targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
 }
 
 /// A fatal problem: the audit cannot run at all.
@@ -116,11 +116,11 @@ pub enum AuditFailure {
 
 /// The most synthetic requests per action `--variants` may ask for: 10,000 (461 actions × 10,000
 /// requests is 4.6 M requests per account, about what one pass can hold in memory at a time).
-pub const MAX_VARIANTS: usize = 10_000;
+pub(crate) const MAX_VARIANTS: usize = 10_000;
 
 impl AuditConfig {
     /// The SCP level files of `account`: the levels for every account, then its own.
-    pub fn scp_files_for(&self, account: &str) -> Vec<Vec<PathBuf>> {
+    pub(crate) fn scp_files_for(&self, account: &str) -> Vec<Vec<PathBuf>> {
         let mut out = self.scp_levels.clone();
         if let Some(own) = self.account_scp_levels.get(account) {
             out.extend(own.iter().cloned());
@@ -130,7 +130,7 @@ impl AuditConfig {
 
     /// Checks the settings before any work: `variants` within 1..=[`MAX_VARIANTS`], every
     /// `services` prefix known to the catalog, at most 1,024 threads.
-    pub fn check(&self, catalog: &Catalog) -> Result<(), AuditFailure> {
+    pub(crate) fn check(&self, catalog: &Catalog) -> Result<(), AuditFailure> {
         let variants = self.generator.variants;
         if !(1..=MAX_VARIANTS).contains(&variants) {
             return Err(AuditFailure::Settings(format!(

@@ -26,11 +26,12 @@ mod values;
 mod witness;
 
 use instantiate::*;
-pub use mentions::{CondSpec, FamilyTag, KeyMention, Mentions, StatementSpec};
+pub use mentions::Mentions;
+pub(crate) use mentions::{CondSpec, FamilyTag, KeyMention, StatementSpec};
 use resources::*;
 pub(crate) use values::format_instant;
 use values::*;
-pub use witness::glob_witness;
+pub(crate) use witness::glob_witness;
 use witness::*;
 
 /// Settings of the generator.
@@ -64,15 +65,15 @@ impl Default for GenConfig {
 #[derive(Debug, Clone)]
 pub struct ActionRequests {
     /// Dense id in the catalog.
-    pub action_id: ActionId,
+    pub(crate) action_id: ActionId,
     /// `service:Action`.
-    pub action: String,
+    pub(crate) action: String,
     /// Its access level.
-    pub access_level: AccessLevel,
+    pub(crate) access_level: AccessLevel,
     /// The requests.
     pub requests: Vec<Request>,
     /// Per request: true when it names a resource of the audited account (or `*`).
-    pub own_account: Vec<bool>,
+    pub(crate) own_account: Vec<bool>,
 }
 
 /// Generates the requests of one action.

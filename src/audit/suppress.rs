@@ -24,7 +24,7 @@
 //! INVARIANT (suppressions are accountable): every entry has a non-empty reason, the file holds no
 //! field iamc does not know (a typo must not silently widen or void a suppression), every error
 //! names the file and the JSON pointer of what is wrong, and entries that match nothing are
-//! reported ([`SuppressionOutcome::warnings`]).
+//! reported (`SuppressionOutcome::warnings`).
 
 use std::path::Path;
 
@@ -88,24 +88,24 @@ pub struct Suppression {
     pub pointer: String,
     /// The fingerprint of the cause, if given (matched exactly).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+    pub(crate) fingerprint: Option<String>,
     /// Principal ARN glob (`*` when only a fingerprint is given).
-    pub principal: String,
+    pub(crate) principal: String,
     /// Rule id glob (`*` when only a fingerprint is given).
-    pub rule: String,
+    pub(crate) rule: String,
     /// Action glob (any of the finding's actions), if given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    pub(crate) action: Option<String>,
     /// Target role ARN glob, if given (a finding without a target role never matches it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_role: Option<String>,
     /// Why the findings it matches are accepted.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl Suppression {
     /// Whether this entry matches `f` (for a cause: every one of its principals).
-    pub fn matches(&self, f: &Finding) -> bool {
+    pub(crate) fn matches(&self, f: &Finding) -> bool {
         self.matches_cause(f)
             && if f.principals.is_empty() {
                 glob(&self.principal, &f.principal)
@@ -135,37 +135,37 @@ impl Suppression {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppressions {
     /// The file, as given.
-    pub file: String,
+    pub(crate) file: String,
     /// Its entries, in file order.
     pub entries: Vec<Suppression>,
 }
 
 /// One entry after [`Suppressions::apply`]: how many findings it matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SuppressionUse {
+pub(crate) struct SuppressionUse {
     /// The entry.
     #[serde(flatten)]
-    pub entry: Suppression,
+    pub(crate) entry: Suppression,
     /// Findings it matched (a finding matched by several entries counts for each; its reason is
     /// the first entry's).
-    pub matched: usize,
+    pub(crate) matched: usize,
 }
 
 /// What applying a suppressions file did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SuppressionOutcome {
+pub(crate) struct SuppressionOutcome {
     /// The file.
-    pub file: String,
+    pub(crate) file: String,
     /// Every entry with its match count, in file order.
-    pub entries: Vec<SuppressionUse>,
+    pub(crate) entries: Vec<SuppressionUse>,
     /// Findings suppressed by this file.
-    pub suppressed: usize,
+    pub(crate) suppressed: usize,
 }
 
 impl SuppressionOutcome {
     /// One warning per entry that matched nothing:
     /// ``suppression /suppressions/2 matched nothing (`file`)``.
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.entries
             .iter()
             .filter(|u| u.matched == 0)
@@ -252,7 +252,7 @@ impl Suppressions {
     /// Marks every finding an entry matches with `suppressed = Some(reason)` (the first matching
     /// entry's reason; a finding already suppressed keeps its reason) and counts matches. A cause
     /// whose principals an entry matches only in part is first split (see the module docs).
-    pub fn apply(&self, findings: &mut Vec<Finding>) -> SuppressionOutcome {
+    pub(crate) fn apply(&self, findings: &mut Vec<Finding>) -> SuppressionOutcome {
         let mut split = Vec::with_capacity(findings.len());
         for f in findings.drain(..) {
             split.extend(self.split(f));
@@ -396,7 +396,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// Whether `text` matches `pattern`: `*` any run of characters (`/` and `:` included), `?` one
 /// character, everything else literally.
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0usize, 0usize);

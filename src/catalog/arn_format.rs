@@ -23,7 +23,7 @@ use super::err::ArnFormatError;
 
 /// A parsed ARN format of a resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArnFormat {
+pub(crate) struct ArnFormat {
     /// The format as published.
     text: String,
     /// Literal text and placeholders, in order (for rendering).
@@ -71,7 +71,7 @@ enum Token {
 impl ArnFormat {
     /// Parses a format. `${` must be closed by `}` around a non-empty name without `:`; a `$` not
     /// followed by `{` and a lone `}` are literal text.
-    pub fn parse(text: &str) -> Result<ArnFormat, ArnFormatError> {
+    pub(crate) fn parse(text: &str) -> Result<ArnFormat, ArnFormatError> {
         let err = |reason: &'static str| ArnFormatError {
             format: text.to_owned(),
             reason,
@@ -123,12 +123,12 @@ impl ArnFormat {
     }
 
     /// The format as published.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     /// True when `arn` is an ARN of this format (see the module docs for the rules).
-    pub fn matches(&self, arn: &str) -> bool {
+    pub(crate) fn matches(&self, arn: &str) -> bool {
         let arn_fields = arn.split(':');
         if arn_fields.clone().count() != self.fields.len() {
             return false;
@@ -140,8 +140,9 @@ impl ArnFormat {
             .all(|(text, tokens)| match_field(tokens, text.as_bytes()))
     }
 
+    #[cfg(test)]
     /// The placeholder names, in order of appearance (repeated names repeat).
-    pub fn placeholders(&self) -> Vec<String> {
+    pub(crate) fn placeholders(&self) -> Vec<String> {
         self.parts
             .iter()
             .filter_map(|p| match p {
@@ -153,7 +154,7 @@ impl ArnFormat {
 
     /// Replaces each `${Name}` with `fill(Name)`; `None` when `fill` returns `None` for any name.
     /// Values are inserted as given (not checked against the matching rules).
-    pub fn render(&self, fill: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    pub(crate) fn render(&self, fill: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         let mut out = String::with_capacity(self.text.len());
         for part in &self.parts {
             match part {
@@ -172,7 +173,7 @@ impl ArnFormat {
 /// namespace (`project-a/nginx-web-app`), Secrets Manager secret names (`prod/db/password`),
 /// and KMS alias names (`alias/aws/s3`). No SageMaker or `iam:PassRole` format uses these names,
 /// so the default catalog matches exactly as before they were added.
-pub const SLASH_PLACEHOLDERS: [&str; 6] = [
+pub(crate) const SLASH_PLACEHOLDERS: [&str; 6] = [
     "ObjectName",
     "LogGroupName",
     "LogStreamName",
@@ -184,7 +185,7 @@ pub const SLASH_PLACEHOLDERS: [&str; 6] = [
 /// One element of an ARN pattern for [`ArnFormat::overlaps`]: how a policy `Resource` entry
 /// (with its wildcards and variables) constrains the bytes of an ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatternToken {
+pub(crate) enum PatternToken {
     /// Exactly this byte.
     Byte(u8),
     /// Any one byte (`?`); `:` only when `colon` is true.
@@ -214,7 +215,7 @@ impl ArnFormat {
     /// True when some ARN of this format is matched by `pattern` (a whole-ARN pattern, fields
     /// and their `:` included): the intersection of the two languages is not empty. Linear in
     /// the product of the two lengths, no backtracking.
-    pub fn overlaps(&self, pattern: &[PatternToken]) -> bool {
+    pub(crate) fn overlaps(&self, pattern: &[PatternToken]) -> bool {
         let mut format: Vec<Token> = Vec::new();
         for (i, field) in self.fields.iter().enumerate() {
             if i > 0 {

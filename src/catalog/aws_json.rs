@@ -25,83 +25,80 @@ use serde::Deserialize;
 use serde_path_to_error::Segment;
 
 use super::arn_format::ArnFormat;
-use super::err::push_pointer;
 use super::{
     AccessLevel, ActionInfo, ActionResource, CatalogError, KeyInfo, ResourceType, Service,
 };
+use crate::policy::err::push_token;
 
 /// A whole file: a service file or a condition-key file.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct AwsFile {
+pub(crate) struct AwsFile {
     /// The service prefix (`sagemaker`); absent in a condition-key file.
     #[serde(rename = "Name", default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The service's actions.
     #[serde(rename = "Actions", default)]
-    pub actions: Option<Vec<AwsAction>>,
+    pub(crate) actions: Option<Vec<AwsAction>>,
     /// Condition keys: the service's, or global keys in a condition-key file.
     #[serde(rename = "ConditionKeys", default)]
-    pub condition_keys: Option<Vec<AwsConditionKey>>,
+    pub(crate) condition_keys: Option<Vec<AwsConditionKey>>,
     /// API operations and the actions they authorize.
     #[serde(rename = "Operations", default)]
-    pub operations: Option<Vec<AwsOperation>>,
+    pub(crate) operations: Option<Vec<AwsOperation>>,
     /// The service's resource types.
     #[serde(rename = "Resources", default)]
-    pub resources: Option<Vec<AwsResource>>,
-    /// Format version (`v1.4`); informational.
-    #[serde(rename = "Version", default)]
-    pub version: Option<String>,
+    pub(crate) resources: Option<Vec<AwsResource>>,
     /// iamc extension: the file holds only some of the service's actions (iamc's embedded
     /// `iam.json`), so an action or key it lacks may still exist.
     #[serde(rename = "iamc:Partial", default)]
-    pub partial: bool,
+    pub(crate) partial: bool,
 }
 
 /// One entry of `Actions`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsAction {
+pub(crate) struct AwsAction {
     /// Action name as published (`CreateTrainingJob`).
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// Condition keys of the action, including those of its resource types' rows.
     #[serde(rename = "ActionConditionKeys", default)]
-    pub action_condition_keys: Option<Vec<String>>,
+    pub(crate) action_condition_keys: Option<Vec<String>>,
     /// Access-level flags.
     #[serde(rename = "Annotations", default)]
-    pub annotations: Option<AwsAnnotations>,
+    pub(crate) annotations: Option<AwsAnnotations>,
     /// Resource types the action can be scoped to, in published order.
     #[serde(rename = "Resources", default)]
-    pub resources: Option<Vec<AwsActionResource>>,
+    pub(crate) resources: Option<Vec<AwsActionResource>>,
 }
 
 /// `Annotations` of an action.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct AwsAnnotations {
+pub(crate) struct AwsAnnotations {
     /// The flags.
     #[serde(rename = "Properties", default)]
-    pub properties: Option<AwsProperties>,
+    pub(crate) properties: Option<AwsProperties>,
 }
 
 /// `Annotations.Properties` of an action: access-level flags.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
-pub struct AwsProperties {
+pub(crate) struct AwsProperties {
     /// List access.
     #[serde(rename = "IsList", default)]
-    pub is_list: bool,
+    pub(crate) is_list: bool,
     /// Permissions management (also has `IsWrite`).
     #[serde(rename = "IsPermissionManagement", default)]
-    pub is_permission_management: bool,
+    pub(crate) is_permission_management: bool,
     /// Tagging (also has `IsWrite`).
     #[serde(rename = "IsTaggingOnly", default)]
-    pub is_tagging_only: bool,
+    pub(crate) is_tagging_only: bool,
     /// Write access.
     #[serde(rename = "IsWrite", default)]
-    pub is_write: bool,
+    pub(crate) is_write: bool,
 }
 
 impl AwsProperties {
     /// The access level these flags stand for.
-    pub fn access_level(self) -> AccessLevel {
+    pub(crate) fn access_level(self) -> AccessLevel {
         if self.is_permission_management {
             AccessLevel::PermissionsManagement
         } else if self.is_tagging_only {
@@ -118,60 +115,60 @@ impl AwsProperties {
 
 /// One entry of an action's `Resources`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsActionResource {
+pub(crate) struct AwsActionResource {
     /// Resource type name (refers to the file's `Resources[].Name`).
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// iamc extension: whether the resource type is required; absent in AWS's files.
     #[serde(rename = "Required", default)]
-    pub required: Option<bool>,
+    pub(crate) required: Option<bool>,
 }
 
 /// One entry of `ConditionKeys`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsConditionKey {
+pub(crate) struct AwsConditionKey {
     /// Key name as published (`aws:RequestTag/${TagKey}`).
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// Type names (`String`, `ArrayOfARN`, …); the first one counts.
     #[serde(rename = "Types", default)]
-    pub types: Option<Vec<String>>,
+    pub(crate) types: Option<Vec<String>>,
 }
 
 /// One entry of `Operations`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsOperation {
+pub(crate) struct AwsOperation {
     /// API operation name.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// The actions the operation needs.
     #[serde(rename = "AuthorizedActions", default)]
-    pub authorized_actions: Option<Vec<AwsAuthorizedAction>>,
+    pub(crate) authorized_actions: Option<Vec<AwsAuthorizedAction>>,
 }
 
 /// One entry of an operation's `AuthorizedActions`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsAuthorizedAction {
+pub(crate) struct AwsAuthorizedAction {
     /// Action name.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// Service prefix.
     #[serde(rename = "Service")]
-    pub service: String,
+    pub(crate) service: String,
 }
 
 /// One entry of `Resources`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwsResource {
+pub(crate) struct AwsResource {
     /// Resource type name (`training-job`).
     #[serde(rename = "Name")]
-    pub name: String,
+    pub(crate) name: String,
     /// ARN formats with `${…}` placeholders.
     #[serde(rename = "ARNFormats", default)]
-    pub arn_formats: Option<Vec<String>>,
+    pub(crate) arn_formats: Option<Vec<String>>,
     /// Condition keys that apply to the resource type.
     #[serde(rename = "ConditionKeys", default)]
-    pub condition_keys: Option<Vec<String>>,
+    pub(crate) condition_keys: Option<Vec<String>>,
 }
 
 /// What a file turned out to hold.
@@ -382,10 +379,10 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
     for segment in path {
         match segment {
-            Segment::Seq { index } => push_pointer(&mut out, &index.to_string()),
-            Segment::Map { key } => push_pointer(&mut out, key),
-            Segment::Enum { variant } => push_pointer(&mut out, variant),
-            Segment::Unknown => push_pointer(&mut out, "?"),
+            Segment::Seq { index } => push_token(&mut out, &index.to_string()),
+            Segment::Map { key } => push_token(&mut out, key),
+            Segment::Enum { variant } => push_token(&mut out, variant),
+            Segment::Unknown => push_token(&mut out, "?"),
         }
     }
     out

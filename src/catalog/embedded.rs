@@ -113,9 +113,10 @@ impl Catalog {
         Ok(loaded)
     }
 
+    #[cfg(test)]
     /// Adds the embedded service `prefix` (any case), replacing one with the same prefix;
     /// `Ok(None)` when no such service is embedded.
-    pub fn add_embedded_service(
+    pub(crate) fn add_embedded_service(
         &mut self,
         prefix: &str,
     ) -> Result<Option<LoadedCatalog>, CatalogError> {
@@ -152,7 +153,7 @@ struct PrefixEntry {
 
 /// Every AWS service prefix (lowercase), from the embedded list; empty should the embedded
 /// list ever fail to parse (it is tested to parse).
-pub fn aws_service_prefixes() -> &'static BTreeSet<String> {
+pub(crate) fn aws_service_prefixes() -> &'static BTreeSet<String> {
     static PREFIXES: OnceLock<BTreeSet<String>> = OnceLock::new();
     PREFIXES.get_or_init(|| {
         serde_json::from_str::<PrefixFile>(include_str!("../../data/catalog/service-prefixes.json"))
@@ -167,6 +168,6 @@ pub fn aws_service_prefixes() -> &'static BTreeSet<String> {
 }
 
 /// True when `prefix` (any case) is the prefix of an AWS service (see [`aws_service_prefixes`]).
-pub fn is_aws_service_prefix(prefix: &str) -> bool {
+pub(crate) fn is_aws_service_prefix(prefix: &str) -> bool {
     aws_service_prefixes().contains(&prefix.to_ascii_lowercase())
 }

@@ -38,17 +38,19 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
+    #[cfg(test)]
     /// The file name or label the error is about.
-    pub fn file(&self) -> &str {
+    pub(crate) fn file(&self) -> &str {
         match self {
             CatalogError::Io { path, .. } => path,
             CatalogError::Json { file, .. } | CatalogError::Invalid { file, .. } => file,
         }
     }
 
+    #[cfg(test)]
     /// The JSON pointer of the offending element, if the error has one (`""` is the whole
     /// document).
-    pub fn pointer(&self) -> Option<&str> {
+    pub(crate) fn pointer(&self) -> Option<&str> {
         match self {
             CatalogError::Io { .. } => None,
             CatalogError::Json { pointer, .. } | CatalogError::Invalid { pointer, .. } => {
@@ -61,26 +63,14 @@ impl CatalogError {
 /// An ARN format that cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("invalid ARN format `{format}`: {reason}")]
-pub struct ArnFormatError {
+pub(crate) struct ArnFormatError {
     /// The format as given.
-    pub format: String,
+    pub(crate) format: String,
     /// What is wrong.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 /// The pointer, or `/` for the whole document.
 fn display_pointer(pointer: &str) -> &str {
     if pointer.is_empty() { "/" } else { pointer }
-}
-
-/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
-pub(crate) fn push_pointer(out: &mut String, token: &str) {
-    out.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            _ => out.push(c),
-        }
-    }
 }

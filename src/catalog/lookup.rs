@@ -168,7 +168,7 @@ impl Catalog {
     }
 
     /// Whether the concrete ARN `arn` fits one of `action`'s resource types (ARN-format rules in
-    /// [`super::arn_format`]).
+    /// `super::arn_format`).
     pub fn check_resource<'a>(&'a self, action: &ActionInfo, arn: &str) -> ResourceFit<'a> {
         if action.is_wildcard_only() {
             return ResourceFit::WildcardOnly;

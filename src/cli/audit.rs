@@ -34,7 +34,7 @@ Limits: --variants 1 to 10000, --threads 0 to 1024.
 
 ",
     super::exit_status_help!()))]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// `aws iam get-account-authorization-details` output files, one per account.
     #[arg(required = true, value_name = "GAAD_FILE")]
     files: Vec<PathBuf>,
@@ -111,7 +111,7 @@ impl FailOn {
     }
 }
 
-pub fn run(args: AuditArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
     if args.variants == 0 {
         return Err(Error::Usage("`--variants` must be at least 1".to_owned()));

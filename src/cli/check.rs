@@ -21,7 +21,7 @@ use super::out::outln;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// A readable explanation.
     Text,
     /// One JSON object.
@@ -52,7 +52,7 @@ decided it; for an implicit deny, the nearest statements of each gate and what f
 
 ",
     super::exit_status_help!()))]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// `aws iam get-account-authorization-details` output file(s) holding the principal;
     /// repeatable. Needs --principal; excludes --policy and --boundary.
     #[arg(long, value_name = "GAAD_FILE")]
@@ -334,7 +334,7 @@ fn file_source(label: String, path: &std::path::Path) -> Source {
     }
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     let s = settings(args)?;
     let ex = s.engine.explain(&s.policies, &s.request, &s.catalog)?;
     let trace = crate::eval::trace::trace(&s.policies, &s.request, &s.catalog);

@@ -38,7 +38,7 @@ unless an input error makes it 1.
 
 ",
     super::exit_status_help!()))]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The old GAAD or policy file.
     #[arg(value_name = "OLD")]
     old: PathBuf,
@@ -75,7 +75,7 @@ pub struct DiffArgs {
     quiet: bool,
 }
 
-pub fn run(args: DiffArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: DiffArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
     if args.variants == 0 {
         return Err(Error::Usage("`--variants` must be at least 1".to_owned()));

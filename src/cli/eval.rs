@@ -27,7 +27,7 @@ every other line is still answered.
 
 ",
     super::exit_status_help!()))]
-pub struct EvalArgs {
+pub(crate) struct EvalArgs {
     /// JSONL case file, or `-` for standard input.
     #[arg(long, value_name = "FILE|-")]
     cases: PathBuf,
@@ -50,7 +50,7 @@ struct Settings {
     engine: super::Engine,
 }
 
-pub fn run(args: EvalArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: EvalArgs) -> Result<ExitCode, Error> {
     let settings = Settings {
         input: (args.cases.as_os_str() != "-").then_some(args.cases),
         explain: args.explain,

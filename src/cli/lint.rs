@@ -68,7 +68,7 @@ aws: keys.
 
 ",
     super::exit_status_help!()))]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     /// Policy files (JSON policy documents).
     #[arg(required = true, value_name = "POLICY")]
     files: Vec<PathBuf>,
@@ -83,7 +83,7 @@ pub struct LintArgs {
     catalog: Vec<PathBuf>,
 }
 
-pub fn run(args: LintArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: LintArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_extended_catalog(&args.catalog)?;
     let kind = args.kind.policy_kind();
     let files: Vec<FileReport> = args

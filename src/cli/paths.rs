@@ -20,7 +20,7 @@ use super::out::{self, Out, outln};
 
 /// Output format of the graph commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Readable text.
     Text,
     /// One JSON document.
@@ -29,7 +29,7 @@ pub enum Format {
 
 /// The inputs the graph commands read, as `iamc audit` does.
 #[derive(Debug, Args)]
-pub struct GraphInputs {
+pub(crate) struct GraphInputs {
     /// `aws iam get-account-authorization-details` output files, one per account.
     #[arg(required = true, value_name = "GAAD_FILE")]
     files: Vec<PathBuf>,
@@ -148,7 +148,7 @@ than the starting principal. A principal that could not be evaluated is an input
 
 ",
     super::exit_status_help!()))]
-pub struct PathsArgs {
+pub(crate) struct PathsArgs {
     #[command(flatten)]
     inputs: GraphInputs,
     /// The starting principal: its ARN, or its role or user name when that is unique.
@@ -160,52 +160,63 @@ pub struct PathsArgs {
     to: Option<String>,
 }
 
-pub fn run(args: PathsArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: PathsArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
     let answer = loaded.with_graph(|g| g.paths(&args.from, args.to.as_deref()))?;
-    let mut out = out::stdout();
-    match args.inputs.format {
-        Format::Json => {
-            let text = serde_json::to_string_pretty(&answer)
-                .map_err(|e| Error::Input(format!("cannot render JSON: {e}")))?;
-            outln!(out, "{text}")?;
-        }
-        Format::Text => {
-            let admin = if answer.from_admin {
-                " (administrator-equivalent itself)"
-            } else {
-                ""
-            };
-            let what = match &answer.to {
-                None => "principals",
-                Some(t) if t == "admin" => "administrator-equivalent nodes",
-                Some(_) => "chains to the principal asked for",
-            };
-            outln!(
-                out,
-                "{}{admin} reaches {} {what}{}",
-                answer.from,
-                answer.reached.len(),
-                if answer.reached.is_empty() { "" } else { ":" }
-            )?;
-            for (i, r) in answer.reached.iter().enumerate() {
-                let mut notes = vec![format!("{} hop(s)", r.chain.len())];
-                if r.admin {
-                    notes.push("administrator-equivalent".to_owned());
-                }
-                match r.contained {
-                    Some(false) => notes.push("more access than the start".to_owned()),
-                    Some(true) => notes.push("no more access than the start".to_owned()),
-                    None => notes.push("not evaluated".to_owned()),
-                }
-                outln!(out, "{:>3}. {}  [{}]", i + 1, r.to, notes.join("; "))?;
-                write_chain(&mut out, &r.chain, "       ")?;
+    print_answer(args.inputs.format, &answer, |out, answer| {
+        let admin = if answer.from_admin {
+            " (administrator-equivalent itself)"
+        } else {
+            ""
+        };
+        let what = match &answer.to {
+            None => "principals",
+            Some(t) if t == "admin" => "administrator-equivalent nodes",
+            Some(_) => "chains to the principal asked for",
+        };
+        outln!(
+            out,
+            "{}{admin} reaches {} {what}{}",
+            answer.from,
+            answer.reached.len(),
+            if answer.reached.is_empty() { "" } else { ":" }
+        )?;
+        for (i, r) in answer.reached.iter().enumerate() {
+            let mut notes = vec![format!("{} hop(s)", r.chain.len())];
+            if r.admin {
+                notes.push("administrator-equivalent".to_owned());
             }
+            match r.contained {
+                Some(false) => notes.push("more access than the start".to_owned()),
+                Some(true) => notes.push("no more access than the start".to_owned()),
+                None => notes.push("not evaluated".to_owned()),
+            }
+            outln!(out, "{:>3}. {}  [{}]", i + 1, r.to, notes.join("; "))?;
+            write_chain(out, &r.chain, "       ")?;
         }
-    }
-    out.finish()?;
+        Ok(())
+    })?;
     let found = answer.reached.iter().any(|r| r.contained == Some(false));
     loaded.finish("paths", found)
+}
+
+/// Prints a graph command's answer on standard output: one pretty JSON document, or the
+/// command's `text` rendering.
+pub(super) fn print_answer<T: serde::Serialize>(
+    format: Format,
+    answer: &T,
+    text: impl FnOnce(&mut Out, &T) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut out = out::stdout();
+    match format {
+        Format::Json => {
+            let json = serde_json::to_string_pretty(answer)
+                .map_err(|e| Error::Input(format!("cannot render JSON: {e}")))?;
+            outln!(out, "{json}")?;
+        }
+        Format::Text => text(&mut out, answer)?,
+    }
+    out.finish()
 }
 
 /// Writes a chain, one hop per line with its statements and conditions.

@@ -23,7 +23,7 @@ Prints one JSON line per synthetic request (the case format without policies).
 
 ",
     super::exit_status_help!()))]
-pub struct RequestsArgs {
+pub(crate) struct RequestsArgs {
     /// The GAAD file whose policies the values are drawn from.
     #[arg(value_name = "GAAD_FILE")]
     file: PathBuf,
@@ -44,7 +44,7 @@ pub struct RequestsArgs {
     catalog: Vec<PathBuf>,
 }
 
-pub fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: RequestsArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
     let account = load_gaad(&args.file, &ManagedPolicyDir(args.managed_policies))?;
     let mut mentions = Mentions::default();

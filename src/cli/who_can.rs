@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::out::{self, outln};
-use super::paths::{Format, GraphInputs, write_chain};
+use super::out::outln;
+use super::paths::{GraphInputs, print_answer, write_chain};
 use crate::error::Error;
 
 /// Arguments of `iamc who-can`.
@@ -27,7 +27,7 @@ answer is still printed.
 
 ",
     super::exit_status_help!()))]
-pub struct WhoCanArgs {
+pub(crate) struct WhoCanArgs {
     /// The action (`service:Action`).
     #[arg(value_name = "ACTION")]
     action: String,
@@ -38,44 +38,36 @@ pub struct WhoCanArgs {
     resource: Option<String>,
 }
 
-pub fn run(args: WhoCanArgs) -> Result<ExitCode, Error> {
+pub(crate) fn run(args: WhoCanArgs) -> Result<ExitCode, Error> {
     let loaded = args.inputs.load()?;
     let answer = loaded.with_graph(|g| g.who_can(&args.action, args.resource.as_deref()))?;
-    let mut out = out::stdout();
-    match args.inputs.format {
-        Format::Json => {
-            let text = serde_json::to_string_pretty(&answer)
-                .map_err(|e| Error::Input(format!("cannot render JSON: {e}")))?;
-            outln!(out, "{text}")?;
-        }
-        Format::Text => {
-            let on = answer
-                .resource
-                .as_deref()
-                .map_or_else(String::new, |r| format!(" on {r}"));
-            outln!(
-                out,
-                "{}{on}: {} principal(s)",
-                answer.action,
-                answer.principals.len()
-            )?;
-            for e in &answer.principals {
-                if e.directly {
-                    outln!(out, "  {}  directly", e.principal)?;
-                } else {
-                    outln!(
-                        out,
-                        "  {}  as {} in {} hop(s)",
-                        e.principal,
-                        e.via,
-                        e.chain.len()
-                    )?;
-                    write_chain(&mut out, &e.chain, "     ")?;
-                }
+    print_answer(args.inputs.format, &answer, |out, answer| {
+        let on = answer
+            .resource
+            .as_deref()
+            .map_or_else(String::new, |r| format!(" on {r}"));
+        outln!(
+            out,
+            "{}{on}: {} principal(s)",
+            answer.action,
+            answer.principals.len()
+        )?;
+        for e in &answer.principals {
+            if e.directly {
+                outln!(out, "  {}  directly", e.principal)?;
+            } else {
+                outln!(
+                    out,
+                    "  {}  as {} in {} hop(s)",
+                    e.principal,
+                    e.via,
+                    e.chain.len()
+                )?;
+                write_chain(out, &e.chain, "     ")?;
             }
         }
-    }
-    out.finish()?;
+        Ok(())
+    })?;
     let found = answer.principals.iter().any(|e| !e.directly);
     loaded.finish("who-can", found)
 }

@@ -20,7 +20,7 @@ use crate::request::prepared::{EvalCtx, PEntry, PValue};
 
 /// The operands of a compiled condition.
 #[derive(Debug, Clone, Copy)]
-pub enum CVals<'a> {
+pub(crate) enum CVals<'a> {
     /// String operators. `lits` are variable-free values (sorted for `Equals`, lowercased for
     /// `EqualsIgnoreCase`), `globs` variable-free `Like` patterns, `templ` values with variables.
     Str {
@@ -89,28 +89,32 @@ pub enum CVals<'a> {
 
 /// One compiled condition.
 #[derive(Debug, Clone, Copy)]
-pub struct CCond<'a> {
+pub(crate) struct CCond<'a> {
     /// Interned id of the lowercase key.
-    pub id: u64,
+    pub(crate) id: u64,
     /// The lowercase key.
-    pub key: &'a str,
+    pub(crate) key: &'a str,
     /// NOR over values.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// `ForAllValues`/`ForAnyValue`.
-    pub set: Option<SetOp>,
+    pub(crate) set: Option<SetOp>,
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// `IfExists`.
-    pub if_exists: bool,
+    pub(crate) if_exists: bool,
     /// The operands.
-    pub vals: CVals<'a>,
+    pub(crate) vals: CVals<'a>,
     /// Whether the condition holds when the request has no entry for the key (worked out from the
     /// operator and qualifiers at compile time).
-    pub if_missing: bool,
+    pub(crate) if_missing: bool,
 }
 
 impl<'a> CCond<'a> {
     /// Compiles a validated condition.
     /// `prefilter_min`: how many `Like` patterns with a literal piece get a prefilter.
-    pub fn build(
+    pub(crate) fn build(
         arena: &'a Bump,
         c: &Condition,
         prefilter_min: usize,
@@ -253,7 +257,7 @@ impl<'a> CCond<'a> {
     }
 
     /// The variables this condition's values read.
-    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+    pub(crate) fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
         let templ: &[CTemplate<'a>] = match self.vals {
             CVals::Str { templ, .. } | CVals::Bool { templ, .. } | CVals::Arn { templ, .. } => {
                 templ
@@ -265,7 +269,7 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition against a prepared request.
     #[inline]
-    pub fn holds(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
+    pub(crate) fn holds(&self, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         match req.entry(self.id, self.key) {
             Some(entry) => self.holds_for(entry, req, searchers),
             None => self.if_missing,

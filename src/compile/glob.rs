@@ -47,7 +47,7 @@ impl Searcher {
     }
 
     /// Heap and inline bytes this searcher uses.
-    pub fn memory_usage(&self) -> usize {
+    pub(crate) fn memory_usage(&self) -> usize {
         std::mem::size_of::<Searcher>()
             + match self {
                 Searcher::Lit(f) => f.needle().len(),
@@ -82,7 +82,7 @@ pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
 
 /// Appends the tokens of a variable-free template: pattern text with `*`/`?` live, literal pieces
 /// (escapes) as literals.
-pub fn template_toks_into<'t>(t: &'t crate::policy::glob::Template, out: &mut TokBuf<'t>) {
+pub(crate) fn template_toks_into<'t>(t: &'t crate::policy::glob::Template, out: &mut TokBuf<'t>) {
     use crate::policy::glob::Piece;
     for p in t.pieces() {
         match p {
@@ -478,7 +478,7 @@ impl<'a> CGlob<'a> {
     }
 
     /// The byte every match starts with, when the pattern fixes it.
-    pub fn lead_byte(&self) -> Option<u8> {
+    pub(crate) fn lead_byte(&self) -> Option<u8> {
         let lead = match self {
             CGlob::Exact(a)
             | CGlob::Prefix(a)
@@ -502,12 +502,12 @@ impl<'a> CGlob<'a> {
     }
 
     /// True when the glob is exactly `*`.
-    pub fn is_any(&self) -> bool {
+    pub(crate) fn is_any(&self) -> bool {
         matches!(self, CGlob::Any)
     }
 
     /// True when the glob's last token is `*` (for short ARN patterns).
-    pub fn ends_with_star(&self) -> bool {
+    pub(crate) fn ends_with_star(&self) -> bool {
         match self {
             CGlob::Any | CGlob::Prefix(_) | CGlob::Contains(_) | CGlob::PrefixContains(..) => true,
             CGlob::General { toks, .. } => toks.last() == Some(&Tok::Star),
@@ -519,7 +519,7 @@ impl<'a> CGlob<'a> {
 // Prefilter plumbing for `Like` lists (the automaton itself is in `prefilter`).
 
 /// The longest literal run of a token program (adjacent literal tokens joined), if any.
-pub fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
+pub(crate) fn required_piece(toks: &[Tok<'_>]) -> Option<String> {
     let mut best = String::new();
     let mut run = String::new();
     for t in toks {
@@ -629,7 +629,7 @@ pub fn any_like(
 
 /// Appends every literal run of a token program (adjacent literal tokens joined, each cut like
 /// [`required_piece`]'s) to `out`: each one is contained in every match.
-pub fn literal_runs(toks: &[Tok<'_>], out: &mut Vec<String>) {
+pub(crate) fn literal_runs(toks: &[Tok<'_>], out: &mut Vec<String>) {
     let mut run = String::new();
     for t in toks.iter().chain([&Tok::Star]) {
         match t {

@@ -17,12 +17,12 @@ use aho_corasick::{Anchored, MatchKind, dfa};
 /// Default number of patterns (with a literal piece) from which a condition gets a prefilter:
 /// below it, trying each pattern in turn is faster (`decision/like_*` in benches/decision.rs:
 /// at 8 patterns the scan loses 2× when nothing matches, at 16 it ties, at 64 it wins 4.7×).
-pub const DEFAULT_MIN_PATTERNS: usize = 16;
+pub(crate) const DEFAULT_MIN_PATTERNS: usize = 16;
 
 /// ARN lists need this many times the patterns string lists need: an ARN is longer to scan, and
 /// the plain loop's shared-prefix and first-byte checks are cheap (`decision/res_*`: at 16
 /// patterns the scan loses 1.5× when nothing matches, at 64 it wins 2.9×).
-pub const ARN_FACTOR: usize = 2;
+pub(crate) const ARN_FACTOR: usize = 2;
 
 /// Longest piece kept (bytes; longer ones are cut to a prefix on a character boundary).
 pub(crate) const MAX_PIECE: usize = 32;
@@ -87,7 +87,7 @@ pub struct Prefilter {
 
 impl Prefilter {
     /// Heap bytes this prefilter holds.
-    pub fn memory_usage(&self) -> usize {
+    pub(crate) fn memory_usage(&self) -> usize {
         std::mem::size_of::<Prefilter>()
             + match &self.ac {
                 Ac::Dfa(a) => a.memory_usage(),

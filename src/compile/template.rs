@@ -13,7 +13,7 @@ use crate::request::prepared::EvalCtx;
 
 /// One piece of a compiled template.
 #[derive(Debug, Clone, Copy)]
-pub enum CPiece<'a> {
+pub(crate) enum CPiece<'a> {
     /// Policy text; wildcards live in glob contexts.
     Pat(&'a str),
     /// Always-literal text (escapes).
@@ -31,14 +31,14 @@ pub enum CPiece<'a> {
 
 /// A compiled template.
 #[derive(Debug, Clone, Copy)]
-pub struct CTemplate<'a> {
+pub(crate) struct CTemplate<'a> {
     /// The pieces, in order.
-    pub pieces: &'a [CPiece<'a>],
+    pub(crate) pieces: &'a [CPiece<'a>],
 }
 
 /// Up to 8 resolved text pieces on the stack.
 #[derive(Default)]
-pub struct StrBuf<'x> {
+pub(crate) struct StrBuf<'x> {
     items: [&'x str; 8],
     len: usize,
     overflow: Vec<&'x str>,
@@ -55,7 +55,7 @@ impl<'x> StrBuf<'x> {
     }
 
     /// The pieces in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'x str> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'x str> + '_ {
         self.items
             .iter()
             .take(self.len)
@@ -67,7 +67,7 @@ impl<'x> StrBuf<'x> {
 /// True when `text.to_lowercase() == lower` (S-18), without allocating unless `text` holds a
 /// capital sigma: `str::to_lowercase` maps `Σ` to `ς` at the end of a word and to `σ` elsewhere,
 /// the one place where it differs from lowercasing character by character.
-pub fn lowercase_equals(lower: &str, text: &str) -> bool {
+pub(crate) fn lowercase_equals(lower: &str, text: &str) -> bool {
     lowercase_equals_chars(lower.chars(), text)
 }
 
@@ -80,7 +80,7 @@ fn lowercase_equals_chars(lower: impl Iterator<Item = char>, text: &str) -> bool
 
 impl<'a> CTemplate<'a> {
     /// Compiles a template into the arena.
-    pub fn build(arena: &'a Bump, t: &Template) -> CTemplate<'a> {
+    pub(crate) fn build(arena: &'a Bump, t: &Template) -> CTemplate<'a> {
         let pieces: Vec<CPiece<'a>> = t
             .pieces()
             .iter()
@@ -99,13 +99,17 @@ impl<'a> CTemplate<'a> {
         }
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// True when the template has a variable.
-    pub fn has_variables(&self) -> bool {
+    pub(crate) fn has_variables(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, CPiece::Var { .. }))
     }
 
     /// The variables' interned key ids and lowercase keys.
-    pub fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
+    pub(crate) fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
         self.pieces.iter().filter_map(|p| match p {
             CPiece::Var { id, key, .. } => Some((*id, *key)),
             _ => None,
@@ -113,7 +117,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// Resolves to text pieces (all literal); `false` when a variable has no value.
-    pub fn resolve_strs<'x>(&self, req: &EvalCtx<'x>, out: &mut StrBuf<'x>) -> bool
+    pub(crate) fn resolve_strs<'x>(&self, req: &EvalCtx<'x>, out: &mut StrBuf<'x>) -> bool
     where
         'a: 'x,
     {
@@ -130,7 +134,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// Resolves to glob tokens; `false` when a variable has no value.
-    pub fn resolve_toks<'x>(&self, req: &EvalCtx<'x>, out: &mut TokBuf<'x>) -> bool
+    pub(crate) fn resolve_toks<'x>(&self, req: &EvalCtx<'x>, out: &mut TokBuf<'x>) -> bool
     where
         'a: 'x,
     {
@@ -150,7 +154,7 @@ impl<'a> CTemplate<'a> {
     /// `Some(true)` when the resolved text equals `text` exactly; `None` or `Some(false)`
     /// otherwise (callers treat both as no match, so the walk stops at the first difference).
     #[inline]
-    pub fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
+    pub(crate) fn equals(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut rest = text;
         for p in self.pieces {
             let s = match *p {
@@ -166,7 +170,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// As [`equals`](Self::equals), comparing Unicode lowercase forms (S-18).
-    pub fn equals_ignore_case(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
+    pub(crate) fn equals_ignore_case(&self, req: &EvalCtx<'_>, text: &str) -> Option<bool> {
         let mut buf = StrBuf::default();
         if !self.resolve_strs(req, &mut buf) {
             return None;
@@ -181,7 +185,7 @@ impl<'a> CTemplate<'a> {
     }
 
     /// The resolved text read as a boolean (S-9); `None` when unresolved or not a boolean.
-    pub fn resolve_bool(&self, req: &EvalCtx<'_>) -> Option<bool> {
+    pub(crate) fn resolve_bool(&self, req: &EvalCtx<'_>) -> Option<bool> {
         let mut buf = StrBuf::default();
         if !self.resolve_strs(req, &mut buf) {
             return None;

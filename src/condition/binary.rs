@@ -1,7 +1,7 @@
 //! Binary condition values: standard base64, compared as bytes (S-13).
 
 /// Decodes standard base64 (`A-Z a-z 0-9 + /`), with or without `=` padding.
-pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let body = text.trim_end_matches('=');
     let pad = text.len() - body.len();
     if pad > 2 || (pad > 0 && !text.len().is_multiple_of(4)) {

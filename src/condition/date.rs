@@ -11,23 +11,23 @@ pub struct Instant(i128);
 
 impl Instant {
     /// Nanoseconds since the Unix epoch.
-    pub fn nanos(self) -> i128 {
+    pub(crate) fn nanos(self) -> i128 {
         self.0
     }
 
     /// The instant `nanos` nanoseconds after the Unix epoch.
-    pub fn from_nanos(nanos: i128) -> Instant {
+    pub(crate) fn from_nanos(nanos: i128) -> Instant {
         Instant(nanos)
     }
 
     /// This instant moved by `nanos`.
-    pub fn offset(self, nanos: i128) -> Instant {
+    pub(crate) fn offset(self, nanos: i128) -> Instant {
         Instant(self.0.saturating_add(nanos))
     }
 
     /// Parses an ISO 8601 date or date-time, or epoch seconds (digits only, optional sign and
     /// fraction).
-    pub fn parse(text: &str) -> Option<Instant> {
+    pub(crate) fn parse(text: &str) -> Option<Instant> {
         if is_epoch(text) {
             return parse_epoch(text);
         }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 /// A CIDR block. Host bits beyond the prefix are cleared when parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Cidr {
+pub(crate) struct Cidr {
     v6: bool,
     network: u128,
     prefix: u8,
@@ -31,7 +31,7 @@ fn mask(v6: bool, prefix: u8) -> u128 {
 
 impl Cidr {
     /// Parses `address` or `address/prefix`.
-    pub fn parse(text: &str) -> Option<Cidr> {
+    pub(crate) fn parse(text: &str) -> Option<Cidr> {
         let (addr, prefix) = match text.split_once('/') {
             Some((a, p)) => {
                 if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 3 {
@@ -55,29 +55,29 @@ impl Cidr {
     }
 
     /// True when `addr` lies in this block.
-    pub fn contains(&self, addr: IpAddr) -> bool {
+    pub(crate) fn contains(&self, addr: IpAddr) -> bool {
         let (v6, bits) = to_bits(addr);
         v6 == self.v6 && bits & mask(v6, self.prefix) == self.network
     }
 
     /// True for an IPv6 block.
-    pub fn is_v6(&self) -> bool {
+    pub(crate) fn is_v6(&self) -> bool {
         self.v6
     }
 
     /// The network address bits (IPv4 in the low 32 bits).
-    pub fn network(&self) -> u128 {
+    pub(crate) fn network(&self) -> u128 {
         self.network
     }
 
     /// The prefix length.
-    pub fn prefix(&self) -> u8 {
+    pub(crate) fn prefix(&self) -> u8 {
         self.prefix
     }
 }
 
 /// Parses a request value as a single address (a CIDR is not an address).
-pub fn parse_request_ip(text: &str) -> Option<IpAddr> {
+pub(crate) fn parse_request_ip(text: &str) -> Option<IpAddr> {
     text.parse().ok()
 }
 

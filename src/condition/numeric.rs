@@ -10,12 +10,12 @@ const LIMIT: i128 = 100_000_000_000_000_000_000_000_000_000_000_000_000;
 
 /// An exact decimal number, stored as value × 10^18.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Decimal(i128);
+pub(crate) struct Decimal(i128);
 
 impl Decimal {
     /// Parses `[+-]digits[.digits]` (no exponent, at most 18 fractional digits, magnitude below
     /// 10^20).
-    pub fn parse(text: &str) -> Option<Decimal> {
+    pub(crate) fn parse(text: &str) -> Option<Decimal> {
         let (neg, body) = match text.as_bytes().first()? {
             b'-' => (true, text.get(1..)?),
             b'+' => (false, text.get(1..)?),
@@ -49,7 +49,7 @@ impl Decimal {
     }
 
     /// The scaled integer (value × 10^18).
-    pub fn scaled(self) -> i128 {
+    pub(crate) fn scaled(self) -> i128 {
         self.0
     }
 }

@@ -415,11 +415,18 @@ impl<'a> CompiledSet<'a> {
         reqs.par_iter().map(|r| self.evaluate(r)).collect()
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// For a catalog action, per layer, the number of deny and allow statements a decision may
     /// evaluate (its plan, built if needed): a layer whose allow always applies, or that comes
     /// after a layer without any allow, shows no allow statements. `None` for actions outside the
     /// catalog.
-    pub fn plan_sizes(&self, req: &PreparedRequest<'_>) -> Option<Vec<(Layer, usize, usize)>> {
+    pub(crate) fn plan_sizes(
+        &self,
+        req: &PreparedRequest<'_>,
+    ) -> Option<Vec<(Layer, usize, usize)>> {
         if req.catalog_generation != self.catalog_generation || req.action_id.is_none() {
             return None;
         }
@@ -441,7 +448,7 @@ impl<'a> CompiledSet<'a> {
     }
 
     /// The layers, in evaluation order.
-    pub fn layers(&self) -> &[Layer] {
+    pub(crate) fn layers(&self) -> &[Layer] {
         self.slots
     }
 }

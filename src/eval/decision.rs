@@ -24,7 +24,7 @@ pub enum Decision {
 
 impl Decision {
     /// The decision's name as the case format spells it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Decision::Allowed => "Allowed",
             Decision::ExplicitlyDenied => "ExplicitlyDenied",
@@ -33,7 +33,7 @@ impl Decision {
     }
 
     /// Parses the case-format spelling.
-    pub fn parse(text: &str) -> Option<Decision> {
+    pub(crate) fn parse(text: &str) -> Option<Decision> {
         match text {
             "Allowed" => Some(Decision::Allowed),
             "ExplicitlyDenied" => Some(Decision::ExplicitlyDenied),
@@ -43,7 +43,7 @@ impl Decision {
     }
 
     /// True for [`Decision::Allowed`].
-    pub fn is_allowed(self) -> bool {
+    pub(crate) fn is_allowed(self) -> bool {
         self == Decision::Allowed
     }
 }
@@ -70,17 +70,17 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct MatchedStatement {
     /// Its layer.
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// Index of its policy within the layer (within the level for SCPs).
-    pub policy: u32,
+    pub(crate) policy: u32,
     /// Index of the statement within the policy.
-    pub statement: u32,
+    pub(crate) statement: u32,
     /// Its `Sid`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// Its effect.
     #[serde(serialize_with = "ser_effect")]
-    pub effect: Effect,
+    pub(crate) effect: Effect,
 }
 
 fn ser_effect<S: serde::Serializer>(e: &Effect, s: S) -> Result<S::Ok, S::Error> {

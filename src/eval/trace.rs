@@ -19,46 +19,46 @@ use crate::request::Request;
 
 /// One condition of a statement, judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConditionTrace {
+pub(crate) struct ConditionTrace {
     /// The operator with its qualifiers (`ForAllValues:StringLike`).
-    pub operator: String,
+    pub(crate) operator: String,
     /// The key as written.
-    pub key: String,
+    pub(crate) key: String,
     /// The policy values as written (variables unsubstituted).
-    pub policy_values: Vec<String>,
+    pub(crate) policy_values: Vec<String>,
     /// The request's values for the key; `None` when the key is absent.
-    pub request_values: Option<Vec<String>>,
+    pub(crate) request_values: Option<Vec<String>>,
     /// Whether the condition holds.
-    pub holds: bool,
+    pub(crate) holds: bool,
 }
 
 /// One statement, judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatementTrace {
     /// Its layer.
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// Index of its policy within the layer (within the level for SCPs).
-    pub policy: u32,
+    pub(crate) policy: u32,
     /// Index of the statement within the policy.
-    pub statement: u32,
+    pub(crate) statement: u32,
     /// JSON pointer of the statement in its policy document.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// Its `Sid`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
     /// `Allow` or `Deny`.
-    pub effect: &'static str,
+    pub(crate) effect: &'static str,
     /// Its `Action`/`NotAction` matches the request's action.
-    pub action_matches: bool,
+    pub(crate) action_matches: bool,
     /// Its `Resource`/`NotResource` matches the evaluated resource.
-    pub resource_matches: bool,
+    pub(crate) resource_matches: bool,
     /// Its conditions, in order.
-    pub conditions: Vec<ConditionTrace>,
+    pub(crate) conditions: Vec<ConditionTrace>,
 }
 
 impl StatementTrace {
     /// True when the statement applies: action, resource and every condition match.
-    pub fn applies(&self) -> bool {
+    pub(crate) fn applies(&self) -> bool {
         self.action_matches && self.resource_matches && self.conditions.iter().all(|c| c.holds)
     }
 
@@ -79,7 +79,7 @@ pub struct MissingAllow {
     pub layer: Layer,
     /// The nearest `Allow` statements of that layer, closest first; empty when the layer has
     /// none whose action matches.
-    pub nearest: Vec<StatementTrace>,
+    pub(crate) nearest: Vec<StatementTrace>,
 }
 
 /// Why a request was decided as it was.

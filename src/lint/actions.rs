@@ -24,14 +24,14 @@ pub(crate) fn matched_actions<'c>(p: &ActionPattern, catalog: &'c Catalog) -> Ve
 }
 
 /// The action of a service the catalog holds closest to `name` (`service:Name` spelling).
-pub fn did_you_mean_action(service: &str, name: &str, catalog: &Catalog) -> Option<String> {
+pub(crate) fn did_you_mean_action(service: &str, name: &str, catalog: &Catalog) -> Option<String> {
     let svc = catalog.service(service)?;
     let names = svc.actions.iter().map(|a| a.name.clone());
     closest_name(name, names, 3).map(|n| format!("{}:{n}", svc.prefix))
 }
 
 /// Every action lint of one statement.
-pub fn lint(st: &Statement, catalog: &Catalog, out: &mut Vec<Finding>) {
+pub(crate) fn lint(st: &Statement, catalog: &Catalog, out: &mut Vec<Finding>) {
     let field = if st.action.negated {
         "NotAction"
     } else {

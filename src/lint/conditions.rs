@@ -18,7 +18,7 @@ fn pointer(st: &Statement, c: &Condition) -> String {
 }
 
 /// Every condition lint of one statement.
-pub fn lint(st: &Statement, catalog: &Catalog, out: &mut Vec<Finding>) {
+pub(crate) fn lint(st: &Statement, catalog: &Catalog, out: &mut Vec<Finding>) {
     for c in &st.conditions {
         let at = pointer(st, c);
         key_lints(st, c, catalog, &at, out);

@@ -8,7 +8,7 @@ use crate::policy::{Policy, PolicyKind, Version};
 
 /// `Version` absent or old; `Sid`s repeated or holding characters IAM refuses in identity
 /// policies (letters and digits only; SCPs and resource policies are laxer).
-pub fn lint(policy: &Policy, kind: PolicyKind, out: &mut Vec<Finding>) {
+pub(crate) fn lint(policy: &Policy, kind: PolicyKind, out: &mut Vec<Finding>) {
     let uses_variables = policy.statements.iter().any(|st| {
         st.conditions
             .iter()

@@ -38,7 +38,7 @@ pub(crate) fn distance(a: &str, b: &str) -> usize {
 /// The candidate closest to `target` (case-insensitively), when within `max` edits (and within
 /// a quarter of the target's length, so short names do not suggest unrelated ones); ties go to
 /// the first.
-pub fn closest_name(
+pub(crate) fn closest_name(
     target: &str,
     candidates: impl IntoIterator<Item = String>,
     max: usize,

@@ -8,7 +8,7 @@ use crate::catalog::{Catalog, aws_service_prefixes, is_aws_service_prefix};
 /// from the list) but still named by AWS managed policies in force today, e.g.
 /// `AmazonSageMakerFullAccess` grants `elastic-inference:Connect`. Found by linting the 271 managed
 /// policies of `../shared/data/managed-policies`; naming them is not a mistake.
-pub const RETIRED: &[&str] = &[
+pub(crate) const RETIRED: &[&str] = &[
     "codestar",
     "deepcomposer",
     "deeplens",
@@ -21,14 +21,14 @@ pub const RETIRED: &[&str] = &[
 ];
 
 /// True when `prefix` is an AWS service prefix: in the catalog, in the list, or retired.
-pub fn is_known(prefix: &str, catalog: &Catalog) -> bool {
+pub(crate) fn is_known(prefix: &str, catalog: &Catalog) -> bool {
     catalog.service(prefix).is_some()
         || is_aws_service_prefix(prefix)
         || RETIRED.iter().any(|r| r.eq_ignore_ascii_case(prefix))
 }
 
 /// The known prefix closest to `prefix` (a few edits away), for a did-you-mean.
-pub fn closest(prefix: &str, catalog: &Catalog) -> Option<String> {
+pub(crate) fn closest(prefix: &str, catalog: &Catalog) -> Option<String> {
     let candidates = aws_service_prefixes()
         .iter()
         .cloned()

@@ -12,32 +12,31 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Finding, Level, Rule};
-use crate::report::pointer::{self, LineIndex, Position};
-use crate::report::sarif::file_uri;
+use crate::report::pointer::{self, LineIndex};
+use crate::report::sarif::{Region, file_uri, pascal};
 
 /// One linted file.
 #[derive(Debug, Clone)]
-pub struct FileReport {
+pub(crate) struct FileReport {
     /// The file as given.
-    pub file: String,
+    pub(crate) file: String,
     /// Its text, when it could be read (for lines and columns).
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// Its findings, in document order.
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// A finding with its line and column.
 struct Located<'a> {
     finding: &'a Finding,
-    start: Position,
-    end: Option<Position>,
+    region: Region,
 }
 
 impl FileReport {
     /// The findings with their positions, in document order (then by rule).
     fn located(&self) -> Vec<Located<'_>> {
         let mut v = self.unsorted();
-        v.sort_by_key(|l| (l.start, l.finding.rule));
+        v.sort_by_key(|l| (l.region.start, l.finding.rule));
         v
     }
 
@@ -49,8 +48,7 @@ impl FileReport {
                 .iter()
                 .map(|finding| Located {
                     finding,
-                    start: Position { line: 1, column: 1 },
-                    end: None,
+                    region: Region::LINE_ONE,
                 })
                 .collect();
         };
@@ -59,17 +57,9 @@ impl FileReport {
         self.findings
             .iter()
             .zip(resolved)
-            .map(|(finding, r)| match r {
-                Some(r) => Located {
-                    finding,
-                    start: lines.position(r.offset),
-                    end: r.end.map(|e| lines.position(e)),
-                },
-                None => Located {
-                    finding,
-                    start: Position { line: 1, column: 1 },
-                    end: None,
-                },
+            .map(|(finding, r)| Located {
+                finding,
+                region: r.map_or(Region::LINE_ONE, |r| Region::of(&lines, &r)),
             })
             .collect()
     }
@@ -77,18 +67,18 @@ impl FileReport {
 
 /// Findings counted by level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Error-level findings (files that cannot be used).
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// Warnings.
-    pub warnings: usize,
+    pub(crate) warnings: usize,
     /// Notes.
-    pub notes: usize,
+    pub(crate) notes: usize,
 }
 
 impl Counts {
     /// Counts over every file.
-    pub fn of(files: &[FileReport]) -> Counts {
+    pub(crate) fn of(files: &[FileReport]) -> Counts {
         let mut c = Counts::default();
         for f in files.iter().flat_map(|f| &f.findings) {
             match f.level() {
@@ -102,7 +92,7 @@ impl Counts {
 }
 
 /// `FILE:LINE:COL: level[rule] message (at POINTER)`, one line per finding.
-pub fn text(files: &[FileReport]) -> String {
+pub(crate) fn text(files: &[FileReport]) -> String {
     let mut out = String::new();
     for f in files {
         for l in f.located() {
@@ -114,8 +104,8 @@ pub fn text(files: &[FileReport]) -> String {
             out.push_str(&format!(
                 "{}:{}:{}: {}[{}] {} (at {at})\n",
                 f.file,
-                l.start.line,
-                l.start.column,
+                l.region.start.line,
+                l.region.start.column,
                 l.finding.level(),
                 l.finding.rule,
                 l.finding.message
@@ -127,7 +117,7 @@ pub fn text(files: &[FileReport]) -> String {
 
 /// `{"files": [{"file", "findings": [{"rule", "level", "pointer", "line", "column",
 /// "message"}]}], "counts": {"error", "warning", "note"}}`.
-pub fn json(files: &[FileReport]) -> Value {
+pub(crate) fn json(files: &[FileReport]) -> Value {
     let c = Counts::of(files);
     let files: Vec<Value> = files
         .iter()
@@ -140,8 +130,8 @@ pub fn json(files: &[FileReport]) -> Value {
                         "rule": l.finding.rule.id(),
                         "level": l.finding.level().as_str(),
                         "pointer": l.finding.pointer,
-                        "line": l.start.line,
-                        "column": l.start.column,
+                        "line": l.region.start.line,
+                        "column": l.region.start.column,
                         "message": l.finding.message,
                     })
                 })
@@ -157,7 +147,7 @@ pub fn json(files: &[FileReport]) -> Value {
 
 /// One SARIF 2.1.0 run: a rule per rule id that occurs (sorted by id), a result per finding
 /// with its region in the file and the JSON pointer as its logical location.
-pub fn sarif(files: &[FileReport]) -> Value {
+pub(crate) fn sarif(files: &[FileReport]) -> Value {
     let mut used: BTreeMap<&str, Rule> = BTreeMap::new();
     for f in files.iter().flat_map(|f| &f.findings) {
         used.insert(f.rule.id(), f.rule);
@@ -179,14 +169,7 @@ pub fn sarif(files: &[FileReport]) -> Value {
     for (ai, f) in files.iter().enumerate() {
         artifacts.push(json!({"location": {"uri": file_uri(&f.file)}}));
         for l in f.located() {
-            let mut region = json!({
-                "startLine": l.start.line,
-                "startColumn": l.start.column,
-            });
-            if let (Some(end), Some(obj)) = (l.end, region.as_object_mut()) {
-                obj.insert("endLine".to_owned(), json!(end.line));
-                obj.insert("endColumn".to_owned(), json!(end.column));
-            }
+            let region = l.region.to_json();
             let pointer = if l.finding.pointer.is_empty() {
                 "/".to_owned()
             } else {
@@ -231,16 +214,4 @@ pub fn sarif(files: &[FileReport]) -> Value {
             "results": results,
         }],
     })
-}
-
-/// `unknown-action` → `UnknownAction`.
-fn pascal(id: &str) -> String {
-    id.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }

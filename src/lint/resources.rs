@@ -89,7 +89,7 @@ fn region_shaped(s: &str) -> bool {
 }
 
 /// Malformed ARNs in `Resource`/`NotResource`.
-pub fn lint(st: &Statement, out: &mut Vec<Finding>) {
+pub(crate) fn lint(st: &Statement, out: &mut Vec<Finding>) {
     let Some(clause) = &st.resource else {
         return;
     };

@@ -6,14 +6,14 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
     /// JSON pointer of the offending element (`""` is the whole document).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// What is wrong, lowercase, user input in backticks.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl PolicyError {
     /// An error at `pointer`.
-    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    pub(crate) fn new(pointer: impl Into<String>, message: impl Into<String>) -> PolicyError {
         PolicyError {
             pointer: pointer.into(),
             message: message.into(),
@@ -21,7 +21,7 @@ impl PolicyError {
     }
 
     /// The pointer, or `/` for the whole document.
-    pub fn display_pointer(&self) -> &str {
+    pub(crate) fn display_pointer(&self) -> &str {
         if self.pointer.is_empty() {
             "/"
         } else {
@@ -38,10 +38,16 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
-pub fn push_pointer(base: &str, token: &str) -> String {
+/// `base` with one reference token appended (see [`push_token`]).
+pub(crate) fn push_pointer(base: &str, token: &str) -> String {
     let mut out = String::with_capacity(base.len() + token.len() + 1);
     out.push_str(base);
+    push_token(&mut out, token);
+    out
+}
+
+/// Appends one reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
+pub(crate) fn push_token(out: &mut String, token: &str) {
     out.push('/');
     for c in token.chars() {
         match c {
@@ -50,12 +56,11 @@ pub fn push_pointer(base: &str, token: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 /// User input as shown in a message: whole when short, else its first 100 characters and its
 /// length, so a 10 MB value never makes a 10 MB message.
-pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     const MAX: usize = 120;
     if text.chars().count() <= MAX {
         return std::borrow::Cow::Borrowed(text);

@@ -2,18 +2,18 @@
 //! is built from.
 //!
 //! A [`Glob`] is a resolved pattern: literal runs, `?` (exactly one Unicode scalar value) and `*`
-//! (any run, including none). A [`Template`] is the policy text before a request is known: pattern
+//! (any run, including none). A `Template` is the policy text before a request is known: pattern
 //! text whose wildcards are live, literal text (from `${*}`-style escapes) whose wildcards are not, and
 //! policy variables that the request fills in. Resolving a template against a request gives a glob.
 //!
 //! INVARIANT (literal substitution): text that comes from a request value or an escape is always a
-//! [`GlobTok::Lit`], never a wildcard, so `aws:username = "bob*"` never widens a pattern.
+//! `GlobTok::Lit`, never a wildcard, so `aws:username = "bob*"` never widens a pattern.
 
 use std::fmt;
 
 /// One token of a resolved glob.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GlobTok {
+pub(crate) enum GlobTok {
     /// Text that must appear exactly.
     Lit(String),
     /// `?`: exactly one Unicode scalar value.
@@ -30,14 +30,15 @@ pub struct Glob {
 
 impl Glob {
     /// Parses `text` with `*` and `?` as wildcards.
-    pub fn pattern(text: &str) -> Glob {
+    pub(crate) fn pattern(text: &str) -> Glob {
         let mut glob = Glob::default();
         glob.push_pattern(text);
         glob
     }
 
+    #[cfg(test)]
     /// A glob that matches exactly `text`.
-    pub fn literal(text: &str) -> Glob {
+    pub(crate) fn literal(text: &str) -> Glob {
         let mut glob = Glob::default();
         glob.push_literal(text);
         glob
@@ -82,17 +83,17 @@ impl Glob {
     }
 
     /// The tokens of this glob.
-    pub fn toks(&self) -> &[GlobTok] {
+    pub(crate) fn toks(&self) -> &[GlobTok] {
         &self.toks
     }
 
     /// True when the glob has no wildcard.
-    pub fn is_literal(&self) -> bool {
+    pub(crate) fn is_literal(&self) -> bool {
         self.toks.iter().all(|t| matches!(t, GlobTok::Lit(_)))
     }
 
     /// The literal text when the glob has no wildcard.
-    pub fn as_literal(&self) -> Option<&str> {
+    pub(crate) fn as_literal(&self) -> Option<&str> {
         match self.toks.as_slice() {
             [] => Some(""),
             [GlobTok::Lit(s)] => Some(s),
@@ -100,18 +101,44 @@ impl Glob {
         }
     }
 
-    /// True when the glob is exactly `*`.
-    pub fn is_star(&self) -> bool {
-        self.toks.as_slice() == [GlobTok::Star]
+    /// Splits the glob at the colons of its literal text into at most six globs, the segments of
+    /// an ARN pattern (S-13b): the sixth keeps any further colons.
+    pub(crate) fn split_at_colons(&self) -> Vec<Glob> {
+        let mut parts = vec![Glob::default()];
+        for tok in &self.toks {
+            let Some(cur) = parts.last_mut() else {
+                continue;
+            };
+            let GlobTok::Lit(s) = tok else {
+                // Never after a `*`: a glob has no two stars in a row.
+                cur.toks.push(tok.clone());
+                continue;
+            };
+            let mut rest = s.as_str();
+            while parts.len() < 6 {
+                let Some((before, after)) = rest.split_once(':') else {
+                    break;
+                };
+                if let Some(cur) = parts.last_mut() {
+                    cur.push_literal(before);
+                }
+                parts.push(Glob::default());
+                rest = after;
+            }
+            if let Some(cur) = parts.last_mut() {
+                cur.push_literal(rest);
+            }
+        }
+        parts
     }
 
     /// True when the last token is `*`.
-    pub fn ends_with_star(&self) -> bool {
+    pub(crate) fn ends_with_star(&self) -> bool {
         self.toks.last() == Some(&GlobTok::Star)
     }
 
     /// True when any token is a wildcard.
-    pub fn has_wildcard(&self) -> bool {
+    pub(crate) fn has_wildcard(&self) -> bool {
         !self.is_literal()
     }
 
@@ -198,9 +225,9 @@ fn next_char_len(text: &str, at: usize) -> Option<usize> {
         .map(char::len_utf8)
 }
 
-/// One piece of a [`Template`].
+/// One piece of a `Template`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Piece {
+pub(crate) enum Piece {
     /// Policy text; in glob contexts its `*` and `?` are wildcards.
     Pattern(String),
     /// Text that is always literal: the `${*}`, `${?}` and `${$}` escapes.
@@ -211,25 +238,25 @@ pub enum Piece {
 
 /// A policy variable `${key}` or `${key, 'default'}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Variable {
+pub(crate) struct Variable {
     /// The key as written.
-    pub key: String,
+    pub(crate) key: String,
     /// The key in lowercase, for lookup.
-    pub key_lower: String,
+    pub(crate) key_lower: String,
     /// The default value used when the key is missing.
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
 }
 
 /// Policy text before a request is known: pattern text, literal escapes and variables.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Template {
+pub(crate) struct Template {
     pieces: Vec<Piece>,
 }
 
 impl Template {
     /// Parses `text`. With `variables` false (policies without `Version: 2012-10-17`), `${…}` is
     /// plain text.
-    pub fn parse(text: &str, variables: bool) -> Template {
+    pub(crate) fn parse(text: &str, variables: bool) -> Template {
         let mut t = Template::default();
         if !variables {
             t.push_pattern(text);
@@ -272,12 +299,12 @@ impl Template {
     }
 
     /// The pieces, in order.
-    pub fn pieces(&self) -> &[Piece] {
+    pub(crate) fn pieces(&self) -> &[Piece] {
         &self.pieces
     }
 
     /// The variables this template uses.
-    pub fn variables(&self) -> impl Iterator<Item = &Variable> {
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &Variable> {
         self.pieces.iter().filter_map(|p| match p {
             Piece::Var(v) => Some(v),
             _ => None,
@@ -285,12 +312,12 @@ impl Template {
     }
 
     /// True when the template uses at least one variable.
-    pub fn has_variables(&self) -> bool {
+    pub(crate) fn has_variables(&self) -> bool {
         self.variables().next().is_some()
     }
 
     /// True when the template contains a `*` or `?` wildcard in its pattern text.
-    pub fn has_wildcard(&self) -> bool {
+    pub(crate) fn has_wildcard(&self) -> bool {
         self.pieces
             .iter()
             .any(|p| matches!(p, Piece::Pattern(s) if s.contains(['*', '?'])))
@@ -298,7 +325,10 @@ impl Template {
 
     /// Resolves the template to a glob: pattern text keeps its wildcards, variables and escapes
     /// become literal text. `None` when a variable has no value and no default.
-    pub fn resolve_glob<'a>(&self, lookup: impl Fn(&str) -> Option<&'a str>) -> Option<Glob> {
+    pub(crate) fn resolve_glob<'a>(
+        &self,
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<Glob> {
         let mut g = Glob::default();
         for p in &self.pieces {
             match p {
@@ -315,7 +345,10 @@ impl Template {
 
     /// Resolves the template to a string, all text literal. `None` when a variable has no value
     /// and no default.
-    pub fn resolve_string<'a>(&self, lookup: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
+    pub(crate) fn resolve_string<'a>(
+        &self,
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<String> {
         let mut out = String::new();
         for p in &self.pieces {
             match p {

@@ -5,11 +5,11 @@
 //! (resource) segment keeps any further colons. Policy ARN patterns are split the same way after
 //! variables are substituted.
 
-use super::glob::{Glob, GlobTok, Template};
+use super::glob::{Glob, Template};
 
 /// Splits an ARN into its six segments at its first five colons; `None` when it has fewer than
 /// five colons (it is not an ARN).
-pub fn split_arn(arn: &str) -> Option<[&str; 6]> {
+pub(crate) fn split_arn(arn: &str) -> Option<[&str; 6]> {
     let mut it = arn.splitn(6, ':');
     let parts = [
         it.next()?,
@@ -58,7 +58,7 @@ impl ActionPattern {
     /// Parses an action entry. Returns a message when IAM refuses it (S-21): no colon, several
     /// colons, an empty prefix, a wildcard or a character other than letters, digits and `-` in
     /// the prefix. Entries IAM stores that can never match are [`ActionPattern::Never`] (S-34).
-    pub fn parse(text: &str) -> Result<ActionPattern, String> {
+    pub(crate) fn parse(text: &str) -> Result<ActionPattern, String> {
         let shown = super::err::excerpt(text);
         if text == "*" {
             return Ok(ActionPattern::Any);
@@ -102,7 +102,7 @@ impl ActionPattern {
     }
 
     /// Matches a request action already split and lowercased.
-    pub fn matches(&self, service: &str, name: &str) -> bool {
+    pub(crate) fn matches(&self, service: &str, name: &str) -> bool {
         match self {
             ActionPattern::Any => true,
             ActionPattern::Service {
@@ -115,7 +115,7 @@ impl ActionPattern {
 
     /// Why a [`ActionPattern::Never`] entry never matches, for lints and explanations; `None`
     /// for the other entries.
-    pub fn never_reason(&self) -> Option<String> {
+    pub(crate) fn never_reason(&self) -> Option<String> {
         let ActionPattern::Never(text) = self else {
             return None;
         };
@@ -157,7 +157,7 @@ impl std::fmt::Display for ActionPattern {
 
 /// One entry of `Resource` or `NotResource`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ResourcePattern {
+pub(crate) enum ResourcePattern {
     /// `"*"`: every resource, including the request resource `*`.
     Any,
     /// An ARN pattern, possibly with variables in its resource segment.
@@ -166,7 +166,7 @@ pub enum ResourcePattern {
 
 impl ResourcePattern {
     /// Parses a resource entry (S-16). `variables` is true under `Version: 2012-10-17`.
-    pub fn parse(text: &str, variables: bool) -> Result<ResourcePattern, String> {
+    pub(crate) fn parse(text: &str, variables: bool) -> Result<ResourcePattern, String> {
         let shown = super::err::excerpt(text);
         if text == "*" {
             return Ok(ResourcePattern::Any);
@@ -230,7 +230,7 @@ pub fn arn_glob_matches(pattern: &Glob, arn: &str) -> bool {
     let Some(req) = split_arn(arn) else {
         return false;
     };
-    let parts = split_glob_at_colons(pattern);
+    let parts = pattern.split_at_colons();
     let Some((last, head)) = parts.split_last() else {
         return false;
     };
@@ -249,44 +249,6 @@ pub fn arn_glob_matches(pattern: &Glob, arn: &str) -> bool {
         Some(off) => arn.get(off..).is_some_and(|rest| last.matches(rest)),
         None => false,
     }
-}
-
-/// Splits a glob at the colons of its literal text into at most six globs.
-fn split_glob_at_colons(g: &Glob) -> Vec<Glob> {
-    let mut parts = vec![Glob::default()];
-    for tok in g.toks() {
-        match tok {
-            GlobTok::Lit(s) => {
-                let mut rest = s.as_str();
-                while parts.len() < 6 {
-                    match rest.split_once(':') {
-                        Some((before, after)) => {
-                            if let Some(cur) = parts.last_mut() {
-                                cur.push_literal(before);
-                            }
-                            parts.push(Glob::default());
-                            rest = after;
-                        }
-                        None => break,
-                    }
-                }
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_literal(rest);
-                }
-            }
-            GlobTok::One => {
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_pattern("?");
-                }
-            }
-            GlobTok::Star => {
-                if let Some(cur) = parts.last_mut() {
-                    cur.push_pattern("*");
-                }
-            }
-        }
-    }
-    parts
 }
 
 #[cfg(test)]

@@ -50,14 +50,6 @@ impl PolicySet {
         }
         out
     }
-
-    /// Total number of statements over every layer.
-    pub fn statement_count(&self) -> usize {
-        self.labelled()
-            .iter()
-            .map(|(_, p)| p.statements.len())
-            .sum()
-    }
 }
 
 /// A policy layer, or the cross-account gate.

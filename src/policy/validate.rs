@@ -12,7 +12,7 @@ use super::{
 use crate::condition::{Condition, QualifiedOperator};
 
 /// Reads JSON text into the wire model; serde errors become located policy errors.
-pub fn read_wire(text: &str) -> Result<WirePolicy, PolicyError> {
+pub(crate) fn read_wire(text: &str) -> Result<WirePolicy, PolicyError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let wire = serde_path_to_error::deserialize(&mut de).map_err(path_error)?;
     de.end()
@@ -22,7 +22,7 @@ pub fn read_wire(text: &str) -> Result<WirePolicy, PolicyError> {
 
 /// Reads a JSON value into the wire model, through its text: serde_json's `Value` deserializer
 /// hands some numbers over as `f64` (`1.0` would become `1`), its text never does (S-2).
-pub fn read_wire_value(value: &serde_json::Value) -> Result<WirePolicy, PolicyError> {
+pub(crate) fn read_wire_value(value: &serde_json::Value) -> Result<WirePolicy, PolicyError> {
     read_wire(&value.to_string())
 }
 
@@ -51,7 +51,7 @@ fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> PolicyError {
 }
 
 /// Validates a wire policy used as `kind`.
-pub fn validate(wire: WirePolicy, kind: PolicyKind) -> Result<Policy, PolicyError> {
+pub(crate) fn validate(wire: WirePolicy, kind: PolicyKind) -> Result<Policy, PolicyError> {
     let version = match wire.version.as_deref() {
         None => Version::Absent,
         Some("2012-10-17") => Version::V2012_10_17,

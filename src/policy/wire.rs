@@ -14,58 +14,58 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 /// A whole policy document.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WirePolicy {
+pub(crate) struct WirePolicy {
     /// `Version`.
     #[serde(rename = "Version", default, deserialize_with = "present_string")]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// `Id`.
     #[serde(rename = "Id", default, deserialize_with = "present_string")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// `Statement`, a single object or an array.
     #[serde(rename = "Statement")]
-    pub statement: OneOrMany<WireStatement>,
+    pub(crate) statement: OneOrMany<WireStatement>,
 }
 
 /// One statement.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WireStatement {
+pub(crate) struct WireStatement {
     /// `Sid`.
     #[serde(rename = "Sid", default, deserialize_with = "present_string")]
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
     /// `Effect`.
     #[serde(rename = "Effect")]
-    pub effect: String,
+    pub(crate) effect: String,
     /// `Action`.
     #[serde(rename = "Action", default, deserialize_with = "present_list")]
-    pub action: Option<StringList>,
+    pub(crate) action: Option<StringList>,
     /// `NotAction`.
     #[serde(rename = "NotAction", default, deserialize_with = "present_list")]
-    pub not_action: Option<StringList>,
+    pub(crate) not_action: Option<StringList>,
     /// `Resource`.
     #[serde(rename = "Resource", default, deserialize_with = "present_list")]
-    pub resource: Option<StringList>,
+    pub(crate) resource: Option<StringList>,
     /// `NotResource`.
     #[serde(rename = "NotResource", default, deserialize_with = "present_list")]
-    pub not_resource: Option<StringList>,
+    pub(crate) not_resource: Option<StringList>,
     /// `Principal`.
     #[serde(rename = "Principal", default, deserialize_with = "present_principal")]
-    pub principal: Option<WirePrincipal>,
+    pub(crate) principal: Option<WirePrincipal>,
     /// `NotPrincipal`.
     #[serde(
         rename = "NotPrincipal",
         default,
         deserialize_with = "present_principal"
     )]
-    pub not_principal: Option<WirePrincipal>,
+    pub(crate) not_principal: Option<WirePrincipal>,
     /// `Condition`: operator → key → values.
     #[serde(rename = "Condition", default, deserialize_with = "present_condition")]
-    pub condition: Option<OrderedMap<OrderedMap<ValueList>>>,
+    pub(crate) condition: Option<OrderedMap<OrderedMap<ValueList>>>,
 }
 
 /// `Principal`/`NotPrincipal`: `"*"` or a map of principal type to principals.
 #[derive(Debug)]
-pub enum WirePrincipal {
+pub(crate) enum WirePrincipal {
     /// A bare string (IAM allows only `"*"`).
     Star(String),
     /// `{"AWS": …, "Service": …, "Federated": …, "CanonicalUser": …}`.
@@ -94,7 +94,7 @@ impl<'de> Deserialize<'de> for WirePrincipal {
 
 /// A JSON value IAM allows as a single element or an array of them.
 #[derive(Debug)]
-pub enum OneOrMany<T> {
+pub(crate) enum OneOrMany<T> {
     /// A single element (the JSON had no array).
     One(T),
     /// An array.
@@ -103,12 +103,12 @@ pub enum OneOrMany<T> {
 
 impl<T> OneOrMany<T> {
     /// True when the JSON held a single element rather than an array.
-    pub fn is_one(&self) -> bool {
+    pub(crate) fn is_one(&self) -> bool {
         matches!(self, OneOrMany::One(_))
     }
 
     /// The elements, in order.
-    pub fn into_vec(self) -> Vec<T> {
+    pub(crate) fn into_vec(self) -> Vec<T> {
         match self {
             OneOrMany::One(t) => vec![t],
             OneOrMany::Many(v) => v,
@@ -141,11 +141,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 
 /// A string or an array of strings (`Action`, `Resource`, principals, …).
 #[derive(Debug, Clone)]
-pub struct StringList {
+pub(crate) struct StringList {
     /// The strings, in order.
-    pub items: Vec<String>,
+    pub(crate) items: Vec<String>,
     /// True when the JSON held a single string.
-    pub was_single: bool,
+    pub(crate) was_single: bool,
 }
 
 impl<'de> Deserialize<'de> for StringList {
@@ -186,9 +186,9 @@ impl<'de> Deserialize<'de> for StringList {
 /// Policies are always read from text ([`super::validate::read_wire_value`] serializes a
 /// `Value` first), so `visit_f64` is only a fallback for other deserializers.
 #[derive(Debug, Clone)]
-pub struct ValueList {
+pub(crate) struct ValueList {
     /// The values as text.
-    pub items: Vec<String>,
+    pub(crate) items: Vec<String>,
 }
 
 struct Scalar(String);
@@ -285,9 +285,9 @@ fn number_text<'de, A: MapAccess<'de>>(
 
 /// A JSON object kept in source order; a key given twice is an error.
 #[derive(Debug, Clone)]
-pub struct OrderedMap<V> {
+pub(crate) struct OrderedMap<V> {
     /// The entries, in source order.
-    pub entries: Vec<(String, V)>,
+    pub(crate) entries: Vec<(String, V)>,
 }
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {

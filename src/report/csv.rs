@@ -3,7 +3,7 @@
 //! formula gets a leading `'`):
 //!
 //! - `coverage.csv` ([`render`]): one row per principal, one column per action holding the cell's
-//!   class as a code ([`class_code`]: `A` Always, `C` Conditional, `N` Never, with `~` appended
+//!   class as a code (`class_code`: `A` Always, `C` Conditional, `N` Never, with `~` appended
 //!   when the class is the sampled one, `approximate`), after the columns [`MATRIX_HEADER`];
 //! - `coverage-cells.csv` ([`render_cells`]): one row per evaluation group × action cell the
 //!   defaults below do not describe (every `Conditional` or approximate cell, and any other whose
@@ -72,7 +72,7 @@ pub const MAX_COLUMNS: usize = 16_384;
 
 /// The code of a class in `coverage.csv`: `A`, `C` or `N`, followed by `~` when the class is the
 /// sampled one (the exact analysis could not decide the cell).
-pub fn class_code(class: Class, approximate: bool) -> &'static str {
+pub(crate) fn class_code(class: Class, approximate: bool) -> &'static str {
     match (class, approximate) {
         (Class::Always, false) => "A",
         (Class::Conditional, false) => "C",
@@ -83,7 +83,7 @@ pub fn class_code(class: Class, approximate: bool) -> &'static str {
     }
 }
 
-/// The class and `approximate` flag of a [`class_code`]; `None` for anything else.
+/// The class and `approximate` flag of a `class_code`; `None` for anything else.
 pub fn parse_class_code(code: &str) -> Option<(Class, bool)> {
     let (letter, approximate) = match code.strip_suffix('~') {
         Some(l) => (l, true),
@@ -100,7 +100,7 @@ pub fn parse_class_code(code: &str) -> Option<(Class, bool)> {
 
 /// Every action of the result, in catalog order (the order of the first principal that has
 /// them; an action only some principals have follows, in their order): the action columns.
-pub fn actions(result: &AuditResult) -> Vec<&str> {
+pub(crate) fn actions(result: &AuditResult) -> Vec<&str> {
     let mut seen: HashSet<&str> = HashSet::new();
     let mut out = Vec::new();
     // Principals of one evaluation group share their cells: each list is read once.
@@ -192,7 +192,7 @@ const PIECE: usize = 1 << 20;
 
 /// Renders `coverage.csv` in pieces of about a megabyte, handing each to `sink` (a file writer).
 /// The pieces concatenate to [`render`]'s text.
-pub fn render_in_pieces<E>(
+pub(crate) fn render_in_pieces<E>(
     result: &AuditResult,
     mut sink: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -303,7 +303,7 @@ fn action_defaults(
 }
 
 /// Whether the defaults of `coverage-cells.csv` describe `a` fully (so it has no row there).
-pub fn is_default_cell(a: &ActionCoverage, default_total: u64) -> bool {
+pub(crate) fn is_default_cell(a: &ActionCoverage, default_total: u64) -> bool {
     let allowed = match a.class {
         Class::Always => default_total,
         Class::Never => 0,
@@ -317,7 +317,7 @@ pub fn is_default_cell(a: &ActionCoverage, default_total: u64) -> bool {
 }
 
 /// Renders `coverage-cells.csv` in pieces of about a megabyte, handing each to `sink`.
-pub fn cells_in_pieces<E>(
+pub(crate) fn cells_in_pieces<E>(
     result: &AuditResult,
     mut sink: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -359,7 +359,7 @@ pub fn cells_in_pieces<E>(
 }
 
 /// Renders `coverage-actions.csv` in pieces of about a megabyte, handing each to `sink`.
-pub fn actions_in_pieces<E>(
+pub(crate) fn actions_in_pieces<E>(
     result: &AuditResult,
     mut sink: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -449,13 +449,15 @@ mod tests {
     use super::{class_code, field, parse_class_code};
     use crate::audit::model::Class;
 
+    /// `s` as one CSV field.
+    fn q(s: &str) -> String {
+        let mut o = String::new();
+        field(&mut o, s);
+        o
+    }
+
     #[test]
     fn quotes_only_when_needed() {
-        let q = |s: &str| {
-            let mut o = String::new();
-            field(&mut o, s);
-            o
-        };
         assert_eq!(q("plain"), "plain");
         assert_eq!(q("a,b"), "\"a,b\"");
         assert_eq!(q("say \"hi\""), "\"say \"\"hi\"\"\"");
@@ -465,11 +467,6 @@ mod tests {
 
     #[test]
     fn formulas_are_text() {
-        let q = |s: &str| {
-            let mut o = String::new();
-            field(&mut o, s);
-            o
-        };
         assert_eq!(q("=cmd"), "'=cmd");
         assert_eq!(q("+1"), "'+1");
         assert_eq!(q("-1"), "'-1");

@@ -34,28 +34,28 @@ use crate::audit::suppress::SuppressionOutcome;
 /// Finding counts, in `findings.json` and `summary.json`. A finding is a cause; the
 /// `principal_findings` count each cause once per principal it affects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FindingCounts {
+pub(crate) struct FindingCounts {
     /// Every finding (cause), suppressed or not.
-    pub total: usize,
+    pub(crate) total: usize,
     /// Unsuppressed findings counted once per principal they affect.
-    pub principal_findings: usize,
+    pub(crate) principal_findings: usize,
     /// The statements to fix first.
-    pub fix_first: FixFirst,
+    pub(crate) fix_first: FixFirst,
     /// Findings not suppressed.
-    pub unsuppressed: usize,
+    pub(crate) unsuppressed: usize,
     /// Findings suppressed.
-    pub suppressed: usize,
+    pub(crate) suppressed: usize,
     /// Unsuppressed findings by severity (all four present).
-    pub by_severity: BTreeMap<Severity, usize>,
+    pub(crate) by_severity: BTreeMap<Severity, usize>,
     /// Unsuppressed findings by kind.
-    pub by_kind: BTreeMap<FindingKind, usize>,
+    pub(crate) by_kind: BTreeMap<FindingKind, usize>,
     /// Unsuppressed findings by rule id.
-    pub by_rule: BTreeMap<String, usize>,
+    pub(crate) by_rule: BTreeMap<String, usize>,
 }
 
 impl FindingCounts {
     /// Counts `findings`.
-    pub fn of(findings: &[Finding]) -> FindingCounts {
+    pub(crate) fn of(findings: &[Finding]) -> FindingCounts {
         let mut c = FindingCounts {
             by_severity: [
                 Severity::Critical,
@@ -85,7 +85,7 @@ impl FindingCounts {
     }
 
     /// Unsuppressed findings at `threshold` or more severe.
-    pub fn at_or_above(&self, threshold: Severity) -> usize {
+    pub(crate) fn at_or_above(&self, threshold: Severity) -> usize {
         self.by_severity
             .iter()
             .filter(|(s, _)| **s <= threshold)
@@ -95,7 +95,7 @@ impl FindingCounts {
 
     /// One line: `fix these 2 statements to remove 5 of the 6 high findings; 3 findings: 1
     /// critical, 2 high, 0 medium, 0 low (1 suppressed; 7 by principal)`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let parts: Vec<String> = self
             .by_severity
             .iter()
@@ -115,28 +115,28 @@ impl FindingCounts {
 
 /// The shape of `findings.json`.
 #[derive(Debug, Serialize)]
-pub struct FindingsDoc<'a> {
+pub(crate) struct FindingsDoc<'a> {
     /// The version of the shape ([`super::FORMAT_VERSION`]).
-    pub format_version: u32,
+    pub(crate) format_version: u32,
     /// iamc's version.
-    pub iamc_version: &'a str,
+    pub(crate) iamc_version: &'a str,
     /// Unsuppressed findings, in result order (see [`finding_value`]), each compact on its own
     /// line.
-    pub findings: Vec<Box<RawValue>>,
+    pub(crate) findings: Vec<Box<RawValue>>,
     /// Counts.
-    pub counts: FindingCounts,
+    pub(crate) counts: FindingCounts,
     /// Suppressed findings, in result order, each with its reason, each compact on its own line.
-    pub suppressed: Vec<Box<RawValue>>,
+    pub(crate) suppressed: Vec<Box<RawValue>>,
     /// The suppressions file applied and what each entry matched.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressions: Option<&'a SuppressionOutcome>,
+    pub(crate) suppressions: Option<&'a SuppressionOutcome>,
     /// Warnings (unused suppressions).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'a> FindingsDoc<'a> {
     /// The document for `result`.
-    pub fn of(
+    pub(crate) fn of(
         result: &'a AuditResult,
         extras: &'a Extras,
     ) -> Result<FindingsDoc<'a>, serde_json::Error> {
@@ -162,20 +162,20 @@ impl<'a> FindingsDoc<'a> {
 /// Principals of a cause whose own finding says the same thing (severity, message, witness),
 /// other than what the cause says.
 #[derive(Debug, Serialize)]
-pub struct DetailGroup<'a> {
+pub(crate) struct DetailGroup<'a> {
     /// Their ARNs, in the cause's detail order.
-    pub principals: Vec<&'a str>,
+    pub(crate) principals: Vec<&'a str>,
     /// Their severity.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Their message.
-    pub message: &'a str,
+    pub(crate) message: &'a str,
     /// Their witness.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub witness: Option<&'a Witness>,
+    pub(crate) witness: Option<&'a Witness>,
 }
 
 /// The principal details of `f` grouped by what they say, in order of first appearance.
-pub fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
+pub(crate) fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
     let mut groups: Vec<DetailGroup<'_>> = Vec::new();
     for d in &f.principal_details {
         let same = |g: &DetailGroup<'_>| {
@@ -197,7 +197,7 @@ pub fn detail_groups(f: &Finding) -> Vec<DetailGroup<'_>> {
 /// One finding as `findings.json` shows it: every field of [`Finding`] in order, except that
 /// `principal_details` (one entry per principal) becomes `detail_groups` ([`detail_groups`]: each
 /// distinct detail once, with the principals that have it).
-pub fn finding_value(f: &Finding) -> Result<Value, serde_json::Error> {
+pub(crate) fn finding_value(f: &Finding) -> Result<Value, serde_json::Error> {
     let value = serde_json::to_value(f)?;
     let Value::Object(fields) = value else {
         return Ok(value);

@@ -61,7 +61,7 @@ pub fn render(result: &AuditResult) -> String {
 
 /// Renders the whole page, with the warnings of `extras`; the policy texts are read from the
 /// files the findings name (a file that cannot be read only loses its policy texts).
-pub fn render_with(result: &AuditResult, extras: &Extras) -> String {
+pub(crate) fn render_with(result: &AuditResult, extras: &Extras) -> String {
     let mut texts = HashMap::new();
     for f in &result.findings {
         for s in policies::statements_of(f) {

@@ -26,79 +26,79 @@ pub fn coverage(result: &AuditResult) -> Result<String, serde_json::Error> {
 
 /// The shape of `coverage.json`.
 #[derive(Debug, Serialize)]
-pub struct CoverageDoc<'a> {
+pub(crate) struct CoverageDoc<'a> {
     /// [`FORMAT_VERSION`].
-    pub format_version: u32,
+    pub(crate) format_version: u32,
     /// iamc's version.
-    pub iamc_version: &'a str,
+    pub(crate) iamc_version: &'a str,
     /// The inputs.
-    pub inputs: &'a [InputFile],
+    pub(crate) inputs: &'a [InputFile],
     /// Counts and timings.
-    pub stats: &'a crate::audit::model::Stats,
+    pub(crate) stats: &'a crate::audit::model::Stats,
     /// Every error.
-    pub errors: &'a [AuditError],
+    pub(crate) errors: &'a [AuditError],
     /// The accounts.
-    pub accounts: Vec<AccountDoc<'a>>,
+    pub(crate) accounts: Vec<AccountDoc<'a>>,
     /// CloudTrail least privilege, when CloudTrail logs were given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub least_privilege: Option<&'a crate::audit::model::LeastPrivilege>,
+    pub(crate) least_privilege: Option<&'a crate::audit::model::LeastPrivilege>,
 }
 
 /// One account of `coverage.json`.
 #[derive(Debug, Serialize)]
-pub struct AccountDoc<'a> {
+pub(crate) struct AccountDoc<'a> {
     /// The account id.
-    pub id: &'a str,
+    pub(crate) id: &'a str,
     /// The GAAD file.
-    pub file: &'a str,
+    pub(crate) file: &'a str,
     /// Every principal, without its cells: see its `group`.
-    pub principals: Vec<PrincipalDoc<'a>>,
+    pub(crate) principals: Vec<PrincipalDoc<'a>>,
     /// Every evaluation group: its members, its cells and its pass-role list, by index into
     /// `cells` and `passrole_lists`.
-    pub groups: Vec<GroupDoc<'a>>,
+    pub(crate) groups: Vec<GroupDoc<'a>>,
     /// The distinct cells of the account's groups, each once (many groups share a cell).
-    pub cells: Vec<Box<RawValue>>,
+    pub(crate) cells: Vec<Box<RawValue>>,
     /// The distinct pass-role lists of the account's groups, each once.
-    pub passrole_lists: Vec<&'a [crate::audit::model::PassRoleTarget]>,
+    pub(crate) passrole_lists: Vec<&'a [crate::audit::model::PassRoleTarget]>,
 }
 
 /// One principal of `coverage.json`.
 #[derive(Debug, Serialize)]
-pub struct PrincipalDoc<'a> {
+pub(crate) struct PrincipalDoc<'a> {
     /// Role or user name.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// Its ARN.
-    pub arn: &'a str,
+    pub(crate) arn: &'a str,
     /// `role` or `user`.
-    pub kind: &'a str,
+    pub(crate) kind: &'a str,
     /// Its IAM path.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// Evaluated or not.
-    pub status: crate::audit::model::Status,
+    pub(crate) status: crate::audit::model::Status,
     /// Its errors and warnings.
     #[serde(skip_serializing_if = "<[AuditError]>::is_empty")]
-    pub errors: &'a [AuditError],
+    pub(crate) errors: &'a [AuditError],
     /// Its evaluation group (index into the account's `groups`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<usize>,
+    pub(crate) group: Option<usize>,
     /// The policies in force.
-    pub policies: &'a [String],
+    pub(crate) policies: &'a [String],
     /// Reachable actions by access level.
-    pub by_level: &'a BTreeMap<AccessLevel, LevelCounts>,
+    pub(crate) by_level: &'a BTreeMap<AccessLevel, LevelCounts>,
 }
 
 /// One evaluation group of `coverage.json`.
 #[derive(Debug, Serialize)]
-pub struct GroupDoc<'a> {
+pub(crate) struct GroupDoc<'a> {
     /// Its index.
-    pub group: usize,
+    pub(crate) group: usize,
     /// Its members' ARNs.
-    pub members: Vec<&'a str>,
+    pub(crate) members: Vec<&'a str>,
     /// One cell per catalog action, in catalog order: indexes into the account's `cells`.
-    pub actions: Vec<u32>,
+    pub(crate) actions: Vec<u32>,
     /// The roles its members may pass to SageMaker: an index into the account's
     /// `passrole_lists`.
-    pub passrole: u32,
+    pub(crate) passrole: u32,
 }
 
 /// Interns values by their serialized text: the index of each distinct value.
@@ -134,7 +134,7 @@ impl Interner {
 
 impl<'a> CoverageDoc<'a> {
     /// The document for `result` (fails only if a cell cannot be serialized).
-    pub fn of(result: &'a AuditResult) -> Result<CoverageDoc<'a>, serde_json::Error> {
+    pub(crate) fn of(result: &'a AuditResult) -> Result<CoverageDoc<'a>, serde_json::Error> {
         let mut accounts = Vec::with_capacity(result.accounts.len());
         for a in &result.accounts {
             let mut cells = Interner::new();
@@ -221,107 +221,107 @@ pub fn summary_with(result: &AuditResult, extras: &Extras) -> Result<String, ser
 
 /// The shape of `summary.json`.
 #[derive(Debug, Serialize)]
-pub struct Summary<'a> {
+pub(crate) struct Summary<'a> {
     /// iamc's version.
-    pub iamc_version: &'a str,
+    pub(crate) iamc_version: &'a str,
     /// The inputs.
-    pub inputs: &'a [InputFile],
+    pub(crate) inputs: &'a [InputFile],
     /// Sizes of the run.
-    pub counts: Counts,
+    pub(crate) counts: Counts,
     /// Every error.
-    pub errors: &'a [AuditError],
+    pub(crate) errors: &'a [AuditError],
     /// Timings.
-    pub timing: Timing,
+    pub(crate) timing: Timing,
     /// Generator seed.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Requests generated per action.
-    pub variants_per_action: usize,
+    pub(crate) variants_per_action: usize,
     /// Principal × action cells by class.
-    pub classes: ClassCounts,
+    pub(crate) classes: ClassCounts,
     /// Principal × action cells by access level and class, summed over principals; every level
     /// is present.
-    pub by_level: BTreeMap<AccessLevel, LevelCounts>,
+    pub(crate) by_level: BTreeMap<AccessLevel, LevelCounts>,
     /// Findings: total, suppressed, and unsuppressed ones by severity, kind and rule.
-    pub findings: FindingCounts,
+    pub(crate) findings: FindingCounts,
     /// Warnings that do not make the run fail (`suppression /suppressions/2 matched nothing`).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Lint warnings on the policies in force, once per policy document with its principals.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub policy_warnings: &'a [crate::audit::model::PolicyWarning],
+    pub(crate) policy_warnings: &'a [crate::audit::model::PolicyWarning],
     /// Least privilege from CloudTrail, when CloudTrail logs were given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub least_privilege: Option<LeastPrivilegeSummary<'a>>,
+    pub(crate) least_privilege: Option<LeastPrivilegeSummary<'a>>,
 }
 
 /// `summary.json` `least_privilege`: what the CloudTrail logs held and one compact row per
 /// principal (the minimal policies themselves are in `minimal-policies/`, the full proof in
 /// `coverage.json`).
 #[derive(Debug, Serialize)]
-pub struct LeastPrivilegeSummary<'a> {
+pub(crate) struct LeastPrivilegeSummary<'a> {
     /// CloudTrail files read.
-    pub files: usize,
+    pub(crate) files: usize,
     /// Records read.
-    pub records: u64,
+    pub(crate) records: u64,
     /// SageMaker records.
-    pub sagemaker_events: u64,
+    pub(crate) sagemaker_events: u64,
     /// SageMaker calls refused with an access-denied error.
-    pub access_denied: u64,
+    pub(crate) access_denied: u64,
     /// Files and records that could not be used.
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// Audited principals with logged SageMaker calls.
-    pub principals: usize,
+    pub(crate) principals: usize,
     /// Minimal policies produced.
-    pub minimal_policies: usize,
+    pub(crate) minimal_policies: usize,
     /// Of which the engine verified.
-    pub verified: usize,
+    pub(crate) verified: usize,
     /// One row per principal, in account and principal order.
-    pub by_principal: Vec<LeastPrivilegeRow<'a>>,
+    pub(crate) by_principal: Vec<LeastPrivilegeRow<'a>>,
 }
 
 /// One principal of [`LeastPrivilegeSummary`].
 #[derive(Debug, Serialize)]
-pub struct LeastPrivilegeRow<'a> {
+pub(crate) struct LeastPrivilegeRow<'a> {
     /// The account.
-    pub account: &'a str,
+    pub(crate) account: &'a str,
     /// The principal's ARN.
-    pub principal: &'a str,
+    pub(crate) principal: &'a str,
     /// `role` or `user`.
-    pub kind: &'a str,
+    pub(crate) kind: &'a str,
     /// Authorized SageMaker calls logged.
-    pub events: u64,
+    pub(crate) events: u64,
     /// SageMaker calls refused with an access-denied error.
-    pub access_denied: u64,
+    pub(crate) access_denied: u64,
     /// SageMaker actions used.
-    pub used: usize,
+    pub(crate) used: usize,
     /// SageMaker actions granted.
-    pub granted: u32,
+    pub(crate) granted: u32,
     /// Granted SageMaker actions not used.
-    pub unused: u32,
+    pub(crate) unused: u32,
     /// Statements of the minimal policy (0 when there is none).
-    pub statements: usize,
+    pub(crate) statements: usize,
     /// Where the minimal policy was written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<&'a str>,
+    pub(crate) file: Option<&'a str>,
     /// The engine verified the minimal policy.
-    pub verified: bool,
+    pub(crate) verified: bool,
     /// Logged requests (calls and the requests they needed).
-    pub logged_requests: u64,
+    pub(crate) logged_requests: u64,
     /// Of which the minimal policy allows.
-    pub allowed_by_minimal: u64,
+    pub(crate) allowed_by_minimal: u64,
     /// Fresh-name requests (the next job of each generalised series).
-    pub fresh_name_requests: u64,
+    pub(crate) fresh_name_requests: u64,
     /// Of which the minimal policy allows.
-    pub fresh_name_allowed: u64,
+    pub(crate) fresh_name_allowed: u64,
     /// Requests the minimal policy allows and the current policies deny.
-    pub counterexamples: u64,
+    pub(crate) counterexamples: u64,
     /// Policy variables the minimal policy keeps.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pub variables: &'a [String],
+    pub(crate) variables: &'a [String],
 }
 
 impl<'a> LeastPrivilegeSummary<'a> {
     /// The summary of `lp`.
-    pub fn of(lp: &'a crate::audit::model::LeastPrivilege) -> LeastPrivilegeSummary<'a> {
+    pub(crate) fn of(lp: &'a crate::audit::model::LeastPrivilege) -> LeastPrivilegeSummary<'a> {
         let statements = |p: &crate::audit::model::PrincipalLeastPrivilege| {
             p.policy
                 .get("Statement")
@@ -370,71 +370,71 @@ impl<'a> LeastPrivilegeSummary<'a> {
 
 /// Sizes of the run (`summary.json` `counts`).
 #[derive(Debug, Serialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Accounts audited.
-    pub accounts: usize,
+    pub(crate) accounts: usize,
     /// Principals found.
-    pub principals: usize,
+    pub(crate) principals: usize,
     /// Principals that could not be evaluated.
-    pub principals_with_errors: usize,
+    pub(crate) principals_with_errors: usize,
     /// Distinct evaluation groups.
-    pub groups: usize,
+    pub(crate) groups: usize,
     /// Catalog actions audited.
-    pub actions: usize,
+    pub(crate) actions: usize,
     /// Synthetic requests.
-    pub requests: u64,
+    pub(crate) requests: u64,
     /// Decisions evaluated.
-    pub decisions: u64,
+    pub(crate) decisions: u64,
     /// Principal × request pairs covered.
-    pub principal_decisions: u64,
+    pub(crate) principal_decisions: u64,
     /// Principal × action cells whose class the exact analysis proved.
-    pub exact_cells: u64,
+    pub(crate) exact_cells: u64,
     /// Principal × action cells whose class is sampled (`approximate`).
-    pub approximate_cells: u64,
+    pub(crate) approximate_cells: u64,
     /// Of the `Conditional` cells, those "Always within the organization's guardrails".
-    pub within_guardrails_cells: u64,
+    pub(crate) within_guardrails_cells: u64,
     /// Group × action cells the exact analysis proved (each analysed once for its group).
-    pub exact_group_cells: u64,
+    pub(crate) exact_group_cells: u64,
     /// Group × action cells left to sampling.
-    pub approximate_group_cells: u64,
+    pub(crate) approximate_group_cells: u64,
 }
 
 /// Timings (`summary.json` `timing`).
 #[derive(Debug, Serialize)]
-pub struct Timing {
+pub(crate) struct Timing {
     /// Evaluation phase (compile, coverage, findings), seconds.
-    pub evaluation_seconds: f64,
+    pub(crate) evaluation_seconds: f64,
     /// Coverage pass (request generation and every decision), seconds.
-    pub coverage_seconds: f64,
+    pub(crate) coverage_seconds: f64,
     /// `decisions / coverage_seconds`.
-    pub coverage_decisions_per_second: f64,
+    pub(crate) coverage_decisions_per_second: f64,
     /// Findings detectors, seconds.
-    pub findings_seconds: f64,
+    pub(crate) findings_seconds: f64,
     /// Whole run, seconds.
-    pub wall_seconds: f64,
+    pub(crate) wall_seconds: f64,
     /// Decisions per second of evaluation.
-    pub decisions_per_second: f64,
+    pub(crate) decisions_per_second: f64,
     /// Worker threads.
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// Of the coverage pass, the exact analysis, summed over worker threads, seconds.
-    pub analysis_cpu_seconds: f64,
+    pub(crate) analysis_cpu_seconds: f64,
 }
 
 /// Cells by class (`summary.json` `classes`).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ClassCounts {
+pub(crate) struct ClassCounts {
     /// `Always` cells.
-    pub always: u64,
+    pub(crate) always: u64,
     /// `Conditional` cells.
-    pub conditional: u64,
+    pub(crate) conditional: u64,
     /// `Never` cells.
-    pub never: u64,
+    pub(crate) never: u64,
 }
 
 impl<'a> Summary<'a> {
     /// Computes the summary of `result` (no warnings: those come with [`summary_with`]).
-    pub fn of(result: &'a AuditResult) -> Summary<'a> {
+    pub(crate) fn of(result: &'a AuditResult) -> Summary<'a> {
         let s = &result.stats;
         let mut classes = ClassCounts::default();
         let mut by_level: BTreeMap<AccessLevel, LevelCounts> = AccessLevel::ALL

@@ -8,7 +8,7 @@ use super::{ReportDir, ReportError};
 use crate::audit::model::AuditResult;
 
 /// The directory, under the report directory, that minimal policies are written to.
-pub const MINIMAL_POLICIES_DIR: &str = "minimal-policies";
+pub(crate) const MINIMAL_POLICIES_DIR: &str = "minimal-policies";
 
 /// A file name part: the characters IAM names allow that are safe in file names.
 fn file_safe(name: &str) -> String {

@@ -21,7 +21,7 @@ use super::ReportError;
 /// The names iamc writes into an output directory: the eight reports and the minimal-policies
 /// directory. Anything else in an existing `--out` is someone else's, and iamc refuses to
 /// replace it.
-pub const OWN_ENTRIES: &[&str] = &[
+pub(crate) const OWN_ENTRIES: &[&str] = &[
     super::COVERAGE_CSV,
     super::COVERAGE_CELLS_CSV,
     super::COVERAGE_ACTIONS_CSV,
@@ -57,7 +57,7 @@ pub fn install_signal_cleanup() {
     });
 }
 
-/// An output directory being written: reports go into [`ReportDir::path`] until
+/// An output directory being written: reports go into `ReportDir::path` until
 /// [`ReportDir::commit`] swaps them in.
 #[derive(Debug)]
 pub struct ReportDir {
@@ -117,17 +117,17 @@ impl ReportDir {
     }
 
     /// Where to write the reports now.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.staging
     }
 
     /// Where the reports will be once committed.
-    pub fn target(&self) -> &Path {
+    pub(crate) fn target(&self) -> &Path {
         &self.target
     }
 
-    /// The final path of a file written at `staged` (inside [`ReportDir::path`]).
-    pub fn final_path(&self, staged: &Path) -> PathBuf {
+    /// The final path of a file written at `staged` (inside `ReportDir::path`).
+    pub(crate) fn final_path(&self, staged: &Path) -> PathBuf {
         match staged.strip_prefix(&self.staging) {
             Ok(rest) => self.target.join(rest),
             Err(_) => staged.to_path_buf(),

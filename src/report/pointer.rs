@@ -9,7 +9,7 @@
 //! INVARIANT (never panics): every byte access is checked; malformed or truncated JSON, a pointer
 //! that names nothing and an offset past the end all yield the deepest position reached, never a
 //! panic. Nesting no pointer names is skipped with a counter, not recursion; the walk recurses
-//! once per pointer token, at most [`MAX_DEPTH`] deep, so no input can overflow the stack.
+//! once per pointer token, at most `MAX_DEPTH` deep, so no input can overflow the stack.
 //!
 //! Duplicate keys: the first occurrence is followed.
 
@@ -19,11 +19,11 @@ pub struct Resolved {
     /// Byte offset of the deepest value reached (the whole document's for `""`).
     pub offset: usize,
     /// Byte offset just past that value, when it could be skipped to its end.
-    pub end: Option<usize>,
+    pub(crate) end: Option<usize>,
     /// Pointer tokens matched.
-    pub matched: usize,
+    pub(crate) matched: usize,
     /// Pointer tokens in total; `matched == tokens` when the pointer resolved exactly.
-    pub tokens: usize,
+    pub(crate) tokens: usize,
     /// The deepest value reached is a string (for a percent-encoded policy document, the
     /// statement is inside it).
     pub is_string: bool,
@@ -48,7 +48,7 @@ pub struct Position {
 
 /// Splits a JSON pointer into unescaped tokens. `None` for a non-empty pointer that does not
 /// start with `/`.
-pub fn tokens(pointer: &str) -> Option<Vec<String>> {
+pub(crate) fn tokens(pointer: &str) -> Option<Vec<String>> {
     if pointer.is_empty() {
         return Some(Vec::new());
     }
@@ -62,11 +62,11 @@ pub fn tokens(pointer: &str) -> Option<Vec<String>> {
 
 /// Walks `text` along `pointer` as far as it goes. `None` only when the text holds no JSON
 /// value at all or the pointer is not a pointer.
-pub fn resolve(text: &str, pointer: &str) -> Option<Resolved> {
+pub(crate) fn resolve(text: &str, pointer: &str) -> Option<Resolved> {
     resolve_many(text, &[pointer]).into_iter().next().flatten()
 }
 
-/// [`resolve`] for many pointers in one pass over the text: the pointers form a trie, and the
+/// `resolve` for many pointers in one pass over the text: the pointers form a trie, and the
 /// walk descends only into members and elements some pointer names, skipping everything else.
 /// Costs one scan of the text however many pointers are asked (a large GAAD file has thousands
 /// of statements).
@@ -132,7 +132,7 @@ pub fn resolve_many(text: &str, pointers: &[&str]) -> Vec<Option<Resolved>> {
 
 /// For each element of the array at `list` that is an object with a string member `field`:
 /// its index and that string (`/RoleDetailList`, `Arn` → every role's ARN).
-pub fn list_field(text: &str, list: &str, field: &str) -> Vec<(usize, String)> {
+pub(crate) fn list_field(text: &str, list: &str, field: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let Some(r) = resolve(text, list).filter(Resolved::exact) else {
         return out;
@@ -177,7 +177,7 @@ struct Node {
 }
 
 /// Deeper pointers than this are resolved to this depth (the walk recurses once per token).
-pub const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Line starts of a text, for offset → line/column.
 #[derive(Debug, Clone)]

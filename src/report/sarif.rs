@@ -7,9 +7,9 @@
 //! - `results`: one per finding (a cause), in result order, `ruleIndex` into `rules`; its
 //!   `locations` are the statements that grant it, in the input files as given, with `region`
 //!   computed from the statement's JSON pointer in the file's text ([`super::pointer`]);
-//!   `logicalLocations` names the principals it affects (the first [`LOGICAL_PRINCIPALS`];
+//!   `logicalLocations` names the principals it affects (the first `LOGICAL_PRINCIPALS`;
 //!   `properties.principalCount` counts them all and `properties.principals` lists the first
-//!   [`LISTED_PRINCIPALS`]); `partialFingerprints["iamc/v1"]` is the cause's fingerprint;
+//!   `LISTED_PRINCIPALS`); `partialFingerprints["iamc/v1"]` is the cause's fingerprint;
 //! - suppressed findings stay, with `suppressions: [{kind: "external", justification}]`;
 //!   unsuppressed ones carry `suppressions: []` (SARIF: "not suppressed", as opposed to unknown);
 //! - `invocations[0]` carries the audit's errors (`toolExecutionNotifications`) and unused
@@ -37,14 +37,14 @@ use crate::audit::findings::paths::PATHS;
 use crate::audit::model::{AuditResult, Finding, FindingKind, Severity};
 
 /// `$schema` of the log.
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Principals named in each location's `logicalLocations`.
-pub const LOGICAL_PRINCIPALS: usize = 20;
+pub(crate) const LOGICAL_PRINCIPALS: usize = 20;
 /// Principals listed in a result's `properties.principals`.
-pub const LISTED_PRINCIPALS: usize = 200;
+pub(crate) const LISTED_PRINCIPALS: usize = 200;
 
 /// The partial fingerprint's name.
-pub const FINGERPRINT_KEY: &str = "iamc/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "iamc/v1";
 
 /// The input files' text, read once, and where each principal's entry is in its GAAD file.
 #[derive(Debug, Default)]
@@ -58,11 +58,11 @@ pub struct Sources {
 impl Sources {
     /// Reads every file a finding or an error names, and the GAAD files of the accounts. A file
     /// that cannot be read is remembered as such (its locations fall back to line 1).
-    pub fn load(result: &AuditResult) -> Sources {
+    pub(crate) fn load(result: &AuditResult) -> Sources {
         Sources::build(result, |file| std::fs::read_to_string(file).ok())
     }
 
-    /// Like [`Sources::load`], with the texts given (`file` as in the result → text).
+    /// Like `Sources::load`, with the texts given (`file` as in the result → text).
     pub fn from_texts(result: &AuditResult, texts: &HashMap<String, String>) -> Sources {
         Sources::build(result, |file| texts.get(file).cloned())
     }
@@ -108,18 +108,30 @@ impl Sources {
 
 /// A region in a file: 1-based, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Region {
-    start: pointer::Position,
-    end: Option<pointer::Position>,
+pub(crate) struct Region {
+    /// Where it starts.
+    pub(crate) start: pointer::Position,
+    /// Where it ends, when known.
+    pub(crate) end: Option<pointer::Position>,
 }
 
 impl Region {
-    const LINE_ONE: Region = Region {
+    /// The start of a file, where a location that cannot be found is reported.
+    pub(crate) const LINE_ONE: Region = Region {
         start: pointer::Position { line: 1, column: 1 },
         end: None,
     };
 
-    fn to_json(self) -> Value {
+    /// The region of a resolved pointer.
+    pub(crate) fn of(lines: &LineIndex<'_>, r: &Resolved) -> Region {
+        Region {
+            start: lines.position(r.offset),
+            end: r.end.map(|e| lines.position(e)),
+        }
+    }
+
+    /// SARIF's `region` object.
+    pub(crate) fn to_json(self) -> Value {
         let mut r = json!({
             "startLine": self.start.line,
             "startColumn": self.start.column,
@@ -173,11 +185,7 @@ impl<'s> Locator<'s> {
         if !accept(r) {
             return None;
         }
-        let idx = self.lines.get(file)?;
-        Some(Region {
-            start: idx.position(r.offset),
-            end: r.end.map(|e| idx.position(e)),
-        })
+        Some(Region::of(self.lines.get(file)?, r))
     }
 
     /// Where a statement of `principal`'s finding is: the file and region to report.
@@ -215,7 +223,7 @@ impl Artifacts {
 
 /// A file path as given → a URI reference: relative paths stay relative (percent-encoded where
 /// needed), absolute ones become `file://` URIs.
-pub fn file_uri(path: &str) -> String {
+pub(crate) fn file_uri(path: &str) -> String {
     let path = if cfg!(windows) {
         path.replace('\\', "/")
     } else {
@@ -236,7 +244,7 @@ pub fn file_uri(path: &str) -> String {
 }
 
 /// SARIF `level` of a severity.
-pub fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -245,7 +253,7 @@ pub fn level(s: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity` score of a severity.
-pub fn security_severity(s: Severity) -> &'static str {
+pub(crate) fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -255,7 +263,7 @@ pub fn security_severity(s: Severity) -> &'static str {
 }
 
 /// The kind's name, as in JSON.
-pub fn kind_str(k: FindingKind) -> &'static str {
+pub(crate) fn kind_str(k: FindingKind) -> &'static str {
     match k {
         FindingKind::Escalation => "escalation",
         FindingKind::WillFail => "will-fail",
@@ -265,8 +273,9 @@ pub fn kind_str(k: FindingKind) -> &'static str {
     }
 }
 
-/// `sagemaker-notebook-passrole` → `SagemakerNotebookPassrole`.
-fn pascal(id: &str) -> String {
+/// A rule id as SARIF's rule `name`: `sagemaker-notebook-passrole` → `SagemakerNotebookPassrole`,
+/// `unknown-action` → `UnknownAction`.
+pub(crate) fn pascal(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
@@ -524,7 +533,7 @@ fn result_of(
 }
 
 /// The SARIF log as a JSON value.
-pub fn log(result: &AuditResult, extras: &Extras, sources: &Sources) -> Value {
+pub(crate) fn log(result: &AuditResult, extras: &Extras, sources: &Sources) -> Value {
     // Rules: one per id, most severe occurrence, sorted by id.
     let mut rules: BTreeMap<&str, (FindingKind, Severity, &str)> = BTreeMap::new();
     for f in &result.findings {

@@ -2,7 +2,7 @@
 //! preparation and the compiled ARN matchers.
 
 /// Byte offsets of the six segments of an ARN.
-pub type ArnSegs = [usize; 6];
+pub(crate) type ArnSegs = [usize; 6];
 
 /// Splits `text` at its first five colons: the start offset of each segment.
 pub fn arn_segments(text: &str) -> Option<ArnSegs> {
@@ -50,18 +50,18 @@ impl<'x> PArn<'x> {
 
     /// Segment `i` (0..6), without its colons.
     #[inline]
-    pub fn seg(&self, i: usize) -> &'x str {
+    pub(crate) fn seg(&self, i: usize) -> &'x str {
         self.parts.get(i).copied().unwrap_or("")
     }
 
     /// The whole ARN.
     #[inline]
-    pub fn text(&self) -> &'x str {
+    pub(crate) fn text(&self) -> &'x str {
         self.text
     }
 
     /// The ARN from segment `i` to the end, colons included.
-    pub fn rest_from(&self, i: usize) -> &'x str {
+    pub(crate) fn rest_from(&self, i: usize) -> &'x str {
         let start = self.segs.get(i).copied().unwrap_or(self.text.len());
         self.text.get(start..).unwrap_or("")
     }

@@ -20,17 +20,17 @@ use crate::request::keys::{KeySlots, UNKNOWN, interned_count, key_hash, lookup_k
 /// IP addresses). ARN and base64 forms are worked out when an ARN or binary operator reads the
 /// value, so preparing a value allocates nothing.
 #[derive(Debug, Clone)]
-pub struct PValue<'r> {
+pub(crate) struct PValue<'r> {
     /// The text.
-    pub text: Cow<'r, str>,
+    pub(crate) text: Cow<'r, str>,
     /// As a decimal (S-10).
-    pub dec: Option<Decimal>,
+    pub(crate) dec: Option<Decimal>,
     /// As an instant (S-11).
-    pub date: Option<Instant>,
+    pub(crate) date: Option<Instant>,
     /// As a boolean (S-9).
-    pub boolean: Option<bool>,
+    pub(crate) boolean: Option<bool>,
     /// As an IP address (S-12).
-    pub ip: Option<IpAddr>,
+    pub(crate) ip: Option<IpAddr>,
 }
 
 impl<'r> PValue<'r> {
@@ -54,7 +54,7 @@ impl<'r> PValue<'r> {
     }
 
     /// The value as an ARN with its segments, if it is one (S-14).
-    pub fn arn(&self) -> Option<PArn<'_>> {
+    pub(crate) fn arn(&self) -> Option<PArn<'_>> {
         arn_segments(&self.text).map(|segs| PArn::new(&self.text, segs))
     }
 }
@@ -62,7 +62,7 @@ impl<'r> PValue<'r> {
 /// An entry's values: one inline (the common case, so an entry and its value sit in the one
 /// allocation that holds the request's entries), or a list.
 #[derive(Debug, Clone)]
-pub enum PValues<'r> {
+pub(crate) enum PValues<'r> {
     /// A single value.
     One(PValue<'r>),
     /// Any number of values.
@@ -71,18 +71,18 @@ pub enum PValues<'r> {
 
 /// One context key of a prepared request.
 #[derive(Debug, Clone)]
-pub struct PEntry<'r> {
+pub(crate) struct PEntry<'r> {
     /// Interned id of the lowercase key, or [`UNKNOWN`] when no compiled set had interned it
     /// when the request was prepared (then the key is matched by name).
-    pub id: u64,
+    pub(crate) id: u64,
     /// The lowercase key.
-    pub key: Cow<'r, str>,
+    pub(crate) key: Cow<'r, str>,
     /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
-    pub multivalued: bool,
+    pub(crate) multivalued: bool,
     /// Every value is the empty string, or there is none (S-8).
-    pub null_set: bool,
+    pub(crate) null_set: bool,
     /// The values.
-    pub values: PValues<'r>,
+    pub(crate) values: PValues<'r>,
 }
 
 impl<'r> PEntry<'r> {
@@ -109,7 +109,7 @@ impl<'r> PEntry<'r> {
 
     /// The values, in order.
     #[inline]
-    pub fn values(&self) -> &[PValue<'r>] {
+    pub(crate) fn values(&self) -> &[PValue<'r>] {
         match &self.values {
             PValues::One(v) => std::slice::from_ref(v),
             PValues::Many(v) => v,
@@ -118,7 +118,7 @@ impl<'r> PEntry<'r> {
 
     /// The first value.
     #[inline]
-    pub fn first(&self) -> Option<&PValue<'r>> {
+    pub(crate) fn first(&self) -> Option<&PValue<'r>> {
         match &self.values {
             PValues::One(v) => Some(v),
             PValues::Many(v) => v.first(),
@@ -163,8 +163,12 @@ pub struct PreparedContext {
 }
 
 impl PreparedContext {
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// No principal entries.
-    pub fn empty() -> PreparedContext {
+    pub(crate) fn empty() -> PreparedContext {
         PreparedContext::default()
     }
 
@@ -190,20 +194,28 @@ impl PreparedContext {
 
     /// The entry for a key (interned id, name for keys unknown at preparation).
     #[inline]
-    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
         let i = self
             .keys
             .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
         self.entries.get(i)
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// Number of entries.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
+    #[expect(
+        dead_code,
+        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
+    )]
     /// True when there are no entries.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 }
@@ -231,16 +243,19 @@ fn into_owned(e: PEntry<'_>) -> PEntry<'static> {
 
 /// What compiled matching reads: a prepared request and, for audits, the principal's entries.
 #[derive(Debug, Clone, Copy)]
-pub struct EvalCtx<'r> {
+pub(crate) struct EvalCtx<'r> {
     /// The request.
-    pub req: &'r PreparedRequest<'r>,
+    pub(crate) req: &'r PreparedRequest<'r>,
     /// The principal's entries (none when the request carries everything).
-    pub principal: Option<&'r PreparedContext>,
+    pub(crate) principal: Option<&'r PreparedContext>,
 }
 
 impl<'r> EvalCtx<'r> {
     /// A request decided for a principal whose own entries are `principal`.
-    pub fn with_principal(req: &'r PreparedRequest<'r>, principal: &'r PreparedContext) -> Self {
+    pub(crate) fn with_principal(
+        req: &'r PreparedRequest<'r>,
+        principal: &'r PreparedContext,
+    ) -> Self {
         EvalCtx {
             req,
             principal: Some(principal),
@@ -249,7 +264,7 @@ impl<'r> EvalCtx<'r> {
 
     /// The context entry for a key: the request's, else the principal's.
     #[inline]
-    pub fn entry(&self, id: u64, key: &str) -> Option<&'r PEntry<'r>> {
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&'r PEntry<'r>> {
         match self.req.entry(id, key) {
             Some(e) => Some(e),
             None => self.principal?.entry(id, key),
@@ -258,7 +273,7 @@ impl<'r> EvalCtx<'r> {
 
     /// A policy variable's value: single-valued keys only (S-17).
     #[inline]
-    pub fn variable(&self, id: u64, key: &str) -> Option<&'r str> {
+    pub(crate) fn variable(&self, id: u64, key: &str) -> Option<&'r str> {
         let e = self.entry(id, key)?;
         if e.multivalued {
             return None;
@@ -268,7 +283,7 @@ impl<'r> EvalCtx<'r> {
 
     /// The evaluated resource as an ARN, if it is one.
     #[inline]
-    pub fn resource_arn(&self) -> Option<&'r PArn<'r>> {
+    pub(crate) fn resource_arn(&self) -> Option<&'r PArn<'r>> {
         self.req.resource_arn.as_ref()
     }
 }
@@ -412,7 +427,7 @@ impl<'r> PreparedRequest<'r> {
 
     /// The context entry for a key (interned id, name for keys unknown at preparation).
     #[inline]
-    pub fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
         let i = self
             .keys
             .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
@@ -420,7 +435,7 @@ impl<'r> PreparedRequest<'r> {
     }
 
     /// A view for compiled matching, with no principal entries.
-    pub fn ctx(&self) -> EvalCtx<'_> {
+    pub(crate) fn ctx(&self) -> EvalCtx<'_> {
         EvalCtx {
             req: self,
             principal: None,
@@ -433,7 +448,7 @@ impl<'r> PreparedRequest<'r> {
     }
 
     /// The action's lowercase service prefix and name.
-    pub fn action_parts(&self) -> (&str, &str) {
+    pub(crate) fn action_parts(&self) -> (&str, &str) {
         let (s, n) = self
             .action
             .split_at(self.service_len.min(self.action.len()));

@@ -16,7 +16,7 @@ fn is_action_scoped_global(key: &str) -> bool {
 }
 
 /// Keys that belong to the principal and come from its context.
-pub fn is_principal_key(key: &str) -> bool {
+pub(crate) fn is_principal_key(key: &str) -> bool {
     key.starts_with("aws:principal") || key == "aws:username" || key == "aws:userid"
 }
 
@@ -33,7 +33,7 @@ fn template_matches(published: &str, key_lower: &str) -> bool {
 }
 
 /// True when AWS sends `key` with requests for `action` on resource type `rt`.
-pub fn key_applies(
+pub(crate) fn key_applies(
     catalog: &Catalog,
     action: &ActionInfo,
     rt: Option<&ResourceType>,
@@ -61,7 +61,7 @@ pub fn key_applies(
 }
 
 /// Global keys AWS puts in every request context: the generator never leaves them out.
-pub const ALWAYS_PRESENT: &[&str] = &[
+pub(crate) const ALWAYS_PRESENT: &[&str] = &[
     "aws:requestedregion",
     "aws:currenttime",
     "aws:epochtime",

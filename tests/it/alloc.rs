@@ -20,7 +20,7 @@ use iamc::catalog::Catalog;
 use iamc::compile::{CompiledSet, Compiler};
 use iamc::eval::{ContextValue, Decision, Outcome, PreparedRequest, Request, reference};
 use iamc::policy::{Policy, PolicyKind, PolicySet};
-use iamc::request::prepared::PreparedContext;
+use iamc::request::PreparedContext;
 use serde_json::json;
 
 use crate::common::repo;

@@ -15,11 +15,11 @@ use arbitrary::Unstructured;
 
 use iamc::Catalog;
 use iamc::analyze::{AnalysisConfig, Analyzer, Class, split_principal_keys};
-use iamc::audit::space::{GenConfig, Mentions, generate_action};
+use iamc::audit::{GenConfig, Mentions, generate_action};
 use iamc::case::parse_case_line;
 use iamc::compile::Compiler;
 use iamc::eval::{Decision, PreparedRequest, Request};
-use iamc::request::prepared::PreparedContext;
+use iamc::request::PreparedContext;
 
 use crate::r#gen;
 

@@ -141,7 +141,7 @@ fn every_managed_policy_times_every_sagemaker_action() {
 
 #[test]
 fn every_gaad_sample_principal_times_every_sagemaker_action() {
-    use iamc::audit::load::{ManagedPolicyDir, load_gaad};
+    use iamc::audit::{ManagedPolicyDir, load_gaad};
     let Some(shared) = shared() else { return };
     let managed = ManagedPolicyDir(Some(shared.join("data/managed-policies")));
     let limit = std::env::var("IAMC_ANALYZE_REAL_LIMIT")
@@ -195,7 +195,7 @@ fn every_gaad_sample_principal_times_every_sagemaker_action() {
 /// the only limit.
 #[test]
 fn example_account_under_its_scps() {
-    use iamc::audit::load::{ManagedPolicyDir, load_gaad};
+    use iamc::audit::{ManagedPolicyDir, load_gaad};
     let repo = crate::common::repo();
     let scp = |name: &str| {
         let text = std::fs::read_to_string(repo.join("examples").join(name)).unwrap();

@@ -12,10 +12,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::model::{ActionCoverage, AuditResult, Class, PrincipalResult, Status};
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
+use iamc::audit::{ActionCoverage, AuditResult, Class, PrincipalResult, Status};
+use iamc::audit::{AuditConfig, run_audit};
 use serde_json::Value;
 
 use crate::common::{repo, shared};
@@ -794,9 +794,7 @@ fn sample_dir() -> Option<PathBuf> {
     Some(shared()?.join("data").join("gaad-samples"))
 }
 
-fn blank_files(
-    mut accounts: Vec<iamc::audit::model::AccountResult>,
-) -> Vec<iamc::audit::model::AccountResult> {
+fn blank_files(mut accounts: Vec<iamc::audit::AccountResult>) -> Vec<iamc::audit::AccountResult> {
     for a in &mut accounts {
         a.file.clear();
         for p in &mut a.principals {

@@ -11,12 +11,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::load::{ManagedPolicyDir, load_gaad};
-use iamc::audit::model::{
+use iamc::audit::GenConfig;
+use iamc::audit::{AuditConfig, run_audit};
+use iamc::audit::{
     AuditResult, Class, FindingKind, LeastPrivilege, PrincipalLeastPrivilege, Severity,
 };
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::{ManagedPolicyDir, load_gaad};
 use iamc::eval::reference;
 use iamc::report::minimal::write_minimal_policies;
 use iamc::request::{Context, ContextValue};

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use iamc::Catalog;
+use iamc::audit::Class;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
 use iamc::audit::diff::{DiffConfig, DiffResult, Direction, InputKind, run_diff};
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::model::Class;
-use iamc::audit::space::GenConfig;
 use serde_json::Value;
 
 use crate::common::repo;

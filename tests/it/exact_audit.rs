@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use iamc::Catalog;
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::model::{ActionCoverage, AuditResult, Class, Status};
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
+use iamc::audit::{ActionCoverage, AuditResult, Class, Status};
+use iamc::audit::{AuditConfig, run_audit};
 use iamc::eval::{Context, ContextValue, Decision, Request};
 use iamc::{Policy, PolicyKind, PolicySet};
 use serde_json::{Value, json};
@@ -155,7 +155,7 @@ fn cell<'r>(r: &'r AuditResult, principal: &str, action: &str) -> &'r ActionCove
 }
 
 /// The witness of a report, as a request the engine decides for the principal's policies.
-fn decide(set: &PolicySet, w: &iamc::audit::model::Witness) -> Decision {
+fn decide(set: &PolicySet, w: &iamc::audit::Witness) -> Decision {
     let mut r = Request::new(&w.action, &w.resource).unwrap();
     for (k, v) in &w.context {
         let value =
@@ -173,10 +173,7 @@ fn decide(set: &PolicySet, w: &iamc::audit::model::Witness) -> Decision {
     compiled
         .evaluate_as(
             &iamc::eval::PreparedRequest::new(&r, Catalog::sagemaker_default()),
-            &iamc::request::prepared::PreparedContext::new(
-                &Context::new(),
-                Catalog::sagemaker_default(),
-            ),
+            &iamc::request::PreparedContext::new(&Context::new(), Catalog::sagemaker_default()),
         )
         .decision
 }
@@ -307,7 +304,7 @@ fn findings_of(
     r: &AuditResult,
     approximate: &std::collections::BTreeSet<(String, String)>,
 ) -> (Vec<String>, Vec<String>, usize) {
-    let sampled = |f: &iamc::audit::model::Finding| {
+    let sampled = |f: &iamc::audit::Finding| {
         let mut who: Vec<&String> = f.principals.iter().collect();
         who.push(&f.principal);
         who.iter().any(|p| {
@@ -316,8 +313,7 @@ fn findings_of(
                 .any(|a| approximate.contains(&((*p).clone(), a.clone())))
         })
     };
-    let kept: Vec<&iamc::audit::model::Finding> =
-        r.findings.iter().filter(|f| !sampled(f)).collect();
+    let kept: Vec<&iamc::audit::Finding> = r.findings.iter().filter(|f| !sampled(f)).collect();
     let mut prints: Vec<String> = kept.iter().map(|f| f.fingerprint.clone()).collect();
     prints.sort();
     let mut causes: Vec<String> = kept

@@ -18,10 +18,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::model::{AuditResult, Finding, Severity, Witness};
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
+use iamc::audit::{AuditConfig, run_audit};
+use iamc::audit::{AuditResult, Finding, Severity, Witness};
 use iamc::catalog::KeyType;
 use serde_json::Value;
 
@@ -361,8 +361,8 @@ fn causes_in_findings_json_and_sarif_and_suppressed_by_fingerprint() {
 /// the same cause: principals, leader, details (where a member differs) and fingerprint.
 #[test]
 fn a_group_finding_makes_the_same_cause_as_its_per_principal_copies() {
-    use iamc::audit::findings::causes;
-    use iamc::audit::model::{FindingKind, StatementRef};
+    use iamc::audit::group_causes;
+    use iamc::audit::{FindingKind, StatementRef};
     let at = StatementRef {
         policy: "arn:aws:iam::111122223333:policy/p".into(),
         file: "account.json".into(),
@@ -391,14 +391,14 @@ fn a_group_finding_makes_the_same_cause_as_its_per_principal_copies() {
     };
     let a = one("a", Severity::High, "same");
     let c = one("c", Severity::Low, "other");
-    let from_group = causes::group(vec![group, c.clone(), a.clone()]);
+    let from_group = group_causes(vec![group, c.clone(), a.clone()]);
     let copies = vec![
         one("b", Severity::Low, "same"),
         one("d", Severity::Low, "same"),
         c,
         a,
     ];
-    let from_copies = causes::group(copies);
+    let from_copies = group_causes(copies);
     assert_eq!(from_group, from_copies);
     let cause = &from_group[0];
     assert_eq!(from_group.len(), 1);

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use iamc::Catalog;
-use iamc::audit::load::ManagedPolicyDir;
-use iamc::audit::model::{AuditResult, Finding, FindingKind, Severity};
-use iamc::audit::run::{AuditConfig, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::ManagedPolicyDir;
+use iamc::audit::{AuditConfig, run_audit};
+use iamc::audit::{AuditResult, Finding, FindingKind, Severity};
 use serde_json::Value;
 
 use crate::common::repo;

@@ -33,8 +33,8 @@ use iamc::eval::{
 use iamc::policy::glob::Glob;
 use iamc::policy::pattern::arn_glob_matches;
 use iamc::policy::{Policy, PolicyKind};
+use iamc::request::PreparedContext;
 use iamc::request::arn::{PArn, arn_segments};
-use iamc::request::prepared::PreparedContext;
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary

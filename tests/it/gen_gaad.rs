@@ -12,8 +12,8 @@ use arbitrary::{Result as ArbResult, Unstructured};
 use serde_json::{Value, json};
 
 use iamc::Catalog;
-use iamc::audit::group::evaluation_groups;
-use iamc::audit::load::{ManagedPolicyDir, load_gaad_text};
+use iamc::audit::evaluation_groups;
+use iamc::audit::{ManagedPolicyDir, load_gaad_text};
 use iamc::policy::Policy;
 
 const ACCOUNT: &str = "123456789012";

@@ -28,10 +28,10 @@ use arbitrary::{Result as ArbResult, Unstructured};
 use serde_json::Value;
 
 use iamc::Catalog;
-use iamc::audit::load::{ManagedPolicyDir, load_gaad_text};
-use iamc::audit::model::{AuditResult, Class, Status};
-use iamc::audit::run::{AuditConfig, run_audit_accounts};
-use iamc::audit::space::GenConfig;
+use iamc::audit::GenConfig;
+use iamc::audit::{AuditConfig, run_audit_accounts};
+use iamc::audit::{AuditResult, Class, Status};
+use iamc::audit::{ManagedPolicyDir, load_gaad_text};
 use iamc::report::{Extras, csv, findings, html, json, sarif};
 
 /// Text that must reach every report escaped. `<x-probe` never appears raw in the HTML.

@@ -11,11 +11,11 @@ use std::process::Command;
 
 use bumpalo::Bump;
 use iamc::Catalog;
+use iamc::audit::GenConfig;
 use iamc::audit::graph::{EdgeKind, Graph, RULE_ADMIN, RULE_MORE};
-use iamc::audit::load::{Account, ManagedPolicyDir, load_gaad};
-use iamc::audit::model::{AuditResult, Finding, Severity};
-use iamc::audit::run::{AuditConfig, read_scps, run_audit};
-use iamc::audit::space::GenConfig;
+use iamc::audit::{Account, ManagedPolicyDir, load_gaad};
+use iamc::audit::{AuditConfig, read_scps, run_audit};
+use iamc::audit::{AuditResult, Finding, Severity};
 use serde_json::Value;
 
 use crate::common::{repo, shared};

@@ -131,7 +131,7 @@ fn every_gaad_sample_policy_parses() {
 /// equals the reference evaluator's on every request.
 #[test]
 fn managed_policies_agree_with_the_reference_on_generated_requests() {
-    use iamc::audit::space::{GenConfig, Mentions, generate_action};
+    use iamc::audit::{GenConfig, Mentions, generate_action};
     use iamc::eval::reference;
     use iamc::{Catalog, PolicySet, Request};
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use iamc::audit::model::{
+use iamc::audit::{
     AccountResult, ActionCoverage, AuditError, AuditResult, Class, InputFile, LevelCounts,
     PassRoleTarget, PrincipalResult, Stats, Status,
 };
@@ -49,7 +49,7 @@ fn cell(action: &str, level: AccessLevel, allowed: u64, total: u64) -> ActionCov
         other_account_total: 4,
         approximate: conditional,
         approximate_reason: None,
-        condition: conditional.then(|| iamc::audit::model::CellCondition {
+        condition: conditional.then(|| iamc::audit::CellCondition {
             text: "aws:RequestTag/team = ml".to_owned(),
             guardrails: "always".to_owned(),
             own: "aws:RequestTag/team = ml".to_owned(),
@@ -541,7 +541,7 @@ fn sample_gaad() -> String {
 /// The sample with one cause: a notebook pass-role path affecting five principals (two of them
 /// audited), whose statement is in `gaad.json` (text: [`sample_gaad`]).
 fn sample_with_finding(gaad: &str) -> AuditResult {
-    use iamc::audit::model::{Finding, FindingKind, Severity, StatementRef};
+    use iamc::audit::{Finding, FindingKind, Severity, StatementRef};
     let mut r = sample();
     r.accounts[0].file = gaad.to_owned();
     let admin = r.accounts[0].principals[0].arn.clone();

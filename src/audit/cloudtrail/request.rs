@@ -77,7 +77,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 
 /// Where SageMaker condition keys are in `requestParameters` (paths of field names; `*` is
 /// every element of a list).
-pub const KEY_SOURCES: &[(&str, &[&[&str]])] = &[
+pub(crate) const KEY_SOURCES: &[(&str, &[&[&str]])] = &[
     (
         "sagemaker:InstanceTypes",
         &[

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::audit::model::LeastPrivilege;
 
 /// A readable summary: the trail's counts and, per principal, used versus granted and the proof.
-pub fn summary_text(lp: &LeastPrivilege) -> String {
+pub(crate) fn summary_text(lp: &LeastPrivilege) -> String {
     let mut s = format!(
         "least privilege from CloudTrail: {} files, {} records, {} SageMaker calls ({} access denied",
         lp.files.len(),

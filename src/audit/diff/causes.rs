@@ -14,7 +14,7 @@ use crate::audit::model::{AuditResult, Finding, Severity};
 /// How a finding changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum FindingStatus {
+pub(crate) enum FindingStatus {
     /// Only the new side has it.
     New,
     /// On both sides; the new side's affects more principals.
@@ -27,7 +27,7 @@ pub enum FindingStatus {
 
 impl FindingStatus {
     /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FindingStatus::New => "new",
             FindingStatus::MorePrincipals => "more-principals",
@@ -37,32 +37,32 @@ impl FindingStatus {
     }
 
     /// True for what makes the new side worse (`New`, `MorePrincipals`).
-    pub fn is_worse(self) -> bool {
+    pub(crate) fn is_worse(self) -> bool {
         matches!(self, FindingStatus::New | FindingStatus::MorePrincipals)
     }
 }
 
 /// One finding (cause) that is new, resolved or changed its principals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FindingChange {
+pub(crate) struct FindingChange {
     /// How it changed.
-    pub status: FindingStatus,
+    pub(crate) status: FindingStatus,
     /// The rule.
-    pub rule: String,
+    pub(crate) rule: String,
     /// Its severity (on the new side; the old side's when resolved).
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Its title.
-    pub title: String,
+    pub(crate) title: String,
     /// The target role, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_role: Option<String>,
+    pub(crate) target_role: Option<String>,
     /// The statements responsible (`inline:Name Sid`).
-    pub statements: Vec<String>,
+    pub(crate) statements: Vec<String>,
     /// The principals concerned: all of the cause's when new or resolved, else those gained or
     /// lost.
-    pub principals: Vec<String>,
+    pub(crate) principals: Vec<String>,
     /// Its fingerprint on the side that has it (the new side when on both).
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
 }
 
 /// The identity of a cause across two files: rule, target, statement labels.
@@ -122,7 +122,7 @@ fn causes(r: &AuditResult) -> BTreeMap<Key, Vec<&Finding>> {
 /// New, resolved and changed findings, most severe first, worse before better. Causes are
 /// matched by rule, target and statement labels; those left are matched by rule, target and
 /// policies (a statement renamed or moved within its policy), one to one.
-pub fn compare_findings(before: &AuditResult, after: &AuditResult) -> Vec<FindingChange> {
+pub(crate) fn compare_findings(before: &AuditResult, after: &AuditResult) -> Vec<FindingChange> {
     let (mut old, mut new) = (causes(before), causes(after));
     let mut pairs: Vec<(Key, Vec<&Finding>, Vec<&Finding>)> = Vec::new();
     let both: Vec<Key> = old

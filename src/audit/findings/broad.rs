@@ -32,16 +32,16 @@ use crate::eval::{Decision, Layer, Request};
 use crate::policy::{ActionClause, ActionPattern, Effect, Policy, ResourcePattern, Statement};
 
 /// Rule id: wildcard or `NotAction` grants of SageMaker write actions.
-pub const RULE_WRITE_WILDCARD: &str = "over-broad-write-wildcard";
+pub(crate) const RULE_WRITE_WILDCARD: &str = "over-broad-write-wildcard";
 /// Rule id: `Resource: "*"` on SageMaker actions that can be scoped.
-pub const RULE_RESOURCE_STAR: &str = "over-broad-resource-star";
+pub(crate) const RULE_RESOURCE_STAR: &str = "over-broad-resource-star";
 /// Rule id: `iam:PassRole` on every role or to every service.
-pub const RULE_PASSROLE: &str = "over-broad-passrole";
+pub(crate) const RULE_PASSROLE: &str = "over-broad-passrole";
 /// Rule id: the group can do everything.
-pub const RULE_ADMIN: &str = "admin-equivalent";
+pub(crate) const RULE_ADMIN: &str = "admin-equivalent";
 
 /// Rule id: a wildcard grant of write actions scoped by the caller's own tags or name.
-pub const RULE_WRITE_SCOPED: &str = "write-wildcard-scoped-to-caller";
+pub(crate) const RULE_WRITE_SCOPED: &str = "write-wildcard-scoped-to-caller";
 
 /// Variables that name the caller (lowercase prefixes of `${…}`): a grant that compares against
 /// them is limited to the caller's own resources.
@@ -671,7 +671,7 @@ fn allow_statements<'s>(
 }
 
 /// Runs the detector.
-pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let sagemaker: Vec<(ActionId, &ActionInfo)> = input
         .catalog
         .actions_with_ids()

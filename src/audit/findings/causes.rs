@@ -43,7 +43,7 @@ fn cause_refs(statements: &[StatementRef]) -> Vec<&StatementRef> {
 
 /// The statements responsible for a finding (its cause), as located: a dead statement itself,
 /// a chain's first hop's, else the finding's own grants.
-pub fn responsible(f: &Finding) -> Vec<&StatementRef> {
+pub(crate) fn responsible(f: &Finding) -> Vec<&StatementRef> {
     if f.kind == FindingKind::DeadStatement {
         f.statements.first().into_iter().collect()
     } else {
@@ -56,7 +56,7 @@ pub fn responsible(f: &Finding) -> Vec<&StatementRef> {
 
 /// The statements responsible for a finding, by policy and statement label (`inline:Name
 /// Sid`), sorted: what names a cause across two versions of a file, whose pointers may move.
-pub fn cause_labels(f: &Finding) -> Vec<String> {
+pub(crate) fn cause_labels(f: &Finding) -> Vec<String> {
     let mut k: Vec<String> = responsible(f)
         .into_iter()
         .map(|s| format!("{} {}", s.policy, s.statement))
@@ -116,7 +116,7 @@ fn key_of(f: &Finding) -> String {
 
 /// The fingerprint of the cause `f` belongs to: stable across runs and across the principals it
 /// affects.
-pub fn cause_fingerprint(f: &Finding) -> String {
+pub(crate) fn cause_fingerprint(f: &Finding) -> String {
     format!("{:016x}", crate::request::keys::key_hash(&key_of(f)))
 }
 
@@ -245,23 +245,23 @@ fn weight(s: Severity) -> usize {
 /// The statements to fix first: the top causes of the high (and critical) findings, ranked by
 /// severity × principals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct FixFirst {
+pub(crate) struct FixFirst {
     /// Distinct statements the top causes name.
-    pub statements: usize,
+    pub(crate) statements: usize,
     /// Per-principal high and critical findings fixing them removes.
-    pub removes: usize,
+    pub(crate) removes: usize,
     /// Unsuppressed per-principal high and critical findings in all.
-    pub high: usize,
+    pub(crate) high: usize,
     /// The top causes' fingerprints, in rank order.
-    pub causes: Vec<String>,
+    pub(crate) causes: Vec<String>,
 }
 
 /// How many top causes [`fix_first`] names at most.
-pub const FIX_FIRST_CAUSES: usize = 10;
+pub(crate) const FIX_FIRST_CAUSES: usize = 10;
 
 impl FixFirst {
     /// Ranks the unsuppressed high and critical causes of `findings`.
-    pub fn of(findings: &[Finding]) -> FixFirst {
+    pub(crate) fn of(findings: &[Finding]) -> FixFirst {
         let mut high: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.suppressed.is_none() && f.severity <= Severity::High)
@@ -280,7 +280,7 @@ impl FixFirst {
     }
 
     /// `fix these N statements to remove M of the H high findings`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!(
             "fix these {} statement{} to remove {} of the {} high finding{}",
             self.statements,

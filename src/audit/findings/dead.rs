@@ -88,15 +88,15 @@ use focus::*;
 use verdict::*;
 
 /// Groups with more identity and boundary statements than this are not judged.
-pub const MAX_GROUP_STATEMENTS: usize = 200;
+pub(crate) const MAX_GROUP_STATEMENTS: usize = 200;
 /// Requests per action taken from the run's space (fewer when the run generates fewer).
-pub const MAX_VARIANTS: usize = 200;
+pub(crate) const MAX_VARIANTS: usize = 200;
 /// Fewest requests per action generated from one statement's own mentions.
-pub const FOCUSED_MIN_VARIANTS: usize = 32;
+pub(crate) const FOCUSED_MIN_VARIANTS: usize = 32;
 /// Most requests per action generated from one statement's own mentions.
-pub const FOCUSED_MAX_VARIANTS: usize = 2048;
+pub(crate) const FOCUSED_MAX_VARIANTS: usize = 2048;
 /// Evaluations per account after which the remaining groups are skipped.
-pub const BUDGET: u64 = 40_000_000;
+pub(crate) const BUDGET: u64 = 40_000_000;
 /// Covered actions listed in a finding's `actions`.
 const LISTED_ACTIONS: usize = 20;
 
@@ -405,7 +405,7 @@ impl Judge<'_, '_> {
 }
 
 /// Runs the detector.
-pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     // A whole-account run only (the one given the account's compiler); focused per-group runs
     // skip it. Counterfactual sets are compiled per task below.
     if input.compiler.is_none() {

@@ -21,32 +21,32 @@ use crate::policy::Effect;
 
 /// One path of the table.
 #[derive(Debug, Clone, Copy)]
-pub struct PathDef {
+pub(crate) struct PathDef {
     /// Stable id (rule id in findings and SARIF).
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// Row of AUDIT-LANDSCAPE §3, and where the path is documented.
-    pub source: &'static str,
+    pub(crate) source: &'static str,
     /// One line.
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// SageMaker actions that must all be allowed (without the `sagemaker:` prefix).
-    pub actions: &'static [&'static str],
+    pub(crate) actions: &'static [&'static str],
     /// At least one of these must also be allowed (empty: none required).
-    pub any_of: &'static [&'static str],
+    pub(crate) any_of: &'static [&'static str],
     /// Not required, but named (and raising confidence) when allowed too.
-    pub optional: &'static [&'static str],
+    pub(crate) optional: &'static [&'static str],
     /// The path reaches another user profile's Studio: it holds only when some allowed request
     /// names a profile that is not the caller's own (`user-profile/<domain>/${aws:username}`).
-    pub other_profile: bool,
+    pub(crate) other_profile: bool,
     /// The path passes an execution role to SageMaker.
-    pub pass_role: bool,
+    pub(crate) pass_role: bool,
     /// Severity when no role is passed (the path works on existing resources).
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// What an attacker gets.
-    pub effect: &'static str,
+    pub(crate) effect: &'static str,
 }
 
 /// Every path iamc decides.
-pub const PATHS: &[PathDef] = &[
+pub(crate) const PATHS: &[PathDef] = &[
     PathDef {
         id: "sagemaker-notebook-passrole",
         source: "row 1; pathfinding.cloud sagemaker-001",
@@ -480,7 +480,7 @@ type GainClass<'t> = (
 );
 
 /// Runs the detector.
-pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let mut out = Vec::new();
     for group in input.focus_groups() {
         // An administrator-equivalent principal holds every path: one finding, not twenty.

@@ -24,9 +24,9 @@ use crate::eval::{Context, ContextEntry, ContextValue, Decision, PreparedRequest
 use crate::policy::Effect;
 
 /// Rule id: a create allowed without `AddTags` for tag-on-create.
-pub const RULE_TAG_ON_CREATE: &str = "create-without-tag-on-create";
+pub(crate) const RULE_TAG_ON_CREATE: &str = "create-without-tag-on-create";
 /// Rule id: a create that passes a role allowed without any role to pass.
-pub const RULE_NO_ROLE: &str = "create-without-passable-role";
+pub(crate) const RULE_NO_ROLE: &str = "create-without-passable-role";
 
 /// Creates whose execution role is optional in the SageMaker API (the Service Authorization
 /// Reference lists `iam:PassRole` because the call *may* pass one): without a role they succeed,
@@ -737,7 +737,7 @@ fn no_role(
 }
 
 /// Runs the detector.
-pub fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
+pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     let taggable = taggable_creates(input.catalog);
     let with_role = role_creates(input.catalog);
     let mut cache = RequestCache::new(input);

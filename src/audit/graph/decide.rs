@@ -710,17 +710,7 @@ fn later_time(c: &Condition, env: &Env, a: &mut Vec<(String, ContextValue)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::condition::QualifiedOperator;
-
-    fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
-        Condition::parse(
-            QualifiedOperator::parse(op).unwrap(),
-            key,
-            values.iter().map(|v| (*v).to_owned()).collect(),
-            true,
-        )
-        .unwrap()
-    }
+    use crate::analyze::domain::tests::cond;
 
     fn env() -> Env {
         Env::new(

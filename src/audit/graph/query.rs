@@ -10,10 +10,8 @@ use super::{EdgeKind, Graph, GraphError, NodeKind};
 use crate::audit::model::{Hop, Witness};
 use crate::eval::Request;
 
-/// One hop of a chain (the report's hop).
-pub type ChainHop = Hop;
 /// A chain of hops.
-pub type Chain = Vec<Hop>;
+pub(crate) type Chain = Vec<Hop>;
 
 /// A node a principal reaches, with the shortest chain to it.
 #[derive(Debug, Clone, Serialize)]
@@ -21,11 +19,11 @@ pub struct Reached {
     /// The node (an ARN, or a virtual node's label).
     pub to: String,
     /// What it is.
-    pub kind: NodeKind,
+    pub(crate) kind: NodeKind,
     /// Its account.
-    pub account: String,
+    pub(crate) account: String,
     /// Administrator-equivalent.
-    pub admin: bool,
+    pub(crate) admin: bool,
     /// Everything it can do, the starting principal can do too (`None`: not evaluated).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contained: Option<bool>,
@@ -37,12 +35,12 @@ pub struct Reached {
 #[derive(Debug, Clone, Serialize)]
 pub struct PathsAnswer {
     /// The starting principal.
-    pub from: String,
+    pub(crate) from: String,
     /// Whether the starting principal is administrator-equivalent itself.
     pub from_admin: bool,
     /// What was asked for (`admin`, an ARN), if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
+    pub(crate) to: Option<String>,
     /// What it reaches, nearest first: every principal, and the virtual nodes (a rewritten
     /// policy, a joined group, another policy version) that hold more than the start; only the
     /// asked-for node when `to` is given.
@@ -55,9 +53,9 @@ pub struct WhoCanEntry {
     /// The principal (ARN, or `federated:PROVIDER`).
     pub principal: String,
     /// What it is.
-    pub kind: NodeKind,
+    pub(crate) kind: NodeKind,
     /// Its account.
-    pub account: String,
+    pub(crate) account: String,
     /// Allowed with its own policies.
     pub directly: bool,
     /// The chain to the node that performs it (empty when direct).
@@ -73,10 +71,10 @@ pub struct WhoCanEntry {
 #[derive(Debug, Clone, Serialize)]
 pub struct WhoCanAnswer {
     /// The action.
-    pub action: String,
+    pub(crate) action: String,
     /// The resource, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
+    pub(crate) resource: Option<String>,
     /// Every principal that can, direct ones first, then by chain length.
     pub principals: Vec<WhoCanEntry>,
 }

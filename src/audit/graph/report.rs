@@ -30,7 +30,7 @@ pub const RULE_MORE: &str = "privilege-chain";
 
 impl Graph<'_> {
     /// Findings for every principal whose chains reach more than it holds.
-    pub fn findings(&self) -> Vec<Finding> {
+    pub(crate) fn findings(&self) -> Vec<Finding> {
         let sources: Vec<u32> = self
             .nodes
             .iter()

@@ -19,32 +19,15 @@ impl<'v> Loader<'v> {
                 continue;
             };
             let (mut policies, mut errors) = (Vec::new(), Vec::new());
-            let prefix = format!("group:{name}/");
-            for (list, base, attached) in [
-                ("GroupPolicyList", "GroupPolicyList", false),
-                ("AttachedManagedPolicies", "AttachedManagedPolicies", true),
-            ] {
-                let base = format!("/GroupDetailList/{gi}/{base}");
-                if attached {
-                    self.attached(
-                        list_at(g, list),
-                        &base,
-                        &prefix,
-                        &mut policies,
-                        &mut errors,
-                        "",
-                    );
-                } else {
-                    self.inline(
-                        list_at(g, list),
-                        &base,
-                        &prefix,
-                        &mut policies,
-                        &mut errors,
-                        "",
-                    );
-                }
-            }
+            self.identity_policies(
+                g,
+                &format!("/GroupDetailList/{gi}"),
+                "GroupPolicyList",
+                &format!("group:{name}/"),
+                &mut policies,
+                &mut errors,
+                "",
+            );
             out.push(IamGroup {
                 name: name.to_owned(),
                 arn: str_at(g, "Arn").unwrap_or("").to_owned(),

@@ -11,7 +11,7 @@ use crate::policy::Policy;
 
 /// A role or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PrincipalKind {
+pub(crate) enum PrincipalKind {
     /// An IAM role (audited as a role session).
     Role,
     /// An IAM user.
@@ -20,7 +20,7 @@ pub enum PrincipalKind {
 
 impl PrincipalKind {
     /// `role` or `user`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PrincipalKind::Role => "role",
             PrincipalKind::User => "user",
@@ -32,40 +32,40 @@ impl PrincipalKind {
 #[derive(Debug, Clone)]
 pub struct PolicyDoc {
     /// Readable origin: `inline:Name`, `managed:arn`, `group:G/inline:Name`, `boundary:arn`.
-    pub label: String,
+    pub(crate) label: String,
     /// Identity for grouping: the managed policy ARN, or a hash of the inline document.
-    pub id: String,
+    pub(crate) id: String,
     /// The validated policy.
     pub policy: Arc<Policy>,
     /// The file the document is in.
-    pub file: String,
+    pub(crate) file: String,
     /// JSON pointer of the document in that file (statement pointers continue it).
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 /// One principal of an account.
 #[derive(Debug, Clone)]
 pub struct Principal {
     /// The account id.
-    pub account: String,
+    pub(crate) account: String,
     /// Role or user.
-    pub kind: PrincipalKind,
+    pub(crate) kind: PrincipalKind,
     /// Role or user name.
     pub name: String,
     /// Its ARN.
     pub arn: String,
     /// Its IAM path.
-    pub path: String,
+    pub(crate) path: String,
     /// `RoleId`/`UserId`.
-    pub id: String,
+    pub(crate) id: String,
     /// Tags.
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
     /// Identity policies (inline, attached, and for users their groups').
     pub identity: Vec<PolicyDoc>,
     /// The permissions boundary.
     pub boundary: Option<PolicyDoc>,
     /// The trust policy (roles).
-    pub trust: Option<Arc<Policy>>,
+    pub(crate) trust: Option<Arc<Policy>>,
     /// Errors that stop evaluation.
     pub errors: Vec<AuditError>,
     /// Problems that do not (an invalid trust policy).
@@ -75,7 +75,7 @@ pub struct Principal {
     /// JSON pointer of the principal in its file.
     pub pointer: String,
     /// For users: the names of the IAM groups it is in, in file order.
-    pub groups: Vec<String>,
+    pub(crate) groups: Vec<String>,
 }
 
 impl Principal {
@@ -109,7 +109,7 @@ impl Principal {
     }
 
     /// The ARN a request by this principal carries (`assumed-role/NAME/iamc-audit` for roles).
-    pub fn session_arn(&self) -> String {
+    pub(crate) fn session_arn(&self) -> String {
         match self.kind {
             PrincipalKind::Role => format!(
                 "arn:aws:sts::{}:assumed-role/{}/{SESSION_NAME}",
@@ -121,15 +121,15 @@ impl Principal {
 }
 
 /// The session name audited role sessions use.
-pub const SESSION_NAME: &str = "iamc-audit";
+pub(crate) const SESSION_NAME: &str = "iamc-audit";
 
 /// A role of the account, as an `iam:PassRole` target.
 #[derive(Debug, Clone)]
-pub struct RoleTarget {
+pub(crate) struct RoleTarget {
     /// Its ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// Its trust policy admits `sagemaker.amazonaws.com`.
-    pub trusts_sagemaker: bool,
+    pub(crate) trusts_sagemaker: bool,
 }
 
 /// One loaded GAAD file.
@@ -138,42 +138,42 @@ pub struct Account {
     /// The account id.
     pub id: String,
     /// The file.
-    pub file: String,
+    pub(crate) file: String,
     /// Roles then users, in file order.
     pub principals: Vec<Principal>,
     /// Every role (pass-role targets).
-    pub roles: Vec<RoleTarget>,
+    pub(crate) roles: Vec<RoleTarget>,
     /// Problems with the file itself or with entries that are not principals.
     pub errors: Vec<AuditError>,
     /// The IAM groups (`GroupDetailList`), with their policies.
-    pub groups: Vec<IamGroup>,
+    pub(crate) groups: Vec<IamGroup>,
     /// Customer managed policies' versions other than the default, by policy ARN (what
     /// `iam:SetDefaultPolicyVersion` can switch to).
-    pub other_versions: BTreeMap<String, Vec<PolicyVersion>>,
+    pub(crate) other_versions: BTreeMap<String, Vec<PolicyVersion>>,
 }
 
 /// An IAM group and the policies its members get.
 #[derive(Debug, Clone)]
-pub struct IamGroup {
+pub(crate) struct IamGroup {
     /// The group name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its ARN.
-    pub arn: String,
+    pub(crate) arn: String,
     /// Its inline and attached policies, labelled `group:NAME/…` as in its members' sets.
-    pub policies: Vec<PolicyDoc>,
+    pub(crate) policies: Vec<PolicyDoc>,
     /// False when one of its policies is missing or invalid (its members report why).
-    pub complete: bool,
+    pub(crate) complete: bool,
 }
 
 /// A stored, non-default version of a customer managed policy.
 #[derive(Debug, Clone)]
-pub struct PolicyVersion {
+pub(crate) struct PolicyVersion {
     /// `VersionId` (`v1`, …).
-    pub version: String,
+    pub(crate) version: String,
     /// The validated document.
-    pub policy: Arc<Policy>,
+    pub(crate) policy: Arc<Policy>,
     /// JSON pointer of the document in the account file.
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 /// Where AWS managed policies missing from a GAAD file's `Policies` list can be found:

@@ -8,54 +8,54 @@ use super::*;
 #[derive(Debug, Clone, Default)]
 pub struct Mentions {
     /// Lowercase condition key → how it is used.
-    pub keys: BTreeMap<String, KeyMention>,
+    pub(crate) keys: BTreeMap<String, KeyMention>,
     /// ARN patterns (as written) by service prefix.
-    pub arns: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) arns: BTreeMap<String, BTreeSet<String>>,
     /// Values of principal keys (`aws:principaltag/team` → `ml`), to instantiate variables.
-    pub principal_values: BTreeMap<String, BTreeSet<String>>,
+    pub(crate) principal_values: BTreeMap<String, BTreeSet<String>>,
     /// Per statement with conditions: the conditions, to build a request that satisfies them all.
-    pub statements: BTreeSet<StatementSpec>,
+    pub(crate) statements: BTreeSet<StatementSpec>,
 }
 
 /// A statement with conditions, as much as the generator needs to build a request it applies to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct StatementSpec {
+pub(crate) struct StatementSpec {
     /// `Effect: Deny`.
-    pub deny: bool,
+    pub(crate) deny: bool,
     /// Its conditions.
-    pub conds: Vec<CondSpec>,
+    pub(crate) conds: Vec<CondSpec>,
     /// Its `Resource` ARN patterns as written; empty for `*`, `NotResource` or none.
-    pub resources: Vec<String>,
+    pub(crate) resources: Vec<String>,
 }
 
 /// One condition, as much as the generator needs to satisfy it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CondSpec {
+pub(crate) struct CondSpec {
     /// The key as written.
-    pub key: String,
+    pub(crate) key: String,
     /// The operator with qualifiers, as written.
-    pub op: String,
+    pub(crate) op: String,
     /// The values as written.
-    pub values: Vec<String>,
+    pub(crate) values: Vec<String>,
 }
 
 /// How one condition key is used.
 #[derive(Debug, Clone, Default)]
-pub struct KeyMention {
+pub(crate) struct KeyMention {
     /// The key as first spelled.
-    pub spelled: String,
+    pub(crate) spelled: String,
     /// Operator families it is compared with.
-    pub families: BTreeSet<FamilyTag>,
+    pub(crate) families: BTreeSet<FamilyTag>,
     /// Policy values, as written.
-    pub values: BTreeSet<String>,
+    pub(crate) values: BTreeSet<String>,
     /// Read as a variable of a `Resource` pattern (`${sagemaker:DomainId}`): requests carry it
     /// for every action of its service.
-    pub resource_variable: bool,
+    pub(crate) resource_variable: bool,
 }
 
 /// An orderable stand-in for [`Family`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FamilyTag {
+pub(crate) enum FamilyTag {
     /// String operators.
     String,
     /// Numeric.

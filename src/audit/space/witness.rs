@@ -7,7 +7,7 @@ use super::*;
 /// A short string matched by both globs (`*`, `?`), found by a breadth-first search over pairs of
 /// positions; wildcards are filled with `x`. `None` when the globs share no string (or the search
 /// gives up on very long patterns).
-pub fn glob_witness(a: &str, b: &str) -> Option<String> {
+pub(crate) fn glob_witness(a: &str, b: &str) -> Option<String> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len() * b.len() > 200_000 {

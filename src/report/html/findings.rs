@@ -6,6 +6,7 @@
 use super::policies::{Docs, statements_of};
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::audit::model::StatementRef;
 
 /// The CSS class of a severity pill.
 pub(super) fn severity_css(s: Severity) -> &'static str {
@@ -139,26 +140,37 @@ pub(super) fn fix_first(h: &mut Html, r: &AuditResult, shown: &[bool]) {
         }
         h.raw(" — ");
         h.text(&f.title);
-        let responsible = crate::audit::findings::causes::responsible(f);
-        if !responsible.is_empty() {
-            h.raw("<br><small>fix: ");
-        }
-        for (k, st) in responsible.iter().enumerate() {
-            if k > 0 {
-                h.raw(", ");
-            }
-            h.raw("<code>");
-            h.text(&st.policy);
-            h.raw(" ");
-            h.text(&st.statement);
-            h.raw("</code>");
-        }
-        if !responsible.is_empty() {
-            h.raw("</small>");
-        }
+        responsible_statements(h, f, "fix: ");
         h.raw("</li>");
     }
     h.raw("</ol>\n</section>\n");
+}
+
+/// The statements to fix for `f` (policy and statement, comma-separated) after `lead`, on a line
+/// of their own; nothing when no statement is responsible.
+fn responsible_statements(h: &mut Html, f: &Finding, lead: &str) {
+    let responsible = crate::audit::findings::causes::responsible(f);
+    if responsible.is_empty() {
+        return;
+    }
+    h.raw("<br><small>");
+    h.raw(lead);
+    for (k, st) in responsible.iter().enumerate() {
+        if k > 0 {
+            h.raw(", ");
+        }
+        statement_name(h, st);
+    }
+    h.raw("</small>");
+}
+
+/// A statement as `<code>policy statement</code>`.
+fn statement_name(h: &mut Html, st: &StatementRef) {
+    h.raw("<code>");
+    h.text(&st.policy);
+    h.raw(" ");
+    h.text(&st.statement);
+    h.raw("</code>");
 }
 
 /// Which findings get a table row (at most [`MAX_FINDING_ROWS`], in display order), by index.
@@ -355,21 +367,7 @@ fn finding_row(
         h.text(reason);
         h.raw("</div>");
     }
-    let responsible = crate::audit::findings::causes::responsible(f);
-    if !responsible.is_empty() {
-        h.raw("<br><small>in ");
-        for (k, st) in responsible.iter().enumerate() {
-            if k > 0 {
-                h.raw(", ");
-            }
-            h.raw("<code>");
-            h.text(&st.policy);
-            h.raw(" ");
-            h.text(&st.statement);
-            h.raw("</code>");
-        }
-        h.raw("</small>");
-    }
+    responsible_statements(h, f, "in ");
     h.raw(" <details class=\"more\"><summary>why</summary>");
     h.text(&f.message);
     if f.chain.is_empty() {
@@ -383,11 +381,9 @@ fn finding_row(
     }
     h.raw("<ul class=\"sts\">");
     for st in &f.statements {
-        h.raw("<li><code>");
-        h.text(&st.policy);
-        h.raw(" ");
-        h.text(&st.statement);
-        h.raw("</code> <small>");
+        h.raw("<li>");
+        statement_name(h, st);
+        h.raw(" <small>");
         h.text(&st.effect);
         h.raw(" · ");
         h.text(&st.file);

@@ -29,11 +29,11 @@ const MAX_TEXT: usize = 4 << 20;
 #[derive(Debug, Default)]
 pub(super) struct Doc {
     /// The policies that have this text (`inline:Name`, `managed:arn`, …), sorted.
-    pub names: BTreeSet<String>,
+    pub(crate) names: BTreeSet<String>,
     /// The file it was read from (the first one).
-    pub file: String,
+    pub(crate) file: String,
     /// Pretty-printed JSON.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// Of one file: document pointer → the (statement pointer, policy name)s asked for in it.
@@ -43,9 +43,9 @@ type ByDocument<'s> = HashMap<&'s str, Vec<(&'s str, &'s str)>>;
 #[derive(Debug, Default)]
 pub(super) struct Docs {
     /// Each document once.
-    pub list: Vec<Doc>,
+    pub(crate) list: Vec<Doc>,
     /// `(file, statement pointer)` → (document index, start, end) in UTF-16 code units.
-    pub at: HashMap<(String, String), (usize, usize, usize)>,
+    pub(crate) at: HashMap<(String, String), (usize, usize, usize)>,
 }
 
 /// Splits a statement pointer into its document's pointer and the statement's pointer inside
