@@ -147,35 +147,6 @@ impl Context {
         Ok(())
     }
 
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// Adds a value to a key, making it a list when it already has one (used by `--context`
-    /// flags given twice).
-    pub(crate) fn push_value(&mut self, key: &str, value: String) {
-        let key_lower = key.to_lowercase();
-        match self
-            .index
-            .get(&key_lower)
-            .and_then(|i| self.entries.get_mut(*i))
-        {
-            Some(e) => {
-                e.values.push(value);
-                e.is_list = true;
-            }
-            None => {
-                self.index.insert(key_lower.clone(), self.entries.len());
-                self.entries.push(ContextEntry {
-                    key: key.to_owned(),
-                    key_lower,
-                    values: vec![value],
-                    is_list: false,
-                });
-            }
-        }
-    }
-
     /// Looks a key up by its lowercase form.
     pub fn get(&self, key_lower: &str) -> Option<&ContextEntry> {
         self.index.get(key_lower).and_then(|i| self.entries.get(*i))
@@ -291,18 +262,9 @@ impl Request {
             .filter(|a| !a.is_empty())
     }
 
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// True when principal and resource accounts are both known and differ (S-27).
-    pub(crate) fn is_cross_account(&self) -> bool {
-        self.is_cross_account_for(&self.resource)
-    }
-
-    /// As [`is_cross_account`](Self::is_cross_account) for the resource actually evaluated
-    /// (`*` for wildcard-only actions, whose resource account is then only the `account` field,
-    /// S-28).
+    /// True when principal and resource accounts are both known and differ (S-27), for the resource
+    /// actually evaluated (`*` for wildcard-only actions, whose resource account is then only the
+    /// `account` field, S-28).
     pub(crate) fn is_cross_account_for(&self, evaluated_resource: &str) -> bool {
         let resource_account = match &self.account {
             Some(a) => Some(a.as_str()),

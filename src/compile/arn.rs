@@ -471,15 +471,9 @@ fn arn_runs(a: &CArn<'_>, out: &mut Vec<String>) {
     }
 }
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )
-)]
 /// The longest literal run of an ARN pattern after its literal prefix (see [`build_arns`] for
 /// the piece a list actually uses).
+#[cfg(test)]
 pub(crate) fn arn_piece(a: &CArn<'_>) -> Option<String> {
     let mut out = Vec::new();
     arn_runs(a, &mut out);

@@ -98,12 +98,6 @@ pub(crate) struct CCond<'a> {
     pub(crate) negated: bool,
     /// `ForAllValues`/`ForAnyValue`.
     pub(crate) set: Option<SetOp>,
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// `IfExists`.
-    pub(crate) if_exists: bool,
     /// The operands.
     pub(crate) vals: CVals<'a>,
     /// Whether the condition holds when the request has no entry for the key (worked out from the
@@ -250,7 +244,6 @@ impl<'a> CCond<'a> {
             key: arena.alloc_str(&c.key_lower),
             negated,
             set,
-            if_exists,
             vals,
             if_missing,
         }

@@ -99,15 +99,6 @@ impl<'a> CTemplate<'a> {
         }
     }
 
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// True when the template has a variable.
-    pub(crate) fn has_variables(&self) -> bool {
-        self.pieces.iter().any(|p| matches!(p, CPiece::Var { .. }))
-    }
-
     /// The variables' interned key ids and lowercase keys.
     pub(crate) fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
         self.pieces.iter().filter_map(|p| match p {

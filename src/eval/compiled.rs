@@ -415,38 +415,6 @@ impl<'a> CompiledSet<'a> {
         reqs.par_iter().map(|r| self.evaluate(r)).collect()
     }
 
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// For a catalog action, per layer, the number of deny and allow statements a decision may
-    /// evaluate (its plan, built if needed): a layer whose allow always applies, or that comes
-    /// after a layer without any allow, shows no allow statements. `None` for actions outside the
-    /// catalog.
-    pub(crate) fn plan_sizes(
-        &self,
-        req: &PreparedRequest<'_>,
-    ) -> Option<Vec<(Layer, usize, usize)>> {
-        if req.catalog_generation != self.catalog_generation || req.action_id.is_none() {
-            return None;
-        }
-        let plan = self.plan(req)?;
-        let mut sizes: Vec<(Layer, usize, usize)> = (0..self.slots.len())
-            .map(|slot| (self.slot_layer(slot), 0, 0))
-            .collect();
-        for &(slot, _) in plan.denies() {
-            if let Some(s) = sizes.get_mut(slot as usize) {
-                s.1 += 1;
-            }
-        }
-        for (slot, ids) in plan.allows() {
-            if let Some(s) = sizes.get_mut(slot) {
-                s.2 = ids.len();
-            }
-        }
-        Some(sizes)
-    }
-
     /// The layers, in evaluation order.
     pub(crate) fn layers(&self) -> &[Layer] {
         self.slots

@@ -144,13 +144,4 @@ impl KeySlots {
             x == id || (x == UNKNOWN && name == key)
         })
     }
-
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// Heap bytes.
-    pub(crate) fn memory_usage(&self) -> usize {
-        std::mem::size_of_val(&*self.slots)
-    }
 }

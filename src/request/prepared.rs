@@ -163,15 +163,6 @@ pub struct PreparedContext {
 }
 
 impl PreparedContext {
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// No principal entries.
-    pub(crate) fn empty() -> PreparedContext {
-        PreparedContext::default()
-    }
-
     /// Prepares a context (multivalued keys per `catalog`).
     pub fn new(context: &crate::request::Context, catalog: &Catalog) -> PreparedContext {
         let known = interned_count();
@@ -199,24 +190,6 @@ impl PreparedContext {
             .keys
             .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
         self.entries.get(i)
-    }
-
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// Number of entries.
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    #[expect(
-        dead_code,
-        reason = "unused since the library's surface became pub(crate); left for this module's owner to delete"
-    )]
-    /// True when there are no entries.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
