@@ -245,12 +245,18 @@ fn account_of(arn: &str) -> Option<String> {
 /// A loaded managed policy (policy, file, pointer) or where and why it failed.
 type Loaded = Result<(Arc<Policy>, String, String), (String, String)>;
 
+/// A parsed policy document, or where inside it and why parsing failed.
+type ParsedDocument = Result<Arc<Policy>, (String, String)>;
+
 struct Loader<'v> {
     file: String,
     managed_dir: &'v ManagedPolicyDir,
     /// Managed policies by ARN: (name, default-version document, pointer).
     managed: HashMap<&'v str, (&'v str, Option<&'v Value>, String)>,
     cache: HashMap<(String, bool), Loaded>,
+    /// Documents parsed so far by (kind, percent-encoded, text): the policy, or the pointer
+    /// inside the document and the message of its failure.
+    documents: std::cell::RefCell<HashMap<(PolicyKind, bool, String), ParsedDocument>>,
     groups: HashMap<&'v str, (usize, &'v Value)>,
     file_errors: Vec<AuditError>,
 }
@@ -306,6 +312,7 @@ impl<'v> Loader<'v> {
             managed_dir,
             managed,
             cache: HashMap::new(),
+            documents: std::cell::RefCell::default(),
             groups,
             file_errors: duplicates,
         }
@@ -320,43 +327,62 @@ impl<'v> Loader<'v> {
         }
     }
 
-    /// Parses a policy document (object or percent-encoded string) at `pointer`.
+    /// Parses a policy document (object or percent-encoded string) at `pointer`. Identical
+    /// documents (same text, form and kind: roles created from one template share their trust
+    /// policy, often their inline policies too) are parsed once and share one [`Policy`]; a
+    /// failure is reported at each place the document stands.
     fn document(
         &self,
         doc: &Value,
         pointer: &str,
         kind: PolicyKind,
-    ) -> Result<(Policy, String), (String, String)> {
-        match doc {
-            Value::Object(_) => {
-                let text = doc.to_string();
-                Policy::from_value(doc, kind)
-                    .map(|p| (p, text))
-                    .map_err(|e| {
-                        (
-                            format!("{pointer}{}", e.pointer),
-                            format!("invalid policy: {}", e.message),
-                        )
-                    })
-            }
-            Value::String(s) => {
-                let Some(text) = percent_decode(s) else {
+    ) -> Result<(Arc<Policy>, String), (String, String)> {
+        let (text, encoded) = match doc {
+            Value::Object(_) => (doc.to_string(), false),
+            Value::String(s) => match percent_decode(s) {
+                Some(text) => (text, true),
+                None => {
                     return Err((
                         pointer.to_owned(),
                         "percent-encoded policy document is not UTF-8".to_owned(),
                     ));
-                };
-                Policy::parse(&text, kind).map(|p| (p, text)).map_err(|e| {
-                    (
-                        format!("{pointer}{}", e.pointer),
-                        format!("invalid policy (percent-encoded document): {}", e.message),
-                    )
-                })
+                }
+            },
+            _ => {
+                return Err((
+                    pointer.to_owned(),
+                    "a policy document must be a JSON object or a percent-encoded string"
+                        .to_owned(),
+                ));
             }
-            _ => Err((
-                pointer.to_owned(),
-                "a policy document must be a JSON object or a percent-encoded string".to_owned(),
-            )),
+        };
+        let key = (kind, encoded, text);
+        let cached = self.documents.borrow().get(&key).cloned();
+        let parsed = match cached {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = if encoded {
+                    Policy::parse(&key.2, kind)
+                } else {
+                    Policy::from_value(doc, kind)
+                };
+                let parsed = parsed.map(Arc::new).map_err(|e| {
+                    let form = if encoded {
+                        "invalid policy (percent-encoded document)"
+                    } else {
+                        "invalid policy"
+                    };
+                    (e.pointer, format!("{form}: {}", e.message))
+                });
+                self.documents
+                    .borrow_mut()
+                    .insert(key.clone(), parsed.clone());
+                parsed
+            }
+        };
+        match parsed {
+            Ok(policy) => Ok((policy, key.2)),
+            Err((inner, message)) => Err((format!("{pointer}{inner}"), message)),
         }
     }
 
@@ -378,7 +404,7 @@ impl<'v> Loader<'v> {
         let result = match self.managed.get(arn).cloned() {
             Some((_, Some(doc), pointer)) => self
                 .document(doc, &pointer, kind)
-                .map(|(p, _)| (Arc::new(p), self.file.clone(), pointer.clone())),
+                .map(|(p, _)| (p, self.file.clone(), pointer.clone())),
             Some((_, None, pointer)) => Err((
                 pointer,
                 format!("managed policy `{arn}` has no default version"),
@@ -481,7 +507,7 @@ impl<'v> Loader<'v> {
                 Ok((policy, text)) => out.push(PolicyDoc {
                     label: format!("{label_prefix}inline:{name}"),
                     id: format!("inline:{}", fnv_hex(&text)),
-                    policy: Arc::new(policy),
+                    policy,
                     file: self.file.clone(),
                     pointer: pointer.clone(),
                 }),
@@ -637,7 +663,7 @@ impl<'v> Loader<'v> {
                 &format!("{pointer}/AssumeRolePolicyDocument"),
                 PolicyKind::Trust,
             ) {
-                Ok((t, _)) => p.trust = Some(Arc::new(t)),
+                Ok((t, _)) => p.trust = Some(t),
                 Err((ptr, msg)) => {
                     p.warnings
                         .push(self.error(&who, &ptr, format!("trust policy: {msg}")))
@@ -705,5 +731,44 @@ mod tests {
     fn percent_decoding() {
         assert_eq!(percent_decode("%7B%22a%22%3A1%7D").unwrap(), "{\"a\":1}");
         assert_eq!(percent_decode("a+b%2").unwrap(), "a+b%2");
+    }
+    /// Two roles made from one template: their identical documents are parsed once and shared,
+    /// and a bad one is reported at each role's own pointer.
+    #[test]
+    fn identical_documents_are_shared_and_failures_reported_at_each_place() {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let good = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:List*","Resource":"*"}]}"#;
+        let bad = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:List*","Resource":"*","Condition":{"NoSuchOperator":{"aws:username":"x"}}}]}"#;
+        let role = |name: &str| {
+            format!(
+                r#"{{"RoleName":"{name}","Arn":"arn:aws:iam::111122223333:role/{name}","AssumeRolePolicyDocument":{trust},"RolePolicyList":[{{"PolicyName":"good","PolicyDocument":{good}}},{{"PolicyName":"bad","PolicyDocument":{bad}}}],"AttachedManagedPolicies":[]}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"UserDetailList":[],"GroupDetailList":[],"Policies":[],"RoleDetailList":[{},{}]}}"#,
+            role("a"),
+            role("b")
+        );
+        let account = load_gaad_text(&text, "two.json", &ManagedPolicyDir(None)).unwrap();
+        let [a, b] = &account.principals[..] else {
+            panic!("two principals expected");
+        };
+        let (ta, tb) = (a.trust.as_ref().unwrap(), b.trust.as_ref().unwrap());
+        assert!(Arc::ptr_eq(ta, tb), "one parse of the shared trust policy");
+        assert!(Arc::ptr_eq(&a.identity[0].policy, &b.identity[0].policy));
+        for (i, p) in [a, b].iter().enumerate() {
+            assert_eq!(p.identity.len(), 1, "the bad inline policy is not loaded");
+            let [e] = &p.errors[..] else {
+                panic!("one error per role: {:?}", p.errors);
+            };
+            assert!(
+                e.pointer.starts_with(&format!(
+                    "/RoleDetailList/{i}/RolePolicyList/1/PolicyDocument/Statement/0/Condition"
+                )),
+                "{}",
+                e.pointer
+            );
+            assert!(e.message.starts_with("invalid policy: "), "{}", e.message);
+        }
     }
 }

@@ -3,7 +3,6 @@
 //! of customer managed policies (which `iam:SetDefaultPolicyVersion` can switch to).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -60,7 +59,7 @@ impl<'v> Loader<'v> {
                 if let Ok((policy, _)) = self.document(doc, &pointer, PolicyKind::Identity) {
                     out.entry(arn.to_owned()).or_default().push(PolicyVersion {
                         version: str_at(v, "VersionId").unwrap_or("").to_owned(),
-                        policy: Arc::new(policy),
+                        policy,
                         pointer,
                     });
                 }
