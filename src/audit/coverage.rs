@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use super::group::Group;
 use super::model::{ActionCoverage, Class, LevelCounts, Stats, Witness};
 use super::progress::Progress;
-use super::space::ActionRequests;
+use super::space::{ActionRequests, RequestSpace};
 use crate::analyze::Analyzer;
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::{Decision, Explanation, Layer, PreparedRequest};
@@ -255,8 +255,9 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
     }
 }
 
-/// Every group's cells for `actions`, in action order: a few actions at a time, each generated
-/// (by `generate`), evaluated for every group and summarised into the groups' cells as one
+/// Every group's cells for `actions`, in action order: a few actions at a time, each made whole
+/// from the account's request `space` (planned there once, the same requests the detectors read
+/// a prefix of), evaluated for every group and summarised into the groups' cells as one
 /// parallel task (nested: evaluation and cells are parallel too), each cell then decided by the
 /// exact analysis where it can be ([`exact`]). Counts go to `stats`; disagreements between the
 /// analysis and the engine come back by group index (of `all_groups`), in action order.
@@ -268,7 +269,7 @@ pub(crate) fn account_coverage(
     all_groups: &[Group<'_>],
     active: &[bool],
     actions: &[ActionId],
-    generate: impl Fn(ActionId) -> Option<ActionRequests> + Sync,
+    space: &RequestSpace<'_>,
     catalog: &Catalog,
     analyzer: &Analyzer<'_>,
     stats: &mut Stats,
@@ -297,7 +298,7 @@ pub(crate) fn account_coverage(
         let done: Vec<ActionCells> = chunk
             .par_iter()
             .map(|&aid| {
-                let reqs = generate(aid)?;
+                let reqs = space.requests(aid)?;
                 let aggs = evaluate_action(groups, &reqs, catalog);
                 let mut cells: Vec<ActionCoverage> = groups
                     .par_iter()

@@ -22,7 +22,7 @@ pub(crate) use super::group::PolicyOrigin;
 use super::load::Account;
 pub(crate) use super::model::witness;
 use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef};
-use super::space::{ActionRequests, GenConfig, Mentions};
+use super::space::{ActionRequests, GenConfig, Mentions, RequestSpace, Sample};
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Explanation, Layer, PreparedRequest, Request};
@@ -130,7 +130,8 @@ pub(crate) struct FindingsInput<'g, 'a> {
     /// Per group: whether its findings are wanted (`audit --principal` audits a few principals;
     /// the other groups are there as pass-role and escalation targets).
     pub(crate) active: &'g [bool],
-    /// Requests generated per action for the detectors, shared by every group.
+    /// What the detectors share across groups: formulas, allowed bitsets, role-targeted
+    /// `iam:PassRole` requests.
     pub(crate) cache: &'g RequestCache,
     /// Group of each principal (`None`: not evaluated).
     pub(crate) group_of: &'g [Option<usize>],
@@ -140,6 +141,9 @@ pub(crate) struct FindingsInput<'g, 'a> {
     pub(crate) generator: &'g GenConfig,
     /// What the account's policies mention.
     pub(crate) mentions: &'g Mentions,
+    /// The account's request space, the one coverage read: detectors read its prefix of
+    /// [`crate::audit::space::DETECTOR_PREFIX`] requests per action.
+    pub(crate) space: &'g RequestSpace<'g>,
     /// A compiler into the account's arena, for counterfactual sets. It is not `Sync`, so only
     /// the detectors that run over the whole account (not per group in parallel) get it.
     pub(crate) compiler: Option<&'g Compiler<'a>>,
@@ -147,15 +151,13 @@ pub(crate) struct FindingsInput<'g, 'a> {
     pub(crate) pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
 }
 
-/// Requests generated once per action for the detectors (up to 400 per action), shared by every
-/// group and thread.
+/// What the detectors work out once per account and share across groups and threads. Their
+/// requests are not here: they read the account's [`RequestSpace`].
 #[derive(Default)]
 pub(crate) struct RequestCache {
-    map: std::sync::Mutex<
-        std::collections::HashMap<crate::catalog::ActionId, std::sync::Arc<ActionRequests>>,
-    >,
-    /// The per-group detectors' requests by (action, extra targets, variants), generated once
-    /// per account rather than once per group.
+    /// `iam:PassRole` requests on given roles by (action, roles, variants), generated once per
+    /// account rather than once per group: requests the account's space cannot give (DESIGN.md,
+    /// "One space per account, one cap").
     pub(crate) detector: std::sync::Mutex<DetectorRequests>,
     /// The detectors' narrowed analyses, shared by groups with the same formula, and the
     /// analyses that failed (for the audit's errors).
@@ -179,7 +181,7 @@ impl RequestCache {
     }
 }
 
-/// Requests by (action, extra resource targets, variants); `None` when the action has none.
+/// Requests by (action, role targets, variants); `None` when the action has none.
 pub(crate) type DetectorRequests = std::collections::HashMap<
     (crate::catalog::ActionId, Vec<String>, usize),
     std::sync::Arc<Option<ActionRequests>>,
@@ -195,31 +197,10 @@ impl<'g, 'a> FindingsInput<'g, 'a> {
         })
     }
 
-    /// The detectors' requests for `action` (`service:Action`): generated on first use.
-    pub(crate) fn requests(&self, action: &str) -> Option<std::sync::Arc<ActionRequests>> {
-        let aid = self.catalog.action_id(action)?;
-        if let Ok(map) = self.cache.map.lock()
-            && let Some(r) = map.get(&aid)
-        {
-            return Some(r.clone());
-        }
-        let cfg = GenConfig {
-            variants: self.generator.variants.clamp(1, 400),
-            ..self.generator.clone()
-        };
-        let targets: Vec<String> = self.account.roles.iter().map(|r| r.arn.clone()).collect();
-        let reqs = std::sync::Arc::new(crate::audit::space::generate_action(
-            self.catalog,
-            aid,
-            &self.account.id,
-            &cfg,
-            self.mentions,
-            &targets,
-        )?);
-        if let Ok(mut map) = self.cache.map.lock() {
-            map.entry(aid).or_insert_with(|| reqs.clone());
-        }
-        Some(reqs)
+    /// The detectors' requests for `action` (`service:Action`): the first
+    /// [`crate::audit::space::DETECTOR_PREFIX`] of the account's space, generated on first use.
+    pub(crate) fn requests(&self, action: &str) -> Option<Sample> {
+        self.space.detector_sample(self.catalog.action_id(action)?)
     }
 }
 
@@ -275,11 +256,12 @@ pub(crate) fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
     // Detectors that honour `focus` run one group per task; the compiler stays behind.
     let (account, groups, group_of, catalog) =
         (input.account, input.groups, input.group_of, input.catalog);
-    let (generator, mentions, cache, space) = (
+    let (generator, mentions, cache, space, requests) = (
         input.generator,
         input.mentions,
         input.cache,
         input.pass_role_space,
+        input.space,
     );
     let active = input.active;
     let per_group: Vec<Vec<GroupFinding>> = groups
@@ -296,6 +278,7 @@ pub(crate) fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
                 catalog,
                 generator,
                 mentions,
+                space: requests,
                 compiler: None,
                 pass_role_space: space,
             };

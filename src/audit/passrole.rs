@@ -9,6 +9,10 @@
 //!
 //! INVARIANT (exact classes): nothing else in a `iam:PassRole` request depends on the role: the
 //! generated context is the same for every role, except the role's own tags.
+//!
+//! The class requests are generated here, not read from the account's request space: that space
+//! spreads its cap over every role of the account, so most roles have no request in it (DESIGN.md,
+//! "One space per account, one cap").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -133,6 +137,7 @@ impl PassRoleSpace {
         let Some(aid) = catalog.action_id("iam:PassRole") else {
             return space;
         };
+        // Requests on one role: 64 (fewer when `--variants` is smaller).
         let small = GenConfig {
             variants: generator.variants.clamp(1, 64),
             ..generator.clone()

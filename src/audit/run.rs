@@ -115,7 +115,8 @@ pub enum AuditFailure {
 }
 
 /// The most synthetic requests per action `--variants` may ask for: 10,000 (461 actions × 10,000
-/// requests is 4.6 M requests per account, about what one pass can hold in memory at a time).
+/// requests is 4.6 M requests per account; the account's [`space::RequestSpace`] holds plans,
+/// and coverage makes a few actions' requests at a time).
 pub(crate) const MAX_VARIANTS: usize = 10_000;
 
 impl AuditConfig {
@@ -607,20 +608,15 @@ fn audit_account(
     let mut analysis = crate::analyze::AnalysisConfig::new(&account.id);
     analysis.region.clone_from(&cfg.generator.region);
     let analyzer = crate::analyze::Analyzer::new(catalog, analysis);
+    // The account's one request space: coverage reads every action whole, the detectors (and
+    // CloudTrail verification) read the same requests afterwards.
+    let request_space =
+        space::RequestSpace::new(catalog, &account.id, &cfg.generator, &mentions, &targets);
     let (coverage, disagreements) = account_coverage(
         &groups,
         &active,
         actions,
-        |aid| {
-            space::generate_action(
-                catalog,
-                aid,
-                &account.id,
-                &cfg.generator,
-                &mentions,
-                &targets,
-            )
-        },
+        &request_space,
         catalog,
         &analyzer,
         stats,
@@ -680,6 +676,7 @@ fn audit_account(
             catalog,
             generator: &cfg.generator,
             mentions: &mentions,
+            space: &request_space,
             compiler: Some(&compiler),
             pass_role_space: &role_space,
         };

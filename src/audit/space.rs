@@ -21,6 +21,7 @@ use crate::request::sent::{ALWAYS_PRESENT, is_principal_key, key_applies};
 mod instantiate;
 mod mentions;
 mod resources;
+mod shared;
 pub(crate) mod typed;
 mod values;
 mod witness;
@@ -29,6 +30,7 @@ use instantiate::*;
 pub use mentions::Mentions;
 pub(crate) use mentions::{CondSpec, FamilyTag, KeyMention, StatementSpec};
 use resources::*;
+pub(crate) use shared::{RequestSpace, Sample};
 pub(crate) use values::format_instant;
 use values::*;
 pub(crate) use witness::glob_witness;
@@ -74,9 +76,24 @@ pub struct ActionRequests {
     pub requests: Vec<Request>,
     /// Per request: true when it names a resource of the audited account (or `*`).
     pub(crate) own_account: Vec<bool>,
+    /// How many of the first requests are planned from the policies' statements; the generic
+    /// ones follow. Whatever the cap, every planned request is kept, so the requests at a cap
+    /// `n` are the first `max(n, planned)` of those at any larger cap
+    /// ([`ActionRequests::prefix_len`]).
+    pub(crate) planned: usize,
 }
 
-/// Generates the requests of one action.
+impl ActionRequests {
+    /// How many requests a generation at cap `n` (same seed, mentions and targets) gives:
+    /// they are exactly the first that many of these (request `i` of the generic part does not
+    /// depend on the cap), up to the length of these.
+    pub fn prefix_len(&self, n: usize) -> usize {
+        n.max(self.planned).min(self.requests.len())
+    }
+}
+
+/// Generates the requests of one action: [`plan_action`], then [`ActionPlan::materialize`] at
+/// `cfg.variants`.
 pub fn generate_action(
     catalog: &Catalog,
     action_id: ActionId,
@@ -85,6 +102,49 @@ pub fn generate_action(
     mentions: &Mentions,
     pass_role_targets: &[String],
 ) -> Option<ActionRequests> {
+    Some(
+        plan_action(
+            catalog,
+            action_id,
+            account,
+            cfg,
+            mentions,
+            pass_role_targets,
+        )?
+        .materialize(cfg.variants),
+    )
+}
+
+/// The requests of one action before they are made: everything the policies and the catalog
+/// decide (resource candidates, the requests planned from the policies' statements, each
+/// resource type's dimensions), from which request `i` is made in constant time. A compact form
+/// of the action's whole space: a few resources and values, not a thousand requests.
+#[derive(Debug, Clone)]
+pub(crate) struct ActionPlan {
+    action_id: ActionId,
+    action: String,
+    access_level: AccessLevel,
+    account: String,
+    seed: u64,
+    /// Every request's action and principal, resource `*`, empty context.
+    base: Request,
+    /// Resource candidates, with the index of their type in `dims`.
+    resources: Vec<(String, usize)>,
+    /// Per resource type: its dimensions of variation.
+    dims: Vec<Vec<Dim>>,
+    /// Requests planned from the policies' statements: (resource index, context).
+    planned: Vec<(usize, Vec<(String, ContextValue)>)>,
+}
+
+/// Plans the requests of one action (see [`ActionPlan`]); `cfg.variants` is not read.
+pub(crate) fn plan_action(
+    catalog: &Catalog,
+    action_id: ActionId,
+    account: &str,
+    cfg: &GenConfig,
+    mentions: &Mentions,
+    pass_role_targets: &[String],
+) -> Option<ActionPlan> {
     let action = catalog.action_by_id(action_id)?;
     let service = catalog.service(&action.service)?;
     let full = action.full_name();
@@ -117,8 +177,6 @@ pub fn generate_action(
         super::load::SESSION_NAME,
         super::load::SESSION_NAME
     );
-    let mut requests = Vec::with_capacity(cfg.variants);
-    let mut own_account = Vec::with_capacity(cfg.variants);
     let seed = mix(cfg.seed ^ mix(u64::from(action_id.get()).wrapping_add(0x5eed)));
     // Per resource type: the dimensions, and requests that satisfy each conditioned statement
     // as a whole, paired with resources of that type its `Resource` matches (emitted first).
@@ -208,56 +266,85 @@ pub fn generate_action(
     }
     let mut base = Request::new(&full, "*").ok()?;
     base.principal = Some(principal);
-    // Every planned request, then the generic ones up to `variants` in total.
-    for (ri, assignment) in &plan {
-        let Some((resource, _)) = resources.get(*ri) else {
-            continue;
-        };
-        let mut req = base.clone();
-        req.resource.clone_from(resource);
-        for (k, v) in assignment {
-            let _ = req.context.insert(k, v.clone());
-        }
-        pin_region(&mut req);
-        own_account.push(is_own(resource, account));
-        requests.push(req);
-    }
-    for i in 0..cfg.variants.saturating_sub(plan.len()) {
-        let ri = i % resources.len();
-        let (Some((resource, _)), Some(t)) = (
-            resources.get(ri),
-            type_of.get(ri).and_then(|t| per_type.get(*t)),
-        ) else {
-            break;
-        };
-        let mut req = base.clone();
-        req.resource.clone_from(resource);
-        let round = i / resources.len();
-        for (di, dim) in t.dims.iter().enumerate() {
-            let n = dim.options.len().max(1);
-            // First rounds walk every option of every dimension; later rounds pick at random.
-            let choice = if round == 0 {
-                0
-            } else if round <= n {
-                (round + di) % n
-            } else {
-                (mix(seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
-            };
-            if let Some(Some(v)) = dim.options.get(choice) {
-                let _ = req.context.insert(&dim.key, v.clone());
-            }
-        }
-        pin_region(&mut req);
-        own_account.push(is_own(resource, account));
-        requests.push(req);
-    }
-    Some(ActionRequests {
+    let resources = resources
+        .into_iter()
+        .zip(type_of)
+        .map(|((arn, _), t)| (arn, t))
+        .collect();
+    Some(ActionPlan {
         action_id,
         action: full,
         access_level: action.access_level,
-        requests,
-        own_account,
+        account: account.to_owned(),
+        seed,
+        base,
+        resources,
+        dims: per_type.into_iter().map(|t| t.dims).collect(),
+        planned: plan,
     })
+}
+
+impl ActionPlan {
+    /// The action's requests at cap `variants`: every planned request, then generic ones up to
+    /// `variants` in total. Generic request `i` depends on `i`, never on `variants`, so a
+    /// smaller cap gives a prefix of a larger one ([`ActionRequests::prefix_len`]).
+    pub(crate) fn materialize(&self, variants: usize) -> ActionRequests {
+        let count = variants.max(self.planned.len());
+        let mut requests = Vec::with_capacity(count);
+        let mut own_account = Vec::with_capacity(count);
+        for (ri, assignment) in &self.planned {
+            let Some((resource, _)) = self.resources.get(*ri) else {
+                continue;
+            };
+            let mut req = self.base.clone();
+            req.resource.clone_from(resource);
+            for (k, v) in assignment {
+                let _ = req.context.insert(k, v.clone());
+            }
+            pin_region(&mut req);
+            own_account.push(is_own(resource, &self.account));
+            requests.push(req);
+        }
+        let planned = requests.len();
+        for i in 0..variants.saturating_sub(planned) {
+            let ri = i % self.resources.len().max(1);
+            let Some((resource, t)) = self.resources.get(ri) else {
+                break;
+            };
+            let Some(dims) = self.dims.get(*t) else {
+                break;
+            };
+            let mut req = self.base.clone();
+            req.resource.clone_from(resource);
+            let round = i / self.resources.len();
+            for (di, dim) in dims.iter().enumerate() {
+                let n = dim.options.len().max(1);
+                // First rounds walk every option of every dimension; later rounds pick at
+                // random.
+                let choice = if round == 0 {
+                    0
+                } else if round <= n {
+                    (round + di) % n
+                } else {
+                    (mix(self.seed ^ ((i as u64) << 16) ^ di as u64) % n as u64) as usize
+                };
+                if let Some(Some(v)) = dim.options.get(choice) {
+                    let _ = req.context.insert(&dim.key, v.clone());
+                }
+            }
+            pin_region(&mut req);
+            own_account.push(is_own(resource, &self.account));
+            requests.push(req);
+        }
+        ActionRequests {
+            action_id: self.action_id,
+            action: self.action.clone(),
+            access_level: self.access_level,
+            requests,
+            own_account,
+            planned,
+        }
+    }
 }
 
 /// True when `resource` is `*`, has no account, or belongs to `account`.

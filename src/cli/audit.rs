@@ -52,6 +52,9 @@ pub(crate) struct AuditArgs {
     #[arg(long = "managed-policies", value_name = "DIR")]
     managed_policies: Option<PathBuf>,
     /// Synthetic requests per action (1 to 10000).
+    ///
+    /// The one cap of each account's request space: coverage evaluates every request of an
+    /// action, and the detectors read the first 400 of the same requests (all when fewer).
     #[arg(long, default_value_t = 1000)]
     variants: usize,
     /// Seed of the request generator (same seed, same requests, same reports).

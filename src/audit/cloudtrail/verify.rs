@@ -126,8 +126,10 @@ pub(super) fn check(
     c
 }
 
-/// The requests of `actions` in the audit's space, and in that space extended with what
-/// `policy` mentions and names (and `extra_arns` per action).
+/// The requests of `actions` in the audit's space (the whole of each action), and in that space
+/// extended with what `policy` mentions and names (and `extra_arns` per action). The extended
+/// one is generated here: its mentions are the minimal policy's, which no account policy has
+/// (DESIGN.md, "One space per account, one cap").
 pub(super) fn space_for(
     input: &FindingsInput<'_, '_>,
     policy: &Policy,
@@ -142,19 +144,20 @@ pub(super) fn space_for(
         let Some(aid) = input.catalog.action_id(a) else {
             continue;
         };
+        if let Some(reqs) = input.space.requests(aid) {
+            out.extend(reqs.requests);
+        }
         let mut more = targets.clone();
         more.extend(extra_arns.get(a).into_iter().flatten().cloned());
-        for (mentions, extra) in [(input.mentions, &targets), (&extended, &more)] {
-            if let Some(reqs) = space::generate_action(
-                input.catalog,
-                aid,
-                &input.account.id,
-                input.generator,
-                mentions,
-                extra,
-            ) {
-                out.extend(reqs.requests);
-            }
+        if let Some(reqs) = space::generate_action(
+            input.catalog,
+            aid,
+            &input.account.id,
+            input.generator,
+            &extended,
+            &more,
+        ) {
+            out.extend(reqs.requests);
         }
     }
     out

@@ -240,10 +240,10 @@ fn contributing_request(
                 formula::Answer::Unknown(_) => {}
             }
         }
-        let Some(reqs) = cache.get(id, &[], None) else {
+        let Some(reqs) = cache.get(id) else {
             continue;
         };
-        for (r, own) in reqs.requests.iter().zip(&reqs.own_account) {
+        for (r, own) in reqs.iter() {
             if !own || !allowed(group, r, input.catalog) {
                 continue;
             }

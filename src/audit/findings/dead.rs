@@ -38,16 +38,18 @@
 //! Each statement is judged alone: two statements that grant the same thing are each reported as
 //! redundant, since either can go, not both.
 //!
-//! Requests: the run's generated requests, at most [`MAX_VARIANTS`] per action (a prefix of the
-//! run's space), and, for statements with conditions or resource patterns, a *focused* space per
-//! action generated from what that statement alone mentions, with the group's principal values for
-//! principal variables and one shared value for variables that name request keys
-//! (`${sagemaker:DomainId}` in an ARN and in the request), plus one concrete ARN per resource entry
-//! and resource type with every placeholder of the type's format non-empty, sized to visit every
-//! resource candidate a few times ([`FOCUSED_MIN_VARIANTS`] to [`FOCUSED_MAX_VARIANTS`] per
-//! action). The run's space can miss a statement's resources in a crowded account (many roles,
-//! many resource types); the focused space does not. A change on any of these requests proves the statement alive; no change
-//! is evidence over that sampled space, which every message states.
+//! Requests: the first [`MAX_VARIANTS`] requests per action of the account's request space (a
+//! prefix of what coverage read), and, for statements with conditions or resource patterns, a
+//! *focused* space per action generated from what that statement alone mentions, with the
+//! group's principal values for principal variables and one shared value for variables that name
+//! request keys (`${sagemaker:DomainId}` in an ARN and in the request), plus one concrete ARN per
+//! resource entry and resource type with every placeholder of the type's format non-empty, sized
+//! to visit every resource candidate a few times ([`FOCUSED_MIN_VARIANTS`] to
+//! [`FOCUSED_MAX_VARIANTS`] per action). The run's space can miss a statement's resources in a
+//! crowded account (many roles, many resource types); the focused space does not, and it is the
+//! one place this check generates requests apart from the account's space (DESIGN.md, "One space
+//! per account, one cap"). A change on any of these requests proves the statement alive; no
+//! change is evidence over that sampled space, which every message states.
 //!
 //! Cost: groups with more than [`MAX_GROUP_STATEMENTS`] identity and boundary statements are
 //! skipped; an account stops judging once [`BUDGET`] evaluations are spent, checked between groups
@@ -64,9 +66,7 @@ use rayon::prelude::*;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
-use crate::audit::space::{
-    self, ActionRequests, CondSpec, FamilyTag, GenConfig, Mentions, StatementSpec,
-};
+use crate::audit::space::{self, CondSpec, FamilyTag, GenConfig, Mentions, Sample, StatementSpec};
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
@@ -366,6 +366,8 @@ impl Judge<'_, '_> {
                 }
             }
         }
+        // The focused requests come from this statement's own mentions, not the account's space
+        // (DESIGN.md, "One space per account, one cap").
         if is_scoped(c.statement) {
             let mentions = focused_mentions(c, self.principal);
             let arns = statement_arns(
@@ -465,44 +467,24 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
             })
         })
         .collect();
-    let cap = input.generator.variants.clamp(1, MAX_VARIANTS);
-    let cfg = GenConfig {
-        variants: cap,
-        ..input.generator.clone()
-    };
-    // The run passes every role of the account as a resource candidate (iam:PassRole).
-    let targets: Vec<String> = input.account.roles.iter().map(|r| r.arn.clone()).collect();
-    let generated: Vec<ActionRequests> = needed
+    // The first MAX_VARIANTS requests of the run's space (a prefix of what coverage read).
+    let cap = input.space.cap().min(MAX_VARIANTS);
+    let generated: Vec<Sample> = needed
         .iter()
         .copied()
         .collect::<Vec<_>>()
         .par_iter()
-        .filter_map(|&id| {
-            space::generate_action(
-                input.catalog,
-                id,
-                &input.account.id,
-                &cfg,
-                input.mentions,
-                &targets,
-            )
-        })
+        .filter_map(|&id| input.space.sample(id, MAX_VARIANTS))
         .collect();
     let spaces: BTreeMap<ActionId, Space<'_>> = generated
         .par_iter()
         .map(|g| {
             // Another account's resources are never allowed (SageMaker has no resource-based
             // policies), with or without any statement: only own-account requests are judged.
-            let requests: Vec<&Request> = g
-                .requests
-                .iter()
-                .zip(&g.own_account)
-                .filter(|(_, own)| **own)
-                .map(|(r, _)| r)
-                .collect();
+            let requests: Vec<&Request> = g.own().collect();
             let mut preparer = Preparer::new(input.catalog);
             let prepared = requests.iter().map(|r| preparer.prepare(r)).collect();
-            (g.action_id, Space { requests, prepared })
+            (g.action_id(), Space { requests, prepared })
         })
         .collect();
 

@@ -260,9 +260,9 @@ fn cell_contained(
 fn allowed_bits(
     input: &FindingsInput<'_, '_>,
     g: &GroupView<'_, '_>,
-    reqs: &crate::audit::space::ActionRequests,
+    reqs: &crate::audit::space::Sample,
 ) -> std::sync::Arc<Vec<u64>> {
-    let key = (g.index, reqs.action_id);
+    let key = (g.index, reqs.action_id());
     if let Some(bits) = input
         .cache
         .allowed
@@ -273,9 +273,9 @@ fn allowed_bits(
         return bits;
     }
     let mut p = crate::request::prepared::Preparer::new(input.catalog);
-    let mut bits = vec![0u64; reqs.requests.len().div_ceil(64)];
-    for (i, (r, own)) in reqs.requests.iter().zip(&reqs.own_account).enumerate() {
-        if *own
+    let mut bits = vec![0u64; reqs.requests().len().div_ceil(64)];
+    for (i, (r, own)) in reqs.iter().enumerate() {
+        if own
             && g.compiled.evaluate_as(&p.prepare(r), g.context).decision == Decision::Allowed
             && let Some(word) = bits.get_mut(i / 64)
         {

@@ -369,13 +369,7 @@ fn sampled_request(
         return allowed_among(input, group, vec![r], accept);
     }
     let reqs = input.requests(action)?;
-    let candidates: Vec<Request> = reqs
-        .requests
-        .iter()
-        .zip(&reqs.own_account)
-        .filter(|(r, own)| **own && accept(r))
-        .map(|(r, _)| r.clone())
-        .collect();
+    let candidates: Vec<Request> = reqs.own().filter(|r| accept(r)).cloned().collect();
     allowed_among(input, group, candidates, accept)
 }
 

@@ -43,41 +43,41 @@ const ROLE_OPTIONAL: &[&str] = &[
 /// The tag Studio adds to everything it creates, used when a create request carries no tags.
 const STUDIO_TAG: &str = "sagemaker:domain-arn";
 
-/// Requests generated once per account and action, shared by every group and rule: a local
-/// view of the account's [`super::RequestCache`], so a group's rules take the lock once per
-/// action.
+/// The detectors' requests: an action's sample of the account's request space
+/// ([`FindingsInput::requests`]), and `iam:PassRole` requests on given roles, generated once per
+/// account and shared by every group and rule through the account's [`super::RequestCache`];
+/// this local view takes its lock once per role list.
 pub(super) struct RequestCache<'i, 'g, 'a> {
     input: &'i FindingsInput<'g, 'a>,
-    config: GenConfig,
-    cache: HashMap<(ActionId, Vec<String>, usize), Arc<Option<ActionRequests>>>,
+    roles: HashMap<(ActionId, Vec<String>, usize), Arc<Option<ActionRequests>>>,
 }
 
 impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
-    /// A cache generating at most 400 requests per action (as the escalation detector does).
     pub(super) fn new(input: &'i FindingsInput<'g, 'a>) -> Self {
         RequestCache {
             input,
-            config: GenConfig {
-                variants: input.generator.variants.clamp(1, 400),
-                ..input.generator.clone()
-            },
-            cache: HashMap::new(),
+            roles: HashMap::new(),
         }
     }
 
-    /// The requests of `action`, with `targets` as extra resource ARNs (roles for
-    /// `iam:PassRole`); `variants` overrides the count when given.
-    pub(super) fn get(
+    /// The requests of `action`: the first [`space::DETECTOR_PREFIX`] of the account's space.
+    pub(super) fn get(&self, action: ActionId) -> Option<space::Sample> {
+        self.input.space.detector_sample(action)
+    }
+
+    /// `variants` requests of `action` (`iam:PassRole`) with `roles` as its resource candidates:
+    /// the space spreads its cap over every role of the account (10,000 roles, 1,000 requests:
+    /// most roles get none), so a question about given roles needs requests on them. Generated
+    /// with the space's seed and mentions, once per account.
+    pub(super) fn on_roles(
         &mut self,
         action: ActionId,
-        targets: &[String],
-        variants: Option<usize>,
+        roles: &[String],
+        variants: usize,
     ) -> Option<&ActionRequests> {
         let input = self.input;
-        let variants = variants.map_or(self.config.variants, |v| v.max(1));
-        let key = (action, targets.to_vec(), variants);
-        let config = &self.config;
-        let entry: &Arc<Option<ActionRequests>> = self.cache.entry(key).or_insert_with_key(|key| {
+        let key = (action, roles.to_vec(), variants.max(1));
+        let entry: &Arc<Option<ActionRequests>> = self.roles.entry(key).or_insert_with_key(|key| {
             let shared = &input.cache.detector;
             if let Ok(map) = shared.lock()
                 && let Some(r) = map.get(key)
@@ -86,8 +86,8 @@ impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
             }
             // Generated outside the lock; a race only generates the same requests twice.
             let config = GenConfig {
-                variants,
-                ..config.clone()
+                variants: key.2,
+                ..input.generator.clone()
             };
             let reqs = Arc::new(space::generate_action(
                 input.catalog,
@@ -95,7 +95,7 @@ impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
                 &input.account.id,
                 &config,
                 input.mentions,
-                targets,
+                roles,
             ));
             match shared.lock() {
                 Ok(mut map) => map.entry(key.clone()).or_insert(reqs).clone(),
@@ -307,9 +307,9 @@ fn check_tag_on_create(
     cache: &mut RequestCache<'_, '_, '_>,
     (id, action, rt): (ActionId, &ActionInfo, &ResourceType),
 ) -> Option<TagCheck> {
-    let reqs = cache.get(id, &[], None)?;
+    let reqs = cache.get(id)?;
     let mut first: Option<TagCheck> = None;
-    for (r, own) in reqs.requests.iter().zip(&reqs.own_account) {
+    for (r, own) in reqs.iter() {
         if !own || !rt.matches_arn(&r.resource) || !allowed(group, r, input.catalog) {
             continue;
         }
@@ -556,7 +556,7 @@ pub(super) fn pass_role_requests(
         return Vec::new();
     };
     let variants = (roles.len() + 4).saturating_mul(8).clamp(64, 4000);
-    let Some(reqs) = cache.get(id, roles, Some(variants)) else {
+    let Some(reqs) = cache.on_roles(id, roles, variants) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -643,14 +643,12 @@ fn no_role(
         {
             Some(w) => w,
             None => {
-                let Some(reqs) = cache.get(id, &[], None) else {
+                let Some(reqs) = cache.get(id) else {
                     continue;
                 };
-                reqs.requests
-                    .iter()
-                    .zip(&reqs.own_account)
-                    .find(|(r, own)| **own && allowed(group, r, input.catalog))
-                    .map(|(r, _)| r.clone())
+                reqs.own()
+                    .find(|r| allowed(group, r, input.catalog))
+                    .cloned()
             }
         };
         if let Some(r) = hit {
