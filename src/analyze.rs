@@ -54,7 +54,6 @@
 pub(crate) mod domain;
 pub(crate) mod err;
 pub(crate) mod formula;
-pub(crate) mod fxhash;
 pub(crate) mod intervals;
 pub(crate) mod keys;
 pub(crate) mod membership;

@@ -18,12 +18,12 @@ use std::sync::Arc;
 
 use super::domain::MatchSet;
 use super::err::AnalyzeError;
-use super::fxhash::FxBuild;
 use super::keys::{CondAtom, Test};
 use super::strings::Matcher;
 use crate::catalog::{ActionInfo, Catalog};
 use crate::condition::{Condition, Values};
 use crate::eval::{Context, ContextEntry, Layer, MatchedStatement, Request};
+use crate::hash::FastHash;
 use crate::policy::{Effect, Policy, PolicySet, ResourceClause, ResourcePattern};
 
 /// An atom of the formula: one statement part that a request satisfies or not.
@@ -131,7 +131,7 @@ pub(crate) fn cond_atom<'a>(
 }
 
 thread_local! {
-    static RESOLVED: std::cell::RefCell<HashMap<AtomKind, Arc<Resolved>, FxBuild>> =
+    static RESOLVED: std::cell::RefCell<HashMap<AtomKind, Arc<Resolved>, FastHash>> =
         std::cell::RefCell::new(HashMap::default());
 }
 
@@ -201,7 +201,7 @@ impl Formula {
         let service = action.service.to_ascii_lowercase();
         let name = action.name.to_ascii_lowercase();
         let mut atoms: Vec<Atom> = Vec::new();
-        let mut index: HashMap<AtomKind, u32, FxBuild> = HashMap::default();
+        let mut index: HashMap<AtomKind, u32, FastHash> = HashMap::default();
         let mut intern = |kind: AtomKind| -> u32 {
             if let Some(&i) = index.get(&kind) {
                 return i;

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use std::hash::{Hash, Hasher};
 
-use super::fxhash::{FxBuild, FxHasher};
 use super::strings::{Class, Matcher, StrLit, Tok, lowercase_preimages};
+use crate::hash::{FastHash, FastHasher};
 
 /// What [`solve`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,7 +341,7 @@ fn class_accepts(cl: Class, c: char) -> bool {
 
 /// Answers per thread, with what they cost, by the hash of their literals: the same literals
 /// recur across actions (a resource type's format appears in many) and principals.
-type Memo = HashMap<u64, Vec<(Vec<StrLit>, Solved, u64)>, FxBuild>;
+type Memo = HashMap<u64, Vec<(Vec<StrLit>, Solved, u64)>, FastHash>;
 
 thread_local! {
     static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
@@ -359,7 +359,7 @@ const MEMO_LIMIT: usize = 1 << 14;
 /// thread decided before.
 pub(crate) fn solve(lits: &[&StrLit], budget: &mut u64) -> Solved {
     let hash = {
-        let mut h = FxHasher::default();
+        let mut h = FastHasher::default();
         lits.len().hash(&mut h);
         for l in lits {
             l.hash(&mut h);

@@ -17,18 +17,18 @@ use std::collections::HashMap;
 use super::AnalysisConfig;
 use super::domain::{ElemDomain, MatchSet, ValueType};
 use super::formula::{AtomKind, Formula, Resolved};
-use super::fxhash::FxBuild;
 use super::keys::{
     CURRENT_TIME, CondAtom, EPOCH_TIME, KeyModel, KeyState, KeyVerdict, Test, solve_key, solve_time,
 };
 use super::strings::{Class, Matcher, Solved, StrLit, Tok, segment_of, solve};
 use crate::catalog::{ActionInfo, Catalog, KeyType, ResourceType};
 use crate::eval::{Context, ContextEntry};
+use crate::hash::FastHash;
 use crate::policy::ResourcePattern;
 use crate::request::sent::{ALWAYS_PRESENT, is_principal_key, key_applies};
 
 thread_local! {
-    static APPLIES: std::cell::RefCell<HashMap<String, bool, FxBuild>> =
+    static APPLIES: std::cell::RefCell<HashMap<String, bool, FastHash>> =
         std::cell::RefCell::new(HashMap::default());
 }
 
@@ -316,7 +316,7 @@ pub(crate) struct WorldCtx<'c> {
     pub(crate) svars: Vec<SVar>,
     pub(crate) atoms: Vec<AtomModel>,
     pub(crate) cfg: &'c AnalysisConfig,
-    cache: HashMap<(u32, bool, Vec<Lit>), Verdict, FxBuild>,
+    cache: HashMap<(u32, bool, Vec<Lit>), Verdict, FastHash>,
 }
 
 fn entry_state(e: Option<&ContextEntry>, catalog: &Catalog) -> KeyState {
