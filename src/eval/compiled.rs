@@ -27,23 +27,43 @@ use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
 /// allocates once.
 const ONE_OFF_ARENA: usize = 16 << 10;
 
+thread_local! {
+    /// The arena one-off decisions on this thread compile into, reset before each: a run of
+    /// one-off decisions (`iamc eval --cases`) reuses its memory instead of allocating and
+    /// freeing an arena per case.
+    static ONE_OFF: std::cell::RefCell<bumpalo::Bump> =
+        std::cell::RefCell::new(bumpalo::Bump::with_capacity(ONE_OFF_ARENA));
+}
+
 /// A one-off decision tests each pattern list once, so no list gets a multi-pattern prefilter
 /// (building the automaton costs more than the one scan it would save).
 fn one_off<'a>(arena: &'a bumpalo::Bump, catalog: &'a Catalog) -> Compiler<'a> {
     Compiler::new(arena, catalog).prefilter_min(usize::MAX)
 }
 
+/// Runs `f` with an empty arena: the thread's reused one, or a fresh one if that is in use.
+fn with_arena<T>(f: impl FnOnce(&bumpalo::Bump) -> T) -> T {
+    ONE_OFF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut arena) => {
+            arena.reset();
+            f(&arena)
+        }
+        Err(_) => f(&bumpalo::Bump::with_capacity(ONE_OFF_ARENA)),
+    })
+}
+
 /// Compiles `set` into a temporary arena and decides `request`: a convenience for one-off
-/// decisions (`iamc check`, `iamc eval`), which compiles only the statements whose action clause
-/// admits the request's action; bulk callers compile once and prepare requests once.
+/// decisions (`iamc check`, `iamc eval`), which compiles the set specialised to the request
+/// (`Compiler::compile_for`); bulk callers compile once and prepare requests once.
 pub fn evaluate(
     set: &PolicySet,
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Outcome, CompileError> {
-    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
-    let compiled = one_off(&arena, catalog).compile_for(set, request)?;
-    Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
+    with_arena(|arena| {
+        let compiled = one_off(arena, catalog).compile_for(set, request)?;
+        Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
+    })
 }
 
 /// As [`evaluate`], with the explanation.
@@ -52,9 +72,10 @@ pub fn explain(
     request: &Request,
     catalog: &Catalog,
 ) -> Result<Explanation, CompileError> {
-    let arena = bumpalo::Bump::with_capacity(ONE_OFF_ARENA);
-    let compiled = one_off(&arena, catalog).compile_for(set, request)?;
-    Ok(compiled.explain(&compiled.prepare_one(request, catalog)))
+    with_arena(|arena| {
+        let compiled = one_off(arena, catalog).compile_for(set, request)?;
+        Ok(compiled.explain(&compiled.prepare_one(request, catalog)))
+    })
 }
 
 fn glob_to_regex(service: &str, name: &str) -> String {
