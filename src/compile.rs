@@ -34,7 +34,7 @@ use crate::catalog::Catalog;
 pub(crate) use crate::hash::FastHash;
 use crate::policy::Layer;
 use crate::policy::glob::GlobTok;
-use crate::policy::{ActionPattern, Effect, Policy, PolicySet, ResourcePattern};
+use crate::policy::{ActionPattern, Effect, PolicySet, ResourcePattern};
 use crate::request::Request;
 use arn::CResPat;
 use condition::CCond;
@@ -237,17 +237,7 @@ impl<'a> Compiler<'a> {
         only: Option<&one::OneRequest<'_>>,
     ) -> Result<CompiledSet<'a>, CompileError> {
         let arena = self.arena;
-        let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
-        for (level, policies) in set.scps.iter().enumerate() {
-            layers.push((Layer::Scp(id(level, "scp levels")?), policies));
-        }
-        layers.push((Layer::Identity, &set.identity));
-        if let Some(b) = &set.boundary {
-            layers.push((Layer::Boundary, b));
-        }
-        if let Some(s) = &set.session {
-            layers.push((Layer::Session, std::slice::from_ref(s)));
-        }
+        let layers = set.layers();
 
         let mut searchers = Vec::new();
         // Distinct `service:pattern` entries, keyed by the policy's own pattern (no copies).

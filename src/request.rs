@@ -70,6 +70,15 @@ pub struct ContextEntry {
 }
 
 impl ContextEntry {
+    /// The entry's value as it was given: a list, or its single value.
+    pub(crate) fn value(&self) -> ContextValue {
+        if self.is_list {
+            ContextValue::Multi(self.values.clone())
+        } else {
+            ContextValue::Single(self.values.first().cloned().unwrap_or_default())
+        }
+    }
+
     /// True when the entry is a null data set: every value is the empty string, or there is
     /// none (S-8).
     pub(crate) fn is_null_set(&self) -> bool {

@@ -122,11 +122,7 @@ pub fn split_principal_keys(request: &Request) -> (Request, Context) {
     own.context = Context::new();
     let mut principal = Context::new();
     for e in request.context.entries() {
-        let v = if e.is_list {
-            ContextValue::Multi(e.values.clone())
-        } else {
-            ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-        };
+        let v = e.value();
         let target = if is_principal_key(&e.key_lower) {
             &mut principal
         } else {

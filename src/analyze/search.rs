@@ -293,11 +293,7 @@ impl Search<'_, '_> {
                 if keys.iter().any(|k| k.to_lowercase() == e.key_lower) {
                     continue;
                 }
-                let v = if e.is_list {
-                    ContextValue::Multi(e.values.clone())
-                } else {
-                    ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-                };
+                let v = e.value();
                 let _ = ctx.insert(&e.key, v);
             }
             for (i, k) in keys.iter().enumerate() {

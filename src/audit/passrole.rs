@@ -234,11 +234,7 @@ fn to_sagemaker(mut r: Request, tags: &BTreeMap<String, String>) -> Request {
         if e.key_lower == "iam:passedtoservice" || role_tag_key(&e.key_lower).is_some() {
             continue;
         }
-        let v = if e.is_list {
-            ContextValue::Multi(e.values.clone())
-        } else {
-            ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-        };
+        let v = e.value();
         let _ = ctx.insert(&e.key, v);
     }
     let _ = ctx.insert(

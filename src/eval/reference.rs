@@ -10,7 +10,7 @@ use crate::catalog::Catalog;
 use crate::condition::{Condition, Decimal, Instant, SetOp, StrCmp, Values, binary, boolean, ip};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
 use crate::policy::pattern::arn_glob_matches;
-use crate::policy::{Effect, Policy, PolicySet, ResourcePattern, Statement};
+use crate::policy::{Effect, PolicySet, ResourcePattern, Statement};
 use crate::request::{ContextEntry, Request};
 
 /// Decides `request` for the principal whose policies are `set`.
@@ -24,20 +24,7 @@ pub fn explain(set: &PolicySet, request: &Request, catalog: &Catalog) -> Explana
     let mut matched: Vec<MatchedStatement> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
 
-    let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
-    for (level, policies) in set.scps.iter().enumerate() {
-        layers.push((
-            Layer::Scp(u32::try_from(level).unwrap_or(u32::MAX)),
-            policies,
-        ));
-    }
-    layers.push((Layer::Identity, &set.identity));
-    if let Some(b) = &set.boundary {
-        layers.push((Layer::Boundary, b));
-    }
-    if let Some(s) = &set.session {
-        layers.push((Layer::Session, std::slice::from_ref(s)));
-    }
+    let layers = set.layers();
 
     for (layer, policies) in &layers {
         for (pi, policy) in policies.iter().enumerate() {

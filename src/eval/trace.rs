@@ -14,7 +14,7 @@ use super::decision::{Decision, Layer};
 use super::reference::Env;
 use crate::catalog::Catalog;
 use crate::condition::Condition;
-use crate::policy::{Effect, Policy, PolicySet, Statement};
+use crate::policy::{Effect, PolicySet, Statement};
 use crate::request::Request;
 
 /// One condition of a statement, judged.
@@ -126,20 +126,7 @@ fn condition(env: &Env<'_>, c: &Condition) -> ConditionTrace {
 /// Traces `request` for the principal whose policies are `set`.
 pub fn trace(set: &PolicySet, request: &Request, catalog: &Catalog) -> Trace {
     let env = Env::new(request, catalog);
-    let mut layers: Vec<(Layer, &[Policy])> = Vec::new();
-    for (level, policies) in set.scps.iter().enumerate() {
-        layers.push((
-            Layer::Scp(u32::try_from(level).unwrap_or(u32::MAX)),
-            policies,
-        ));
-    }
-    layers.push((Layer::Identity, &set.identity));
-    if let Some(b) = &set.boundary {
-        layers.push((Layer::Boundary, b));
-    }
-    if let Some(s) = &set.session {
-        layers.push((Layer::Session, std::slice::from_ref(s)));
-    }
+    let layers = set.layers();
     let mut all: Vec<StatementTrace> = Vec::new();
     for (layer, policies) in &layers {
         for (pi, p) in policies.iter().enumerate() {

@@ -21,6 +21,27 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
+    /// The set's layers in AWS's order, each with its policies: the SCP levels from the
+    /// organization root down, the identity policies, then the boundary and the session policy
+    /// when set.
+    pub(crate) fn layers(&self) -> Vec<(Layer, &[Policy])> {
+        let mut layers: Vec<(Layer, &[Policy])> = Vec::with_capacity(self.scps.len() + 3);
+        for (level, policies) in self.scps.iter().enumerate() {
+            layers.push((
+                Layer::Scp(u32::try_from(level).unwrap_or(u32::MAX)),
+                policies,
+            ));
+        }
+        layers.push((Layer::Identity, &self.identity));
+        if let Some(b) = &self.boundary {
+            layers.push((Layer::Boundary, b));
+        }
+        if let Some(s) = &self.session {
+            layers.push((Layer::Session, std::slice::from_ref(s)));
+        }
+        layers
+    }
+
     /// A set with only identity policies.
     pub fn identity(policies: Vec<Policy>) -> PolicySet {
         PolicySet {

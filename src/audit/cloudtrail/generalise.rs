@@ -635,11 +635,7 @@ fn with_value(context: &Context, key: &str, value: &str) -> Context {
     let lower = key.to_lowercase();
     let mut out = Context::new();
     for e in context.entries().iter().filter(|e| e.key_lower != lower) {
-        let v = if e.is_list {
-            ContextValue::Multi(e.values.clone())
-        } else {
-            ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-        };
+        let v = e.value();
         let _ = out.insert(&e.key, v);
     }
     let _ = out.insert(key, ContextValue::Single(value.to_owned()));

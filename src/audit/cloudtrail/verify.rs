@@ -167,11 +167,7 @@ pub(super) fn space_for(
 fn with_key(context: &Context, key: &str, spelled: &str, value: Option<ContextValue>) -> Context {
     let mut out = Context::new();
     for e in context.entries().iter().filter(|e| e.key_lower != key) {
-        let v = if e.is_list {
-            ContextValue::Multi(e.values.clone())
-        } else {
-            ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-        };
+        let v = e.value();
         let _ = out.insert(&e.key, v);
     }
     if let Some(v) = value {

@@ -20,7 +20,7 @@ use super::{FindingsInput, GroupFinding, GroupView, formula, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef, Witness};
 use crate::audit::space::{self, ActionRequests, GenConfig};
 use crate::catalog::{ActionId, ActionInfo, Catalog, ResourceType};
-use crate::eval::{Context, ContextEntry, ContextValue, Decision, PreparedRequest, Request};
+use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
 use crate::policy::Effect;
 
 /// Rule id: a create allowed without `AddTags` for tag-on-create.
@@ -106,22 +106,13 @@ impl<'i, 'g, 'a> RequestCache<'i, 'g, 'a> {
     }
 }
 
-/// The value of a context entry, as it was given.
-pub(super) fn value_of(e: &ContextEntry) -> ContextValue {
-    if e.is_list {
-        ContextValue::Multi(e.values.clone())
-    } else {
-        ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-    }
-}
-
 /// `ctx` with `key` (any case) replaced by `value`.
 pub(super) fn with_key(ctx: &Context, key: &str, value: ContextValue) -> Context {
     let lower = key.to_lowercase();
     let mut out = Context::new();
     for e in ctx.entries().iter().filter(|e| e.key_lower != lower) {
         // Keys of an existing context are distinct already.
-        let _ = out.insert(&e.key, value_of(e));
+        let _ = out.insert(&e.key, e.value());
     }
     let _ = out.insert(key, value);
     out
@@ -265,7 +256,7 @@ fn add_tags_for(
             tag_keys.push(tag.to_owned());
         }
         has_tag_keys |= k == "aws:tagkeys";
-        let _ = ctx.insert(&e.key, value_of(e));
+        let _ = ctx.insert(&e.key, e.value());
     }
     if tag_keys.is_empty() {
         ctx = with_key(
@@ -445,7 +436,7 @@ fn exact_tag_on_create(
             paired.resource.clone_from(&a.resource);
             for e in a.context.entries() {
                 if e.key_lower.starts_with("aws:") && !e.key_lower.starts_with("aws:resourcetag/") {
-                    paired.context = with_key(&paired.context, &e.key, value_of(e));
+                    paired.context = with_key(&paired.context, &e.key, e.value());
                 }
             }
             let works = allowed(group, &paired, input.catalog)

@@ -525,11 +525,7 @@ pub(crate) fn witness_of(env: &Env, request: &Request) -> crate::audit::model::W
                 })
         })
         .map(|e| {
-            let v = if e.is_list {
-                ContextValue::Multi(e.values.clone())
-            } else {
-                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-            };
+            let v = e.value();
             (e.key.clone(), v)
         })
         .collect();

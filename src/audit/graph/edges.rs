@@ -143,7 +143,7 @@ fn retarget(request: &Request, arn: &str, fixed: &Fixed) -> Request {
             !e.key_lower.starts_with("aws:resourcetag/")
                 && !e.key_lower.starts_with("iam:resourcetag/")
         })
-        .map(|e| (e.key.clone(), value_of(e)))
+        .map(|e| (e.key.clone(), e.value()))
         .collect();
     for (k, v) in fixed {
         a.retain(|(x, _)| !x.eq_ignore_ascii_case(k));
@@ -153,18 +153,10 @@ fn retarget(request: &Request, arn: &str, fixed: &Fixed) -> Request {
     r
 }
 
-fn value_of(e: &crate::eval::ContextEntry) -> ContextValue {
-    if e.is_list {
-        ContextValue::Multi(e.values.clone())
-    } else {
-        ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-    }
-}
-
 fn assignment(ctx: &Context) -> Vec<(String, ContextValue)> {
     ctx.entries()
         .iter()
-        .map(|e| (e.key.clone(), value_of(e)))
+        .map(|e| (e.key.clone(), e.value()))
         .collect()
 }
 

@@ -10,7 +10,7 @@
 //! allow the request ([`Admit`]).
 
 use crate::catalog::Catalog;
-use crate::eval::{Context, ContextValue, Decision, Request};
+use crate::eval::{Context, Decision, Request};
 use crate::policy::{Effect, Policy, PolicySet, PrincipalClause, ResourceClause, ResourcePattern};
 
 /// How a trust statement names the principal it admits.
@@ -204,11 +204,7 @@ pub(crate) fn with_principal(request: &Request, principal: &Context) -> Request 
     let mut r = request.clone();
     for e in principal.entries() {
         if r.context.get(&e.key_lower).is_none() {
-            let v = if e.is_list {
-                ContextValue::Multi(e.values.clone())
-            } else {
-                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-            };
+            let v = e.value();
             let _ = r.context.insert(&e.key, v);
         }
     }
@@ -218,6 +214,7 @@ pub(crate) fn with_principal(request: &Request, principal: &Context) -> Request 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::ContextValue;
     use crate::policy::PolicyKind;
 
     fn trust(text: &str) -> Policy {

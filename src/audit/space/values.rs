@@ -29,11 +29,7 @@ pub(super) fn pin_region(req: &mut Request) {
             if e.key_lower == "aws:requestedregion" {
                 continue;
             }
-            let v = if e.is_list {
-                ContextValue::Multi(e.values.clone())
-            } else {
-                ContextValue::Single(e.values.first().cloned().unwrap_or_default())
-            };
+            let v = e.value();
             let _ = ctx.insert(&e.key, v);
         }
         let _ = ctx.insert("aws:RequestedRegion", ContextValue::Single(region));
