@@ -161,8 +161,12 @@ pub(crate) fn write_reports(
             rendered(|| sarif::render(result, extras, sources)),
         ),
     ];
+    // One job per task: rayon would otherwise split the eight into one run per thread up front,
+    // and a thread whose half is done sits idle while the other renders the rest (on 10,000 roles
+    // the jobs take 0.1 to 1.2 s each).
     let done: Vec<Result<PathBuf, ReportError>> = jobs
         .par_iter()
+        .with_max_len(1)
         .map(|(name, job)| {
             let final_path = dir.target().join(name);
             job(&dir.path().join(name), &final_path)?;
