@@ -31,7 +31,7 @@ use bumpalo::Bump;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-pub(crate) use crate::hash::FastHash;
+use crate::hash::FastHash;
 use crate::policy::Layer;
 use crate::policy::glob::GlobTok;
 use crate::policy::{ActionPattern, Effect, PolicySet, ResourcePattern};
@@ -186,15 +186,14 @@ impl<'a> Compiler<'a> {
         self.compile_statements(set, 0..self.catalog.action_count(), None)
     }
 
-    /// Compiles the set specialised to one request: a set that decides and explains that request
-    /// exactly as the whole set would, for one-off decisions that should not pay for the rest of
-    /// the policies. Only statements whose `Action`/`NotAction` admits the request's action are
-    /// compiled (their action clause is then known to admit it and is not compiled), and only the
-    /// `Resource`/`NotResource` patterns whose leading literal text the evaluated resource starts
-    /// with ([`one::could_match`]); a `Resource` statement left without a pattern cannot apply and is
-    /// dropped. Dropped statements and patterns are ones that cannot match this request, so the
-    /// decision, the matched statements and the missing keys (read only by statements whose
-    /// resource matches) are those of the whole set.
+    /// Compiles the set specialised to one request (see `one`): a set that decides and explains
+    /// that request exactly as the whole set would, for one-off decisions that should not pay for
+    /// the rest of the policies. Only statements whose `Action`/`NotAction` admits the request's
+    /// action are compiled (their action clause is then known to admit it and is not compiled);
+    /// `Resource` lists are decided while compiling where no policy variable is involved
+    /// ([`one::OneRequest::resolve_resource`]); ARN-condition operands that can match none of the
+    /// request's values are left out. What is dropped cannot apply to this request, so the
+    /// decision, the matched statements and the missing keys are those of the whole set.
     pub(crate) fn compile_for(
         &self,
         set: &PolicySet,
@@ -327,11 +326,13 @@ impl<'a> Compiler<'a> {
                                     }));
                                     r.negated
                                 }
-                                Some(o) => match o.resolve_resource(arena, r, &mut res) {
-                                    // The statement cannot apply to the one request.
-                                    None => continue,
-                                    Some(negated) => negated,
-                                },
+                                Some(o) => {
+                                    match o.resolve_resource(arena, r, &mut res, &mut searchers) {
+                                        // The statement cannot apply to the one request.
+                                        None => continue,
+                                        Some(negated) => negated,
+                                    }
+                                }
                             };
                             report.resource_patterns += res.len();
                             arn::share_prefixes(&mut res);

@@ -92,7 +92,7 @@ impl ActionRequests {
     }
 }
 
-/// Generates the requests of one action: [`plan_action`], then [`ActionPlan::materialize`] at
+/// Generates the requests of one action: `plan_action`, then `ActionPlan::materialize` at
 /// `cfg.variants`.
 pub fn generate_action(
     catalog: &Catalog,

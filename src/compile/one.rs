@@ -10,6 +10,7 @@
 use bumpalo::Bump;
 
 use super::arn::CResPat;
+use super::glob::Searcher;
 use crate::policy::glob::{Piece, Template};
 use crate::policy::{ResourceClause, ResourcePattern, Statement};
 use crate::request::Context;
@@ -50,9 +51,8 @@ impl OneRequest<'_> {
         arena: &'a Bump,
         clause: &ResourceClause,
         res: &mut Vec<CResPat<'a>>,
+        searchers: &mut Vec<Searcher>,
     ) -> Option<bool> {
-        // No multi-pattern prefilter: each pattern is tested at most once.
-        let mut no_searchers = Vec::new();
         let mut matched = false;
         for p in &clause.patterns {
             let t = match p {
@@ -65,15 +65,20 @@ impl OneRequest<'_> {
             if !could_match(t, self.resource) {
                 continue;
             }
-            let c = CResPat::build(arena, t, &mut no_searchers);
-            match (&c, &self.arn) {
-                (CResPat::Arn(a), Some(arn)) if a.matches(arn, &no_searchers) => {
-                    matched = true;
-                    break;
-                }
-                // Fixed and not matching: no use at evaluation.
-                (CResPat::Arn(_), _) => {}
-                _ => res.push(c),
+            if t.has_variables() {
+                // Decided at evaluation, from the context: compiled into the set, with its
+                // searchers among the set's.
+                res.push(CResPat::build(arena, t, searchers));
+                continue;
+            }
+            // Matched here and dropped: its searchers go with it.
+            let mut scratch = Vec::new();
+            if let (CResPat::Arn(a), Some(arn)) =
+                (CResPat::build(arena, t, &mut scratch), &self.arn)
+                && a.matches(arn, &scratch)
+            {
+                matched = true;
+                break;
             }
         }
         match (matched, clause.negated) {
@@ -170,5 +175,44 @@ mod tests {
         assert!(!could_match(&wrong_head, arn));
         let escape = template("arn:aws:sagemaker:us-east-1:111122223333:user-profile/${*}");
         assert!(could_match(&escape, arn));
+    }
+}
+
+#[cfg(test)]
+mod specialised {
+    use crate::eval::{ContextValue, compiled, reference};
+    use crate::{Catalog, Policy, PolicyKind, PolicySet, Request};
+
+    /// A kept pattern with a policy variable whose head has a glob with a substring searcher,
+    /// in a set that already holds another searcher: the pattern must use its own.
+    #[test]
+    fn a_kept_variable_pattern_uses_the_sets_searchers() {
+        let policy = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Deny","Action":"sagemaker:DescribeModel","Resource":"*",
+                 "Condition":{"StringLike":{"aws:username":"*zz*yy*"}}},
+                {"Effect":"Allow","Action":"sagemaker:DescribeModel",
+                 "Resource":"arn:aws:sagemaker:u*-ea*st-1:111122223333:model/${aws:username}"}
+            ]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let set = PolicySet::identity(vec![policy]);
+        let catalog = Catalog::sagemaker_default();
+        let mut request = Request::new(
+            "sagemaker:DescribeModel",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/alice",
+        )
+        .unwrap();
+        request
+            .context
+            .insert("aws:username", ContextValue::Single("alice".into()))
+            .unwrap();
+        let by_reference = reference::explain(&set, &request, catalog);
+        assert_eq!(by_reference.outcome.decision, crate::Decision::Allowed);
+        assert_eq!(
+            compiled::explain(&set, &request, catalog).unwrap(),
+            by_reference
+        );
     }
 }

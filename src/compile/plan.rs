@@ -16,7 +16,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::{CStmt, CompiledSet, FastHash};
+use super::{CStmt, CompiledSet};
+use crate::hash::FastHash;
 use crate::policy::Effect;
 
 /// Which of a set's action patterns match an action: a bitset, inline for up to 512 patterns.
