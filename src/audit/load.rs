@@ -9,11 +9,13 @@
 //! with the file and the JSON pointer (continued into the policy document), and the principal is
 //! still listed; the rest of the account loads.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::model::AuditError;
 
@@ -86,26 +88,19 @@ pub fn load_gaad_text(
         pointer: pointer.to_owned(),
         message,
     };
-    let root: Value =
-        serde_json::from_str(text).map_err(|e| fail("", format!("invalid JSON: {e}")))?;
-    check_shape(&root).map_err(|(pointer, message)| fail(&pointer, message))?;
-    let mut loader = Loader::new(&file, &root, managed);
-    let mut principals = Vec::new();
-    for (i, r) in list_at(&root, "RoleDetailList").iter().enumerate() {
-        principals.push(loader.role(r, &format!("/RoleDetailList/{i}")));
+    let lists = read_lists(text).map_err(|(pointer, message)| fail(&pointer, message))?;
+    let mut loader = Loader::new(&file, &lists, managed);
+    let mut principals = Vec::with_capacity(lists.roles.len() + lists.users.len());
+    for (i, r) in lists.roles.iter().enumerate() {
+        principals.push(loader.role(&element(r), &format!("/RoleDetailList/{i}")));
     }
-    for (i, u) in list_at(&root, "UserDetailList").iter().enumerate() {
-        principals.push(loader.user(u, &format!("/UserDetailList/{i}")));
+    for (i, u) in lists.users.iter().enumerate() {
+        principals.push(loader.user(&element(u), &format!("/UserDetailList/{i}")));
     }
     let id = principals
         .iter()
         .find_map(|p| account_of(&p.arn))
-        .or_else(|| {
-            list_at(&root, "Policies")
-                .iter()
-                .filter_map(|p| str_at(p, "Arn"))
-                .find_map(account_of)
-        })
+        .or_else(|| loader.first_policy_account.clone())
         .unwrap_or_else(|| "unknown".to_owned());
     for p in &mut principals {
         if p.account.is_empty() {
@@ -132,8 +127,8 @@ pub fn load_gaad_text(
                 .to_owned(),
         ));
     }
-    let groups = loader.iam_groups(&root);
-    let other_versions = loader.other_versions(&root);
+    let groups = loader.iam_groups(&lists.groups);
+    let other_versions = loader.other_versions(&lists.policies);
     let errors = std::mem::take(&mut loader.file_errors);
     Ok(Account {
         id,
@@ -154,25 +149,48 @@ const GAAD_LISTS: [&str; 4] = [
     "Policies",
 ];
 
-/// Refuses a document that is not account authorization details: not an object, none of the four
-/// lists, or one of them not an array. Names what the document looks like instead when it can.
-fn check_shape(root: &Value) -> Result<(), (String, String)> {
-    let Some(obj) = root.as_object() else {
-        return Err((
-            String::new(),
-            "not an account authorization details document: a GAAD file is a JSON object"
-                .to_owned(),
-        ));
+/// The four lists of a GAAD document, each element as its raw text. The file is read as one
+/// object of raw members, and each entry is parsed into a tree only while it is loaded, so the
+/// whole file is never a tree in memory (a tree takes about ten times the text).
+struct Lists<'t> {
+    users: Vec<&'t RawValue>,
+    groups: Vec<&'t RawValue>,
+    roles: Vec<&'t RawValue>,
+    policies: Vec<&'t RawValue>,
+}
+
+/// Reads the top of a GAAD document, refusing one that is not account authorization details:
+/// invalid JSON, not an object, none of the four lists, or one of them not an array. Names what
+/// the document looks like instead when it can.
+fn read_lists(text: &str) -> Result<Lists<'_>, (String, String)> {
+    let obj: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
+        Ok(obj) => obj,
+        Err(_) => {
+            // Valid JSON of another type, or a syntax error: say which.
+            let message = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => "not an account authorization details document: a GAAD file is a JSON \
+                          object"
+                    .to_owned(),
+                Err(syntax) => format!("invalid JSON: {syntax}"),
+            };
+            return Err((String::new(), message));
+        }
     };
-    for list in GAAD_LISTS {
-        if let Some(v) = obj.get(list)
-            && !v.is_array()
-        {
-            return Err((format!("/{list}"), format!("`{list}` must be an array")));
+    let mut lists: [Vec<&RawValue>; 4] = Default::default();
+    for (list, out) in GAAD_LISTS.iter().zip(lists.iter_mut()) {
+        if let Some(raw) = obj.get(*list) {
+            *out = serde_json::from_str(raw.get())
+                .map_err(|_| (format!("/{list}"), format!("`{list}` must be an array")))?;
         }
     }
     if GAAD_LISTS.iter().any(|l| obj.contains_key(*l)) {
-        return Ok(());
+        let [users, groups, roles, policies] = lists;
+        return Ok(Lists {
+            users,
+            groups,
+            roles,
+            policies,
+        });
     }
     let looks_like = if obj.contains_key("Statement") {
         " (it looks like an IAM policy document: audit takes the output of `aws iam \
@@ -192,6 +210,12 @@ fn check_shape(root: &Value) -> Result<(), (String, String)> {
              `GroupDetailList`, `RoleDetailList`, `Policies`{looks_like}"
         ),
     ))
+}
+
+/// One entry of a list as a tree. The text was checked while the lists were read, so parsing it
+/// again succeeds; were it not to, the entry would load as `null` and be reported as incomplete.
+fn element(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
 }
 
 /// A principal whose ARN an earlier entry of the file already has is an error naming both
@@ -248,45 +272,60 @@ type Loaded = Result<(Arc<Policy>, String, String), (String, String)>;
 /// A parsed policy document, or where inside it and why parsing failed.
 type ParsedDocument = Result<Arc<Policy>, (String, String)>;
 
-struct Loader<'v> {
+struct Loader<'t> {
     file: String,
-    managed_dir: &'v ManagedPolicyDir,
-    /// Managed policies by ARN: (name, default-version document, pointer).
-    managed: HashMap<&'v str, (&'v str, Option<&'v Value>, String)>,
+    managed_dir: &'t ManagedPolicyDir,
+    /// Managed policies of the file by ARN: the entry's index in `Policies`, its raw text
+    /// (parsed when a principal attaches it) and the pointer of its default document.
+    managed: HashMap<String, (usize, &'t RawValue, String)>,
+    /// The account of the first entry of `Policies` whose ARN names one.
+    first_policy_account: Option<String>,
     cache: HashMap<(String, bool), Loaded>,
     /// Documents parsed so far by (kind, percent-encoded, text): the policy, or the pointer
     /// inside the document and the message of its failure.
     documents: std::cell::RefCell<HashMap<(PolicyKind, bool, String), ParsedDocument>>,
-    groups: HashMap<&'v str, (usize, &'v Value)>,
+    /// Groups by name: the entry's index in `GroupDetailList` and its raw text.
+    groups: HashMap<String, (usize, &'t RawValue)>,
+    /// Groups parsed so far, by index (members of one group share it).
+    group_trees: HashMap<usize, Rc<Value>>,
     file_errors: Vec<AuditError>,
 }
 
-impl<'v> Loader<'v> {
-    fn new(file: &str, root: &'v Value, managed_dir: &'v ManagedPolicyDir) -> Loader<'v> {
-        let mut managed: HashMap<&str, (&str, Option<&Value>, String)> = HashMap::new();
+/// The default version's document of the managed policy entry `p` at `/Policies/{i}` and its
+/// pointer, or the entry's pointer when no version is the default.
+fn default_document(p: &Value, i: usize) -> (Option<&Value>, String) {
+    let default_id = str_at(p, "DefaultVersionId");
+    let versions = list_at(p, "PolicyVersionList");
+    let pick = versions
+        .iter()
+        .position(|v| v.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
+        .or_else(|| {
+            versions
+                .iter()
+                .position(|v| default_id.is_some() && str_at(v, "VersionId") == default_id)
+        });
+    match pick {
+        Some(j) => (
+            versions.get(j).and_then(|v| v.get("Document")),
+            format!("/Policies/{i}/PolicyVersionList/{j}/Document"),
+        ),
+        None => (None, format!("/Policies/{i}")),
+    }
+}
+
+impl<'t> Loader<'t> {
+    fn new(file: &str, lists: &Lists<'t>, managed_dir: &'t ManagedPolicyDir) -> Loader<'t> {
+        let mut managed: HashMap<String, (usize, &RawValue, String)> = HashMap::new();
+        let mut first_policy_account = None;
         let mut duplicates = Vec::new();
-        for (i, p) in list_at(root, "Policies").iter().enumerate() {
-            let Some(arn) = str_at(p, "Arn") else {
+        for (i, raw) in lists.policies.iter().enumerate() {
+            let p = element(raw);
+            let Some(arn) = str_at(&p, "Arn") else {
                 continue;
             };
-            let name = str_at(p, "PolicyName").unwrap_or("");
-            let default_id = str_at(p, "DefaultVersionId");
-            let versions = list_at(p, "PolicyVersionList");
-            let pick = versions
-                .iter()
-                .position(|v| v.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
-                .or_else(|| {
-                    versions
-                        .iter()
-                        .position(|v| default_id.is_some() && str_at(v, "VersionId") == default_id)
-                });
-            let (doc, pointer) = match pick {
-                Some(j) => (
-                    versions.get(j).and_then(|v| v.get("Document")),
-                    format!("/Policies/{i}/PolicyVersionList/{j}/Document"),
-                ),
-                None => (None, format!("/Policies/{i}")),
-            };
+            if first_policy_account.is_none() {
+                first_policy_account = account_of(arn);
+            }
             if let Some((_, _, earlier)) = managed.get(arn) {
                 duplicates.push(AuditError {
                     file: file.to_owned(),
@@ -299,21 +338,24 @@ impl<'v> Loader<'v> {
                 });
                 continue;
             }
-            managed.insert(arn, (name, doc, pointer));
+            let pointer = default_document(&p, i).1;
+            managed.insert(arn.to_owned(), (i, *raw, pointer));
         }
         let mut groups = HashMap::new();
-        for (i, g) in list_at(root, "GroupDetailList").iter().enumerate() {
-            if let Some(name) = str_at(g, "GroupName") {
-                groups.insert(name, (i, g));
+        for (i, raw) in lists.groups.iter().enumerate() {
+            if let Some(name) = str_at(&element(raw), "GroupName") {
+                groups.insert(name.to_owned(), (i, *raw));
             }
         }
         Loader {
             file: file.to_owned(),
             managed_dir,
             managed,
+            first_policy_account,
             cache: HashMap::new(),
             documents: std::cell::RefCell::default(),
             groups,
+            group_trees: HashMap::new(),
             file_errors: duplicates,
         }
     }
@@ -401,14 +443,19 @@ impl<'v> Loader<'v> {
         } else {
             PolicyKind::Identity
         };
-        let result = match self.managed.get(arn).cloned() {
-            Some((_, Some(doc), pointer)) => self
-                .document(doc, &pointer, kind)
-                .map(|(p, _)| (p, self.file.clone(), pointer.clone())),
-            Some((_, None, pointer)) => Err((
-                pointer,
-                format!("managed policy `{arn}` has no default version"),
-            )),
+        let result = match self.managed.get(arn) {
+            Some(&(i, raw, _)) => {
+                let entry = element(raw);
+                match default_document(&entry, i) {
+                    (Some(doc), pointer) => self
+                        .document(doc, &pointer, kind)
+                        .map(|(p, _)| (p, self.file.clone(), pointer)),
+                    (None, pointer) => Err((
+                        pointer,
+                        format!("managed policy `{arn}` has no default version"),
+                    )),
+                }
+            }
             None => self.load_from_managed_dir(arn, kind),
         };
         self.cache.insert(key, result.clone());
@@ -457,7 +504,7 @@ impl<'v> Loader<'v> {
     )]
     pub(super) fn identity_policies(
         &mut self,
-        owner: &'v Value,
+        owner: &Value,
         pointer: &str,
         inline_list: &str,
         label_prefix: &str,
@@ -485,7 +532,7 @@ impl<'v> Loader<'v> {
 
     fn inline(
         &mut self,
-        list: &'v [Value],
+        list: &[Value],
         base: &str,
         label_prefix: &str,
         out: &mut Vec<PolicyDoc>,
@@ -518,7 +565,7 @@ impl<'v> Loader<'v> {
 
     fn attached(
         &mut self,
-        list: &'v [Value],
+        list: &[Value],
         base: &str,
         label_prefix: &str,
         out: &mut Vec<PolicyDoc>,
@@ -556,7 +603,7 @@ impl<'v> Loader<'v> {
 
     fn boundary(
         &mut self,
-        e: &'v Value,
+        e: &Value,
         base: &str,
         errors: &mut Vec<AuditError>,
         who: &str,
@@ -589,7 +636,7 @@ impl<'v> Loader<'v> {
 
     fn common(
         &self,
-        e: &'v Value,
+        e: &Value,
         pointer: &str,
         kind: PrincipalKind,
     ) -> (Principal, Vec<AuditError>) {
@@ -643,7 +690,7 @@ impl<'v> Loader<'v> {
         (p, errors)
     }
 
-    fn role(&mut self, r: &'v Value, pointer: &str) -> Principal {
+    fn role(&mut self, r: &Value, pointer: &str) -> Principal {
         let (mut p, mut errors) = self.common(r, pointer, PrincipalKind::Role);
         let who = p.arn.clone();
         let mut identity = Vec::new();
@@ -675,7 +722,7 @@ impl<'v> Loader<'v> {
         p
     }
 
-    fn user(&mut self, u: &'v Value, pointer: &str) -> Principal {
+    fn user(&mut self, u: &Value, pointer: &str) -> Principal {
         let (mut p, mut errors) = self.common(u, pointer, PrincipalKind::User);
         let who = p.arn.clone();
         let mut identity = Vec::new();
@@ -697,7 +744,7 @@ impl<'v> Loader<'v> {
                 ));
                 continue;
             };
-            let Some(&(gi, group)) = self.groups.get(gname) else {
+            let Some(&(gi, raw)) = self.groups.get(gname) else {
                 errors.push(self.error(
                     &who,
                     &format!("{pointer}/GroupList/{k}"),
@@ -706,8 +753,13 @@ impl<'v> Loader<'v> {
                 continue;
             };
             p.groups.push(gname.to_owned());
+            let group = Rc::clone(
+                self.group_trees
+                    .entry(gi)
+                    .or_insert_with(|| Rc::new(element(raw))),
+            );
             self.identity_policies(
-                group,
+                &group,
                 &format!("/GroupDetailList/{gi}"),
                 "GroupPolicyList",
                 &format!("group:{gname}/"),
@@ -770,5 +822,68 @@ mod tests {
             );
             assert!(e.message.starts_with("invalid policy: "), "{}", e.message);
         }
+    }
+
+    /// The top of the file is read without a tree: valid JSON of another type and broken JSON
+    /// are told apart, a list that is not an array is named, and the managed policies and groups
+    /// that entries refer to are found wherever they stand in the file.
+    #[test]
+    fn the_top_is_read_without_a_tree() {
+        let dir = ManagedPolicyDir(None);
+        let message = |text: &str| load_gaad_text(text, "t.json", &dir).unwrap_err().message;
+        for text in ["[1,2]", "\"x\"", "12"] {
+            assert!(
+                message(text).ends_with("a GAAD file is a JSON object"),
+                "{text}"
+            );
+        }
+        for text in ["[1,2", "\"x\" y", "{\"RoleDetailList\":[}"] {
+            assert!(message(text).starts_with("invalid JSON: "), "{text}");
+        }
+        let e = load_gaad_text(r#"{"Policies":{}}"#, "t.json", &dir).unwrap_err();
+        assert_eq!(
+            (e.pointer.as_str(), e.message.as_str()),
+            ("/Policies", "`Policies` must be an array")
+        );
+
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:List*","Resource":"*"}]}"#;
+        let policy = |arn: &str| {
+            format!(
+                r#"{{"PolicyName":"p","Arn":"{arn}","DefaultVersionId":"v2","PolicyVersionList":[{{"VersionId":"v1","Document":{{}}}},{{"VersionId":"v2","Document":{doc}}}]}}"#
+            )
+        };
+        let arn = "arn:aws:iam::111122223333:policy/p";
+        let text = format!(
+            r#"{{"UserDetailList":[{{"UserName":"u","Arn":"arn:aws:iam::111122223333:user/u","GroupList":["g","g2"],"UserPolicyList":[],"AttachedManagedPolicies":[]}},{{"UserName":"v","Arn":"arn:aws:iam::111122223333:user/v","GroupList":["g"]}}],"GroupDetailList":[{{"GroupName":"g","Arn":"arn:aws:iam::111122223333:group/g","GroupPolicyList":[],"AttachedManagedPolicies":[{{"PolicyArn":"{arn}"}}]}}],"Policies":[{},{}]}}"#,
+            policy(arn),
+            policy(arn)
+        );
+        let account = load_gaad_text(&text, "t.json", &dir).unwrap();
+        let [u, v] = &account.principals[..] else {
+            panic!("two users expected");
+        };
+        for p in [u, v] {
+            let [d] = &p.identity[..] else {
+                panic!("the group's policy: {:?}", p.identity.len());
+            };
+            assert_eq!(d.pointer, "/Policies/0/PolicyVersionList/1/Document");
+        }
+        assert!(Arc::ptr_eq(&u.identity[0].policy, &v.identity[0].policy));
+        let [e] = &u.errors[..] else {
+            panic!("the missing group: {:?}", u.errors);
+        };
+        assert_eq!(e.pointer, "/UserDetailList/0/GroupList/1");
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        let [dup] = &account.errors[..] else {
+            panic!("the duplicate policy: {:?}", account.errors);
+        };
+        assert!(
+            dup.message.contains(
+                "listed twice, at /Policies/0/PolicyVersionList/1/Document and at /Policies/1"
+            ),
+            "{}",
+            dup.message
+        );
+        assert_eq!(account.id, "111122223333");
     }
 }

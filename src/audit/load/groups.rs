@@ -5,15 +5,17 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::{IamGroup, Loader, PolicyVersion, list_at, str_at};
+use super::{IamGroup, Loader, PolicyVersion, element, list_at, str_at};
 use crate::policy::PolicyKind;
 
-impl<'v> Loader<'v> {
+impl Loader<'_> {
     /// Every group of `GroupDetailList` with its policies (problems are reported by members).
-    pub(super) fn iam_groups(&mut self, root: &'v Value) -> Vec<IamGroup> {
+    pub(super) fn iam_groups(&mut self, list: &[&RawValue]) -> Vec<IamGroup> {
         let mut out = Vec::new();
-        for (gi, g) in list_at(root, "GroupDetailList").iter().enumerate() {
+        for (gi, raw) in list.iter().enumerate() {
+            let g = &element(raw);
             let Some(name) = str_at(g, "GroupName") else {
                 continue;
             };
@@ -39,9 +41,13 @@ impl<'v> Loader<'v> {
 
     /// Non-default versions of customer managed policies that parse (AWS managed policies
     /// cannot be changed by the account, so theirs are left out).
-    pub(super) fn other_versions(&self, root: &'v Value) -> BTreeMap<String, Vec<PolicyVersion>> {
+    pub(super) fn other_versions(
+        &self,
+        list: &[&RawValue],
+    ) -> BTreeMap<String, Vec<PolicyVersion>> {
         let mut out: BTreeMap<String, Vec<PolicyVersion>> = BTreeMap::new();
-        for (i, p) in list_at(root, "Policies").iter().enumerate() {
+        for (i, raw) in list.iter().enumerate() {
+            let p = &element(raw);
             let Some(arn) = str_at(p, "Arn") else {
                 continue;
             };
