@@ -368,17 +368,27 @@ pub(crate) fn actions_in_pieces<E>(
     row(&mut out, ACTIONS_HEADER);
     for account in &result.accounts {
         let defaults = action_defaults(&groups(account));
-        // Principals by action and class (evaluated principals only).
-        let mut counts: HashMap<&str, [u64; 3]> = HashMap::new();
+        // Principals by action and class (evaluated principals only). Principals of one
+        // evaluation group share their list of cells: each list is read once, counted as many
+        // times as it is shared.
+        let mut lists: HashMap<*const Vec<ActionCoverage>, (&[ActionCoverage], u64)> =
+            HashMap::new();
         for p in account.principals.iter().filter(|p| p.status == Status::Ok) {
-            for a in p.actions.iter() {
+            lists
+                .entry(std::sync::Arc::as_ptr(&p.actions))
+                .or_insert((p.actions.as_slice(), 0))
+                .1 += 1;
+        }
+        let mut counts: HashMap<&str, [u64; 3]> = HashMap::new();
+        for (cells, sharing) in lists.into_values() {
+            for a in cells {
                 let slot = match a.class {
                     Class::Always => 0,
                     Class::Conditional => 1,
                     Class::Never => 2,
                 };
                 if let Some(n) = counts.entry(&a.action).or_default().get_mut(slot) {
-                    *n += 1;
+                    *n += sharing;
                 }
             }
         }
