@@ -9,17 +9,19 @@
 //! with the file and the JSON pointer (continued into the policy document), and the principal is
 //! still listed; the rest of the account loads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use serde_json::Deserializer;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::model::AuditError;
 
 mod groups;
+mod read;
 mod types;
 use crate::policy::err::push_pointer;
 use crate::policy::{Policy, PolicyKind};
@@ -63,16 +65,10 @@ fn list_at<'v>(v: &'v Value, key: &str) -> &'v [Value] {
 }
 
 /// Loads every principal of a GAAD file. A file that cannot be read or is not a JSON object is an
-/// error; anything wrong inside it is reported per principal or per entry.
+/// error; anything wrong inside it is reported per principal or per entry. The file is read twice
+/// and never held whole ([`read`]).
 pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, AuditError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| AuditError {
-        file: file.clone(),
-        principal: None,
-        pointer: String::new(),
-        message: format!("cannot read: {e}"),
-    })?;
-    load_gaad_text(&text, &file, managed)
+    load(&Source::File(path), path.display().to_string(), managed)
 }
 
 /// Loads a GAAD document from its text; `file` names it in errors and reports.
@@ -81,22 +77,81 @@ pub fn load_gaad_text(
     file: &str,
     managed: &ManagedPolicyDir,
 ) -> Result<Account, AuditError> {
-    let file = file.to_owned();
+    load(&Source::Text(text), file.to_owned(), managed)
+}
+
+/// Where a GAAD document is read from; each pass reads it from its start.
+enum Source<'a> {
+    Text(&'a str),
+    File(&'a Path),
+}
+
+/// The reader of a file's passes: buffered, as serde_json reads a byte at a time.
+fn open(path: &Path) -> std::io::Result<std::io::BufReader<std::fs::File>> {
+    std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 16, f))
+}
+
+impl Source<'_> {
+    /// The first pass ([`read::scan`]): errors are (pointer, message).
+    fn scan(&self) -> Result<read::Top, (String, String)> {
+        match self {
+            Source::Text(text) => read::scan(Deserializer::from_str(text), || {
+                read::well_formed(Deserializer::from_str(text))
+            }),
+            Source::File(path) => {
+                let reader =
+                    open(path).map_err(|e| (String::new(), format!("cannot read: {e}")))?;
+                read::scan(Deserializer::from_reader(reader), || {
+                    read::well_formed(Deserializer::from_reader(
+                        open(path).map_err(serde_json::Error::io)?,
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The second pass ([`read::principals`]).
+    fn principals(&self, top: &read::Top, entry: &mut read::OnEntry<'_>) -> Result<(), String> {
+        match self {
+            Source::Text(text) => read::principals(Deserializer::from_str(text), top, entry),
+            Source::File(path) => {
+                let reader = open(path).map_err(|e| format!("cannot read: {e}"))?;
+                read::principals(Deserializer::from_reader(reader), top, entry)
+            }
+        }
+    }
+}
+
+fn load(
+    source: &Source<'_>,
+    file: String,
+    managed: &ManagedPolicyDir,
+) -> Result<Account, AuditError> {
     let fail = |pointer: &str, message: String| AuditError {
         file: file.clone(),
         principal: None,
         pointer: pointer.to_owned(),
         message,
     };
-    let lists = read_lists(text).map_err(|(pointer, message)| fail(&pointer, message))?;
-    let mut loader = Loader::new(&file, &lists, managed);
-    let mut principals = Vec::with_capacity(lists.roles.len() + lists.users.len());
-    for (i, r) in lists.roles.iter().enumerate() {
-        principals.push(loader.role(&element(r), &format!("/RoleDetailList/{i}")));
-    }
-    for (i, u) in lists.users.iter().enumerate() {
-        principals.push(loader.user(&element(u), &format!("/UserDetailList/{i}")));
-    }
+    let top = source
+        .scan()
+        .map_err(|(pointer, message)| fail(&pointer, message))?;
+    let mut loader = Loader::new(&file, &top, managed);
+    let mut roles = Vec::with_capacity(top.roles);
+    let mut users = Vec::with_capacity(top.users);
+    source
+        .principals(&top, &mut |kind, i, entry| match kind {
+            PrincipalKind::Role => {
+                roles.push(loader.role(entry, &format!("/RoleDetailList/{i}")));
+            }
+            PrincipalKind::User => {
+                users.push(loader.user(entry, &format!("/UserDetailList/{i}")));
+            }
+        })
+        .map_err(|message| fail("", message))?;
+    // Roles first, then users, wherever the lists stand in the file.
+    let mut principals = roles;
+    principals.append(&mut users);
     let id = principals
         .iter()
         .find_map(|p| account_of(&p.arn))
@@ -127,8 +182,8 @@ pub fn load_gaad_text(
                 .to_owned(),
         ));
     }
-    let groups = loader.iam_groups(&lists.groups);
-    let other_versions = loader.other_versions(&lists.policies);
+    let groups = loader.iam_groups(&top.groups);
+    let other_versions = loader.other_versions(&top.policies);
     let errors = std::mem::take(&mut loader.file_errors);
     Ok(Account {
         id,
@@ -139,77 +194,6 @@ pub fn load_gaad_text(
         groups,
         other_versions,
     })
-}
-
-/// The four lists of a GAAD document.
-const GAAD_LISTS: [&str; 4] = [
-    "UserDetailList",
-    "GroupDetailList",
-    "RoleDetailList",
-    "Policies",
-];
-
-/// The four lists of a GAAD document, each element as its raw text. The file is read as one
-/// object of raw members, and each entry is parsed into a tree only while it is loaded, so the
-/// whole file is never a tree in memory (a tree takes about ten times the text).
-struct Lists<'t> {
-    users: Vec<&'t RawValue>,
-    groups: Vec<&'t RawValue>,
-    roles: Vec<&'t RawValue>,
-    policies: Vec<&'t RawValue>,
-}
-
-/// Reads the top of a GAAD document, refusing one that is not account authorization details:
-/// invalid JSON, not an object, none of the four lists, or one of them not an array. Names what
-/// the document looks like instead when it can.
-fn read_lists(text: &str) -> Result<Lists<'_>, (String, String)> {
-    let obj: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
-        Ok(obj) => obj,
-        Err(_) => {
-            // Valid JSON of another type, or a syntax error: say which.
-            let message = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                Ok(_) => "not an account authorization details document: a GAAD file is a JSON \
-                          object"
-                    .to_owned(),
-                Err(syntax) => format!("invalid JSON: {syntax}"),
-            };
-            return Err((String::new(), message));
-        }
-    };
-    let mut lists: [Vec<&RawValue>; 4] = Default::default();
-    for (list, out) in GAAD_LISTS.iter().zip(lists.iter_mut()) {
-        if let Some(raw) = obj.get(*list) {
-            *out = serde_json::from_str(raw.get())
-                .map_err(|_| (format!("/{list}"), format!("`{list}` must be an array")))?;
-        }
-    }
-    if GAAD_LISTS.iter().any(|l| obj.contains_key(*l)) {
-        let [users, groups, roles, policies] = lists;
-        return Ok(Lists {
-            users,
-            groups,
-            roles,
-            policies,
-        });
-    }
-    let looks_like = if obj.contains_key("Statement") {
-        " (it looks like an IAM policy document: audit takes the output of `aws iam \
-         get-account-authorization-details`; use `iamc check --policy` or `iamc lint` for a \
-         policy)"
-    } else if obj.contains_key("Records") || obj.contains_key("Events") {
-        " (it looks like CloudTrail logs: pass them with `--cloudtrail`)"
-    } else if obj.is_empty() {
-        " (it is an empty object)"
-    } else {
-        ""
-    };
-    Err((
-        String::new(),
-        format!(
-            "not an account authorization details document: it has none of `UserDetailList`, \
-             `GroupDetailList`, `RoleDetailList`, `Policies`{looks_like}"
-        ),
-    ))
 }
 
 /// One entry of a list as a tree. The text was checked while the lists were read, so parsing it
@@ -314,11 +298,11 @@ fn default_document(p: &Value, i: usize) -> (Option<&Value>, String) {
 }
 
 impl<'t> Loader<'t> {
-    fn new(file: &str, lists: &Lists<'t>, managed_dir: &'t ManagedPolicyDir) -> Loader<'t> {
+    fn new(file: &str, top: &'t read::Top, managed_dir: &'t ManagedPolicyDir) -> Loader<'t> {
         let mut managed: HashMap<String, (usize, &RawValue, String)> = HashMap::new();
         let mut first_policy_account = None;
         let mut duplicates = Vec::new();
-        for (i, raw) in lists.policies.iter().enumerate() {
+        for (i, raw) in top.policies.iter().enumerate() {
             let p = element(raw);
             let Some(arn) = str_at(&p, "Arn") else {
                 continue;
@@ -339,12 +323,12 @@ impl<'t> Loader<'t> {
                 continue;
             }
             let pointer = default_document(&p, i).1;
-            managed.insert(arn.to_owned(), (i, *raw, pointer));
+            managed.insert(arn.to_owned(), (i, &**raw, pointer));
         }
         let mut groups = HashMap::new();
-        for (i, raw) in lists.groups.iter().enumerate() {
+        for (i, raw) in top.groups.iter().enumerate() {
             if let Some(name) = str_at(&element(raw), "GroupName") {
-                groups.insert(name.to_owned(), (i, *raw));
+                groups.insert(name.to_owned(), (i, &**raw));
             }
         }
         Loader {
@@ -885,5 +869,47 @@ mod tests {
             dup.message
         );
         assert_eq!(account.id, "111122223333");
+    }
+
+    /// A file is read in two passes and loads as its text does: roles before users wherever the
+    /// lists stand, and a repeated key counts once, with its last value.
+    #[test]
+    fn a_file_loads_as_its_text() {
+        let entry = |kind: &str, name: &str| {
+            format!(
+                r#"{{"{kind}Name":"{name}","Arn":"arn:aws:iam::111122223333:{}/{name}"}}"#,
+                kind.to_lowercase()
+            )
+        };
+        let text = format!(
+            r#"{{"UserDetailList":[{}],"RoleDetailList":[{}],"Extra":{{"a":[1,{{"b":null}}]}},"RoleDetailList":[{},{}],"Policies":[]}}"#,
+            entry("User", "u"),
+            entry("Role", "old"),
+            entry("Role", "a"),
+            entry("Role", "b")
+        );
+        let path = std::env::temp_dir().join(format!("iamc-load-{}.json", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let dir = ManagedPolicyDir(None);
+        let from_file = load_gaad(&path, &dir);
+        std::fs::remove_file(&path).unwrap();
+        let from_text = load_gaad_text(&text, &path.display().to_string(), &dir).unwrap();
+        let names = |a: &Account| {
+            a.principals
+                .iter()
+                .map(|p| (p.name.clone(), p.pointer.clone()))
+                .collect::<Vec<_>>()
+        };
+        let expected = [
+            ("a", "/RoleDetailList/0"),
+            ("b", "/RoleDetailList/1"),
+            ("u", "/UserDetailList/0"),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(n, p)| ((*n).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(names(&from_text), expected);
+        assert_eq!(names(&from_file.unwrap()), expected);
     }
 }

@@ -12,7 +12,7 @@ use crate::policy::PolicyKind;
 
 impl Loader<'_> {
     /// Every group of `GroupDetailList` with its policies (problems are reported by members).
-    pub(super) fn iam_groups(&mut self, list: &[&RawValue]) -> Vec<IamGroup> {
+    pub(super) fn iam_groups(&mut self, list: &[Box<RawValue>]) -> Vec<IamGroup> {
         let mut out = Vec::new();
         for (gi, raw) in list.iter().enumerate() {
             let g = &element(raw);
@@ -43,7 +43,7 @@ impl Loader<'_> {
     /// cannot be changed by the account, so theirs are left out).
     pub(super) fn other_versions(
         &self,
-        list: &[&RawValue],
+        list: &[Box<RawValue>],
     ) -> BTreeMap<String, Vec<PolicyVersion>> {
         let mut out: BTreeMap<String, Vec<PolicyVersion>> = BTreeMap::new();
         for (i, raw) in list.iter().enumerate() {
