@@ -158,7 +158,7 @@ pub(crate) fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Conte
         key.push('|');
     }
     key.push_str("b:");
-    key.push_str(p.boundary.as_ref().map_or("-", |b| b.id.as_str()));
+    key.push_str(p.boundary.as_ref().map_or("-", |b| &*b.id));
     for e in ctx.entries() {
         if read.contains(&e.key_lower) {
             key.push_str(&format!("|{}={}", e.key_lower, e.values.join(",")));
@@ -204,9 +204,9 @@ pub(crate) fn policy_set_of(p: &Principal, scps: &[Vec<Policy>]) -> PolicySet {
 
 /// Labels of a principal's policies, its SCP levels' files last.
 pub(crate) fn describe_policies(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<String> {
-    let mut out: Vec<String> = p.identity.iter().map(|d| d.label.clone()).collect();
+    let mut out: Vec<String> = p.identity.iter().map(|d| d.label.to_string()).collect();
     if let Some(b) = &p.boundary {
-        out.push(b.label.clone());
+        out.push(b.label.to_string());
     }
     if !p.service_linked {
         for (l, level) in scp_files.iter().enumerate() {
@@ -243,18 +243,18 @@ pub(crate) fn origins_of(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<Polic
         out.push(PolicyOrigin {
             layer: Layer::Identity,
             index: u32::try_from(i).unwrap_or(u32::MAX),
-            label: d.label.clone(),
-            file: d.file.clone(),
-            pointer: d.pointer.clone(),
+            label: d.label.to_string(),
+            file: d.file.to_string(),
+            pointer: d.pointer.to_string(),
         });
     }
     if let Some(b) = &p.boundary {
         out.push(PolicyOrigin {
             layer: Layer::Boundary,
             index: 0,
-            label: b.label.clone(),
-            file: b.file.clone(),
-            pointer: b.pointer.clone(),
+            label: b.label.to_string(),
+            file: b.file.to_string(),
+            pointer: b.pointer.to_string(),
         });
     }
     if !p.service_linked {

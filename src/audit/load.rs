@@ -9,7 +9,7 @@
 //! with the file and the JSON pointer (continued into the policy document), and the principal is
 //! still listed; the rest of the account loads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -251,7 +251,7 @@ fn account_of(arn: &str) -> Option<String> {
 }
 
 /// A loaded managed policy (policy, file, pointer) or where and why it failed.
-type Loaded = Result<(Arc<Policy>, String, String), (String, String)>;
+type Loaded = Result<(Arc<Policy>, Arc<str>, Arc<str>), (String, String)>;
 
 /// A parsed policy document, or where inside it and why parsing failed.
 type ParsedDocument = Result<Arc<Policy>, (String, String)>;
@@ -270,6 +270,11 @@ struct Loader<'t> {
     documents: std::cell::RefCell<HashMap<(PolicyKind, bool, String), ParsedDocument>>,
     /// Groups by name: the entry's index in `GroupDetailList` and its raw text.
     groups: HashMap<String, (usize, &'t RawValue)>,
+    /// The file's name, shared by the documents it holds.
+    file_name: Arc<str>,
+    /// Labels and ids of documents, each text once: principals made from one template, and
+    /// all those a managed policy is attached to, share theirs.
+    names: HashSet<Arc<str>>,
     /// Groups parsed so far, by index (members of one group share it).
     group_trees: HashMap<usize, Rc<Value>>,
     file_errors: Vec<AuditError>,
@@ -339,9 +344,21 @@ impl<'t> Loader<'t> {
             cache: HashMap::new(),
             documents: std::cell::RefCell::default(),
             groups,
+            file_name: Arc::from(file),
+            names: HashSet::new(),
             group_trees: HashMap::new(),
             file_errors: duplicates,
         }
+    }
+
+    /// `text` as a shared string, the one made before when there is one.
+    fn shared(&mut self, text: String) -> Arc<str> {
+        if let Some(known) = self.names.get(text.as_str()) {
+            return Arc::clone(known);
+        }
+        let new: Arc<str> = Arc::from(text);
+        self.names.insert(Arc::clone(&new));
+        new
     }
 
     fn error(&self, principal: &str, pointer: &str, message: String) -> AuditError {
@@ -417,7 +434,7 @@ impl<'t> Loader<'t> {
         &mut self,
         arn: &str,
         boundary: bool,
-    ) -> Result<(Arc<Policy>, String, String), (String, String)> {
+    ) -> Loaded {
         let key = (arn.to_owned(), boundary);
         if let Some(r) = self.cache.get(&key) {
             return r.clone();
@@ -433,7 +450,7 @@ impl<'t> Loader<'t> {
                 match default_document(&entry, i) {
                     (Some(doc), pointer) => self
                         .document(doc, &pointer, kind)
-                        .map(|(p, _)| (p, self.file.clone(), pointer)),
+                        .map(|(p, _)| (p, Arc::clone(&self.file_name), Arc::from(pointer))),
                     (None, pointer) => Err((
                         pointer,
                         format!("managed policy `{arn}` has no default version"),
@@ -450,7 +467,7 @@ impl<'t> Loader<'t> {
         &self,
         arn: &str,
         kind: PolicyKind,
-    ) -> Result<(Arc<Policy>, String, String), (String, String)> {
+    ) -> Loaded {
         let name = arn.rsplit('/').next().unwrap_or(arn);
         let missing = || {
             (
@@ -471,7 +488,7 @@ impl<'t> Loader<'t> {
             return Err(missing());
         };
         Policy::parse(&text, kind)
-            .map(|p| (Arc::new(p), path.display().to_string(), String::new()))
+            .map(|p| (Arc::new(p), Arc::from(path.display().to_string()), Arc::from("")))
             .map_err(|e| {
                 (
                     e.pointer.clone(),
@@ -535,13 +552,16 @@ impl<'t> Loader<'t> {
                 continue;
             };
             match self.document(doc, &pointer, PolicyKind::Identity) {
-                Ok((policy, text)) => out.push(PolicyDoc {
-                    label: format!("{label_prefix}inline:{name}"),
-                    id: format!("inline:{}", fnv_hex(&text)),
-                    policy,
-                    file: self.file.clone(),
-                    pointer: pointer.clone(),
-                }),
+                Ok((policy, text)) => {
+                    let doc = PolicyDoc {
+                        label: self.shared(format!("{label_prefix}inline:{name}")),
+                        id: self.shared(format!("inline:{}", fnv_hex(&text))),
+                        policy,
+                        file: Arc::clone(&self.file_name),
+                        pointer: Arc::from(pointer),
+                    };
+                    out.push(doc);
+                }
                 Err((ptr, msg)) => errors.push(self.error(who, &ptr, msg)),
             }
         }
@@ -566,13 +586,16 @@ impl<'t> Loader<'t> {
                 continue;
             };
             match self.managed_policy(arn, false) {
-                Ok((policy, file, pointer)) => out.push(PolicyDoc {
-                    label: format!("{label_prefix}managed:{arn}"),
-                    id: format!("managed:{arn}"),
-                    policy,
-                    file,
-                    pointer,
-                }),
+                Ok((policy, file, pointer)) => {
+                    let doc = PolicyDoc {
+                        label: self.shared(format!("{label_prefix}managed:{arn}")),
+                        id: self.shared(format!("managed:{arn}")),
+                        policy,
+                        file,
+                        pointer,
+                    };
+                    out.push(doc);
+                }
                 Err((ptr, msg)) => {
                     let ptr = if ptr.is_empty() {
                         format!("{base}/{j}")
@@ -604,8 +627,8 @@ impl<'t> Loader<'t> {
         };
         match self.managed_policy(arn, true) {
             Ok((policy, file, pointer)) => Some(PolicyDoc {
-                label: format!("boundary:{arn}"),
-                id: format!("managed:{arn}"),
+                label: self.shared(format!("boundary:{arn}")),
+                id: self.shared(format!("managed:{arn}")),
                 policy,
                 file,
                 pointer,
@@ -701,6 +724,7 @@ impl<'t> Loader<'t> {
                 }
             }
         }
+        identity.shrink_to_fit();
         p.identity = identity;
         p.errors = errors;
         p
@@ -753,6 +777,7 @@ impl<'t> Loader<'t> {
             );
         }
         p.boundary = self.boundary(u, pointer, &mut errors, &who);
+        identity.shrink_to_fit();
         p.identity = identity;
         p.errors = errors;
         p
@@ -850,7 +875,7 @@ mod tests {
             let [d] = &p.identity[..] else {
                 panic!("the group's policy: {:?}", p.identity.len());
             };
-            assert_eq!(d.pointer, "/Policies/0/PolicyVersionList/1/Document");
+            assert_eq!(&*d.pointer, "/Policies/0/PolicyVersionList/1/Document");
         }
         assert!(Arc::ptr_eq(&u.identity[0].policy, &v.identity[0].policy));
         let [e] = &u.errors[..] else {

@@ -169,7 +169,7 @@ fn lint_account(account: &Account, selected: &[bool]) -> Vec<PolicyWarning> {
     let catalog = Catalog::aws_default();
     // Distinct documents, in first-seen order, with their principals.
     let mut docs: Vec<(&load::PolicyDoc, PolicyKind, Vec<String>)> = Vec::new();
-    let mut index: BTreeMap<(String, bool), usize> = BTreeMap::new();
+    let mut index: BTreeMap<(std::sync::Arc<str>, bool), usize> = BTreeMap::new();
     for (p, _) in account
         .principals
         .iter()
@@ -200,9 +200,9 @@ fn lint_account(account: &Account, selected: &[bool]) -> Vec<PolicyWarning> {
                 continue;
             }
             out.push(PolicyWarning {
-                file: d.file.clone(),
+                file: d.file.to_string(),
                 pointer: format!("{}{}", d.pointer, f.pointer),
-                policy: d.label.clone(),
+                policy: d.label.to_string(),
                 rule: f.rule.id().to_owned(),
                 message: f.message,
                 principals: principals.clone(),

@@ -225,18 +225,18 @@ fn settings(args: CheckArgs) -> Result<Settings, Error> {
             policies.identity.push((*d.policy).clone());
             sources.push(Source {
                 label: format!("identity[{i}]"),
-                what: d.label.clone(),
-                file: d.file.clone(),
-                pointer: d.pointer.clone(),
+                what: d.label.to_string(),
+                file: d.file.to_string(),
+                pointer: d.pointer.to_string(),
             });
         }
         if let Some(d) = &p.boundary {
             policies.boundary = Some(vec![(*d.policy).clone()]);
             sources.push(Source {
                 label: "boundary[0]".to_owned(),
-                what: d.label.clone(),
-                file: d.file.clone(),
-                pointer: d.pointer.clone(),
+                what: d.label.to_string(),
+                file: d.file.to_string(),
+                pointer: d.pointer.to_string(),
             });
         }
         for e in p.context().entries() {

@@ -328,17 +328,17 @@ impl<'a> Graph<'a> {
                     .groups
                     .iter()
                     .find(|g| &g.name == group)?;
-                let have: BTreeSet<&str> = p.identity.iter().map(|d| d.id.as_str()).collect();
+                let have: BTreeSet<&str> = p.identity.iter().map(|d| &*d.id).collect();
                 for d in &g.policies {
-                    if have.contains(d.id.as_str()) {
+                    if have.contains(&*d.id) {
                         continue;
                     }
                     origins.push(PolicyOrigin {
                         layer: Layer::Identity,
                         index: u32::try_from(set.identity.len()).unwrap_or(u32::MAX),
-                        label: d.label.clone(),
-                        file: d.file.clone(),
-                        pointer: d.pointer.clone(),
+                        label: d.label.to_string(),
+                        file: d.file.to_string(),
+                        pointer: d.pointer.to_string(),
                     });
                     set.identity.push((*d.policy).clone());
                 }
@@ -357,7 +357,7 @@ impl<'a> Graph<'a> {
                 let pos = p
                     .identity
                     .iter()
-                    .position(|d| d.id == format!("managed:{policy}"))?;
+                    .position(|d| *d.id == *format!("managed:{policy}"))?;
                 *set.identity.get_mut(pos)? = (*v.policy).clone();
                 if let Some(o) = origins.iter_mut().find(|o| {
                     o.layer == Layer::Identity && o.index == u32::try_from(pos).unwrap_or(u32::MAX)
@@ -472,7 +472,7 @@ impl BoundaryReads {
         let Some(b) = &p.boundary else {
             return Vec::new();
         };
-        let read = self.reads.entry(b.id.clone()).or_insert_with(|| {
+        let read = self.reads.entry(b.id.to_string()).or_insert_with(|| {
             crate::audit::group::keys_read(&PolicySet {
                 boundary: Some(vec![(*b.policy).clone()]),
                 ..PolicySet::default()

@@ -28,19 +28,20 @@ impl PrincipalKind {
     }
 }
 
-/// A policy document in force for a principal, with where it came from.
+/// A policy document in force for a principal, with where it came from. Its strings are shared:
+/// a managed policy's are the same for every principal it is attached to.
 #[derive(Debug, Clone)]
 pub struct PolicyDoc {
     /// Readable origin: `inline:Name`, `managed:arn`, `group:G/inline:Name`, `boundary:arn`.
-    pub(crate) label: String,
+    pub(crate) label: Arc<str>,
     /// Identity for grouping: the managed policy ARN, or a hash of the inline document.
-    pub(crate) id: String,
+    pub(crate) id: Arc<str>,
     /// The validated policy.
     pub policy: Arc<Policy>,
     /// The file the document is in.
-    pub(crate) file: String,
+    pub(crate) file: Arc<str>,
     /// JSON pointer of the document in that file (statement pointers continue it).
-    pub(crate) pointer: String,
+    pub(crate) pointer: Arc<str>,
 }
 
 /// One principal of an account.

@@ -68,7 +68,7 @@ impl Index {
                 id,
                 VirtualKey::Rewritten {
                     account: p.account.clone(),
-                    boundary: p.boundary.as_ref().map(|b| b.id.clone()),
+                    boundary: p.boundary.as_ref().map(|b| b.id.to_string()),
                     service_linked: p.service_linked,
                     keys: reads.keys_of(p),
                 },
