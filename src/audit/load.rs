@@ -66,7 +66,7 @@ fn list_at<'v>(v: &'v Value, key: &str) -> &'v [Value] {
 
 /// Loads every principal of a GAAD file. A file that cannot be read or is not a JSON object is an
 /// error; anything wrong inside it is reported per principal or per entry. The file is read twice
-/// and never held whole ([`read`]).
+/// and never held whole: a tree of it would take about ten times its size.
 pub fn load_gaad(path: &Path, managed: &ManagedPolicyDir) -> Result<Account, AuditError> {
     load(&Source::File(path), path.display().to_string(), managed)
 }

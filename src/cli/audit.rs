@@ -233,5 +233,10 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         )?;
         stdout.finish()?;
     }
-    Ok(super::status::of(!result.errors.is_empty(), failing > 0))
+    let status = super::status::of(!result.errors.is_empty(), failing > 0);
+    // The result is the largest value the process holds, and the process ends next: it is left
+    // for the operating system to take back whole (freeing 10,000 roles' result one allocation
+    // at a time took about 0.4 s, on one thread, after the reports were written).
+    std::mem::forget(result);
+    Ok(status)
 }
