@@ -103,6 +103,19 @@ pub(crate) struct ResourceClause {
     pub(crate) patterns: Vec<ResourcePattern>,
 }
 
+impl ResourceClause {
+    /// The clause's field name (`Resource` or `NotResource`) and its entries joined by `, `.
+    pub(crate) fn field_and_entries(&self) -> (&'static str, String) {
+        let field = if self.negated {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        let entries: Vec<String> = self.patterns.iter().map(ToString::to_string).collect();
+        (field, entries.join(", "))
+    }
+}
+
 /// `Principal` or `NotPrincipal`, kept for trust policies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PrincipalClause {

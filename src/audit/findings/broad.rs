@@ -319,16 +319,8 @@ fn plural(n: usize, one: &str) -> String {
 fn resource_note(st: &Statement) -> String {
     match &st.resource {
         Some(r) if r.negated || r.patterns.iter().any(|p| *p != ResourcePattern::Any) => {
-            let list: Vec<String> = r
-                .patterns
-                .iter()
-                .map(|p| match p {
-                    ResourcePattern::Any => "*".to_owned(),
-                    ResourcePattern::Arn(t) => t.to_string(),
-                })
-                .collect();
-            let field = if r.negated { "NotResource" } else { "Resource" };
-            format!(" (on `{field}` [{}])", list.join(", "))
+            let (field, list) = r.field_and_entries();
+            format!(" (on `{field}` [{list}])")
         }
         _ => String::new(),
     }
