@@ -576,6 +576,17 @@ pub(super) fn pass_role_requests(
     out
 }
 
+/// The ARNs of the account's roles that trust SageMaker, in account order.
+fn sagemaker_trusting_roles(input: &FindingsInput<'_, '_>) -> Vec<String> {
+    input
+        .account
+        .roles
+        .iter()
+        .filter(|r| r.trusts_sagemaker)
+        .map(|r| r.arn.clone())
+        .collect()
+}
+
 /// Roles of the account trusting SageMaker that the group may pass to it: the audit's own list
 /// when it evaluated `iam:PassRole`, else decided here.
 fn passable_sagemaker_roles(
@@ -591,13 +602,7 @@ fn passable_sagemaker_roles(
             .map(|t| t.role.clone())
             .collect();
     }
-    let trusting: Vec<String> = input
-        .account
-        .roles
-        .iter()
-        .filter(|r| r.trusts_sagemaker)
-        .map(|r| r.arn.clone())
-        .collect();
+    let trusting = sagemaker_trusting_roles(input);
     let reqs = pass_role_requests(cache, input.catalog, &trusting, "sagemaker.amazonaws.com");
     let mut out: Vec<String> = Vec::new();
     for r in &reqs {
@@ -650,13 +655,7 @@ fn no_role(
             }
         }
     }
-    let trusting: Vec<String> = input
-        .account
-        .roles
-        .iter()
-        .filter(|r| r.trusts_sagemaker)
-        .map(|r| r.arn.clone())
-        .collect();
+    let trusting = sagemaker_trusting_roles(input);
     let mut names: Vec<&str> = affected.iter().map(|(_, a)| a.name.as_str()).collect();
     names.sort_unstable();
     let mut actions: Vec<String> = names.iter().map(|n| format!("sagemaker:{n}")).collect();
