@@ -52,21 +52,7 @@ pub(super) fn shift_decimal(text: &str, up: bool) -> Option<String> {
     } else {
         d.scaled().checked_sub(one)?
     };
-    let neg = v < 0;
-    let abs = v.unsigned_abs();
-    let int = abs / 1_000_000_000_000_000_000;
-    let frac = abs % 1_000_000_000_000_000_000;
-    let mut s = if neg {
-        format!("-{int}")
-    } else {
-        int.to_string()
-    };
-    if frac != 0 {
-        let f = format!("{frac:018}");
-        s.push('.');
-        s.push_str(f.trim_end_matches('0'));
-    }
-    Some(s)
+    Some(crate::analyze::domain::render_decimal(v))
 }
 
 pub(crate) fn format_instant(i: Instant) -> String {
