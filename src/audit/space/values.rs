@@ -111,44 +111,44 @@ pub(super) fn scalar_options(m: &KeyMention, mentions: &Mentions) -> Vec<String>
     for v in &m.values {
         for f in &m.families {
             match f {
-                FamilyTag::String | FamilyTag::Arn => {
+                Family::String | Family::Arn => {
                     for pick in 0..instantiations(v, mentions) {
                         let concrete = instantiate(v, mentions, pick);
-                        if *f == FamilyTag::String {
+                        if *f == Family::String {
                             out.insert(concrete.to_uppercase());
                         }
                         out.insert(concrete);
                     }
                 }
-                FamilyTag::Numeric => {
+                Family::Numeric => {
                     out.insert(v.clone());
                     out.extend(shift_decimal(v, true));
                     out.extend(shift_decimal(v, false));
                 }
-                FamilyTag::Date => {
+                Family::Date => {
                     if let Some(t) = Instant::parse(v) {
                         for delta in [-1_000_000_000i128, 0, 1_000_000_000] {
                             out.insert(format_instant(t.offset(delta)));
                         }
                     }
                 }
-                FamilyTag::Bool => {
+                Family::Bool => {
                     out.insert("true".to_owned());
                     out.insert("false".to_owned());
                 }
-                FamilyTag::Ip => out.extend(ip_options(v)),
-                FamilyTag::Binary => {
+                Family::Ip => out.extend(ip_options(v)),
+                Family::Binary => {
                     out.insert(v.clone());
                 }
-                FamilyTag::Null => {}
+                Family::Null => {}
             }
         }
     }
-    if m.families.contains(&FamilyTag::Arn) {
+    if m.families.contains(&Family::Arn) {
         out.insert("arn:aws:iam::999999999999:role/iamc-other".to_owned());
     }
     out.insert("iamc-other".to_owned());
-    if m.families.iter().all(|f| *f == FamilyTag::Null) {
+    if m.families.iter().all(|f| *f == Family::Null) {
         out.insert("iamc".to_owned());
     }
     out.into_iter().collect()
