@@ -92,6 +92,14 @@ pub struct ActionClause {
     pub patterns: Vec<ActionPattern>,
 }
 
+impl ActionClause {
+    /// True when the clause applies to the action `service:name` (split and lowercased): an
+    /// `Action` entry matches it, or no `NotAction` entry does.
+    pub(crate) fn applies_to(&self, service: &str, name: &str) -> bool {
+        self.patterns.iter().any(|p| p.matches(service, name)) != self.negated
+    }
+}
+
 /// `Resource` (negated = false) or `NotResource` (negated = true).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ResourceClause {

@@ -97,14 +97,8 @@ impl PassRoleSpace {
         mentions: &Mentions,
     ) -> PassRoleSpace {
         // Resource patterns and role-tag keys of every statement that can apply to iam:PassRole.
-        let (patterns, tag_keys) = target_distinctions(sets, |st| {
-            let any = st
-                .action
-                .patterns
-                .iter()
-                .any(|p| p.matches("iam", "passrole"));
-            any != st.action.negated
-        });
+        let (patterns, tag_keys) =
+            target_distinctions(sets, |st| st.action.applies_to("iam", "passrole"));
         // Each pattern as globs: one per instantiation of its principal variables, plus the
         // unresolved case (which matches nothing).
         let mut globs: Vec<Glob> = Vec::new();

@@ -113,12 +113,7 @@ const OTHER_SERVICE: &str = "ec2.amazonaws.com";
 
 /// True when the action clause covers `action`.
 fn covers(clause: &ActionClause, action: &ActionInfo) -> bool {
-    let name = action.name.to_ascii_lowercase();
-    clause
-        .patterns
-        .iter()
-        .any(|p| p.matches(&action.service, &name))
-        != clause.negated
+    clause.applies_to(&action.service, &action.name.to_ascii_lowercase())
 }
 
 /// True when the pattern holds a wildcard.

@@ -200,7 +200,7 @@ fn audited_actions(input: &FindingsInput<'_, '_>) -> Vec<Audited> {
 }
 
 fn covers(st: &Statement, service: &str, name: &str) -> bool {
-    st.action.patterns.iter().any(|p| p.matches(service, name)) != st.action.negated
+    st.action.applies_to(service, name)
 }
 
 /// Identity and boundary statements, in layer, policy, statement order.

@@ -99,9 +99,7 @@ pub(crate) fn classify(
         .map(|(s, n)| (s.to_ascii_lowercase(), n.to_ascii_lowercase()))
         .collect();
     let (patterns, tag_keys) = target_distinctions(sets, |st| {
-        wanted
-            .iter()
-            .any(|(s, n)| st.action.patterns.iter().any(|p| p.matches(s, n)) != st.action.negated)
+        wanted.iter().any(|(s, n)| st.action.applies_to(s, n))
     });
     let mut globs: Vec<Glob> = Vec::new();
     for text in &patterns {
