@@ -55,27 +55,9 @@ pub(super) fn shift_decimal(text: &str, up: bool) -> Option<String> {
     Some(crate::analyze::domain::render_decimal(v))
 }
 
+/// An instant as `YYYY-MM-DDTHH:MM:SSZ`, in whole seconds (rounded down).
 pub(crate) fn format_instant(i: Instant) -> String {
-    let secs = i.nanos().div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // civil_from_days (inverse of the parser's days_from_civil)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    crate::analyze::domain::iso_seconds(i.nanos().div_euclid(1_000_000_000))
 }
 
 pub(super) fn ip_options(cidr_text: &str) -> Vec<String> {
