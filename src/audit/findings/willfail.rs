@@ -517,22 +517,44 @@ fn tag_on_create(
     } else {
         format!("{message}; {}", sampled.join("; "))
     };
-    Some(GroupFinding {
+    Some(will_fail(
+        group,
+        (
+            RULE_TAG_ON_CREATE,
+            Severity::Medium,
+            "create allowed without AddTags for tag-on-create",
+        ),
+        message,
+        (actions, conditions, statements),
+        Some(first.denied.clone()),
+    ))
+}
+
+/// A will-fail finding of the group: its rule, severity and title, message, the actions,
+/// conditions and statements it names, and its witness.
+fn will_fail(
+    group: &GroupView<'_, '_>,
+    (rule, severity, title): (&str, Severity, &str),
+    message: String,
+    (actions, conditions, statements): (Vec<String>, Vec<String>, Vec<StatementRef>),
+    witness: Option<Witness>,
+) -> GroupFinding {
+    GroupFinding {
         group: group.index,
         finding: Finding {
             actions,
             conditions,
             statements,
-            witness: Some(Arc::new(first.denied.clone())),
+            witness: witness.map(Arc::new),
             ..Finding::new(
-                RULE_TAG_ON_CREATE.to_owned(),
+                rule.to_owned(),
                 FindingKind::WillFail,
-                Severity::Medium,
-                "create allowed without AddTags for tag-on-create".to_owned(),
+                severity,
+                title.to_owned(),
                 message,
             )
         },
-    })
+    }
 }
 
 /// The `iam:PassRole` request on `role` with `iam:PassedToService = service`, built from the
@@ -703,25 +725,20 @@ fn no_role(
             )
         }
     };
-    Some(GroupFinding {
-        group: group.index,
-        finding: Finding {
-            actions,
-            conditions,
-            statements,
-            witness: pass_witness.or(create_witness).map(Arc::new),
-            ..Finding::new(
-                RULE_NO_ROLE.to_owned(),
-                FindingKind::WillFail,
-                severity,
-                "create allowed but no execution role can be passed".to_owned(),
-                format!(
-                    "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
-                    names.join(", ")
-                ),
-            )
-        },
-    })
+    Some(will_fail(
+        group,
+        (
+            RULE_NO_ROLE,
+            severity,
+            "create allowed but no execution role can be passed",
+        ),
+        format!(
+            "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
+            names.join(", ")
+        ),
+        (actions, conditions, statements),
+        pass_witness.or(create_witness),
+    ))
 }
 
 /// Runs the detector.
