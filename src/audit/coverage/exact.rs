@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use super::Agg;
 use crate::analyze::formula::AtomKind;
-use crate::analyze::{Analysis, Analyzer, Class as ExactClass, Formula};
+use crate::analyze::{Analysis, Analyzer, Formula};
 use crate::audit::group::Group;
 use crate::audit::model::witness;
 use crate::audit::model::{ActionCoverage, CellCondition, Class};
@@ -87,14 +87,6 @@ pub(crate) fn key_of(f: &Formula, principal: &Context) -> Key {
     Key { gates, principal }
 }
 
-fn class_of(c: ExactClass) -> Class {
-    match c {
-        ExactClass::Always => Class::Always,
-        ExactClass::Conditional => Class::Conditional,
-        ExactClass::Never => Class::Never,
-    }
-}
-
 /// `request` as a short text for error messages.
 fn describe(r: &Request) -> String {
     let ctx: Vec<String> = r
@@ -156,11 +148,11 @@ fn check_samples(
         }
     }
     let contradicting: &[usize] = match a.class {
-        ExactClass::Never if a.exact && agg.allowed > 0 => &agg.allowed_samples,
-        ExactClass::Always if a.exact && agg.allowed < agg.total => &agg.denied_samples,
+        Class::Never if a.exact && agg.allowed > 0 => &agg.allowed_samples,
+        Class::Always if a.exact && agg.allowed < agg.total => &agg.denied_samples,
         _ => return Ok(Samples::Agree),
     };
-    let proved = if a.class == ExactClass::Never {
+    let proved = if a.class == Class::Never {
         "never"
     } else {
         "always"
@@ -256,7 +248,7 @@ fn fill(
         Some(w) => Some(witness(w, &confirm(g, w, false, catalog)?)),
         None => None,
     };
-    let unmodelled = if a.exact && a.class != ExactClass::Conditional {
+    let unmodelled = if a.exact && a.class != Class::Conditional {
         unmodelled_variable(&a.formula, catalog)
     } else {
         None
@@ -283,7 +275,7 @@ fn fill(
         }
     };
     if exact {
-        cell.class = class_of(a.class);
+        cell.class = a.class;
         cell.approximate = false;
     }
     if cell.class == Class::Conditional {

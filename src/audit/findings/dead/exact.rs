@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
-use crate::analyze::{AnalysisConfig, Analyzer, Class as ExactClass, Contribution, Formula};
+use crate::analyze::{AnalysisConfig, Analyzer, Class, Contribution, Formula};
 use crate::audit::coverage::{FormulaKey, formula_key};
 use crate::eval::Context;
 
@@ -154,7 +154,7 @@ fn matches_some(
     let mut unknown = false;
     for name in names {
         match analyzer.analyze(&alone, principal, name, &compiled) {
-            Ok(a) if a.class != ExactClass::Never => return Some((true, a.allowed_witness)),
+            Ok(a) if a.class != Class::Never => return Some((true, a.allowed_witness)),
             Ok(a) if a.exact => {}
             _ => unknown = true,
         }
