@@ -327,11 +327,9 @@ pub(super) fn exact_finding(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     use super::FAIL_ACCOUNTS;
-    use crate::audit::load::ManagedPolicyDir;
     use crate::audit::run::{AuditConfig, run_audit};
     use crate::audit::space::GenConfig;
     use crate::catalog::Catalog;
@@ -365,20 +363,12 @@ mod tests {
         std::fs::write(&file, gaad.to_string()).unwrap();
         let cfg = |files: Vec<PathBuf>| AuditConfig {
             gaad_files: files,
-            scp_levels: Vec::new(),
-            managed_dir: ManagedPolicyDir::default(),
             generator: GenConfig {
                 variants: 10,
                 ..GenConfig::default()
             },
             threads: 1,
-            progress: false,
-            principals: Vec::new(),
-            services: Vec::new(),
-            cloudtrail: Vec::new(),
-            shared_space: None,
-            account_scp_levels: BTreeMap::new(),
-            graph: false,
+            ..AuditConfig::default()
         };
         let catalog = Catalog::sagemaker_default();
         // Without the hook: no error.
