@@ -114,10 +114,11 @@ impl AnalysisConfig {
     }
 }
 
-/// How much of the request space a formula allows.
+/// How much of a request space is allowed: the requests a formula allows, or those a principal
+/// may make for an action in its own account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Class {
-    /// Every request AWS can send is allowed.
+    /// Every request of the space is allowed.
     Always,
     /// Some are allowed, some are not (also the conservative answer when not exact).
     Conditional,
@@ -126,8 +127,19 @@ pub enum Class {
 }
 
 impl Class {
+    /// From allowed and total counts.
+    pub fn of(allowed: u64, total: u64) -> Class {
+        if allowed == 0 {
+            Class::Never
+        } else if allowed == total {
+            Class::Always
+        } else {
+            Class::Conditional
+        }
+    }
+
     /// `Always`, `Conditional` or `Never`.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Class::Always => "Always",
             Class::Conditional => "Conditional",

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::audit::space::GenConfig;
 use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::policy::{Policy, PolicyKind};
@@ -220,6 +221,18 @@ fn scp_levels_by_account(levels: &[String]) -> LevelsByAccount {
         }
     }
     (all, own)
+}
+
+/// The request generator of `--seed` and `--variants`; a usage error when `--variants` is 0.
+fn generator(seed: u64, variants: usize) -> Result<GenConfig, Error> {
+    if variants == 0 {
+        return Err(Error::Usage("`--variants` must be at least 1".to_owned()));
+    }
+    Ok(GenConfig {
+        seed,
+        variants,
+        ..GenConfig::default()
+    })
 }
 
 /// The default catalog extended with `--catalog` files, in order.

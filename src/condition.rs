@@ -24,7 +24,7 @@ use crate::policy::err::excerpt;
 use crate::policy::glob::Template;
 
 /// The operator families of the IAM condition language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
     /// `String…`
     String,

@@ -92,6 +92,14 @@ pub struct ActionClause {
     pub patterns: Vec<ActionPattern>,
 }
 
+impl ActionClause {
+    /// True when the clause applies to the action `service:name` (split and lowercased): an
+    /// `Action` entry matches it, or no `NotAction` entry does.
+    pub(crate) fn applies_to(&self, service: &str, name: &str) -> bool {
+        self.patterns.iter().any(|p| p.matches(service, name)) != self.negated
+    }
+}
+
 /// `Resource` (negated = false) or `NotResource` (negated = true).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ResourceClause {
@@ -101,6 +109,19 @@ pub(crate) struct ResourceClause {
     pub(crate) single: bool,
     /// The entries.
     pub(crate) patterns: Vec<ResourcePattern>,
+}
+
+impl ResourceClause {
+    /// The clause's field name (`Resource` or `NotResource`) and its entries joined by `, `.
+    pub(crate) fn field_and_entries(&self) -> (&'static str, String) {
+        let field = if self.negated {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        let entries: Vec<String> = self.patterns.iter().map(ToString::to_string).collect();
+        (field, entries.join(", "))
+    }
 }
 
 /// `Principal` or `NotPrincipal`, kept for trust policies.

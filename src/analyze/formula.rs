@@ -235,12 +235,7 @@ impl Formula {
             };
             for (pi, policy) in policies.iter().enumerate() {
                 for st in &policy.statements {
-                    let any = st
-                        .action
-                        .patterns
-                        .iter()
-                        .any(|p| p.matches(&service, &name));
-                    if any == st.action.negated {
+                    if !st.action.applies_to(&service, &name) {
                         continue;
                     }
                     let Some(res) = &st.resource else { continue };

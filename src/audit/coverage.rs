@@ -152,16 +152,8 @@ fn cell(g: &Group<'_>, reqs: &ActionRequests, agg: &Agg, catalog: &Catalog) -> A
                     && resource_decides(g, reqs, *i, &agg.denied_samples, catalog)
                 {
                     keys.insert("resource".to_owned());
-                    let list: Vec<String> = r
-                        .patterns
-                        .iter()
-                        .map(|p| match p {
-                            ResourcePattern::Any => "*".to_owned(),
-                            ResourcePattern::Arn(t) => t.to_string(),
-                        })
-                        .collect();
-                    let field = if r.negated { "NotResource" } else { "Resource" };
-                    conditions.insert(format!("{field} [{}]", list.join(", ")));
+                    let (field, list) = r.field_and_entries();
+                    conditions.insert(format!("{field} [{list}]"));
                 }
             }
         }

@@ -37,38 +37,9 @@ impl std::fmt::Display for AuditError {
     }
 }
 
-/// How often a principal may perform an action over the request space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Class {
-    /// Allowed for every request in the principal's own account.
-    Always,
-    /// Allowed for some requests and denied for others.
-    Conditional,
-    /// Never allowed.
-    Never,
-}
-
-impl Class {
-    /// From allowed and total counts.
-    pub fn of(allowed: u64, total: u64) -> Class {
-        if allowed == 0 {
-            Class::Never
-        } else if allowed == total {
-            Class::Always
-        } else {
-            Class::Conditional
-        }
-    }
-
-    /// The class name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Class::Always => "Always",
-            Class::Conditional => "Conditional",
-            Class::Never => "Never",
-        }
-    }
-}
+/// How often a principal may perform an action over the request space: the class of an
+/// analysis, read over the principal's own account.
+pub use crate::analyze::Class;
 
 /// One principal × action cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

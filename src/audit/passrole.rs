@@ -24,7 +24,7 @@ use crate::compile::CompiledSet;
 use crate::eval::{Context, ContextValue, Decision, PreparedRequest, Request};
 use crate::policy::glob::Glob;
 use crate::policy::pattern::arn_glob_matches;
-use crate::policy::{PolicySet, ResourcePattern};
+use crate::policy::{PolicySet, ResourcePattern, Statement};
 use crate::request::prepared::{PreparedContext, Preparer};
 
 /// Roles that no policy of the account tells apart, with the requests that decide them.
@@ -46,11 +46,45 @@ pub(crate) struct PassRoleSpace {
     class_of: Vec<usize>,
 }
 
-/// Lowercase tag keys a condition on `key` reads from the role's tags.
-fn role_tag_key(key_lower: &str) -> Option<&str> {
+/// Lowercase tag keys a condition on `key` reads from the target's tags.
+fn resource_tag_key(key_lower: &str) -> Option<&str> {
     key_lower
         .strip_prefix("aws:resourcetag/")
         .or_else(|| key_lower.strip_prefix("iam:resourcetag/"))
+}
+
+/// What can tell targets apart for the statements of `sets` (each policy read once) for which
+/// `applies` holds: their ARN resource patterns, and the lowercase resource-tag keys
+/// (`aws:ResourceTag/…`, `iam:ResourceTag/…`) their conditions read.
+pub(crate) fn target_distinctions(
+    sets: &[&PolicySet],
+    applies: impl Fn(&Statement) -> bool,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut patterns: BTreeSet<String> = BTreeSet::new();
+    let mut tag_keys: BTreeSet<String> = BTreeSet::new();
+    let mut seen: BTreeSet<*const crate::policy::Policy> = BTreeSet::new();
+    for set in sets {
+        for (_, policy) in set.labelled() {
+            if !seen.insert(std::ptr::from_ref(policy)) {
+                continue;
+            }
+            for st in policy.statements.iter().filter(|st| applies(st)) {
+                if let Some(r) = &st.resource {
+                    for p in &r.patterns {
+                        if let ResourcePattern::Arn(t) = p {
+                            patterns.insert(t.to_string());
+                        }
+                    }
+                }
+                for c in &st.conditions {
+                    if let Some(k) = resource_tag_key(&c.key_lower) {
+                        tag_keys.insert(k.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    (patterns, tag_keys)
 }
 
 impl PassRoleSpace {
@@ -63,34 +97,8 @@ impl PassRoleSpace {
         mentions: &Mentions,
     ) -> PassRoleSpace {
         // Resource patterns and role-tag keys of every statement that can apply to iam:PassRole.
-        let mut patterns: BTreeSet<String> = BTreeSet::new();
-        let mut tag_keys: BTreeSet<String> = BTreeSet::new();
-        for set in sets {
-            for (_, policy) in set.labelled() {
-                for st in &policy.statements {
-                    let any = st
-                        .action
-                        .patterns
-                        .iter()
-                        .any(|p| p.matches("iam", "passrole"));
-                    if any == st.action.negated {
-                        continue;
-                    }
-                    if let Some(r) = &st.resource {
-                        for p in &r.patterns {
-                            if let ResourcePattern::Arn(t) = p {
-                                patterns.insert(t.to_string());
-                            }
-                        }
-                    }
-                    for c in &st.conditions {
-                        if let Some(k) = role_tag_key(&c.key_lower) {
-                            tag_keys.insert(k.to_owned());
-                        }
-                    }
-                }
-            }
-        }
+        let (patterns, tag_keys) =
+            target_distinctions(sets, |st| st.action.applies_to("iam", "passrole"));
         // Each pattern as globs: one per instantiation of its principal variables, plus the
         // unresolved case (which matches nothing).
         let mut globs: Vec<Glob> = Vec::new();
@@ -231,7 +239,7 @@ impl PassRoleSpace {
 fn to_sagemaker(mut r: Request, tags: &BTreeMap<String, String>) -> Request {
     let mut ctx = Context::new();
     for e in r.context.entries() {
-        if e.key_lower == "iam:passedtoservice" || role_tag_key(&e.key_lower).is_some() {
+        if e.key_lower == "iam:passedtoservice" || resource_tag_key(&e.key_lower).is_some() {
             continue;
         }
         let v = e.value();

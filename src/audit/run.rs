@@ -806,20 +806,13 @@ mod tests {
         let run = |f: PathBuf| {
             let cfg = AuditConfig {
                 gaad_files: vec![f],
-                scp_levels: Vec::new(),
-                managed_dir: ManagedPolicyDir::default(),
                 generator: GenConfig {
                     variants: 50,
                     ..GenConfig::default()
                 },
                 threads: 2,
-                progress: false,
-                principals: Vec::new(),
-                services: Vec::new(),
-                cloudtrail: Vec::new(),
-                shared_space: None,
-                account_scp_levels: BTreeMap::new(),
                 graph: true,
+                ..AuditConfig::default()
             };
             run_audit(&cfg, catalog).unwrap()
         };

@@ -28,7 +28,7 @@ mod witness;
 
 use instantiate::*;
 pub use mentions::Mentions;
-pub(crate) use mentions::{CondSpec, FamilyTag, KeyMention, StatementSpec};
+pub(crate) use mentions::{CondSpec, KeyMention, StatementSpec};
 use resources::*;
 pub(crate) use shared::{RequestSpace, Sample};
 pub(crate) use values::format_instant;

@@ -9,7 +9,6 @@ use clap::Args;
 use crate::audit::load::ManagedPolicyDir;
 use crate::audit::model::Severity;
 use crate::audit::run::{AuditConfig, run_audit};
-use crate::audit::space::GenConfig;
 use crate::audit::suppress::Suppressions;
 use crate::error::Error;
 
@@ -116,9 +115,7 @@ impl FailOn {
 
 pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
-    if args.variants == 0 {
-        return Err(Error::Usage("`--variants` must be at least 1".to_owned()));
-    }
+    let generator = super::generator(args.seed, args.variants)?;
     let suppressions = args
         .suppressions
         .as_deref()
@@ -131,11 +128,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         account_scp_levels,
         graph: true,
         managed_dir: ManagedPolicyDir(args.managed_policies),
-        generator: GenConfig {
-            seed: args.seed,
-            variants: args.variants,
-            ..GenConfig::default()
-        },
+        generator,
         threads: args.threads,
         progress: !args.quiet,
         principals: args.principal,

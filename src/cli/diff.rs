@@ -8,7 +8,6 @@ use clap::Args;
 
 use crate::audit::diff::{DiffConfig, render_text, run_diff};
 use crate::audit::load::ManagedPolicyDir;
-use crate::audit::space::GenConfig;
 use crate::error::Error;
 
 use super::out::{self, outln};
@@ -77,19 +76,13 @@ pub(crate) struct DiffArgs {
 
 pub(crate) fn run(args: DiffArgs) -> Result<ExitCode, Error> {
     let catalog = super::load_catalog(&args.catalog)?;
-    if args.variants == 0 {
-        return Err(Error::Usage("`--variants` must be at least 1".to_owned()));
-    }
+    let generator = super::generator(args.seed, args.variants)?;
     let cfg = DiffConfig {
         old: args.old,
         new: args.new,
         scp_levels: super::scp_levels(&args.scp_level),
         managed_dir: ManagedPolicyDir(args.managed_policies),
-        generator: GenConfig {
-            seed: args.seed,
-            variants: args.variants,
-            ..GenConfig::default()
-        },
+        generator,
         threads: args.threads,
         progress: !args.quiet,
     };

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use super::Agg;
 use crate::analyze::formula::AtomKind;
-use crate::analyze::{Analysis, Analyzer, Class as ExactClass, Formula};
+use crate::analyze::{Analysis, Analyzer, Formula};
 use crate::audit::group::Group;
 use crate::audit::model::witness;
 use crate::audit::model::{ActionCoverage, CellCondition, Class};
@@ -87,14 +87,6 @@ pub(crate) fn key_of(f: &Formula, principal: &Context) -> Key {
     Key { gates, principal }
 }
 
-fn class_of(c: ExactClass) -> Class {
-    match c {
-        ExactClass::Always => Class::Always,
-        ExactClass::Conditional => Class::Conditional,
-        ExactClass::Never => Class::Never,
-    }
-}
-
 /// `request` as a short text for error messages.
 fn describe(r: &Request) -> String {
     let ctx: Vec<String> = r
@@ -118,67 +110,76 @@ enum Samples {
     OutsideModel(String),
 }
 
+/// What one cell is filled and checked from: the analysis of the group's formula, and the
+/// requests the audit sampled for the action.
+struct Evidence<'x> {
+    analyzer: &'x Analyzer<'x>,
+    a: &'x Analysis,
+    g: &'x Group<'x>,
+    reqs: &'x ActionRequests,
+    agg: &'x Agg,
+    catalog: &'x Catalog,
+    /// The formula decides each sample too (else only proved classes are checked).
+    per_sample: bool,
+}
+
 /// Checks the sampled requests of a cell against the analysis: the formula decides each sample
 /// as the engine did (when `per_sample`), and no sample of the model contradicts a proved class.
-fn check_samples(
-    analyzer: &Analyzer<'_>,
-    a: &Analysis,
-    g: &Group<'_>,
-    reqs: &ActionRequests,
-    agg: &Agg,
-    catalog: &Catalog,
-    per_sample: bool,
-) -> Result<Samples, String> {
+fn check_samples(ev: &Evidence<'_>) -> Result<Samples, String> {
     let says = |b: bool| if b { "allowed" } else { "denied" };
-    let samples = agg
+    let samples = ev
+        .agg
         .allowed_samples
         .iter()
         .map(|i| (i, true))
-        .chain(agg.denied_samples.iter().map(|i| (i, false)))
-        .filter(|_| per_sample);
+        .chain(ev.agg.denied_samples.iter().map(|i| (i, false)))
+        .filter(|_| ev.per_sample);
     for (i, engine_allows) in samples {
-        let Some(r) = reqs.requests.get(*i) else {
+        let Some(r) = ev.reqs.requests.get(*i) else {
             continue;
         };
-        let formula_allows = a
-            .formula
-            .admits(r, &g.principal, catalog)
-            .map_err(|e| e.to_string())?;
+        let formula_allows =
+            ev.a.formula
+                .admits(r, &ev.g.principal, ev.catalog)
+                .map_err(|e| e.to_string())?;
         if formula_allows != engine_allows {
             return Err(format!(
                 "formula and engine disagree on a sampled request of `{}`: the formula says {}, \
                  the engine says {}, for {}",
-                reqs.action,
+                ev.reqs.action,
                 says(formula_allows),
                 says(engine_allows),
                 describe(r)
             ));
         }
     }
-    let contradicting: &[usize] = match a.class {
-        ExactClass::Never if a.exact && agg.allowed > 0 => &agg.allowed_samples,
-        ExactClass::Always if a.exact && agg.allowed < agg.total => &agg.denied_samples,
+    let contradicting: &[usize] = match ev.a.class {
+        Class::Never if ev.a.exact && ev.agg.allowed > 0 => &ev.agg.allowed_samples,
+        Class::Always if ev.a.exact && ev.agg.allowed < ev.agg.total => &ev.agg.denied_samples,
         _ => return Ok(Samples::Agree),
     };
-    let proved = if a.class == ExactClass::Never {
+    let proved = if ev.a.class == Class::Never {
         "never"
     } else {
         "always"
     };
     let mut outside = None;
-    for r in contradicting.iter().filter_map(|i| reqs.requests.get(*i)) {
+    for r in contradicting
+        .iter()
+        .filter_map(|i| ev.reqs.requests.get(*i))
+    {
         let mut asked = r.clone();
-        asked.principal = Some(analyzer.config().principal_arn.clone());
-        match analyzer.model_request(&asked) {
+        asked.principal = Some(ev.analyzer.config().principal_arn.clone());
+        match ev.analyzer.model_request(&asked) {
             Some(m) => {
-                let formula_allows = a
-                    .formula
-                    .admits(&m, &g.principal, catalog)
-                    .map_err(|e| e.to_string())?;
+                let formula_allows =
+                    ev.a.formula
+                        .admits(&m, &ev.g.principal, ev.catalog)
+                        .map_err(|e| e.to_string())?;
                 return Err(format!(
                     "the exact analysis proves `{}` is {proved} allowed, but the modelled request \
                      {} is {} by the formula (sampled as {})",
-                    reqs.action,
+                    ev.reqs.action,
                     describe(&m),
                     says(formula_allows),
                     describe(r)
@@ -193,7 +194,7 @@ fn check_samples(
         Some(shown) => Samples::OutsideModel(format!(
             "the exact analysis proves `{}` {proved} allowed over the modelled requests, but \
              sampled requests outside the model decide otherwise, such as {shown}",
-            reqs.action
+            ev.reqs.action
         )),
         None => Samples::Agree,
     })
@@ -234,47 +235,34 @@ fn confirm(g: &Group<'_>, w: &Request, expect: bool, catalog: &Catalog) -> Resul
 }
 
 /// Fills one cell from its analysis.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one private call site; the cell, its group, its samples and the analysis"
-)]
-fn fill(
-    analyzer: &Analyzer<'_>,
-    a: &Analysis,
-    g: &Group<'_>,
-    reqs: &ActionRequests,
-    agg: &Agg,
-    cell: &mut ActionCoverage,
-    catalog: &Catalog,
-    per_sample: bool,
-) -> Result<bool, String> {
-    let allowed_witness = match &a.allowed_witness {
-        Some(w) => Some(witness(w, &confirm(g, w, true, catalog)?)),
+fn fill(ev: &Evidence<'_>, cell: &mut ActionCoverage) -> Result<bool, String> {
+    let allowed_witness = match &ev.a.allowed_witness {
+        Some(w) => Some(witness(w, &confirm(ev.g, w, true, ev.catalog)?)),
         None => None,
     };
-    let denied_witness = match &a.denied_witness {
-        Some(w) => Some(witness(w, &confirm(g, w, false, catalog)?)),
+    let denied_witness = match &ev.a.denied_witness {
+        Some(w) => Some(witness(w, &confirm(ev.g, w, false, ev.catalog)?)),
         None => None,
     };
-    let unmodelled = if a.exact && a.class != ExactClass::Conditional {
-        unmodelled_variable(&a.formula, catalog)
+    let unmodelled = if ev.a.exact && ev.a.class != Class::Conditional {
+        unmodelled_variable(&ev.a.formula, ev.catalog)
     } else {
         None
     };
-    let exact = match check_samples(analyzer, a, g, reqs, agg, catalog, per_sample)? {
-        Samples::Agree if a.exact && unmodelled.is_none() => true,
-        Samples::Agree if a.exact => {
+    let exact = match check_samples(ev)? {
+        Samples::Agree if ev.a.exact && unmodelled.is_none() => true,
+        Samples::Agree if ev.a.exact => {
             cell.approximate_reason = unmodelled.map(|k| {
                 format!(
                     "a policy variable reads `{k}`, which the catalog does not list for `{}`: \
                      the audit's requests carry it, the request model does not (S-54)",
-                    reqs.action
+                    ev.reqs.action
                 )
             });
             false
         }
         Samples::Agree => {
-            cell.approximate_reason = a.approximate.first().cloned();
+            cell.approximate_reason = ev.a.approximate.first().cloned();
             false
         }
         Samples::OutsideModel(reason) => {
@@ -283,15 +271,15 @@ fn fill(
         }
     };
     if exact {
-        cell.class = class_of(a.class);
+        cell.class = ev.a.class;
         cell.approximate = false;
     }
     if cell.class == Class::Conditional {
         cell.condition = Some(CellCondition {
-            text: a.condition.all.text.clone(),
-            guardrails: a.condition.guardrails.text.clone(),
-            own: a.condition.own.text.clone(),
-            within_guardrails: exact && a.always_within_guardrails(),
+            text: ev.a.condition.all.text.clone(),
+            guardrails: ev.a.condition.guardrails.text.clone(),
+            own: ev.a.condition.own.text.clone(),
+            within_guardrails: exact && ev.a.always_within_guardrails(),
         });
     }
     if cell.class != Class::Never {
@@ -374,7 +362,18 @@ pub(crate) fn refine_action(
                 .and_then(|r| aggs.get(*r))
                 .is_some_and(|l| l.same_samples(agg));
             let result = match analysis {
-                Ok(a) => fill(analyzer, a, g, reqs, agg, cell, catalog, leader || !same),
+                Ok(a) => fill(
+                    &Evidence {
+                        analyzer,
+                        a,
+                        g,
+                        reqs,
+                        agg,
+                        catalog,
+                        per_sample: leader || !same,
+                    },
+                    cell,
+                ),
                 Err(e) => Err(e.clone()),
             };
             let mut seconds = t.elapsed().as_secs_f64();

@@ -113,12 +113,7 @@ const OTHER_SERVICE: &str = "ec2.amazonaws.com";
 
 /// True when the action clause covers `action`.
 fn covers(clause: &ActionClause, action: &ActionInfo) -> bool {
-    let name = action.name.to_ascii_lowercase();
-    clause
-        .patterns
-        .iter()
-        .any(|p| p.matches(&action.service, &name))
-        != clause.negated
+    clause.applies_to(&action.service, &action.name.to_ascii_lowercase())
 }
 
 /// True when the pattern holds a wildcard.
@@ -156,6 +151,14 @@ fn describe_conditions(st: &Statement) -> Vec<String> {
         .collect()
 }
 
+/// What the statement detectors read: the findings input, the group and one of its statements.
+#[derive(Clone, Copy)]
+struct Scan<'x, 'g, 'a> {
+    input: &'x FindingsInput<'g, 'a>,
+    group: &'x GroupView<'g, 'a>,
+    st: &'x Located<'g>,
+}
+
 /// One statement of the group's identity policies, located.
 struct Located<'s> {
     policy: u32,
@@ -181,12 +184,11 @@ impl Located<'_> {
 /// requests `st` matches (`Never` there: `st` takes part in none); approximate cells are scanned
 /// on sampled requests, as before.
 fn contributing_request(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
+    s: Scan<'_, '_, '_>,
     cache: &mut RequestCache<'_, '_, '_>,
-    st: &Located<'_>,
     actions: &[(ActionId, &ActionInfo)],
 ) -> Option<Request> {
+    let Scan { input, group, st } = s;
     let mut order: Vec<(ActionId, &ActionInfo, Class, bool)> = actions
         .iter()
         .filter_map(|&(id, a)| {
@@ -282,27 +284,33 @@ fn on_required_type(catalog: &Catalog, action: &ActionInfo, resource: &str) -> b
         .is_some_and(|rt| required.contains(&rt.name.as_str()))
 }
 
-/// A finding about one statement, witnessed by an allowed request it takes part in.
-fn finding(
-    st: &Located<'_>,
-    (rule, severity): (&str, Severity),
-    title: &str,
-    message: String,
-    actions: Vec<String>,
-    request: &Request,
-) -> Finding {
-    Finding {
-        actions,
-        statements: vec![st.at.clone()],
-        conditions: describe_conditions(st.statement),
-        witness: Some(Arc::new(witness(request, "Allowed"))),
-        ..Finding::new(
-            rule.to_owned(),
-            FindingKind::OverBroad,
-            severity,
-            title.to_owned(),
-            message,
-        )
+impl Scan<'_, '_, '_> {
+    /// A finding of the group about the statement, witnessed by an allowed request it takes
+    /// part in.
+    fn finding(
+        self,
+        (rule, severity): (&str, Severity),
+        title: &str,
+        message: String,
+        actions: Vec<String>,
+        request: &Request,
+    ) -> GroupFinding {
+        GroupFinding {
+            group: self.group.index,
+            finding: Finding {
+                actions,
+                statements: vec![self.st.at.clone()],
+                conditions: describe_conditions(self.st.statement),
+                witness: Some(Arc::new(witness(request, "Allowed"))),
+                ..Finding::new(
+                    rule.to_owned(),
+                    FindingKind::OverBroad,
+                    severity,
+                    title.to_owned(),
+                    message,
+                )
+            },
+        }
     }
 }
 
@@ -319,16 +327,8 @@ fn plural(n: usize, one: &str) -> String {
 fn resource_note(st: &Statement) -> String {
     match &st.resource {
         Some(r) if r.negated || r.patterns.iter().any(|p| *p != ResourcePattern::Any) => {
-            let list: Vec<String> = r
-                .patterns
-                .iter()
-                .map(|p| match p {
-                    ResourcePattern::Any => "*".to_owned(),
-                    ResourcePattern::Arn(t) => t.to_string(),
-                })
-                .collect();
-            let field = if r.negated { "NotResource" } else { "Resource" };
-            format!(" (on `{field}` [{}])", list.join(", "))
+            let (field, list) = r.field_and_entries();
+            format!(" (on `{field}` [{list}])")
         }
         _ => String::new(),
     }
@@ -340,12 +340,11 @@ fn named(st: &Located<'_>) -> String {
 }
 
 fn write_wildcard(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
+    s: Scan<'_, '_, '_>,
     cache: &mut RequestCache<'_, '_, '_>,
-    st: &Located<'_>,
     covered: &[(ActionId, &ActionInfo)],
 ) -> Option<GroupFinding> {
+    let Scan { group, st, .. } = s;
     let clause = &st.statement.action;
     let wildcards: Vec<&ActionPattern> =
         clause.patterns.iter().filter(|p| is_wildcard(p)).collect();
@@ -365,7 +364,7 @@ fn write_wildcard(
     if through_wildcard.is_empty() {
         return None;
     }
-    let request = contributing_request(input, group, cache, st, &through_wildcard)?;
+    let request = contributing_request(s, cache, &through_wildcard)?;
     let effective = reachable(group, covered);
     let writes = effective
         .iter()
@@ -427,31 +426,26 @@ fn write_wildcard(
             scoped.join(", ")
         )
     };
-    Some(GroupFinding {
-        group: group.index,
-        finding: finding(
-            st,
-            (rule, severity),
-            title,
-            format!(
-                "{} names {} SageMaker actions through {how}{}{effect}{scope}",
-                named(st),
-                describe_counts(covered),
-                resource_note(st.statement)
-            ),
-            clause.patterns.iter().map(ToString::to_string).collect(),
-            &request,
+    Some(s.finding(
+        (rule, severity),
+        title,
+        format!(
+            "{} names {} SageMaker actions through {how}{}{effect}{scope}",
+            named(st),
+            describe_counts(covered),
+            resource_note(st.statement)
         ),
-    })
+        clause.patterns.iter().map(ToString::to_string).collect(),
+        &request,
+    ))
 }
 
 fn resource_star(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
+    s: Scan<'_, '_, '_>,
     cache: &mut RequestCache<'_, '_, '_>,
-    st: &Located<'_>,
     covered: &[(ActionId, &ActionInfo)],
 ) -> Option<GroupFinding> {
+    let Scan { group, st, .. } = s;
     let resource = st.statement.resource.as_ref()?;
     if resource.negated || !resource.patterns.contains(&ResourcePattern::Any) {
         return None;
@@ -466,7 +460,7 @@ fn resource_star(
     if scopable.is_empty() {
         return None;
     }
-    let request = contributing_request(input, group, cache, st, &scopable)?;
+    let request = contributing_request(s, cache, &scopable)?;
     let read_only = scopable
         .iter()
         .all(|(_, a)| matches!(a.access_level, AccessLevel::Read | AccessLevel::List));
@@ -483,10 +477,8 @@ fn resource_star(
     if read_only {
         note.push_str("; read and list actions only");
     }
-    Some(GroupFinding {
-        group: group.index,
-        finding: finding(
-            st,
+    Some(
+        s.finding(
             (RULE_RESOURCE_STAR, severity),
             "Resource \"*\" on SageMaker actions that can be scoped to resources",
             format!(
@@ -503,15 +495,11 @@ fn resource_star(
                 .collect(),
             &request,
         ),
-    })
+    )
 }
 
-fn passrole(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
-    cache: &mut RequestCache<'_, '_, '_>,
-    st: &Located<'_>,
-) -> Option<GroupFinding> {
+fn passrole(s: Scan<'_, '_, '_>, cache: &mut RequestCache<'_, '_, '_>) -> Option<GroupFinding> {
+    let Scan { input, group, st } = s;
     let pass = input.catalog.action("iam:PassRole")?;
     if !covers(&st.statement.action, pass) {
         return None;
@@ -569,17 +557,13 @@ fn passrole(
         ),
         (None, None) => return None,
     };
-    Some(GroupFinding {
-        group: group.index,
-        finding: finding(
-            st,
-            (RULE_PASSROLE, severity),
-            "iam:PassRole granted too broadly",
-            message,
-            vec!["iam:PassRole".to_owned()],
-            &request,
-        ),
-    })
+    Some(s.finding(
+        (RULE_PASSROLE, severity),
+        "iam:PassRole granted too broadly",
+        message,
+        vec!["iam:PassRole".to_owned()],
+        &request,
+    ))
 }
 
 fn admin(input: &FindingsInput<'_, '_>, group: &GroupView<'_, '_>) -> Option<GroupFinding> {
@@ -686,9 +670,14 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 .filter(|(_, a)| covers(&st.statement.action, a))
                 .copied()
                 .collect();
-            out.extend(write_wildcard(input, group, &mut cache, &st, &covered));
-            out.extend(resource_star(input, group, &mut cache, &st, &covered));
-            out.extend(passrole(input, group, &mut cache, &st));
+            let s = Scan {
+                input,
+                group,
+                st: &st,
+            };
+            out.extend(write_wildcard(s, &mut cache, &covered));
+            out.extend(resource_star(s, &mut cache, &covered));
+            out.extend(passrole(s, &mut cache));
         }
         out.extend(admin(input, group));
     }

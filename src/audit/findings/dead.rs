@@ -66,7 +66,7 @@ use rayon::prelude::*;
 
 use super::{FindingsInput, GroupFinding, GroupView, witness};
 use crate::audit::model::{Class, Finding, FindingKind, Severity, StatementRef};
-use crate::audit::space::{self, CondSpec, FamilyTag, GenConfig, Mentions, Sample, StatementSpec};
+use crate::audit::space::{self, CondSpec, GenConfig, Mentions, Sample, StatementSpec};
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
@@ -200,7 +200,7 @@ fn audited_actions(input: &FindingsInput<'_, '_>) -> Vec<Audited> {
 }
 
 fn covers(st: &Statement, service: &str, name: &str) -> bool {
-    st.action.patterns.iter().any(|p| p.matches(service, name)) != st.action.negated
+    st.action.applies_to(service, name)
 }
 
 /// Identity and boundary statements, in layer, policy, statement order.

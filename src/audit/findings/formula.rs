@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{FindingsInput, GroupView};
-use crate::analyze::{AnalysisConfig, Analyzer, Class as ExactClass};
+use crate::analyze::{AnalysisConfig, Analyzer};
 use crate::audit::coverage::{FormulaKey, formula_key};
 use crate::audit::model::{ActionCoverage, Class, Witness};
 use crate::compile::Compiler;
@@ -215,7 +215,7 @@ impl<'i, 'g, 'a> Asker<'i, 'g, 'a> {
             Err(e) => return self.failed(group, action, &e.to_string()),
         };
         match self.analyzer.analyze(set, principal, action, &compiled) {
-            Ok(a) if a.exact && a.class == ExactClass::Never => Answer::Never,
+            Ok(a) if a.exact && a.class == Class::Never => Answer::Never,
             Ok(a) => match a.allowed_witness {
                 Some(w) => Answer::Allowed(w),
                 None => Answer::Unknown(

@@ -517,22 +517,44 @@ fn tag_on_create(
     } else {
         format!("{message}; {}", sampled.join("; "))
     };
-    Some(GroupFinding {
+    Some(will_fail(
+        group,
+        (
+            RULE_TAG_ON_CREATE,
+            Severity::Medium,
+            "create allowed without AddTags for tag-on-create",
+        ),
+        message,
+        (actions, conditions, statements),
+        Some(first.denied.clone()),
+    ))
+}
+
+/// A will-fail finding of the group: its rule, severity and title, message, the actions,
+/// conditions and statements it names, and its witness.
+fn will_fail(
+    group: &GroupView<'_, '_>,
+    (rule, severity, title): (&str, Severity, &str),
+    message: String,
+    (actions, conditions, statements): (Vec<String>, Vec<String>, Vec<StatementRef>),
+    witness: Option<Witness>,
+) -> GroupFinding {
+    GroupFinding {
         group: group.index,
         finding: Finding {
             actions,
             conditions,
             statements,
-            witness: Some(Arc::new(first.denied.clone())),
+            witness: witness.map(Arc::new),
             ..Finding::new(
-                RULE_TAG_ON_CREATE.to_owned(),
+                rule.to_owned(),
                 FindingKind::WillFail,
-                Severity::Medium,
-                "create allowed without AddTags for tag-on-create".to_owned(),
+                severity,
+                title.to_owned(),
                 message,
             )
         },
-    })
+    }
 }
 
 /// The `iam:PassRole` request on `role` with `iam:PassedToService = service`, built from the
@@ -576,6 +598,17 @@ pub(super) fn pass_role_requests(
     out
 }
 
+/// The ARNs of the account's roles that trust SageMaker, in account order.
+fn sagemaker_trusting_roles(input: &FindingsInput<'_, '_>) -> Vec<String> {
+    input
+        .account
+        .roles
+        .iter()
+        .filter(|r| r.trusts_sagemaker)
+        .map(|r| r.arn.clone())
+        .collect()
+}
+
 /// Roles of the account trusting SageMaker that the group may pass to it: the audit's own list
 /// when it evaluated `iam:PassRole`, else decided here.
 fn passable_sagemaker_roles(
@@ -591,13 +624,7 @@ fn passable_sagemaker_roles(
             .map(|t| t.role.clone())
             .collect();
     }
-    let trusting: Vec<String> = input
-        .account
-        .roles
-        .iter()
-        .filter(|r| r.trusts_sagemaker)
-        .map(|r| r.arn.clone())
-        .collect();
+    let trusting = sagemaker_trusting_roles(input);
     let reqs = pass_role_requests(cache, input.catalog, &trusting, "sagemaker.amazonaws.com");
     let mut out: Vec<String> = Vec::new();
     for r in &reqs {
@@ -650,13 +677,7 @@ fn no_role(
             }
         }
     }
-    let trusting: Vec<String> = input
-        .account
-        .roles
-        .iter()
-        .filter(|r| r.trusts_sagemaker)
-        .map(|r| r.arn.clone())
-        .collect();
+    let trusting = sagemaker_trusting_roles(input);
     let mut names: Vec<&str> = affected.iter().map(|(_, a)| a.name.as_str()).collect();
     names.sort_unstable();
     let mut actions: Vec<String> = names.iter().map(|n| format!("sagemaker:{n}")).collect();
@@ -704,25 +725,20 @@ fn no_role(
             )
         }
     };
-    Some(GroupFinding {
-        group: group.index,
-        finding: Finding {
-            actions,
-            conditions,
-            statements,
-            witness: pass_witness.or(create_witness).map(Arc::new),
-            ..Finding::new(
-                RULE_NO_ROLE.to_owned(),
-                FindingKind::WillFail,
-                severity,
-                "create allowed but no execution role can be passed".to_owned(),
-                format!(
-                    "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
-                    names.join(", ")
-                ),
-            )
-        },
-    })
+    Some(will_fail(
+        group,
+        (
+            RULE_NO_ROLE,
+            severity,
+            "create allowed but no execution role can be passed",
+        ),
+        format!(
+            "allowed to call {} but cannot pass any execution role to SageMaker: the calls fail ({why})",
+            names.join(", ")
+        ),
+        (actions, conditions, statements),
+        pass_witness.or(create_witness),
+    ))
 }
 
 /// Runs the detector.

@@ -12,9 +12,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::audit::passrole::target_distinctions;
+use crate::policy::PolicySet;
 use crate::policy::glob::{Glob, Template};
 use crate::policy::pattern::arn_glob_matches;
-use crate::policy::{PolicySet, ResourcePattern};
 
 /// Instantiations of one pattern's variables at most (beyond, the unresolved pattern stands in
 /// and classes may merge targets a policy tells apart; no realistic policy set comes near).
@@ -41,12 +42,6 @@ impl Classes {
     pub(crate) fn of(&self, i: usize) -> u32 {
         self.class_of.get(i).copied().unwrap_or(0)
     }
-}
-
-fn tag_key(key_lower: &str) -> Option<&str> {
-    key_lower
-        .strip_prefix("aws:resourcetag/")
-        .or_else(|| key_lower.strip_prefix("iam:resourcetag/"))
 }
 
 /// Every instantiation of `t`'s variables over `values`, as globs (the unresolved form too,
@@ -103,36 +98,9 @@ pub(crate) fn classify(
         .filter_map(|a| a.split_once(':'))
         .map(|(s, n)| (s.to_ascii_lowercase(), n.to_ascii_lowercase()))
         .collect();
-    let mut patterns: BTreeSet<String> = BTreeSet::new();
-    let mut tag_keys: BTreeSet<String> = BTreeSet::new();
-    let mut seen: BTreeSet<*const crate::policy::Policy> = BTreeSet::new();
-    for set in sets {
-        for (_, policy) in set.labelled() {
-            if !seen.insert(std::ptr::from_ref(policy)) {
-                continue;
-            }
-            for st in &policy.statements {
-                let hits = wanted.iter().any(|(s, n)| {
-                    st.action.patterns.iter().any(|p| p.matches(s, n)) != st.action.negated
-                });
-                if !hits {
-                    continue;
-                }
-                if let Some(r) = &st.resource {
-                    for p in &r.patterns {
-                        if let ResourcePattern::Arn(t) = p {
-                            patterns.insert(t.to_string());
-                        }
-                    }
-                }
-                for c in &st.conditions {
-                    if let Some(k) = tag_key(&c.key_lower) {
-                        tag_keys.insert(k.to_owned());
-                    }
-                }
-            }
-        }
-    }
+    let (patterns, tag_keys) = target_distinctions(sets, |st| {
+        wanted.iter().any(|(s, n)| st.action.applies_to(s, n))
+    });
     let mut globs: Vec<Glob> = Vec::new();
     for text in &patterns {
         globs.extend(instantiations(

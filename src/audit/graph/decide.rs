@@ -385,8 +385,7 @@ pub(crate) fn may_allow(set: &PolicySet, action: &str) -> bool {
 }
 
 fn action_matches(s: &Statement, svc: &str, name: &str) -> bool {
-    let any = s.action.patterns.iter().any(|p| p.matches(svc, name));
-    any != s.action.negated
+    s.action.applies_to(svc, name)
 }
 
 fn lookup_in<'c>(ctx: &'c Context) -> impl Fn(&str) -> Option<&'c str> {

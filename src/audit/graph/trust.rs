@@ -112,10 +112,10 @@ impl Applicable {
     ) -> impl Iterator<Item = &'p crate::policy::Statement> + 'p {
         let (svc, name) = action.split_once(':').unwrap_or(("", ""));
         let (svc, name) = (svc.to_ascii_lowercase(), name.to_ascii_lowercase());
-        self.policy.statements.iter().filter(move |s| {
-            let any = s.action.patterns.iter().any(|p| p.matches(&svc, &name));
-            s.effect == Effect::Allow && any != s.action.negated
-        })
+        self.policy
+            .statements
+            .iter()
+            .filter(move |s| s.effect == Effect::Allow && s.action.applies_to(&svc, &name))
     }
 }
 

@@ -45,48 +45,12 @@ pub(crate) struct KeyMention {
     /// The key as first spelled.
     pub(crate) spelled: String,
     /// Operator families it is compared with.
-    pub(crate) families: BTreeSet<FamilyTag>,
+    pub(crate) families: BTreeSet<Family>,
     /// Policy values, as written.
     pub(crate) values: BTreeSet<String>,
     /// Read as a variable of a `Resource` pattern (`${sagemaker:DomainId}`): requests carry it
     /// for every action of its service.
     pub(crate) resource_variable: bool,
-}
-
-/// An orderable stand-in for [`Family`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum FamilyTag {
-    /// String operators.
-    String,
-    /// Numeric.
-    Numeric,
-    /// Date.
-    Date,
-    /// Bool.
-    Bool,
-    /// Binary.
-    Binary,
-    /// IP.
-    Ip,
-    /// ARN.
-    Arn,
-    /// Null.
-    Null,
-}
-
-impl From<Family> for FamilyTag {
-    fn from(f: Family) -> FamilyTag {
-        match f {
-            Family::String => FamilyTag::String,
-            Family::Numeric => FamilyTag::Numeric,
-            Family::Date => FamilyTag::Date,
-            Family::Bool => FamilyTag::Bool,
-            Family::Binary => FamilyTag::Binary,
-            Family::Ip => FamilyTag::Ip,
-            Family::Arn => FamilyTag::Arn,
-            Family::Null => FamilyTag::Null,
-        }
-    }
 }
 
 impl Mentions {
@@ -130,7 +94,7 @@ impl Mentions {
                 if m.spelled.is_empty() {
                     m.spelled.clone_from(&c.key);
                 }
-                m.families.insert(c.op.operator.family().into());
+                m.families.insert(c.op.operator.family());
                 if !matches!(c.values, Values::Null(_)) {
                     m.values.extend(c.raw_values.iter().cloned());
                 }
@@ -149,7 +113,7 @@ impl Mentions {
                             if m.spelled.is_empty() {
                                 m.spelled.clone_from(&v.key);
                             }
-                            m.families.insert(FamilyTag::String);
+                            m.families.insert(Family::String);
                             m.values
                                 .insert(v.default.clone().unwrap_or_else(|| "iamc".to_owned()));
                             m.resource_variable = true;

@@ -52,44 +52,12 @@ pub(super) fn shift_decimal(text: &str, up: bool) -> Option<String> {
     } else {
         d.scaled().checked_sub(one)?
     };
-    let neg = v < 0;
-    let abs = v.unsigned_abs();
-    let int = abs / 1_000_000_000_000_000_000;
-    let frac = abs % 1_000_000_000_000_000_000;
-    let mut s = if neg {
-        format!("-{int}")
-    } else {
-        int.to_string()
-    };
-    if frac != 0 {
-        let f = format!("{frac:018}");
-        s.push('.');
-        s.push_str(f.trim_end_matches('0'));
-    }
-    Some(s)
+    Some(crate::analyze::domain::render_decimal(v))
 }
 
+/// An instant as `YYYY-MM-DDTHH:MM:SSZ`, in whole seconds (rounded down).
 pub(crate) fn format_instant(i: Instant) -> String {
-    let secs = i.nanos().div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // civil_from_days (inverse of the parser's days_from_civil)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    crate::analyze::domain::iso_seconds(i.nanos().div_euclid(1_000_000_000))
 }
 
 pub(super) fn ip_options(cidr_text: &str) -> Vec<String> {
@@ -125,44 +93,44 @@ pub(super) fn scalar_options(m: &KeyMention, mentions: &Mentions) -> Vec<String>
     for v in &m.values {
         for f in &m.families {
             match f {
-                FamilyTag::String | FamilyTag::Arn => {
+                Family::String | Family::Arn => {
                     for pick in 0..instantiations(v, mentions) {
                         let concrete = instantiate(v, mentions, pick);
-                        if *f == FamilyTag::String {
+                        if *f == Family::String {
                             out.insert(concrete.to_uppercase());
                         }
                         out.insert(concrete);
                     }
                 }
-                FamilyTag::Numeric => {
+                Family::Numeric => {
                     out.insert(v.clone());
                     out.extend(shift_decimal(v, true));
                     out.extend(shift_decimal(v, false));
                 }
-                FamilyTag::Date => {
+                Family::Date => {
                     if let Some(t) = Instant::parse(v) {
                         for delta in [-1_000_000_000i128, 0, 1_000_000_000] {
                             out.insert(format_instant(t.offset(delta)));
                         }
                     }
                 }
-                FamilyTag::Bool => {
+                Family::Bool => {
                     out.insert("true".to_owned());
                     out.insert("false".to_owned());
                 }
-                FamilyTag::Ip => out.extend(ip_options(v)),
-                FamilyTag::Binary => {
+                Family::Ip => out.extend(ip_options(v)),
+                Family::Binary => {
                     out.insert(v.clone());
                 }
-                FamilyTag::Null => {}
+                Family::Null => {}
             }
         }
     }
-    if m.families.contains(&FamilyTag::Arn) {
+    if m.families.contains(&Family::Arn) {
         out.insert("arn:aws:iam::999999999999:role/iamc-other".to_owned());
     }
     out.insert("iamc-other".to_owned());
-    if m.families.iter().all(|f| *f == FamilyTag::Null) {
+    if m.families.iter().all(|f| *f == Family::Null) {
         out.insert("iamc".to_owned());
     }
     out.into_iter().collect()

@@ -3,8 +3,8 @@
 use bumpalo::Bump;
 
 use crate::compile::arn::{CArn, any_arn, arn_piece, build_arns};
+use crate::compile::glob::{CGlob, TokBuf, tokenize_into};
 use crate::compile::glob::{Searcher, Tok, any_like, build_like, literal_runs, required_piece};
-use crate::compile::glob::{TokBuf, tokenize_into};
 use crate::compile::prefilter::{Ac, DEFAULT_MIN_PATTERNS, choose_pieces};
 use crate::policy::glob::Glob;
 
@@ -16,6 +16,18 @@ fn token_bufs<'p>(pats: &[&'p str]) -> Vec<TokBuf<'p>> {
             b
         })
         .collect()
+}
+
+/// `pats` compiled into `arena` by `build_like` with prefilter threshold `min`.
+fn compile_like<'a>(
+    arena: &'a Bump,
+    pats: &[&str],
+    min: usize,
+    searchers: &mut Vec<Searcher>,
+) -> (&'a [CGlob<'a>], (u32, u32)) {
+    let bufs = token_bufs(pats);
+    let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+    build_like(arena, &toks, min, searchers)
 }
 
 /// Compiled with the prefilter (threshold 1) and without, against the naive glob.
@@ -159,10 +171,8 @@ fn groups_beyond_one_bitset() {
     let pats: Vec<String> = (0..1100).map(|i| format!("p{i}x*")).collect();
     let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
     let arena = Bump::new();
-    let bufs = token_bufs(&refs);
-    let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
     let mut searchers = Vec::new();
-    let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
+    let (globs, multi) = compile_like(&arena, &refs, 8, &mut searchers);
     assert_eq!(multi.1, 3);
     for t in ["p0x", "p511x", "p512xy", "p1099x", "p1100x", "p5", "x"] {
         let naive = refs.iter().any(|p| Glob::pattern(p).matches(t));
@@ -199,10 +209,8 @@ fn large_piece_sets_use_the_nfa() {
         .collect();
     let refs: Vec<&str> = pats.iter().map(String::as_str).collect();
     let arena = Bump::new();
-    let bufs = token_bufs(&refs);
-    let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
     let mut searchers = Vec::new();
-    let (globs, multi) = build_like(&arena, &toks, 8, &mut searchers);
+    let (globs, multi) = compile_like(&arena, &refs, 8, &mut searchers);
     assert!(matches!(
         &searchers[multi.0 as usize],
         Searcher::Multi(p) if matches!(p.ac, Ac::Nfa(_))

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
-use crate::analyze::{AnalysisConfig, Analyzer, Class as ExactClass, Contribution, Formula};
+use crate::analyze::{AnalysisConfig, Analyzer, Class, Contribution, Formula};
 use crate::audit::coverage::{FormulaKey, formula_key};
 use crate::eval::Context;
 
@@ -154,7 +154,7 @@ fn matches_some(
     let mut unknown = false;
     for name in names {
         match analyzer.analyze(&alone, principal, name, &compiled) {
-            Ok(a) if a.class != ExactClass::Never => return Some((true, a.allowed_witness)),
+            Ok(a) if a.class != Class::Never => return Some((true, a.allowed_witness)),
             Ok(a) if a.exact => {}
             _ => unknown = true,
         }
@@ -327,11 +327,9 @@ pub(super) fn exact_finding(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     use super::FAIL_ACCOUNTS;
-    use crate::audit::load::ManagedPolicyDir;
     use crate::audit::run::{AuditConfig, run_audit};
     use crate::audit::space::GenConfig;
     use crate::catalog::Catalog;
@@ -365,20 +363,12 @@ mod tests {
         std::fs::write(&file, gaad.to_string()).unwrap();
         let cfg = |files: Vec<PathBuf>| AuditConfig {
             gaad_files: files,
-            scp_levels: Vec::new(),
-            managed_dir: ManagedPolicyDir::default(),
             generator: GenConfig {
                 variants: 10,
                 ..GenConfig::default()
             },
             threads: 1,
-            progress: false,
-            principals: Vec::new(),
-            services: Vec::new(),
-            cloudtrail: Vec::new(),
-            shared_space: None,
-            account_scp_levels: BTreeMap::new(),
-            graph: false,
+            ..AuditConfig::default()
         };
         let catalog = Catalog::sagemaker_default();
         // Without the hook: no error.

@@ -66,7 +66,7 @@ pub(super) fn focused_mentions(c: &Candidate<'_>, principal: &crate::eval::Conte
             .insert(VARIABLE_VALUE.to_owned());
         let k = m.keys.entry(lower.clone()).or_default();
         k.spelled.clone_from(spelled);
-        k.families.insert(FamilyTag::String);
+        k.families.insert(crate::condition::Family::String);
         k.values.insert(VARIABLE_VALUE.to_owned());
     }
     m.add_policy(&Policy {
