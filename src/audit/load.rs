@@ -232,14 +232,7 @@ pub(crate) fn trusts_service(trust: &Policy, service: &str) -> bool {
             && s.principal
                 .as_ref()
                 .is_some_and(|p| p.admits_service(service))
-            && {
-                let any = s
-                    .action
-                    .patterns
-                    .iter()
-                    .any(|a| a.matches("sts", "assumerole"));
-                any != s.action.negated
-            }
+            && s.action.applies_to("sts", "assumerole")
     })
 }
 
@@ -278,6 +271,16 @@ struct Loader<'t> {
     /// Groups parsed so far, by index (members of one group share it).
     group_trees: HashMap<usize, Rc<Value>>,
     file_errors: Vec<AuditError>,
+}
+
+/// Where the identity policies of one owner (a role, a user, or a group) go: the prefix of their
+/// labels, the list of documents and the errors of the principal they count for, and that
+/// principal's ARN (empty for a group read on its own).
+pub(super) struct Owner<'o> {
+    pub(super) label_prefix: &'o str,
+    pub(super) docs: &'o mut Vec<PolicyDoc>,
+    pub(super) errors: &'o mut Vec<AuditError>,
+    pub(super) who: &'o str,
 }
 
 /// The default version's document of the managed policy entry `p` at `/Policies/{i}` and its
@@ -430,11 +433,7 @@ impl<'t> Loader<'t> {
     }
 
     /// A managed policy by ARN, parsed once per kind.
-    fn managed_policy(
-        &mut self,
-        arn: &str,
-        boundary: bool,
-    ) -> Loaded {
+    fn managed_policy(&mut self, arn: &str, boundary: bool) -> Loaded {
         let key = (arn.to_owned(), boundary);
         if let Some(r) = self.cache.get(&key) {
             return r.clone();
@@ -463,11 +462,7 @@ impl<'t> Loader<'t> {
         result
     }
 
-    fn load_from_managed_dir(
-        &self,
-        arn: &str,
-        kind: PolicyKind,
-    ) -> Loaded {
+    fn load_from_managed_dir(&self, arn: &str, kind: PolicyKind) -> Loaded {
         let name = arn.rsplit('/').next().unwrap_or(arn);
         let missing = || {
             (
@@ -488,7 +483,13 @@ impl<'t> Loader<'t> {
             return Err(missing());
         };
         Policy::parse(&text, kind)
-            .map(|p| (Arc::new(p), Arc::from(path.display().to_string()), Arc::from("")))
+            .map(|p| {
+                (
+                    Arc::new(p),
+                    Arc::from(path.display().to_string()),
+                    Arc::from(""),
+                )
+            })
             .map_err(|e| {
                 (
                     e.pointer.clone(),
@@ -498,54 +499,33 @@ impl<'t> Loader<'t> {
     }
 
     /// The identity policies of a role, user or group at `pointer`: its inline policies (the list
-    /// `inline_list`), then its `AttachedManagedPolicies`, labelled with `label_prefix`.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "inline's and attached's arguments plus the owner and its inline list's name"
-    )]
+    /// `inline_list`), then its `AttachedManagedPolicies`, added to `owner`.
     pub(super) fn identity_policies(
         &mut self,
-        owner: &Value,
+        entry: &Value,
         pointer: &str,
         inline_list: &str,
-        label_prefix: &str,
-        out: &mut Vec<PolicyDoc>,
-        errors: &mut Vec<AuditError>,
-        who: &str,
+        owner: &mut Owner<'_>,
     ) {
         self.inline(
-            list_at(owner, inline_list),
+            list_at(entry, inline_list),
             &format!("{pointer}/{inline_list}"),
-            label_prefix,
-            out,
-            errors,
-            who,
+            owner,
         );
         self.attached(
-            list_at(owner, "AttachedManagedPolicies"),
+            list_at(entry, "AttachedManagedPolicies"),
             &format!("{pointer}/AttachedManagedPolicies"),
-            label_prefix,
-            out,
-            errors,
-            who,
+            owner,
         );
     }
 
-    fn inline(
-        &mut self,
-        list: &[Value],
-        base: &str,
-        label_prefix: &str,
-        out: &mut Vec<PolicyDoc>,
-        errors: &mut Vec<AuditError>,
-        who: &str,
-    ) {
+    fn inline(&mut self, list: &[Value], base: &str, owner: &mut Owner<'_>) {
         for (j, p) in list.iter().enumerate() {
             let pointer = format!("{base}/{j}/PolicyDocument");
             let name = str_at(p, "PolicyName").unwrap_or("?");
             let Some(doc) = p.get("PolicyDocument") else {
-                errors.push(self.error(
-                    who,
+                owner.errors.push(self.error(
+                    owner.who,
                     &format!("{base}/{j}"),
                     "inline policy without `PolicyDocument`".to_owned(),
                 ));
@@ -554,32 +534,24 @@ impl<'t> Loader<'t> {
             match self.document(doc, &pointer, PolicyKind::Identity) {
                 Ok((policy, text)) => {
                     let doc = PolicyDoc {
-                        label: self.shared(format!("{label_prefix}inline:{name}")),
+                        label: self.shared(format!("{}inline:{name}", owner.label_prefix)),
                         id: self.shared(format!("inline:{}", fnv_hex(&text))),
                         policy,
                         file: Arc::clone(&self.file_name),
                         pointer: Arc::from(pointer),
                     };
-                    out.push(doc);
+                    owner.docs.push(doc);
                 }
-                Err((ptr, msg)) => errors.push(self.error(who, &ptr, msg)),
+                Err((ptr, msg)) => owner.errors.push(self.error(owner.who, &ptr, msg)),
             }
         }
     }
 
-    fn attached(
-        &mut self,
-        list: &[Value],
-        base: &str,
-        label_prefix: &str,
-        out: &mut Vec<PolicyDoc>,
-        errors: &mut Vec<AuditError>,
-        who: &str,
-    ) {
+    fn attached(&mut self, list: &[Value], base: &str, owner: &mut Owner<'_>) {
         for (j, a) in list.iter().enumerate() {
             let Some(arn) = str_at(a, "PolicyArn") else {
-                errors.push(self.error(
-                    who,
+                owner.errors.push(self.error(
+                    owner.who,
                     &format!("{base}/{j}"),
                     "attached policy without `PolicyArn`".to_owned(),
                 ));
@@ -588,13 +560,13 @@ impl<'t> Loader<'t> {
             match self.managed_policy(arn, false) {
                 Ok((policy, file, pointer)) => {
                     let doc = PolicyDoc {
-                        label: self.shared(format!("{label_prefix}managed:{arn}")),
+                        label: self.shared(format!("{}managed:{arn}", owner.label_prefix)),
                         id: self.shared(format!("managed:{arn}")),
                         policy,
                         file,
                         pointer,
                     };
-                    out.push(doc);
+                    owner.docs.push(doc);
                 }
                 Err((ptr, msg)) => {
                     let ptr = if ptr.is_empty() {
@@ -602,7 +574,7 @@ impl<'t> Loader<'t> {
                     } else {
                         ptr
                     };
-                    errors.push(self.error(who, &ptr, msg));
+                    owner.errors.push(self.error(owner.who, &ptr, msg));
                 }
             }
         }
@@ -705,10 +677,12 @@ impl<'t> Loader<'t> {
             r,
             pointer,
             "RolePolicyList",
-            "",
-            &mut identity,
-            &mut errors,
-            &who,
+            &mut Owner {
+                label_prefix: "",
+                docs: &mut identity,
+                errors: &mut errors,
+                who: &who,
+            },
         );
         p.boundary = self.boundary(r, pointer, &mut errors, &who);
         if let Some(doc) = r.get("AssumeRolePolicyDocument") {
@@ -738,10 +712,12 @@ impl<'t> Loader<'t> {
             u,
             pointer,
             "UserPolicyList",
-            "",
-            &mut identity,
-            &mut errors,
-            &who,
+            &mut Owner {
+                label_prefix: "",
+                docs: &mut identity,
+                errors: &mut errors,
+                who: &who,
+            },
         );
         for (k, g) in list_at(u, "GroupList").iter().enumerate() {
             let Some(gname) = g.as_str() else {
@@ -770,10 +746,12 @@ impl<'t> Loader<'t> {
                 &group,
                 &format!("/GroupDetailList/{gi}"),
                 "GroupPolicyList",
-                &format!("group:{gname}/"),
-                &mut identity,
-                &mut errors,
-                &who,
+                &mut Owner {
+                    label_prefix: &format!("group:{gname}/"),
+                    docs: &mut identity,
+                    errors: &mut errors,
+                    who: &who,
+                },
             );
         }
         p.boundary = self.boundary(u, pointer, &mut errors, &who);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{IamGroup, Loader, PolicyVersion, element, list_at, str_at};
+use super::{IamGroup, Loader, Owner, PolicyVersion, element, list_at, str_at};
 use crate::policy::PolicyKind;
 
 impl Loader<'_> {
@@ -24,10 +24,12 @@ impl Loader<'_> {
                 g,
                 &format!("/GroupDetailList/{gi}"),
                 "GroupPolicyList",
-                &format!("group:{name}/"),
-                &mut policies,
-                &mut errors,
-                "",
+                &mut Owner {
+                    label_prefix: &format!("group:{name}/"),
+                    docs: &mut policies,
+                    errors: &mut errors,
+                    who: "",
+                },
             );
             out.push(IamGroup {
                 name: name.to_owned(),
