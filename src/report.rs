@@ -26,7 +26,7 @@ pub mod sarif;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 pub use err::ReportError;
 
@@ -161,19 +161,30 @@ pub(crate) fn write_reports(
             rendered(|| sarif::render(result, extras, sources)),
         ),
     ];
-    // One job per task: rayon would otherwise split the eight into one run per thread up front,
-    // and a thread whose half is done sits idle while the other renders the rest (on 10,000 roles
-    // the jobs take 0.1 to 1.2 s each).
-    let done: Vec<Result<PathBuf, ReportError>> = jobs
-        .par_iter()
+    // Longest first, each taken by the next free thread: on 10,000 roles `coverage.json` takes
+    // 1.1 s, `report.html` 0.8 s, `coverage.csv` 0.6 s and the others 0.1 to 0.3 s, and a thread
+    // that starts a long one last keeps the others waiting (rayon's own split did, by 0.4 s).
+    const LONGEST_FIRST: [usize; 8] = [3, 5, 0, 2, 4, 1, 6, 7];
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, jobs.len());
+    let mut done: Vec<(usize, Result<PathBuf, ReportError>)> = (0..workers)
+        .into_par_iter()
         .with_max_len(1)
-        .map(|(name, job)| {
-            let final_path = dir.target().join(name);
-            job(&dir.path().join(name), &final_path)?;
-            Ok(final_path)
+        .flat_map_iter(|_| {
+            let mut mine = Vec::new();
+            while let Some(&i) = LONGEST_FIRST.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let Some((name, job)) = jobs.get(i) else {
+                    continue;
+                };
+                let final_path = dir.target().join(name);
+                let written = job(&dir.path().join(name), &final_path).map(|()| final_path);
+                mine.push((i, written));
+            }
+            mine
         })
         .collect();
-    done.into_iter().collect()
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, written)| written).collect()
 }
 
 /// Creates `staged` and writes it through a buffer; errors name `final_path`.
