@@ -60,7 +60,7 @@
 //! INVARIANT (decided by the engine): dead, redundant and shadowed are read off compiled decisions
 //! of real requests, never off statement text.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use rayon::prelude::*;
 
@@ -70,6 +70,7 @@ use crate::audit::space::{self, CondSpec, GenConfig, Mentions, Sample, Statement
 use crate::catalog::{ActionId, Catalog};
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::{Decision, Layer, Outcome, PreparedRequest, Request};
+use crate::hash::FastHash;
 use crate::policy::glob::{Piece, Template};
 use crate::policy::pattern::split_arn;
 use crate::policy::{
@@ -178,12 +179,14 @@ enum Verdict {
 }
 
 fn audited_actions(input: &FindingsInput<'_, '_>) -> Vec<Audited> {
-    let names: BTreeSet<String> = input
-        .groups
-        .iter()
-        .flat_map(|g| g.coverage.iter())
-        .map(|c| c.action.to_ascii_lowercase())
-        .collect();
+    // Groups share most of their action names: each is lowercased once.
+    let mut seen: HashSet<&str, FastHash> = HashSet::default();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for c in input.groups.iter().flat_map(|g| g.coverage.iter()) {
+        if seen.insert(&c.action) {
+            names.insert(c.action.to_ascii_lowercase());
+        }
+    }
     input
         .catalog
         .actions_with_ids()
@@ -419,8 +422,10 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
     }
     let names: BTreeMap<ActionId, &str> = audited.iter().map(|a| (a.id, a.full.as_str())).collect();
     let groups: Vec<&GroupView<'_, '_>> = input.focus_groups().collect();
-    let per_group: Vec<Vec<Candidate<'_>>> =
-        groups.iter().map(|g| candidates(g.set, &audited)).collect();
+    let per_group: Vec<Vec<Candidate<'_>>> = groups
+        .par_iter()
+        .map(|g| candidates(g.set, &audited))
+        .collect();
     // Groups are judged in parallel batches, each task compiling its counterfactual sets into
     // an arena of its own (a compiler is not `Sync`); the budget is then charged in group order,
     // so the findings do not depend on the thread count. A batch past the budget is discarded.
