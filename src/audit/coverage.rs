@@ -247,6 +247,25 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
     }
 }
 
+/// Groups often get the same witness for an action (the first request the analysis tries): one
+/// shared copy per distinct witness keeps a 10,000-role account's cells small.
+fn share_witnesses(cells: &mut [ActionCoverage]) {
+    let mut witnesses: HashSet<Arc<Witness>> = HashSet::new();
+    for cell in cells {
+        for w in [&mut cell.allowed_witness, &mut cell.denied_witness]
+            .into_iter()
+            .flatten()
+        {
+            match witnesses.get(w) {
+                Some(shared) => *w = Arc::clone(shared),
+                None => {
+                    witnesses.insert(Arc::clone(w));
+                }
+            }
+        }
+    }
+}
+
 /// Every group's cells for `actions`, in action order: a few actions at a time, each made whole
 /// from the account's request `space` (planned there once, the same requests the detectors read
 /// a prefix of), evaluated for every group and summarised into the groups' cells as one
@@ -299,6 +318,7 @@ pub(crate) fn account_coverage(
                     .collect();
                 let refined =
                     exact::refine_action(analyzer, groups, &reqs, &aggs, &mut cells, catalog);
+                share_witnesses(&mut cells);
                 Some((
                     reqs.requests.len() as u64,
                     cells.into_iter().zip(refined).collect::<Vec<_>>(),
@@ -310,21 +330,7 @@ pub(crate) fn account_coverage(
                 stats.requests += n;
                 stats.decisions += n * groups.len() as u64;
                 stats.principal_decisions += n * members_ok;
-                // Groups often get the same witness (the first request the analysis tries):
-                // one shared copy per distinct witness keeps a 10,000-role account's cells small.
-                let mut witnesses: HashSet<Arc<Witness>> = HashSet::new();
-                for (gi, (c, (mut cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
-                    for w in [&mut cell.allowed_witness, &mut cell.denied_witness]
-                        .into_iter()
-                        .flatten()
-                    {
-                        match witnesses.get(w) {
-                            Some(shared) => *w = Arc::clone(shared),
-                            None => {
-                                witnesses.insert(Arc::clone(w));
-                            }
-                        }
-                    }
+                for (gi, (c, (cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
                     c.push(cell);
                     if refined.exact {
                         stats.exact_cells += 1;
