@@ -915,4 +915,29 @@ mod tests {
         assert_eq!(names(&from_text), expected);
         assert_eq!(names(&from_file.unwrap()), expected);
     }
+
+    /// Text that is not UTF-8 or a lone surrogate is invalid JSON wherever it stands: in an
+    /// entry the first pass only skipped, or under a key iamc does not read.
+    #[test]
+    fn bytes_that_are_not_text_are_invalid_json() {
+        let dir = ManagedPolicyDir(None);
+        let cases: [&[u8]; 3] = [
+            b"{\"RoleDetailList\":[{\"RoleName\":\"\xff\"}]}",
+            b"{\"X\":\"\xff\",\"RoleDetailList\":[]}",
+            b"{\"UserDetailList\":[{\"UserName\":\"\\ud800\"}]}",
+        ];
+        for (i, bytes) in cases.iter().enumerate() {
+            let path =
+                std::env::temp_dir().join(format!("iamc-utf8-{}-{i}.json", std::process::id()));
+            std::fs::write(&path, bytes).unwrap();
+            let loaded = load_gaad(&path, &dir);
+            std::fs::remove_file(&path).unwrap();
+            let e = loaded.err().unwrap_or_else(|| panic!("case {i} loaded"));
+            assert!(
+                e.message.starts_with("invalid JSON: "),
+                "case {i}: {}",
+                e.message
+            );
+        }
+    }
 }

@@ -130,8 +130,9 @@ fn invalid(e: &serde_json::Error) -> String {
 pub(super) type OnEntry<'c> = dyn FnMut(PrincipalKind, usize, &Value) + 'c;
 
 /// Reads a document whose first pass was `top` again, calling `entry` with each entry of
-/// `RoleDetailList` and `UserDetailList` in the order they stand in the file. An error says the
-/// document is no longer what the first pass read.
+/// `RoleDetailList` and `UserDetailList` in the order they stand in the file. The first pass
+/// only skipped these entries, so an error here is one that parsing them finds (a string that
+/// is not UTF-8, a lone surrogate), or a file that changed in between.
 pub(super) fn principals<'de, R: Read<'de>>(
     mut de: Deserializer<R>,
     top: &Top,
@@ -144,7 +145,7 @@ pub(super) fn principals<'de, R: Read<'de>>(
     (&mut de)
         .deserialize_map(visitor)
         .and_then(|()| de.end())
-        .map_err(|e| format!("the file changed while it was read: {}", invalid(&e)))
+        .map_err(|e| invalid(&e))
 }
 
 struct ScanTop;
@@ -171,7 +172,9 @@ impl<'de> Visitor<'de> for ScanTop {
             let Some(list) = GAAD_LISTS.iter().position(|l| *l == key) else {
                 other.statement |= key == "Statement";
                 other.logs |= key == "Records" || key == "Events";
-                map.next_value::<IgnoredAny>()?;
+                // Read as raw text (and dropped): unlike skipping it, that checks that its
+                // strings are UTF-8, as the lists' entries are checked when they are parsed.
+                map.next_value::<Box<RawValue>>()?;
                 continue;
             };
             if let Some(n) = top.occurrences.get_mut(list) {
