@@ -164,7 +164,20 @@ pub(crate) fn write_reports(
     // Longest first, each taken by the next free thread: on 10,000 roles `coverage.json` takes
     // 1.1 s, `report.html` 0.8 s, `coverage.csv` 0.6 s and the others 0.1 to 0.3 s, and a thread
     // that starts a long one last keeps the others waiting (rayon's own split did, by 0.4 s).
-    const LONGEST_FIRST: [usize; 8] = [3, 5, 0, 2, 4, 1, 6, 7];
+    const LONGEST_FIRST: [&str; 8] = [
+        COVERAGE_JSON,
+        REPORT_HTML,
+        COVERAGE_CSV,
+        COVERAGE_ACTIONS_CSV,
+        SUMMARY_JSON,
+        COVERAGE_CELLS_CSV,
+        FINDINGS_JSON,
+        FINDINGS_SARIF,
+    ];
+    let order: Vec<usize> = LONGEST_FIRST
+        .iter()
+        .filter_map(|name| jobs.iter().position(|(n, _)| n == name))
+        .collect();
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, jobs.len());
     let mut done: Vec<(usize, Result<PathBuf, ReportError>)> = (0..workers)
@@ -172,7 +185,7 @@ pub(crate) fn write_reports(
         .with_max_len(1)
         .flat_map_iter(|_| {
             let mut mine = Vec::new();
-            while let Some(&i) = LONGEST_FIRST.get(next.fetch_add(1, Ordering::Relaxed)) {
+            while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let Some((name, job)) = jobs.get(i) else {
                     continue;
                 };

@@ -122,6 +122,7 @@ impl Source<'_> {
     }
 }
 
+/// Loads the GAAD document `source`, named `file` in errors and reports.
 fn load(
     source: &Source<'_>,
     file: String,
@@ -352,6 +353,15 @@ impl<'t> Loader<'t> {
             group_trees: HashMap::new(),
             file_errors: duplicates,
         }
+    }
+
+    /// The entry `raw` at `/GroupDetailList/{gi}` as a tree, parsed once for all its members.
+    fn group_tree(&mut self, gi: usize, raw: &RawValue) -> Rc<Value> {
+        Rc::clone(
+            self.group_trees
+                .entry(gi)
+                .or_insert_with(|| Rc::new(element(raw))),
+        )
     }
 
     /// `text` as a shared string, the one made before when there is one.
@@ -737,11 +747,7 @@ impl<'t> Loader<'t> {
                 continue;
             };
             p.groups.push(gname.to_owned());
-            let group = Rc::clone(
-                self.group_trees
-                    .entry(gi)
-                    .or_insert_with(|| Rc::new(element(raw))),
-            );
+            let group = self.group_tree(gi, raw);
             self.identity_policies(
                 &group,
                 &format!("/GroupDetailList/{gi}"),

@@ -137,13 +137,15 @@ pub fn limit_warnings(result: &AuditResult) -> Vec<String> {
         .map(|cells| cells.len())
         .sum::<usize>();
     let mut cell_rows = 1;
-    for groups in groups.iter().filter(|_| most > MAX_ROWS) {
-        let defaults = action_defaults(groups);
-        for cells in groups.values() {
-            cell_rows += cells
-                .iter()
-                .filter(|a| !is_default_cell(a, defaults.get(&a.action).map_or(0, |d| d.1)))
-                .count();
+    if most > MAX_ROWS {
+        for groups in &groups {
+            let defaults = action_defaults(groups);
+            for cells in groups.values() {
+                cell_rows += cells
+                    .iter()
+                    .filter(|a| !is_default_cell(a, defaults.get(&a.action).map_or(0, |d| d.1)))
+                    .count();
+            }
         }
     }
     let mut warnings = Vec::new();

@@ -15,7 +15,7 @@ impl Loader<'_> {
     pub(super) fn iam_groups(&mut self, list: &[Box<RawValue>]) -> Vec<IamGroup> {
         let mut out = Vec::new();
         for (gi, raw) in list.iter().enumerate() {
-            let g = &element(raw);
+            let g = &*self.group_tree(gi, raw);
             let Some(name) = str_at(g, "GroupName") else {
                 continue;
             };
