@@ -26,6 +26,7 @@ use crate::policy::{PolicySet, ResourcePattern};
 use crate::request::prepared::Preparer;
 
 mod exact;
+mod share;
 
 pub(crate) use exact::{Key as FormulaKey, key_of as formula_key};
 
@@ -94,6 +95,46 @@ fn evaluate_action(groups: &[&Group<'_>], reqs: &ActionRequests, catalog: &Catal
         }
     }
     out
+}
+
+/// Evaluates one action's requests once for each distinct [`share::ActionKey`] of `groups` and
+/// gives each group its key's counts; also returns the number of decisions the engine made.
+fn shared_evaluation(
+    groups: &[&Group<'_>],
+    statements: &share::Statements<'_>,
+    reqs: &ActionRequests,
+    catalog: &Catalog,
+) -> (Vec<Agg>, u64) {
+    let applies = statements.applying(&reqs.action);
+    let keys: Vec<share::ActionKey<'_>> = groups
+        .par_iter()
+        .enumerate()
+        .map(|(i, g)| statements.key(i, g, &applies))
+        .collect();
+    let rep = share::representatives(&keys);
+    let mut slot: Vec<Option<usize>> = vec![None; groups.len()];
+    let mut leaders: Vec<&Group<'_>> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        if rep.get(i) == Some(&i)
+            && let Some(s) = slot.get_mut(i)
+        {
+            *s = Some(leaders.len());
+            leaders.push(g);
+        }
+    }
+    let decided = evaluate_action(&leaders, reqs, catalog);
+    let aggs = rep
+        .iter()
+        .map(|r| {
+            slot.get(*r)
+                .copied()
+                .flatten()
+                .and_then(|s| decided.get(s))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    (aggs, reqs.requests.len() as u64 * leaders.len() as u64)
 }
 
 /// Finds the statement an explanation names.
@@ -301,6 +342,7 @@ pub(crate) fn account_coverage(
         .collect();
     let mut errors: Vec<(usize, String)> = Vec::new();
     let groups = groups.as_slice();
+    let statements = share::Statements::new(groups);
     let mut coverage: Vec<Vec<ActionCoverage>> =
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
@@ -310,7 +352,7 @@ pub(crate) fn account_coverage(
             .par_iter()
             .map(|&aid| {
                 let reqs = space.requests(aid)?;
-                let aggs = evaluate_action(groups, &reqs, catalog);
+                let (aggs, evaluated) = shared_evaluation(groups, &statements, &reqs, catalog);
                 let mut cells: Vec<ActionCoverage> = groups
                     .par_iter()
                     .zip(&aggs)
@@ -321,14 +363,16 @@ pub(crate) fn account_coverage(
                 share_witnesses(&mut cells);
                 Some((
                     reqs.requests.len() as u64,
+                    evaluated,
                     cells.into_iter().zip(refined).collect::<Vec<_>>(),
                 ))
             })
             .collect();
         for action in done {
-            if let Some((n, cells)) = action {
+            if let Some((n, evaluated, cells)) = action {
                 stats.requests += n;
                 stats.decisions += n * groups.len() as u64;
+                stats.engine_decisions += evaluated;
                 stats.principal_decisions += n * members_ok;
                 for (gi, (c, (cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
                     c.push(cell);
@@ -361,8 +405,9 @@ pub(crate) fn account_coverage(
     (cells, errors)
 }
 
-/// One action's requests counted and every group's cell with its refinement, if generated.
-type ActionCells = Option<(u64, Vec<(ActionCoverage, exact::Refined)>)>;
+/// One action's requests counted, the decisions the engine made for them, and every group's
+/// cell with its refinement, if generated.
+type ActionCells = Option<(u64, u64, Vec<(ActionCoverage, exact::Refined)>)>;
 
 /// Disagreements between the exact analysis and the engine, by group (of `groups`), attributed
 /// to each group's first selected member (the message names how many others share it).

@@ -16,7 +16,7 @@ use super::space::Mentions;
 use crate::catalog::Catalog;
 use crate::compile::{CompiledSet, Compiler};
 use crate::eval::Layer;
-use crate::policy::{Policy, PolicySet, ResourcePattern};
+use crate::policy::{Policy, PolicySet, ResourcePattern, Statement};
 use crate::request::prepared::PreparedContext;
 
 /// Where one policy of a group's set comes from.
@@ -172,20 +172,26 @@ pub(crate) fn keys_read(set: &PolicySet) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (_, p) in set.labelled() {
         for st in &p.statements {
-            for c in &st.conditions {
-                out.insert(c.key_lower.clone());
-                out.extend(c.variables().map(|v| v.key_lower.clone()));
-            }
-            if let Some(r) = &st.resource {
-                for pat in &r.patterns {
-                    if let ResourcePattern::Arn(t) = pat {
-                        out.extend(t.variables().map(|v| v.key_lower.clone()));
-                    }
-                }
-            }
+            statement_reads(st, &mut out);
         }
     }
     out
+}
+
+/// Adds the lowercase keys one statement reads to `out`: its condition keys and every variable
+/// of its conditions and resources. Nothing else of the principal decides a request.
+pub(crate) fn statement_reads(st: &Statement, out: &mut BTreeSet<String>) {
+    for c in &st.conditions {
+        out.insert(c.key_lower.clone());
+        out.extend(c.variables().map(|v| v.key_lower.clone()));
+    }
+    if let Some(r) = &st.resource {
+        for pat in &r.patterns {
+            if let ResourcePattern::Arn(t) = pat {
+                out.extend(t.variables().map(|v| v.key_lower.clone()));
+            }
+        }
+    }
 }
 
 pub(crate) fn policy_set_of(p: &Principal, scps: &[Vec<Policy>]) -> PolicySet {

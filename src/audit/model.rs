@@ -435,8 +435,12 @@ pub struct Stats {
     pub actions: usize,
     /// Synthetic requests generated (over all accounts).
     pub requests: u64,
-    /// Decisions evaluated (groups × requests).
+    /// Group × request decisions the coverage pass answers (groups × requests).
     pub decisions: u64,
+    /// Of which the engine evaluated: each action's requests once per distinct set of
+    /// statements that apply to it (and principal values they read); groups with the same set
+    /// share its decisions.
+    pub engine_decisions: u64,
     /// Principal × request pairs those decisions cover (principals × requests).
     pub principal_decisions: u64,
     /// Wall time of the evaluation phase (compile, coverage, findings), in seconds.

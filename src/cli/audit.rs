@@ -161,7 +161,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
     if !args.quiet {
         outln!(
             err,
-            "iamc audit: {} accounts, {} principals ({} with errors), {} groups, {} actions, {} requests, {} decisions in {:.2} s ({:.0} decisions/s, {} threads)",
+            "iamc audit: {} accounts, {} principals ({} with errors), {} groups, {} actions, {} requests, {} decisions ({} evaluated, the rest shared by groups with the same statements for the action) in {:.2} s ({:.0} decisions/s, {} threads)",
             result.accounts.len(),
             s.principals,
             s.principals_with_errors,
@@ -169,6 +169,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
             s.actions,
             s.requests,
             s.decisions,
+            s.engine_decisions,
             s.evaluation_seconds,
             s.decisions_per_second,
             s.threads

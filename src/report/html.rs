@@ -290,6 +290,7 @@ fn run_statistics(h: &mut Html, r: &AuditResult) {
     card(h, "actions", &s.actions.to_string());
     card(h, "requests", &s.requests.to_string());
     card(h, "decisions", &s.decisions.to_string());
+    card(h, "engine decisions", &s.engine_decisions.to_string());
     card(h, "principal decisions", &s.principal_decisions.to_string());
     card(
         h,

@@ -383,8 +383,10 @@ pub(crate) struct Counts {
     pub(crate) actions: usize,
     /// Synthetic requests.
     pub(crate) requests: u64,
-    /// Decisions evaluated.
+    /// Group × request decisions answered.
     pub(crate) decisions: u64,
+    /// Of which the engine evaluated (groups with the same statements for an action share).
+    pub(crate) engine_decisions: u64,
     /// Principal × request pairs covered.
     pub(crate) principal_decisions: u64,
     /// Principal × action cells whose class the exact analysis proved.
@@ -474,6 +476,7 @@ impl<'a> Summary<'a> {
                 actions: s.actions,
                 requests: s.requests,
                 decisions: s.decisions,
+                engine_decisions: s.engine_decisions,
                 principal_decisions: s.principal_decisions,
                 exact_cells: exact,
                 approximate_cells: approximate,

@@ -161,6 +161,7 @@ fn sample() -> AuditResult {
             actions: 8,
             requests: 64,
             decisions: 128,
+            engine_decisions: 96,
             principal_decisions: 128,
             evaluation_seconds: 0.002,
             coverage_seconds: 0.0015,
