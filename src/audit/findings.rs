@@ -167,6 +167,8 @@ pub(crate) struct RequestCache {
     /// Per (group, action): which of the detectors' own-account requests the group may make
     /// (`gain`'s containment test).
     pub(crate) allowed: std::sync::Mutex<AllowedBits>,
+    /// Per target group: what passing its role offers (`gain`), the same for every principal.
+    pub(crate) offers: gain::Offers,
 }
 
 /// Allowed-request bitsets by (group index, action).

@@ -13,6 +13,9 @@
 //! INVARIANT (decided by the engine): nothing here compares action names or statements; a role
 //! that could not be evaluated (no coverage) is never contained.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::{FindingsInput, GroupView};
 use crate::audit::model::{Class, Severity};
 use crate::audit::probe::{self, Capability};
@@ -35,24 +38,6 @@ pub(crate) struct Gain {
 
 /// Probes outside the catalog that only list names.
 const LISTING_PROBES: &[&str] = &["s3:ListBucket"];
-
-/// Probes outside the catalog: every one of the graph's, with `{region}` = `us-east-1`.
-fn probes_of(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
-    requests: &[Request],
-) -> Vec<bool> {
-    requests
-        .iter()
-        .map(|r| {
-            group
-                .compiled
-                .evaluate_as(&PreparedRequest::new(r, input.catalog), group.context)
-                .decision
-                == Decision::Allowed
-        })
-        .collect()
-}
 
 /// The probe requests (action, request) of the account.
 fn probe_requests(account: &str) -> Vec<(String, Request)> {
@@ -136,11 +121,71 @@ fn statement_requests(
     out
 }
 
+/// What passing the role of one target group offers, whoever passes it: worked out once per
+/// target (many principals may pass the same roles).
+pub(crate) struct Offer {
+    /// The role is administrator-equivalent.
+    admin: bool,
+    /// The probe requests outside the catalog the role is allowed (none for an administrator),
+    /// each with its label: the graph's probes and the target's own statements' requests.
+    allowed: Vec<(String, Request)>,
+}
+
+/// Offers by target group index.
+pub(crate) type Offers = std::sync::Mutex<HashMap<usize, Arc<Offer>>>;
+
+/// A group's decisions on probe requests by (action, resource), worked out once per group.
+pub(crate) type Decided = HashMap<(String, String), bool>;
+
+/// The offer of `target`'s role, from the account's cache.
+fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Offer> {
+    if let Some(o) = input
+        .cache
+        .offers
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&target.index).cloned())
+    {
+        return o;
+    }
+    let account = &input.account.id;
+    let admin = probe::capability(
+        target.compiled,
+        target.context,
+        account,
+        &input.generator.region,
+        input.catalog,
+    ) == Capability::Admin;
+    let mut allowed = Vec::new();
+    if !admin {
+        let mut probes = probe_requests(account);
+        probes.extend(statement_requests(input, target, account));
+        let mut p = crate::request::prepared::Preparer::new(input.catalog);
+        allowed = probes
+            .into_iter()
+            .filter(|(_, r)| {
+                target
+                    .compiled
+                    .evaluate_as(&p.prepare(r), target.context)
+                    .decision
+                    == Decision::Allowed
+            })
+            .collect();
+    }
+    let o = Arc::new(Offer { admin, allowed });
+    if let Ok(mut m) = input.cache.offers.lock() {
+        return Arc::clone(m.entry(target.index).or_insert(o));
+    }
+    o
+}
+
 /// What passing the role of group `target` adds for `group`; `None` when it adds nothing.
+/// `decided` holds `group`'s decisions on probe requests so far.
 pub(crate) fn gain(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
     target: Option<&GroupView<'_, '_>>,
+    decided: &mut Decided,
 ) -> Option<Gain> {
     let Some(target) = target else {
         return Some(Gain {
@@ -152,15 +197,8 @@ pub(crate) fn gain(
     if target.index == group.index {
         return None;
     }
-    let account = &input.account.id;
-    if probe::capability(
-        target.compiled,
-        target.context,
-        account,
-        &input.generator.region,
-        input.catalog,
-    ) == Capability::Admin
-    {
+    let offer = offer_of(input, target);
+    if offer.admin {
         return Some(Gain {
             severity: Severity::Critical,
             what: "administrator-equivalent",
@@ -174,17 +212,22 @@ pub(crate) fn gain(
             added: Vec::new(),
         });
     }
-    let mut probes = probe_requests(account);
-    probes.extend(statement_requests(input, target, account));
-    let requests: Vec<Request> = probes.iter().map(|(_, r)| r.clone()).collect();
-    let theirs = probes_of(input, target, &requests);
-    let ours = probes_of(input, group, &requests);
-    let mut added: Vec<String> = probes
-        .iter()
-        .zip(theirs.iter().zip(&ours))
-        .filter(|(_, (t, o))| **t && !**o)
-        .map(|((a, _), _)| a.clone())
-        .collect();
+    // Probes the target is allowed and the principal is not.
+    let mut added: Vec<String> = Vec::new();
+    for (label, r) in &offer.allowed {
+        let ours = *decided
+            .entry((r.action().to_owned(), r.resource.clone()))
+            .or_insert_with(|| {
+                group
+                    .compiled
+                    .evaluate_as(&PreparedRequest::new(r, input.catalog), group.context)
+                    .decision
+                    == Decision::Allowed
+            });
+        if !ours {
+            added.push(label.clone());
+        }
+    }
     // Listing bucket names alone is no privilege: it rates like a SageMaker write.
     let outside = added.iter().any(|a| {
         let action = a.split(' ').next().unwrap_or(a);

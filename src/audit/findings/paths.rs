@@ -481,6 +481,7 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         let admin = group_capability(input, group) == Capability::Admin;
         let mut gains: std::collections::HashMap<Option<usize>, Option<gain::Gain>> =
             std::collections::HashMap::new();
+        let mut decided = gain::Decided::new();
         let mut admin_paths: Vec<&str> = Vec::new();
         for def in PATHS {
             if def
@@ -625,7 +626,7 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
                 let key = target_group.map(|g| g.index);
                 let Some(g) = gains
                     .entry(key)
-                    .or_insert_with(|| gain::gain(input, group, target_group))
+                    .or_insert_with(|| gain::gain(input, group, target_group, &mut decided))
                 else {
                     continue;
                 };
