@@ -98,13 +98,14 @@ fn evaluate_action(groups: &[&Group<'_>], reqs: &ActionRequests, catalog: &Catal
 }
 
 /// Evaluates one action's requests once for each distinct [`share::ActionKey`] of `groups` and
-/// gives each group its key's counts; also returns the number of decisions the engine made.
+/// gives each group its key's counts; also returns the number of decisions the engine made and,
+/// per group, the first group with its key.
 fn shared_evaluation(
     groups: &[&Group<'_>],
     statements: &share::Statements<'_>,
     reqs: &ActionRequests,
     catalog: &Catalog,
-) -> (Vec<Agg>, u64) {
+) -> (Vec<Agg>, u64, Vec<usize>) {
     let applies = statements.applying(&reqs.action);
     let keys: Vec<share::ActionKey<'_>> = groups
         .par_iter()
@@ -134,7 +135,7 @@ fn shared_evaluation(
                 .unwrap_or_default()
         })
         .collect();
-    (aggs, reqs.requests.len() as u64 * leaders.len() as u64)
+    (aggs, reqs.requests.len() as u64 * leaders.len() as u64, rep)
 }
 
 /// Finds the statement an explanation names.
@@ -326,7 +327,7 @@ pub(crate) fn account_coverage(
     analyzer: &Analyzer<'_>,
     stats: &mut Stats,
     progress: &Progress,
-) -> (Vec<Vec<ActionCoverage>>, Vec<(usize, String)>) {
+) -> Coverage {
     // Only the active groups are evaluated; the others get no cells.
     let groups: Vec<&Group<'_>> = all_groups
         .iter()
@@ -345,6 +346,7 @@ pub(crate) fn account_coverage(
     let statements = share::Statements::new(groups);
     let mut coverage: Vec<Vec<ActionCoverage>> =
         vec![Vec::with_capacity(actions.len()); groups.len()];
+    let mut alike: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
     let batch = 4 * rayon::current_num_threads().max(1);
     for chunk in actions.chunks(batch) {
@@ -352,19 +354,25 @@ pub(crate) fn account_coverage(
             .par_iter()
             .map(|&aid| {
                 let reqs = space.requests(aid)?;
-                let (aggs, evaluated) = shared_evaluation(groups, &statements, &reqs, catalog);
+                let (aggs, evaluated, share) =
+                    shared_evaluation(groups, &statements, &reqs, catalog);
                 let mut cells: Vec<ActionCoverage> = groups
                     .par_iter()
                     .zip(&aggs)
                     .map(|(g, agg)| cell(g, &reqs, agg, catalog))
                     .collect();
-                let refined =
-                    exact::refine_action(analyzer, groups, &reqs, &aggs, &mut cells, catalog);
+                let (refined, formula) = exact::refine_action(
+                    analyzer, groups, &share, &reqs, &aggs, &mut cells, catalog,
+                );
                 share_witnesses(&mut cells);
                 Some((
                     reqs.requests.len() as u64,
                     evaluated,
-                    cells.into_iter().zip(refined).collect::<Vec<_>>(),
+                    cells
+                        .into_iter()
+                        .zip(refined)
+                        .zip(formula)
+                        .collect::<Vec<_>>(),
                 ))
             })
             .collect();
@@ -374,8 +382,11 @@ pub(crate) fn account_coverage(
                 stats.decisions += n * groups.len() as u64;
                 stats.engine_decisions += evaluated;
                 stats.principal_decisions += n * members_ok;
-                for (gi, (c, (cell, refined))) in coverage.iter_mut().zip(cells).enumerate() {
+                for (gi, ((c, a), ((cell, refined), formula))) in
+                    coverage.iter_mut().zip(&mut alike).zip(cells).enumerate()
+                {
                     c.push(cell);
+                    a.push(u32::try_from(formula).unwrap_or(u32::MAX));
                     if refined.exact {
                         stats.exact_cells += 1;
                     } else {
@@ -391,23 +402,44 @@ pub(crate) fn account_coverage(
         }
     }
     // Back to one entry per group of the account.
-    let mut active_cells = coverage.into_iter();
-    let cells = active
+    Coverage {
+        cells: per_group(active, coverage),
+        alike: per_group(active, alike),
+        errors,
+    }
+}
+
+/// One entry per group of the account from one per active group (empty for the others).
+fn per_group<T>(active: &[bool], of_active: Vec<Vec<T>>) -> Vec<Vec<T>> {
+    let mut next = of_active.into_iter();
+    active
         .iter()
         .map(|a| {
             if *a {
-                active_cells.next().unwrap_or_default()
+                next.next().unwrap_or_default()
             } else {
                 Vec::new()
             }
         })
-        .collect();
-    (cells, errors)
+        .collect()
+}
+
+/// What the coverage pass gives each group of an account, by group index.
+pub(crate) struct Coverage {
+    /// Its cells, in action order.
+    pub(crate) cells: Vec<Vec<ActionCoverage>>,
+    /// Per cell: a class of alike cells. Two groups whose cells of an action have the same
+    /// class have the same formula for it (atoms gate by gate, and the principal values they
+    /// read), so they are allowed the same requests of it.
+    pub(crate) alike: Vec<Vec<u32>>,
+    /// Disagreements between the exact analysis and the engine, by group index, in action
+    /// order.
+    pub(crate) errors: Vec<(usize, String)>,
 }
 
 /// One action's requests counted, the decisions the engine made for them, and every group's
-/// cell with its refinement, if generated.
-type ActionCells = Option<(u64, u64, Vec<(ActionCoverage, exact::Refined)>)>;
+/// cell with its refinement and class of alike cells, if generated.
+type ActionCells = Option<(u64, u64, Vec<((ActionCoverage, exact::Refined), usize)>)>;
 
 /// Disagreements between the exact analysis and the engine, by group (of `groups`), attributed
 /// to each group's first selected member (the message names how many others share it).

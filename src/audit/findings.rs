@@ -41,6 +41,9 @@ pub(crate) struct GroupView<'g, 'a> {
     pub(crate) context: &'g PreparedContext,
     /// Coverage per catalog action (in catalog id order).
     pub(crate) coverage: &'g [ActionCoverage],
+    /// Per cell of `coverage`: its class of alike cells (the same class as another group's
+    /// cell of the action: the same formula, so the same requests allowed).
+    pub(crate) alike: &'g [u32],
     /// Indexes of its members in `account.principals`.
     pub(crate) members: &'g [usize],
     /// Where each policy comes from.

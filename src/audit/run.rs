@@ -612,7 +612,11 @@ fn audit_account(
     // CloudTrail verification) read the same requests afterwards.
     let request_space =
         space::RequestSpace::new(catalog, &account.id, &cfg.generator, &mentions, &targets);
-    let (coverage, disagreements) = account_coverage(
+    let super::coverage::Coverage {
+        cells: coverage,
+        alike,
+        errors: disagreements,
+    } = account_coverage(
         &groups,
         &active,
         actions,
@@ -660,6 +664,7 @@ fn audit_account(
                 compiled: &g.compiled,
                 context: &g.context,
                 coverage: coverage.get(gi).map_or(&[][..], Vec::as_slice),
+                alike: alike.get(gi).map_or(&[][..], Vec::as_slice),
                 members: &g.members,
                 origins: &g.origins,
                 pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),

@@ -5,7 +5,10 @@
 //! Groups whose formulas for an action are the same (the same statements' resource clauses and
 //! conditions, gate by gate, in order) and whose principals have the same values for the keys
 //! those read get the same analysis: it is computed once per action for each distinct formula,
-//! and its witnesses are confirmed by each group's own compiled set.
+//! and its witnesses are confirmed by each group's own compiled set. Groups that share an
+//! evaluation ([`super::share`]: the same statements for the action, the same principal values)
+//! have the same formula and the same engine decisions, so only the first of them is keyed,
+//! filled and confirmed; the others take its refinement.
 //!
 //! INVARIANT (samples on the formula's side): every cell is cross-checked against the sampled
 //! requests the engine decided. A sample the formula decides differently from the engine, or a
@@ -293,30 +296,44 @@ fn fill(ev: &Evidence<'_>, cell: &mut ActionCoverage) -> Result<bool, String> {
 
 /// Refines every group's cell of one action (`cells[i]` for `groups[i]`, sampled by `aggs[i]`):
 /// one analysis per distinct formula, then each cell filled and checked in parallel.
+///
+/// `share[i]` is the group whose evaluation group `i` shares ([`super::share`]): the same
+/// statements for the action and principal values, so the same formula and the same engine
+/// decisions. Only those first groups are keyed and filled; the others take their refinement.
+/// Also returns, per group, the first group with its formula (its class of alike cells).
 pub(crate) fn refine_action(
     analyzer: &Analyzer<'_>,
     groups: &[&Group<'_>],
+    share: &[usize],
     reqs: &ActionRequests,
     aggs: &[Agg],
     cells: &mut [ActionCoverage],
     catalog: &Catalog,
-) -> Vec<Refined> {
+) -> (Vec<Refined>, Vec<usize>) {
     let started = Instant::now();
+    let shares = |i: usize| share.get(i).is_some_and(|s| *s != i);
     let keys: Vec<Option<Key>> = groups
         .par_iter()
-        .map(|g| {
+        .enumerate()
+        .map(|(i, g)| {
+            if shares(i) {
+                return None;
+            }
             let f = analyzer.formula(&g.set, &reqs.action).ok()?;
             Some(key_of(&f, &g.principal))
         })
         .collect();
-    // The first group of each distinct key analyses it, in group order.
+    // The first group of each distinct key analyses it, in group order (a group that shares
+    // another's evaluation comes after it, with its key).
     let mut first: HashMap<&Key, usize> = HashMap::new();
     let mut rep: Vec<usize> = Vec::with_capacity(groups.len());
     for (i, k) in keys.iter().enumerate() {
-        rep.push(match k {
-            Some(k) => *first.entry(k).or_insert(i),
-            None => i,
-        });
+        let r = match (share.get(i), k) {
+            (Some(s), _) if *s != i => rep.get(*s).copied().unwrap_or(i),
+            (_, Some(k)) => *first.entry(k).or_insert(i),
+            _ => i,
+        };
+        rep.push(r);
     }
     let keying = started.elapsed().as_secs_f64();
     let leaders: Vec<usize> = (0..groups.len())
@@ -336,10 +353,18 @@ pub(crate) fn refine_action(
         })
         .collect();
     let slot: HashMap<usize, usize> = leaders.iter().enumerate().map(|(s, &i)| (i, s)).collect();
-    cells
+    let mut refined: Vec<Refined> = cells
         .par_iter_mut()
         .enumerate()
         .map(|(i, cell)| {
+            if shares(i) {
+                // Taken from the group it shares with, below.
+                return Refined {
+                    exact: false,
+                    error: None,
+                    seconds: 0.0,
+                };
+            }
             let t = Instant::now();
             cell.approximate = true;
             let own = rep
@@ -399,5 +424,32 @@ pub(crate) fn refine_action(
                 }
             }
         })
-        .collect()
+        .collect();
+    for (i, s) in share.iter().enumerate().filter(|(i, s)| *s < i) {
+        let (before, rest) = cells.split_at_mut(i);
+        if let (Some(from), Some(to)) = (before.get(*s), rest.first_mut()) {
+            take_refinement(from, to);
+        }
+        let taken = refined.get(*s).map(|r| Refined {
+            exact: r.exact,
+            error: r.error.clone(),
+            seconds: 0.0,
+        });
+        if let (Some(r), Some(slot)) = (taken, refined.get_mut(i)) {
+            *slot = r;
+        }
+    }
+    (refined, rep)
+}
+
+/// Gives `to` what [`fill`] gave `from`: the class, exactness and condition, and the witnesses.
+/// (The deciding keys and conditions of the sampled cell stay each group's own: they are
+/// spelled from its own set.)
+fn take_refinement(from: &ActionCoverage, to: &mut ActionCoverage) {
+    to.class = from.class;
+    to.approximate = from.approximate;
+    to.approximate_reason.clone_from(&from.approximate_reason);
+    to.condition.clone_from(&from.condition);
+    to.allowed_witness.clone_from(&from.allowed_witness);
+    to.denied_witness.clone_from(&from.denied_witness);
 }

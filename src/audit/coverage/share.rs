@@ -164,9 +164,9 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::compile::Compiler;
 
-    /// Four roles: `a` and `b` tagged team=a and team=b with the same policy (a list statement
+    /// Five roles: `a` and `b` tagged team=a and team=b with the same policy (a list statement
     /// and a create statement that reads the team tag), `c` with the list statement only, `d` as
-    /// `c` under a boundary.
+    /// `c` under a boundary, `e` with the list statement under a `Sid`.
     const GAAD: &str = r#"{
       "RoleDetailList": [
         {"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a",
@@ -190,7 +190,10 @@ mod tests {
            "PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/bound"},
          "RolePolicyList": [{"PolicyName": "q", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
            {"Effect": "Allow", "Action": "sagemaker:List*", "Resource": "*"},
-           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}
+           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]},
+        {"RoleName": "e", "Arn": "arn:aws:iam::111122223333:role/e",
+         "RolePolicyList": [{"PolicyName": "r", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+           {"Sid": "Named", "Effect": "Allow", "Action": "sagemaker:List*", "Resource": "*"}]}}]}
       ],
       "Policies": [
         {"PolicyName": "bound", "Arn": "arn:aws:iam::111122223333:policy/bound",
@@ -208,7 +211,7 @@ mod tests {
         let mut mentions = Mentions::default();
         let grouping = group_principals(&account, &[], &[], &compiler, catalog, &mut mentions);
         assert!(grouping.principal_errors.iter().all(Vec::is_empty));
-        assert_eq!(grouping.groups.len(), 4, "each role is its own group");
+        assert_eq!(grouping.groups.len(), 5, "each role is its own group");
         f(&grouping, &mentions, catalog);
     }
 
@@ -227,13 +230,13 @@ mod tests {
                 representatives(&keys)
             };
             // a, b and c have the same list statement and read nothing for it; d's boundary
-            // is a layer of its own.
-            assert_eq!(reps("sagemaker:ListModels"), [0, 0, 0, 3]);
-            // The create statement reads the team tag, which differs; c and d have no
+            // is a layer of its own; e's statement is another (its `Sid`).
+            assert_eq!(reps("sagemaker:ListModels"), [0, 0, 0, 3, 4]);
+            // The create statement reads the team tag, which differs; c, d and e have no
             // statement for it, and d's boundary still sets it apart.
-            assert_eq!(reps("sagemaker:CreateModel"), [0, 1, 2, 3]);
+            assert_eq!(reps("sagemaker:CreateModel"), [0, 1, 2, 3, 2]);
             // Case does not matter in action names.
-            assert_eq!(reps("SageMaker:listmodels"), [0, 0, 0, 3]);
+            assert_eq!(reps("SageMaker:listmodels"), [0, 0, 0, 3, 4]);
         });
     }
 
@@ -257,7 +260,7 @@ mod tests {
                 let id = catalog.action_id(action).unwrap();
                 let reqs =
                     generate_action(catalog, id, "111122223333", &cfg, mentions, &[]).unwrap();
-                let (shared, evaluated) =
+                let (shared, evaluated, _) =
                     super::super::shared_evaluation(&groups, &statements, &reqs, catalog);
                 let own = super::super::evaluate_action(&groups, &reqs, catalog);
                 shared_some |= evaluated < (reqs.requests.len() * groups.len()) as u64;
@@ -271,6 +274,75 @@ mod tests {
                 }
             }
             assert!(shared_some, "some action was shared");
+        });
+    }
+
+    /// The coverage pass's classes of alike cells are the groups with the same formula, each
+    /// key computed on its own (groups that share an evaluation take their class from it).
+    #[test]
+    fn alike_cells_are_the_cells_with_the_same_formula() {
+        with_groups(|grouping, mentions, catalog| {
+            let cfg = GenConfig {
+                variants: 40,
+                ..GenConfig::default()
+            };
+            let analyzer = crate::analyze::Analyzer::new(
+                catalog,
+                crate::analyze::AnalysisConfig::new("111122223333"),
+            );
+            let names = [
+                "sagemaker:ListModels",
+                "sagemaker:CreateModel",
+                "sagemaker:DeleteModel",
+            ];
+            let actions: Vec<crate::catalog::ActionId> = names
+                .iter()
+                .map(|a| catalog.action_id(a).unwrap())
+                .collect();
+            let space = crate::audit::space::RequestSpace::new(
+                catalog,
+                "111122223333",
+                &cfg,
+                mentions,
+                &[],
+            );
+            let mut stats = crate::audit::model::Stats::default();
+            let out = super::super::account_coverage(
+                &grouping.groups,
+                &[true; 5],
+                &actions,
+                &space,
+                catalog,
+                &analyzer,
+                &mut stats,
+                &crate::audit::progress::Progress::new(false),
+            );
+            assert!(out.errors.is_empty(), "{:?}", out.errors);
+            assert!(stats.engine_decisions < stats.decisions);
+            for (k, name) in names.iter().enumerate() {
+                let keys: Vec<_> = grouping
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        let f = analyzer.formula(&g.set, name).unwrap();
+                        super::super::formula_key(&f, &g.principal)
+                    })
+                    .collect();
+                // e's list statement differs from a's only by its `Sid`: another evaluation,
+                // the same formula.
+                if k == 0 {
+                    assert_eq!(keys[4], keys[0]);
+                }
+                for i in 0..5 {
+                    for j in 0..5 {
+                        assert_eq!(
+                            out.alike[i][k] == out.alike[j][k],
+                            keys[i] == keys[j],
+                            "{name}: groups {i} and {j}"
+                        );
+                    }
+                }
+            }
         });
     }
 }

@@ -6,9 +6,11 @@
 //! Containment is decided with the engine over the audit's request space: for every catalog
 //! action, every request allowed for the role is allowed for the principal (where both are
 //! `Conditional`: not contained when the role's exact allowed witness is denied for the
-//! principal, contained when both formulas are the same, else compared request for request over
-//! the sampled requests), and every capability probe outside the catalog (IAM writes, role
-//! assumption, data, secrets, compute) the role holds, the principal holds.
+//! principal, contained when both formulas are the same (the coverage pass's classes of alike
+//! cells), else compared request for request over the sampled requests), and every capability
+//! probe outside the catalog (IAM writes, role assumption, data, secrets, compute) the role
+//! holds, the principal holds. What a target role offers is worked out once per target, and a
+//! principal's decision on each probe request once per principal.
 //!
 //! INVARIANT (decided by the engine): nothing here compares action names or statements; a role
 //! that could not be evaluated (no coverage) is never contained.
@@ -17,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{FindingsInput, GroupView};
-use crate::audit::model::{Class, Severity};
+use crate::audit::model::{ActionCoverage, Class, Severity};
 use crate::audit::probe::{self, Capability};
 use crate::catalog::AccessLevel;
 use crate::eval::{Decision, PreparedRequest, Request};
@@ -236,8 +238,9 @@ pub(crate) fn gain(
             .any(|l| l.eq_ignore_ascii_case(action))
     });
     let mut writes = !added.is_empty();
-    for (t, o) in target.coverage.iter().zip(group.coverage) {
-        if !cell_contained(input, group, target, t, o) {
+    let alike = target.alike.iter().zip(group.alike).map(|(t, o)| t == o);
+    for ((t, o), alike) in target.coverage.iter().zip(group.coverage).zip(alike) {
+        if !cell_contained(input, group, target, (t, o), alike) {
             writes |= matches!(
                 t.access_level,
                 AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
@@ -262,13 +265,15 @@ pub(crate) fn gain(
     })
 }
 
-/// Whether every request of the cell allowed for the target is allowed for the principal.
+/// Whether every request of the cell allowed for the target is allowed for the principal
+/// (`t` the target's cell, `o` the principal's; `alike` when the coverage pass found their
+/// formulas the same).
 fn cell_contained(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
     target: &GroupView<'_, '_>,
-    t: &crate::audit::model::ActionCoverage,
-    o: &crate::audit::model::ActionCoverage,
+    (t, o): (&ActionCoverage, &ActionCoverage),
+    alike: bool,
 ) -> bool {
     match (t.class, o.class) {
         (Class::Never, _) | (_, Class::Always) => true,
@@ -282,7 +287,7 @@ fn cell_contained(
             }
             // The same formula (atoms gate by gate, and the principal values they read) allows
             // the same requests.
-            if !t.approximate && !o.approximate && same_formula(input, group, target, &t.action) {
+            if !t.approximate && !o.approximate && alike {
                 return true;
             }
             let Some(reqs) = input.requests(&t.action) else {
@@ -330,34 +335,4 @@ fn allowed_bits(
         m.entry(key).or_insert_with(|| std::sync::Arc::clone(&bits));
     }
     bits
-}
-
-/// True when the two groups' formulas for `action` have the same key (S-55).
-fn same_formula(
-    input: &FindingsInput<'_, '_>,
-    group: &GroupView<'_, '_>,
-    target: &GroupView<'_, '_>,
-    action: &str,
-) -> bool {
-    let analyzer = crate::analyze::Analyzer::new(
-        input.catalog,
-        crate::analyze::AnalysisConfig::new(&input.account.id),
-    );
-    let principal = |g: &GroupView<'_, '_>| {
-        g.members
-            .first()
-            .and_then(|m| input.account.principals.get(*m))
-            .map(crate::audit::load::Principal::context)
-            .unwrap_or_default()
-    };
-    match (
-        analyzer.formula(group.set, action),
-        analyzer.formula(target.set, action),
-    ) {
-        (Ok(a), Ok(b)) => {
-            crate::audit::coverage::formula_key(&a, &principal(group))
-                == crate::audit::coverage::formula_key(&b, &principal(target))
-        }
-        _ => false,
-    }
 }
