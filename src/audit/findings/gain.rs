@@ -16,7 +16,7 @@
 //! that could not be evaluated (no coverage) is never contained.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::{FindingsInput, GroupView};
 use crate::audit::model::{ActionCoverage, Class, Severity};
@@ -129,21 +129,40 @@ pub(crate) struct Offer {
     /// The role is administrator-equivalent.
     admin: bool,
     /// The probe requests outside the catalog the role is allowed (none for an administrator),
-    /// each with its label: the graph's probes and the target's own statements' requests.
-    allowed: Vec<(String, Request)>,
+    /// each with its label and number ([`Offers`]): the graph's probes and the target's own
+    /// statements' requests.
+    allowed: Vec<(String, Request, u32)>,
 }
 
-/// Offers by target group index.
-pub(crate) type Offers = std::sync::Mutex<HashMap<usize, Arc<Offer>>>;
+/// What the account's targets offer, worked out once per target and shared by every principal.
+#[derive(Default)]
+pub(crate) struct Offers {
+    /// Offers by target group index.
+    by_target: Mutex<HashMap<usize, Arc<Offer>>>,
+    /// Every probe request of an offer by (action, resource), numbered: a principal decides
+    /// each once, whichever targets offer it.
+    numbers: Mutex<HashMap<(String, String), u32>>,
+    /// The targets' exact allowed witnesses by (target group, cell position): what
+    /// [`super::formula::cell_witness`] gives for the cell.
+    witnesses: Mutex<HashMap<(usize, usize), TargetWitness>>,
+}
 
-/// A group's decisions on probe requests by (action, resource), worked out once per group.
-pub(crate) type Decided = HashMap<(String, String), bool>;
+/// A target cell's witness, as [`super::formula::cell_witness`] gives it.
+type TargetWitness = Option<Option<Arc<Request>>>;
+
+/// One principal's decisions so far, on probe requests (by number) and on the targets'
+/// witnesses (by the address of the cell's shared witness, alive as long as the coverage).
+#[derive(Default)]
+pub(crate) struct Decided {
+    probes: HashMap<u32, bool>,
+    witnesses: HashMap<usize, bool>,
+}
 
 /// The offer of `target`'s role, from the account's cache.
 fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Offer> {
-    if let Some(o) = input
-        .cache
-        .offers
+    let offers = &input.cache.offers;
+    if let Some(o) = offers
+        .by_target
         .lock()
         .ok()
         .and_then(|m| m.get(&target.index).cloned())
@@ -163,7 +182,7 @@ fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Of
         let mut probes = probe_requests(account);
         probes.extend(statement_requests(input, target, account));
         let mut p = crate::request::prepared::Preparer::new(input.catalog);
-        allowed = probes
+        let kept: Vec<(String, Request)> = probes
             .into_iter()
             .filter(|(_, r)| {
                 target
@@ -173,12 +192,44 @@ fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Of
                     == Decision::Allowed
             })
             .collect();
+        if let Ok(mut numbers) = offers.numbers.lock() {
+            for (label, r) in kept {
+                let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                let n = *numbers
+                    .entry((r.action().to_owned(), r.resource.clone()))
+                    .or_insert(next);
+                allowed.push((label, r, n));
+            }
+        }
     }
     let o = Arc::new(Offer { admin, allowed });
-    if let Ok(mut m) = input.cache.offers.lock() {
+    if let Ok(mut m) = offers.by_target.lock() {
         return Arc::clone(m.entry(target.index).or_insert(o));
     }
     o
+}
+
+/// The exact allowed witness of the target's cell `k` (of `action`), worked out once per
+/// target cell.
+fn target_witness(
+    input: &FindingsInput<'_, '_>,
+    target: &GroupView<'_, '_>,
+    k: usize,
+    action: &str,
+) -> TargetWitness {
+    let witnesses = &input.cache.offers.witnesses;
+    if let Some(w) = witnesses
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&(target.index, k)).cloned())
+    {
+        return w;
+    }
+    let w = super::formula::cell_witness(target, action, input.catalog).map(|o| o.map(Arc::new));
+    match witnesses.lock() {
+        Ok(mut m) => m.entry((target.index, k)).or_insert(w).clone(),
+        Err(_) => w,
+    }
 }
 
 /// What passing the role of group `target` adds for `group`; `None` when it adds nothing.
@@ -216,16 +267,14 @@ pub(crate) fn gain(
     }
     // Probes the target is allowed and the principal is not.
     let mut added: Vec<String> = Vec::new();
-    for (label, r) in &offer.allowed {
-        let ours = *decided
-            .entry((r.action().to_owned(), r.resource.clone()))
-            .or_insert_with(|| {
-                group
-                    .compiled
-                    .evaluate_as(&PreparedRequest::new(r, input.catalog), group.context)
-                    .decision
-                    == Decision::Allowed
-            });
+    for (label, r, n) in &offer.allowed {
+        let ours = *decided.probes.entry(*n).or_insert_with(|| {
+            group
+                .compiled
+                .evaluate_as(&PreparedRequest::new(r, input.catalog), group.context)
+                .decision
+                == Decision::Allowed
+        });
         if !ours {
             added.push(label.clone());
         }
@@ -239,8 +288,21 @@ pub(crate) fn gain(
     });
     let mut writes = !added.is_empty();
     let alike = target.alike.iter().zip(group.alike).map(|(t, o)| t == o);
-    for ((t, o), alike) in target.coverage.iter().zip(group.coverage).zip(alike) {
-        if !cell_contained(input, group, target, (t, o), alike) {
+    for (k, ((t, o), alike)) in target
+        .coverage
+        .iter()
+        .zip(group.coverage)
+        .zip(alike)
+        .enumerate()
+    {
+        let cells = Cells {
+            target,
+            t,
+            o,
+            k,
+            alike,
+        };
+        if !cell_contained(input, group, &cells, decided) {
             writes |= matches!(
                 t.access_level,
                 AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
@@ -265,25 +327,51 @@ pub(crate) fn gain(
     })
 }
 
-/// Whether every request of the cell allowed for the target is allowed for the principal
-/// (`t` the target's cell, `o` the principal's; `alike` when the coverage pass found their
-/// formulas the same).
+/// One cell of a target and the principal's cell of the same action.
+struct Cells<'c, 'g, 'a> {
+    target: &'c GroupView<'g, 'a>,
+    /// The target's cell.
+    t: &'c ActionCoverage,
+    /// The principal's cell.
+    o: &'c ActionCoverage,
+    /// Their position in the coverage.
+    k: usize,
+    /// The coverage pass found their formulas the same.
+    alike: bool,
+}
+
+/// Whether every request of the cell allowed for the target is allowed for the principal.
 fn cell_contained(
     input: &FindingsInput<'_, '_>,
     group: &GroupView<'_, '_>,
-    target: &GroupView<'_, '_>,
-    (t, o): (&ActionCoverage, &ActionCoverage),
-    alike: bool,
+    cells: &Cells<'_, '_, '_>,
+    decided: &mut Decided,
 ) -> bool {
+    let Cells {
+        target,
+        t,
+        o,
+        k,
+        alike,
+    } = *cells;
     match (t.class, o.class) {
         (Class::Never, _) | (_, Class::Always) => true,
         (Class::Conditional, Class::Conditional) => {
             // The target's exact allowed witness (S-55), denied for the principal, is a request
             // only the target may make: not contained, with no scan.
-            if let Some(Some(w)) = super::formula::cell_witness(target, &t.action, input.catalog)
-                && !super::formula::allows(group, &w, input.catalog)
-            {
-                return false;
+            if let Some(Some(w)) = target_witness(input, target, k, &t.action) {
+                // Keyed by the cell's shared witness (targets often have the same one).
+                let key = t
+                    .allowed_witness
+                    .as_ref()
+                    .map_or(Arc::as_ptr(&w) as usize, |x| Arc::as_ptr(x) as usize);
+                let allowed = *decided
+                    .witnesses
+                    .entry(key)
+                    .or_insert_with(|| super::formula::allows(group, &w, input.catalog));
+                if !allowed {
+                    return false;
+                }
             }
             // The same formula (atoms gate by gate, and the principal values they read) allows
             // the same requests.

@@ -481,7 +481,7 @@ pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
         let admin = group_capability(input, group) == Capability::Admin;
         let mut gains: std::collections::HashMap<Option<usize>, Option<gain::Gain>> =
             std::collections::HashMap::new();
-        let mut decided = gain::Decided::new();
+        let mut decided = gain::Decided::default();
         let mut admin_paths: Vec<&str> = Vec::new();
         for def in PATHS {
             if def
