@@ -42,7 +42,7 @@ impl std::fmt::Display for AuditError {
 pub use crate::analyze::Class;
 
 /// One principal × action cell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ActionCoverage {
     /// `service:Action`.
     pub action: String,
@@ -89,7 +89,7 @@ pub struct ActionCoverage {
 }
 
 /// The readable condition of a cell (see [`crate::analyze::CellCondition`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct CellCondition {
     /// The whole condition (`aws:RequestedRegion ∈ {us-east-1} ∧ …`), per resource type when
     /// they differ.

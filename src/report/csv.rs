@@ -212,9 +212,9 @@ pub(crate) fn render_in_pieces<E>(
         &mut out,
         MATRIX_HEADER.iter().copied().chain(columns.iter().copied()),
     );
-    // The codes of the last cell vector seen: members of a group share theirs.
-    let mut codes: Vec<&str> = vec![""; columns.len()];
-    let mut last: Option<*const Vec<ActionCoverage>> = None;
+    // Each cell list's codes, written once as the row's tail (members of a group share their
+    // list, and a group's members are not next to each other).
+    let mut tails: HashMap<*const Vec<ActionCoverage>, String> = HashMap::new();
     for account in &result.accounts {
         for p in &account.principals {
             if out.len() >= PIECE {
@@ -241,17 +241,24 @@ pub(crate) fn render_in_pieces<E>(
                 );
                 continue;
             }
-            let ptr = std::sync::Arc::as_ptr(&p.actions);
-            if last != Some(ptr) {
-                last = Some(ptr);
-                codes.iter_mut().for_each(|c| *c = "");
-                for a in p.actions.iter() {
-                    if let Some(slot) = index.get(a.action.as_str()).and_then(|i| codes.get_mut(*i))
-                    {
-                        *slot = class_code(a.class, a.approximate);
+            let tail = tails
+                .entry(std::sync::Arc::as_ptr(&p.actions))
+                .or_insert_with(|| {
+                    let mut codes: Vec<&str> = vec![""; columns.len()];
+                    for a in p.actions.iter() {
+                        if let Some(slot) =
+                            index.get(a.action.as_str()).and_then(|i| codes.get_mut(*i))
+                        {
+                            *slot = class_code(a.class, a.approximate);
+                        }
                     }
-                }
-            }
+                    let mut tail = String::new();
+                    for c in codes {
+                        tail.push(',');
+                        field(&mut tail, c);
+                    }
+                    tail
+                });
             let group = p.group.map(|g| g.to_string()).unwrap_or_default();
             // Warnings that did not stop the evaluation (an invalid trust policy).
             let messages: Vec<&str> = p.errors.iter().map(|e| e.message.as_str()).collect();
@@ -265,7 +272,9 @@ pub(crate) fn render_in_pieces<E>(
                 "ok",
                 &messages,
             ];
-            row(&mut out, fixed.into_iter().chain(codes.iter().copied()));
+            fields(&mut out, fixed);
+            out.push_str(tail);
+            out.push_str("\r\n");
         }
     }
     sink(&out)
@@ -428,14 +437,19 @@ pub(crate) fn actions_in_pieces<E>(
 }
 
 /// Appends one record and its CRLF.
-fn row<'f>(out: &mut String, fields: impl IntoIterator<Item = &'f str>) {
-    for (i, f) in fields.into_iter().enumerate() {
+fn row<'f>(out: &mut String, values: impl IntoIterator<Item = &'f str>) {
+    fields(out, values);
+    out.push_str("\r\n");
+}
+
+/// Appends fields separated by commas, without ending the row.
+fn fields<'f>(out: &mut String, values: impl IntoIterator<Item = &'f str>) {
+    for (i, f) in values.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         field(out, f);
     }
-    out.push_str("\r\n");
 }
 
 /// Appends one field, quoted when RFC 4180 requires it. A field a spreadsheet would read as a

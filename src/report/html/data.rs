@@ -130,10 +130,14 @@ struct Tables {
 /// The matrix columns: every action any principal has, by [`LEVEL_ORDER`], then by name.
 pub(super) fn columns(r: &AuditResult) -> Vec<(&str, AccessLevel)> {
     let mut seen: HashMap<&str, AccessLevel> = HashMap::new();
+    // Members of a group share their cell list: each list is read once.
+    let mut lists: std::collections::HashSet<*const Vec<ActionCoverage>> =
+        std::collections::HashSet::new();
     for a in r
         .accounts
         .iter()
         .flat_map(|a| &a.principals)
+        .filter(|p| lists.insert(Arc::as_ptr(&p.actions)))
         .flat_map(|p| p.actions.iter())
     {
         seen.entry(a.action.as_str()).or_insert(a.access_level);
