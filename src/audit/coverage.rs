@@ -291,16 +291,23 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
 
 /// Groups often get the same witness for an action (the first request the analysis tries): one
 /// shared copy per distinct witness keeps a 10,000-role account's cells small.
+/// Cells that took their refinement from another group already hold its copy: a kept copy is
+/// recognised by its address before it is hashed.
 fn share_witnesses(cells: &mut [ActionCoverage]) {
     let mut witnesses: HashSet<Arc<Witness>> = HashSet::new();
+    let mut kept: HashSet<*const Witness> = HashSet::new();
     for cell in cells {
         for w in [&mut cell.allowed_witness, &mut cell.denied_witness]
             .into_iter()
             .flatten()
         {
+            if kept.contains(&Arc::as_ptr(w)) {
+                continue;
+            }
             match witnesses.get(w) {
                 Some(shared) => *w = Arc::clone(shared),
                 None => {
+                    kept.insert(Arc::as_ptr(w));
                     witnesses.insert(Arc::clone(w));
                 }
             }
@@ -308,11 +315,11 @@ fn share_witnesses(cells: &mut [ActionCoverage]) {
     }
 }
 
-/// Every group's cells for `actions`, in action order: a few actions at a time, each made whole
+/// Every group's cells for `actions`, in action order: each action one parallel task, made whole
 /// from the account's request `space` (planned there once, the same requests the detectors read
-/// a prefix of), evaluated for every group and summarised into the groups' cells as one
-/// parallel task (nested: evaluation and cells are parallel too), each cell then decided by the
-/// exact analysis where it can be ([`exact`]). Counts go to `stats`; disagreements between the
+/// a prefix of), evaluated once per distinct [`share::ActionKey`] and summarised into the groups'
+/// cells (nested: evaluation and cells are parallel too), each cell then decided by the exact
+/// analysis where it can be ([`exact`]). Counts go to `stats`; disagreements between the
 /// analysis and the engine come back by group index (of `all_groups`), in action order.
 #[expect(
     clippy::too_many_arguments,
@@ -348,57 +355,59 @@ pub(crate) fn account_coverage(
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let mut alike: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
-    let batch = 4 * rayon::current_num_threads().max(1);
-    for chunk in actions.chunks(batch) {
-        let done: Vec<ActionCells> = chunk
+    // One action: its requests evaluated for every group and summarised into the groups'
+    // cells, each then refined by the exact analysis.
+    let action_cells = |aid: ActionId| -> ActionCells {
+        let reqs = space.requests(aid)?;
+        let (aggs, evaluated, share) = shared_evaluation(groups, &statements, &reqs, catalog);
+        let mut cells: Vec<ActionCoverage> = groups
             .par_iter()
-            .map(|&aid| {
-                let reqs = space.requests(aid)?;
-                let (aggs, evaluated, share) =
-                    shared_evaluation(groups, &statements, &reqs, catalog);
-                let mut cells: Vec<ActionCoverage> = groups
-                    .par_iter()
-                    .zip(&aggs)
-                    .map(|(g, agg)| cell(g, &reqs, agg, catalog))
-                    .collect();
-                let (refined, formula) = exact::refine_action(
-                    analyzer, groups, &share, &reqs, &aggs, &mut cells, catalog,
-                );
-                share_witnesses(&mut cells);
-                Some((
-                    reqs.requests.len() as u64,
-                    evaluated,
-                    cells
-                        .into_iter()
-                        .zip(refined)
-                        .zip(formula)
-                        .collect::<Vec<_>>(),
-                ))
-            })
+            .zip(&aggs)
+            .map(|(g, agg)| cell(g, &reqs, agg, catalog))
             .collect();
-        for action in done {
-            if let Some((n, evaluated, cells)) = action {
-                stats.requests += n;
-                stats.decisions += n * groups.len() as u64;
-                stats.engine_decisions += evaluated;
-                stats.principal_decisions += n * members_ok;
-                for (gi, ((c, a), ((cell, refined), formula))) in
-                    coverage.iter_mut().zip(&mut alike).zip(cells).enumerate()
-                {
-                    c.push(cell);
-                    a.push(u32::try_from(formula).unwrap_or(u32::MAX));
-                    if refined.exact {
-                        stats.exact_cells += 1;
-                    } else {
-                        stats.approximate_cells += 1;
-                    }
-                    stats.analysis_cpu_seconds += refined.seconds;
-                    if let Some(e) = refined.error {
-                        errors.push((active_index.get(gi).copied().unwrap_or(gi), e));
-                    }
-                }
-            }
+        let (refined, formula) =
+            exact::refine_action(analyzer, groups, &share, &reqs, &aggs, &mut cells, catalog);
+        share_witnesses(&mut cells);
+        Some((
+            reqs.requests.len() as u64,
+            evaluated,
+            cells
+                .into_iter()
+                .zip(refined)
+                .zip(formula)
+                .collect::<Vec<_>>(),
+        ))
+    };
+    // Every action is one task, taken by the next free thread (nested: evaluation, cells and
+    // the analysis are parallel too); no batch waits for its slowest action.
+    let done: Vec<ActionCells> = actions
+        .par_iter()
+        .with_max_len(1)
+        .map(|&aid| {
+            let done = action_cells(aid);
             progress.inc(1);
+            done
+        })
+        .collect();
+    for (n, evaluated, cells) in done.into_iter().flatten() {
+        stats.requests += n;
+        stats.decisions += n * groups.len() as u64;
+        stats.engine_decisions += evaluated;
+        stats.principal_decisions += n * members_ok;
+        for (gi, ((c, a), ((cell, refined), formula))) in
+            coverage.iter_mut().zip(&mut alike).zip(cells).enumerate()
+        {
+            c.push(cell);
+            a.push(u32::try_from(formula).unwrap_or(u32::MAX));
+            if refined.exact {
+                stats.exact_cells += 1;
+            } else {
+                stats.approximate_cells += 1;
+            }
+            stats.analysis_cpu_seconds += refined.seconds;
+            if let Some(e) = refined.error {
+                errors.push((active_index.get(gi).copied().unwrap_or(gi), e));
+            }
         }
     }
     // Back to one entry per group of the account.
