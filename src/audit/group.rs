@@ -61,24 +61,24 @@ pub(crate) fn group_principals<'a>(
         .iter()
         .map(|p| p.errors.clone())
         .collect();
-    // Each principal's set and grouping key, in parallel (independent of each other).
-    let keyed: Vec<Option<(PolicySet, String, crate::eval::Context)>> = account
+    // Each principal's grouping key, in parallel (independent of each other); the policy set
+    // is built for the first member of each group only.
+    let keyed: Vec<Option<(String, crate::eval::Context)>> = account
         .principals
         .par_iter()
         .map(|p| {
             if !p.errors.is_empty() {
                 return None;
             }
-            let set = policy_set_of(p, scps);
             let ctx = p.context();
-            let key = group_key(p, &set, &ctx);
-            Some((set, key, ctx))
+            let key = group_key(p, scps, &ctx);
+            Some((key, ctx))
         })
         .collect();
     let mut groups: Vec<Group<'a>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (pi, (p, keyed)) in account.principals.iter().zip(keyed).enumerate() {
-        let Some((set, key, ctx)) = keyed else {
+        let Some((key, ctx)) = keyed else {
             continue;
         };
         mentions.add_principal_context(&ctx);
@@ -91,6 +91,7 @@ pub(crate) fn group_principals<'a>(
             }
             continue;
         }
+        let set = policy_set_of(p, scps);
         match compiler.compile(&set) {
             Ok(compiled) => {
                 for (_, pol) in set.labelled() {
@@ -150,8 +151,18 @@ pub fn evaluation_groups(
 
 /// What decides a principal's group: SCP exemption, policies, boundary, and the values of the
 /// principal keys its policies read.
-pub(crate) fn group_key(p: &Principal, set: &PolicySet, ctx: &crate::eval::Context) -> String {
-    let read = keys_read(set);
+pub(crate) fn group_key(p: &Principal, scps: &[Vec<Policy>], ctx: &crate::eval::Context) -> String {
+    // The keys its set reads ([`keys_read`] of [`policy_set_of`]), without building the set.
+    let mut read = BTreeSet::new();
+    let scps = if p.service_linked { &[][..] } else { scps };
+    let policies = scps
+        .iter()
+        .flatten()
+        .chain(p.identity.iter().map(|d| &*d.policy))
+        .chain(p.boundary.iter().map(|b| &*b.policy));
+    for st in policies.flat_map(|pol| &pol.statements) {
+        statement_reads(st, &mut read);
+    }
     let mut key = format!("{}|", p.service_linked);
     for d in &p.identity {
         key.push_str(&d.id);
