@@ -354,6 +354,7 @@ pub(crate) fn account_coverage(
     let mut coverage: Vec<Vec<ActionCoverage>> =
         vec![Vec::with_capacity(actions.len()); groups.len()];
     let mut alike: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
+    let mut evaluated_by: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
     // One action: its requests evaluated for every group and summarised into the groups'
     // cells, each then refined by the exact analysis.
@@ -375,6 +376,7 @@ pub(crate) fn account_coverage(
                 .into_iter()
                 .zip(refined)
                 .zip(formula)
+                .zip(share)
                 .collect::<Vec<_>>(),
         ))
     };
@@ -394,11 +396,17 @@ pub(crate) fn account_coverage(
         stats.decisions += n * groups.len() as u64;
         stats.engine_decisions += evaluated;
         stats.principal_decisions += n * members_ok;
-        for (gi, ((c, a), ((cell, refined), formula))) in
-            coverage.iter_mut().zip(&mut alike).zip(cells).enumerate()
+        for (gi, (((c, a), e), (((cell, refined), formula), share))) in coverage
+            .iter_mut()
+            .zip(&mut alike)
+            .zip(&mut evaluated_by)
+            .zip(cells)
+            .enumerate()
         {
             c.push(cell);
             a.push(u32::try_from(formula).unwrap_or(u32::MAX));
+            let by = active_index.get(share).copied().unwrap_or(gi);
+            e.push(u32::try_from(by).unwrap_or(u32::MAX));
             if refined.exact {
                 stats.exact_cells += 1;
             } else {
@@ -414,6 +422,7 @@ pub(crate) fn account_coverage(
     Coverage {
         cells: per_group(active, coverage),
         alike: per_group(active, alike),
+        evaluated_by: per_group(active, evaluated_by),
         errors,
     }
 }
@@ -441,14 +450,24 @@ pub(crate) struct Coverage {
     /// class have the same formula for it (atoms gate by gate, and the principal values they
     /// read), so they are allowed the same requests of it.
     pub(crate) alike: Vec<Vec<u32>>,
+    /// Per cell: the group (of the account) whose evaluation of the action it shares
+    /// ([`share`]: the same statements for the action, the same principal values), itself when
+    /// it is the first; groups with the same one are decided alike by the engine on every
+    /// request of the action.
+    pub(crate) evaluated_by: Vec<Vec<u32>>,
     /// Disagreements between the exact analysis and the engine, by group index, in action
     /// order.
     pub(crate) errors: Vec<(usize, String)>,
 }
 
 /// One action's requests counted, the decisions the engine made for them, and every group's
-/// cell with its refinement and class of alike cells, if generated.
-type ActionCells = Option<(u64, u64, Vec<((ActionCoverage, exact::Refined), usize)>)>;
+/// cell with its refinement, its class of alike cells and the group whose evaluation it shares,
+/// if generated.
+type ActionCells = Option<(u64, u64, Vec<GroupCell>)>;
+
+/// One group's cell of an action: the cell, its refinement, its class of alike cells and the
+/// group (of the active ones) whose evaluation it shares.
+type GroupCell = (((ActionCoverage, exact::Refined), usize), usize);
 
 /// Disagreements between the exact analysis and the engine, by group (of `groups`), attributed
 /// to each group's first selected member (the message names how many others share it).

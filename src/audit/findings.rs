@@ -44,6 +44,9 @@ pub(crate) struct GroupView<'g, 'a> {
     /// Per cell of `coverage`: its class of alike cells (the same class as another group's
     /// cell of the action: the same formula, so the same requests allowed).
     pub(crate) alike: &'g [u32],
+    /// Per cell of `coverage`: the group whose engine evaluation of the action it shares (the
+    /// same statements for the action and principal values: the same decision on every request).
+    pub(crate) evaluated_by: &'g [u32],
     /// Indexes of its members in `account.principals`.
     pub(crate) members: &'g [usize],
     /// Where each policy comes from.

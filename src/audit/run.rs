@@ -615,6 +615,7 @@ fn audit_account(
     let super::coverage::Coverage {
         cells: coverage,
         alike,
+        evaluated_by,
         errors: disagreements,
     } = account_coverage(
         &groups,
@@ -665,6 +666,7 @@ fn audit_account(
                 context: &g.context,
                 coverage: coverage.get(gi).map_or(&[][..], Vec::as_slice),
                 alike: alike.get(gi).map_or(&[][..], Vec::as_slice),
+                evaluated_by: evaluated_by.get(gi).map_or(&[][..], Vec::as_slice),
                 members: &g.members,
                 origins: &g.origins,
                 pass_role: pass_role.get(gi).map_or(&[][..], Vec::as_slice),

@@ -382,23 +382,26 @@ fn cell_contained(
                 return false;
             };
             // Every own-account request the target may make, the principal may make too.
-            let theirs = allowed_bits(input, target, &reqs);
-            let ours = allowed_bits(input, group, &reqs);
+            let theirs = allowed_bits(input, target, k, &reqs);
+            let ours = allowed_bits(input, group, k, &reqs);
             theirs.iter().zip(ours.iter()).all(|(t, o)| t & !o == 0)
         }
         _ => false,
     }
 }
 
-/// Which of the own-account requests in `reqs` (the detectors' requests of one action) `g` may
-/// make, as a bitset by request index; decided once per group and action for the account (a
-/// group is compared with many targets, and a target with many groups).
+/// Which of the own-account requests in `reqs` (the detectors' requests of the action of cell
+/// `k`) `g` may make, as a bitset by request index; decided once per action for each group
+/// whose evaluation the coverage pass did not share (a group is compared with many targets,
+/// and a target with many groups), by the group whose evaluation it shares.
 fn allowed_bits(
     input: &FindingsInput<'_, '_>,
     g: &GroupView<'_, '_>,
+    k: usize,
     reqs: &crate::audit::space::Sample,
 ) -> std::sync::Arc<Vec<u64>> {
-    let key = (g.index, reqs.action_id());
+    let by = g.evaluated_by.get(k).map_or(g.index, |b| *b as usize);
+    let key = (by, reqs.action_id());
     if let Some(bits) = input
         .cache
         .allowed
