@@ -16,6 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use super::load::Account;
 use super::model::{Class, PassRoleTarget};
 use super::space::{self, GenConfig, Mentions};
@@ -44,7 +46,12 @@ pub(crate) struct PassRoleSpace {
     pub(crate) classes: Vec<RoleClass>,
     /// Role index → class index.
     class_of: Vec<usize>,
+    /// Role ARN → index of the first role with it.
+    role_at: HashMap<String, usize>,
 }
+
+/// Which of the pass-role globs match a role, and its values of the tag keys statements read.
+type Signature = (Vec<bool>, Vec<Option<String>>);
 
 /// Lowercase tag keys a condition on `key` reads from the target's tags.
 fn resource_tag_key(key_lower: &str) -> Option<&str> {
@@ -127,11 +134,15 @@ impl PassRoleSpace {
                 globs.extend(t.resolve_glob(lookup));
             }
         }
+        // The first principal of each ARN, as a scan would find it.
+        let mut principal_at: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in account.principals.iter().enumerate() {
+            principal_at.entry(p.arn.as_str()).or_insert(i);
+        }
         let tags_of = |arn: &str| -> BTreeMap<String, String> {
-            account
-                .principals
-                .iter()
-                .find(|p| p.arn == arn)
+            principal_at
+                .get(arn)
+                .and_then(|i| account.principals.get(*i))
                 .map(|p| {
                     p.tags
                         .iter()
@@ -140,7 +151,7 @@ impl PassRoleSpace {
                 })
                 .unwrap_or_default()
         };
-        let mut index: HashMap<(Vec<bool>, Vec<Option<String>>), usize> = HashMap::new();
+        let mut index: HashMap<Signature, usize> = HashMap::new();
         let mut space = PassRoleSpace::default();
         let Some(aid) = catalog.action_id("iam:PassRole") else {
             return space;
@@ -150,18 +161,28 @@ impl PassRoleSpace {
             variants: generator.variants.clamp(1, 64),
             ..generator.clone()
         };
-        for (ri, role) in account.roles.iter().enumerate() {
-            let tags = tags_of(&role.arn);
-            let signature = (
-                globs
-                    .iter()
-                    .map(|g| arn_glob_matches(g, &role.arn))
-                    .collect::<Vec<bool>>(),
-                tag_keys
-                    .iter()
-                    .map(|k| tags.get(k).cloned())
-                    .collect::<Vec<Option<String>>>(),
-            );
+        // Each role's signature (which globs match it, its values of the tag keys read), in
+        // parallel; classes are then made in role order.
+        let signed: Vec<(Signature, BTreeMap<String, String>)> = account
+            .roles
+            .par_iter()
+            .map(|role| {
+                let tags = tags_of(&role.arn);
+                let signature = (
+                    globs
+                        .iter()
+                        .map(|g| arn_glob_matches(g, &role.arn))
+                        .collect::<Vec<bool>>(),
+                    tag_keys
+                        .iter()
+                        .map(|k| tags.get(k).cloned())
+                        .collect::<Vec<Option<String>>>(),
+                );
+                (signature, tags)
+            })
+            .collect();
+        for (ri, (role, (signature, tags))) in account.roles.iter().zip(signed).enumerate() {
+            space.role_at.entry(role.arn.clone()).or_insert(ri);
             if let Some(&ci) = index.get(&signature) {
                 if let Some(c) = space.classes.get_mut(ci) {
                     c.roles.push(ri);
@@ -198,7 +219,8 @@ impl PassRoleSpace {
 
     /// The class's requests retargeted to role `role` (same decisions, by construction).
     pub(crate) fn requests_for(&self, account: &Account, role: &str) -> Vec<Request> {
-        let Some(ri) = account.roles.iter().position(|r| r.arn == role) else {
+        debug_assert_eq!(self.class_of.len(), account.roles.len());
+        let Some(&ri) = self.role_at.get(role) else {
             return Vec::new();
         };
         let Some(class) = self.class_of.get(ri).and_then(|c| self.classes.get(*c)) else {
