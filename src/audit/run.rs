@@ -449,13 +449,17 @@ fn audit_sources(
         .zip(&selections)
         .flat_map(|(a, sel)| lint_account(a, sel))
         .collect();
-    for (account, selected) in loaded_accounts.iter().zip(&selections) {
-        errors.extend(account.errors.iter().cloned());
-        let t = Clock::now();
-        let account_scps = scps.for_account(&account.id);
-        let scp_files = cfg.scp_files_for(&account.id);
-        let (result, account_findings) = pool.install(|| {
-            audit_account(
+    // The accounts are audited one after the other while the graph (which reads only the
+    // loaded accounts) is built and walked beside them: each fills the other's serial stretches
+    // (loading a group's compiles, a phase's merge) on the pool's threads. On one thread the
+    // graph simply follows.
+    let t = Clock::now();
+    let audit_accounts = || {
+        let mut audited = Vec::with_capacity(loaded_accounts.len());
+        for (account, selected) in loaded_accounts.iter().zip(&selections) {
+            let account_scps = scps.for_account(&account.id);
+            let scp_files = cfg.scp_files_for(&account.id);
+            audited.push(audit_account(
                 account,
                 selected,
                 (&account_scps, &scp_files),
@@ -465,21 +469,15 @@ fn audit_sources(
                 &mut stats,
                 &progress,
                 trail.as_ref().map(|t| (t, &mut least_privilege)),
-            )
-        });
-        findings.push(account_findings);
-        eval_seconds += t.elapsed().as_secs_f64();
-        for p in &result.principals {
-            errors.extend(p.errors.iter().cloned());
+            ));
         }
-        accounts.push(result);
-    }
-    if cfg.graph {
-        let t = Clock::now();
-        progress.phase("graph", None);
-        let chains = pool.install(|| {
+        audited
+    };
+    let graph = || {
+        cfg.graph.then(|| {
+            let t = Clock::now();
             let arena = Bump::new();
-            super::graph::Graph::build(
+            let chains = super::graph::Graph::build(
                 &arena,
                 &loaded_accounts,
                 &scps,
@@ -487,13 +485,24 @@ fn audit_sources(
                 catalog,
                 super::graph::now(),
             )
-            .findings()
-        });
-        add_chain_findings(&mut findings, chains, &accounts);
-        let seconds = t.elapsed().as_secs_f64();
-        stats.findings_seconds += seconds;
-        eval_seconds += seconds;
+            .findings();
+            (chains, t.elapsed().as_secs_f64())
+        })
+    };
+    let (audited, chains) = pool.install(|| rayon::join(audit_accounts, graph));
+    for (account, (result, account_findings)) in loaded_accounts.iter().zip(audited) {
+        errors.extend(account.errors.iter().cloned());
+        findings.push(account_findings);
+        for p in &result.principals {
+            errors.extend(p.errors.iter().cloned());
+        }
+        accounts.push(result);
     }
+    if let Some((chains, seconds)) = chains {
+        add_chain_findings(&mut findings, chains, &accounts);
+        stats.findings_seconds += seconds;
+    }
+    eval_seconds += t.elapsed().as_secs_f64();
     // One finding per cause, with every principal it affects.
     let findings: Vec<Finding> =
         super::findings::causes::group(findings.into_iter().flatten().collect());
