@@ -82,7 +82,24 @@ pub(crate) fn group_principals<'a>(
             continue;
         };
         mentions.add_principal_context(&ctx);
-        if let Some(&g) = index.get(&key) {
+        // An inline document is known by a 64-bit hash of its text, which a crafted document
+        // can collide with: a principal joins a group only when its documents are the same as
+        // the group's first member's; one whose key collides gets a group of its own.
+        let mut key = key;
+        let mut joined = None;
+        for n in 1.. {
+            let Some(&g) = index.get(&key) else { break };
+            let first = groups
+                .get(g)
+                .and_then(|group| group.members.first())
+                .and_then(|m| account.principals.get(*m));
+            if first.is_some_and(|f| same_documents(f, p)) {
+                joined = Some(g);
+                break;
+            }
+            key = format!("{key}#{n}");
+        }
+        if let Some(g) = joined {
             if let Some(group) = groups.get_mut(g) {
                 group.members.push(pi);
             }
@@ -129,6 +146,21 @@ pub(crate) fn group_principals<'a>(
         group_of,
         principal_errors,
     }
+}
+
+/// True when `a` and `b` have the same identity documents, in order, and the same boundary:
+/// the same shared document, or documents with equal content.
+fn same_documents(a: &Principal, b: &Principal) -> bool {
+    let same = |x: &super::load::PolicyDoc, y: &super::load::PolicyDoc| {
+        std::sync::Arc::ptr_eq(&x.policy, &y.policy) || x.policy == y.policy
+    };
+    a.identity.len() == b.identity.len()
+        && a.identity.iter().zip(&b.identity).all(|(x, y)| same(x, y))
+        && match (&a.boundary, &b.boundary) {
+            (Some(x), Some(y)) => same(x, y),
+            (None, None) => true,
+            _ => false,
+        }
 }
 
 /// Which principals of `account` are evaluated together under the SCP levels `scps`: the
@@ -288,4 +320,58 @@ pub(crate) fn origins_of(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<Polic
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::load::{ManagedPolicyDir, load_gaad_text};
+
+    /// Two roles whose inline documents differ, and a third with the first's document.
+    const GAAD: &str = r#"{"RoleDetailList": [
+      {"RoleName": "a", "Arn": "arn:aws:iam::111122223333:role/a", "RolePolicyList": [
+        {"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "sagemaker:ListModels", "Resource": "*"}]}}]},
+      {"RoleName": "b", "Arn": "arn:aws:iam::111122223333:role/b", "RolePolicyList": [
+        {"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}}]},
+      {"RoleName": "c", "Arn": "arn:aws:iam::111122223333:role/c", "RolePolicyList": [
+        {"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "sagemaker:ListModels", "Resource": "*"}]}}]}
+    ]}"#;
+
+    fn groups_of(account: &Account) -> Vec<Vec<usize>> {
+        evaluation_groups(account, &[], Catalog::sagemaker_default())
+    }
+
+    #[test]
+    fn equal_documents_group_together() {
+        let account = load_gaad_text(GAAD, "g.json", &ManagedPolicyDir(None)).unwrap();
+        assert_eq!(groups_of(&account), [vec![0, 2], vec![1]]);
+    }
+
+    /// A document whose hash equals another's (a crafted collision, made here by giving `b`
+    /// the id of `a`'s document) does not put `b` in `a`'s group.
+    #[test]
+    fn a_colliding_document_hash_does_not_merge_groups() {
+        let mut account = load_gaad_text(GAAD, "g.json", &ManagedPolicyDir(None)).unwrap();
+        let id = std::sync::Arc::clone(&account.principals[0].identity[0].id);
+        account.principals[1].identity[0].id = std::sync::Arc::clone(&id);
+        assert_eq!(
+            account.principals[1].identity[0].id,
+            account.principals[2].identity[0].id
+        );
+        assert_eq!(groups_of(&account), [vec![0, 2], vec![1]]);
+        // Ids that collide three ways still keep each document apart.
+        account.principals[2].identity[0].id = id;
+        assert_eq!(groups_of(&account), [vec![0, 2], vec![1]]);
+        assert!(!same_documents(
+            &account.principals[0],
+            &account.principals[1]
+        ));
+        assert!(same_documents(
+            &account.principals[0],
+            &account.principals[2]
+        ));
+    }
 }
