@@ -76,29 +76,25 @@ pub(crate) fn group_principals<'a>(
         })
         .collect();
     let mut groups: Vec<Group<'a>> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     for (pi, (p, keyed)) in account.principals.iter().zip(keyed).enumerate() {
         let Some((key, ctx)) = keyed else {
             continue;
         };
         mentions.add_principal_context(&ctx);
         // An inline document is known by a 64-bit hash of its text, which a crafted document
-        // can collide with: a principal joins a group only when its documents are the same as
-        // the group's first member's; one whose key collides gets a group of its own.
-        let mut key = key;
-        let mut joined = None;
-        for n in 1.. {
-            let Some(&g) = index.get(&key) else { break };
-            let first = groups
-                .get(g)
-                .and_then(|group| group.members.first())
-                .and_then(|m| account.principals.get(*m));
-            if first.is_some_and(|f| same_documents(f, p)) {
-                joined = Some(g);
-                break;
-            }
-            key = format!("{key}#{n}");
-        }
+        // can collide with: a principal joins a group of its key only when its documents are
+        // the same as the group's first member's; one whose key collides gets a group of its
+        // own under the same key.
+        let joined = index.get(&key).and_then(|gs| {
+            gs.iter().copied().find(|g| {
+                groups
+                    .get(*g)
+                    .and_then(|group| group.members.first())
+                    .and_then(|m| account.principals.get(*m))
+                    .is_some_and(|f| same_documents(f, p))
+            })
+        });
         if let Some(g) = joined {
             if let Some(group) = groups.get_mut(g) {
                 group.members.push(pi);
@@ -124,7 +120,7 @@ pub(crate) fn group_principals<'a>(
                     set,
                     compiled,
                 });
-                index.insert(key, g);
+                index.entry(key).or_default().push(g);
                 if let Some(slot) = group_of.get_mut(pi) {
                     *slot = Some(g);
                 }

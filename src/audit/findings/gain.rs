@@ -192,14 +192,18 @@ fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Of
                     == Decision::Allowed
             })
             .collect();
-        if let Ok(mut numbers) = offers.numbers.lock() {
-            for (label, r) in kept {
-                let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-                let n = *numbers
-                    .entry((r.action().to_owned(), r.resource.clone()))
-                    .or_insert(next);
-                allowed.push((label, r, n));
-            }
+        // The table stays whole even if a thread panicked while holding it: every offer must
+        // keep all its requests.
+        let mut numbers = offers
+            .numbers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (label, r) in kept {
+            let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+            let n = *numbers
+                .entry((r.action().to_owned(), r.resource.clone()))
+                .or_insert(next);
+            allowed.push((label, r, n));
         }
     }
     let o = Arc::new(Offer { admin, allowed });
