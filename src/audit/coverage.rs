@@ -291,6 +291,7 @@ fn spelling(set: &PolicySet, key_lower: &str, catalog: &Catalog) -> String {
 
 /// Groups often get the same witness for an action (the first request the analysis tries): one
 /// shared copy per distinct witness keeps a 10,000-role account's cells small.
+///
 /// Cells that took their refinement from another group already hold its copy: a kept copy is
 /// recognised by its address before it is hashed.
 fn share_witnesses(cells: &mut [ActionCoverage]) {
