@@ -47,25 +47,7 @@ impl<'g> Statements<'g> {
         let mut layers = Vec::with_capacity(groups.len());
         for g in groups {
             let mut mine: Vec<(Layer, Vec<u32>)> = Vec::new();
-            let set = &g.set;
-            let scps = set.scps.iter().enumerate().map(|(l, level)| {
-                (
-                    Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),
-                    level.as_slice(),
-                )
-            });
-            let identity = std::iter::once((Layer::Identity, set.identity.as_slice()));
-            let boundary = set
-                .boundary
-                .as_deref()
-                .map(|b| (Layer::Boundary, b))
-                .into_iter();
-            let session = set
-                .session
-                .as_ref()
-                .map(|s| (Layer::Session, std::slice::from_ref(s)))
-                .into_iter();
-            for (layer, policies) in scps.chain(identity).chain(boundary).chain(session) {
+            for (layer, policies) in g.set.layers() {
                 let ids = policies
                     .iter()
                     .flat_map(|p| &p.statements)

@@ -161,56 +161,46 @@ pub(crate) struct Decided {
 /// The offer of `target`'s role, from the account's cache.
 fn offer_of(input: &FindingsInput<'_, '_>, target: &GroupView<'_, '_>) -> Arc<Offer> {
     let offers = &input.cache.offers;
-    if let Some(o) = offers
-        .by_target
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&target.index).cloned())
-    {
-        return o;
-    }
-    let account = &input.account.id;
-    let admin = probe::capability(
-        target.compiled,
-        target.context,
-        account,
-        &input.generator.region,
-        input.catalog,
-    ) == Capability::Admin;
-    let mut allowed = Vec::new();
-    if !admin {
-        let mut probes = probe_requests(account);
-        probes.extend(statement_requests(input, target, account));
-        let mut p = crate::request::prepared::Preparer::new(input.catalog);
-        let kept: Vec<(String, Request)> = probes
-            .into_iter()
-            .filter(|(_, r)| {
-                target
-                    .compiled
-                    .evaluate_as(&p.prepare(r), target.context)
-                    .decision
-                    == Decision::Allowed
-            })
-            .collect();
-        // The table stays whole even if a thread panicked while holding it: every offer must
-        // keep all its requests.
-        let mut numbers = offers
-            .numbers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (label, r) in kept {
-            let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-            let n = *numbers
-                .entry((r.action().to_owned(), r.resource.clone()))
-                .or_insert(next);
-            allowed.push((label, r, n));
+    memoised(&offers.by_target, target.index, || {
+        let account = &input.account.id;
+        let admin = probe::capability(
+            target.compiled,
+            target.context,
+            account,
+            &input.generator.region,
+            input.catalog,
+        ) == Capability::Admin;
+        let mut allowed = Vec::new();
+        if !admin {
+            let mut probes = probe_requests(account);
+            probes.extend(statement_requests(input, target, account));
+            let mut p = crate::request::prepared::Preparer::new(input.catalog);
+            let kept: Vec<(String, Request)> = probes
+                .into_iter()
+                .filter(|(_, r)| {
+                    target
+                        .compiled
+                        .evaluate_as(&p.prepare(r), target.context)
+                        .decision
+                        == Decision::Allowed
+                })
+                .collect();
+            // The table stays whole even if a thread panicked while holding it: every offer must
+            // keep all its requests.
+            let mut numbers = offers
+                .numbers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (label, r) in kept {
+                let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                let n = *numbers
+                    .entry((r.action().to_owned(), r.resource.clone()))
+                    .or_insert(next);
+                allowed.push((label, r, n));
+            }
         }
-    }
-    let o = Arc::new(Offer { admin, allowed });
-    if let Ok(mut m) = offers.by_target.lock() {
-        return Arc::clone(m.entry(target.index).or_insert(o));
-    }
-    o
+        Arc::new(Offer { admin, allowed })
+    })
 }
 
 /// The exact allowed witness of the target's cell `k` (of `action`), worked out once per
@@ -221,18 +211,25 @@ fn target_witness(
     k: usize,
     action: &str,
 ) -> TargetWitness {
-    let witnesses = &input.cache.offers.witnesses;
-    if let Some(w) = witnesses
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&(target.index, k)).cloned())
-    {
-        return w;
+    memoised(&input.cache.offers.witnesses, (target.index, k), || {
+        super::formula::cell_witness(target, action, input.catalog).map(|o| o.map(Arc::new))
+    })
+}
+
+/// The value of `key` in the account-wide `memo`, computed by `compute` (outside the lock) when
+/// it is not there yet; a value another thread stored first wins, so every caller sees one.
+fn memoised<K: std::hash::Hash + Eq, V: Clone>(
+    memo: &Mutex<HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(v) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
     }
-    let w = super::formula::cell_witness(target, action, input.catalog).map(|o| o.map(Arc::new));
-    match witnesses.lock() {
-        Ok(mut m) => m.entry((target.index, k)).or_insert(w).clone(),
-        Err(_) => w,
+    let v = compute();
+    match memo.lock() {
+        Ok(mut m) => m.entry(key).or_insert(v).clone(),
+        Err(_) => v,
     }
 }
 
@@ -403,31 +400,19 @@ fn allowed_bits(
     g: &GroupView<'_, '_>,
     k: usize,
     reqs: &crate::audit::space::Sample,
-) -> std::sync::Arc<Vec<u64>> {
+) -> Arc<Vec<u64>> {
     let by = g.evaluated_by.get(k).map_or(g.index, |b| *b as usize);
-    let key = (by, reqs.action_id());
-    if let Some(bits) = input
-        .cache
-        .allowed
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&key).cloned())
-    {
-        return bits;
-    }
-    let mut p = crate::request::prepared::Preparer::new(input.catalog);
-    let mut bits = vec![0u64; reqs.requests().len().div_ceil(64)];
-    for (i, (r, own)) in reqs.iter().enumerate() {
-        if own
-            && g.compiled.evaluate_as(&p.prepare(r), g.context).decision == Decision::Allowed
-            && let Some(word) = bits.get_mut(i / 64)
-        {
-            *word |= 1 << (i % 64);
+    memoised(&input.cache.allowed, (by, reqs.action_id()), || {
+        let mut p = crate::request::prepared::Preparer::new(input.catalog);
+        let mut bits = vec![0u64; reqs.requests().len().div_ceil(64)];
+        for (i, (r, own)) in reqs.iter().enumerate() {
+            if own
+                && g.compiled.evaluate_as(&p.prepare(r), g.context).decision == Decision::Allowed
+                && let Some(word) = bits.get_mut(i / 64)
+            {
+                *word |= 1 << (i % 64);
+            }
         }
-    }
-    let bits = std::sync::Arc::new(bits);
-    if let Ok(mut m) = input.cache.allowed.lock() {
-        m.entry(key).or_insert_with(|| std::sync::Arc::clone(&bits));
-    }
-    bits
+        Arc::new(bits)
+    })
 }
