@@ -349,13 +349,8 @@ pub(crate) fn account_coverage(
         .filter(|(_, a)| **a)
         .map(|(i, _)| i)
         .collect();
-    let mut errors: Vec<(usize, String)> = Vec::new();
     let groups = groups.as_slice();
     let statements = share::Statements::new(groups);
-    let mut coverage: Vec<Vec<ActionCoverage>> =
-        vec![Vec::with_capacity(actions.len()); groups.len()];
-    let mut alike: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
-    let mut evaluated_by: Vec<Vec<u32>> = vec![Vec::with_capacity(actions.len()); groups.len()];
     let members_ok: u64 = groups.iter().map(|g| g.members.len() as u64).sum();
     // One action: its requests evaluated for every group and summarised into the groups'
     // cells, each then refined by the exact analysis.
@@ -378,12 +373,13 @@ pub(crate) fn account_coverage(
                 .zip(refined)
                 .zip(formula)
                 .zip(share)
+                .map(Some)
                 .collect::<Vec<_>>(),
         ))
     };
     // Every action is one task, taken by the next free thread (nested: evaluation, cells and
     // the analysis are parallel too); no batch waits for its slowest action.
-    let done: Vec<ActionCells> = actions
+    let mut done: Vec<(u64, u64, Vec<Option<GroupCell>>)> = actions
         .par_iter()
         .with_max_len(1)
         .map(|&aid| {
@@ -391,41 +387,118 @@ pub(crate) fn account_coverage(
             progress.inc(1);
             done
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect();
-    for (n, evaluated, cells) in done.into_iter().flatten() {
+    for (n, evaluated, _) in &done {
         stats.requests += n;
         stats.decisions += n * groups.len() as u64;
         stats.engine_decisions += evaluated;
         stats.principal_decisions += n * members_ok;
-        for (gi, (((c, a), e), (((cell, refined), formula), share))) in coverage
-            .iter_mut()
-            .zip(&mut alike)
-            .zip(&mut evaluated_by)
-            .zip(cells)
-            .enumerate()
-        {
-            c.push(cell);
-            a.push(u32::try_from(formula).unwrap_or(u32::MAX));
-            let by = active_index.get(share).copied().unwrap_or(gi);
-            e.push(u32::try_from(by).unwrap_or(u32::MAX));
-            if refined.exact {
-                stats.exact_cells += 1;
-            } else {
-                stats.approximate_cells += 1;
-            }
-            stats.analysis_cpu_seconds += refined.seconds;
-            if let Some(e) = refined.error {
-                errors.push((active_index.get(gi).copied().unwrap_or(gi), e));
+    }
+    // From one list per action to one per group, in parallel over slices of the groups: each
+    // task takes its groups' cells out of every action's list.
+    let mut slices: Vec<Vec<&mut [Option<GroupCell>]>> = Vec::new();
+    for (_, _, cells) in &mut done {
+        for (k, part) in cells.chunks_mut(TRANSPOSE_SLICE).enumerate() {
+            match slices.get_mut(k) {
+                Some(slice) => slice.push(part),
+                None => slices.push(vec![part]),
             }
         }
     }
+    let parts: Vec<Transposed> = slices
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, columns)| transpose(k * TRANSPOSE_SLICE, columns, &active_index))
+        .collect();
+    let (mut coverage, mut alike, mut evaluated_by) = (Vec::new(), Vec::new(), Vec::new());
+    let mut errors: Vec<(usize, usize, String)> = Vec::new();
+    for part in parts {
+        coverage.extend(part.cells);
+        alike.extend(part.alike);
+        evaluated_by.extend(part.evaluated_by);
+        errors.extend(part.errors);
+        stats.exact_cells += part.exact;
+        stats.approximate_cells += part.approximate;
+        stats.analysis_cpu_seconds += part.seconds;
+    }
+    // In action order, then group order.
+    errors.sort_by_key(|(action, gi, _)| (*action, *gi));
     // Back to one entry per group of the account.
     Coverage {
         cells: per_group(active, coverage),
         alike: per_group(active, alike),
         evaluated_by: per_group(active, evaluated_by),
-        errors,
+        errors: errors.into_iter().map(|(_, gi, e)| (gi, e)).collect(),
     }
+}
+
+/// How many groups one task of the transposition from action lists to group lists takes.
+const TRANSPOSE_SLICE: usize = 32;
+
+/// The group lists of the groups from `first` on, taken out of `columns` (one slice of each
+/// action's cells, in action order), with their counts and errors.
+#[derive(Default)]
+struct Transposed {
+    cells: Vec<Vec<ActionCoverage>>,
+    alike: Vec<Vec<u32>>,
+    evaluated_by: Vec<Vec<u32>>,
+    exact: u64,
+    approximate: u64,
+    seconds: f64,
+    /// (action's position, group index of the account, message).
+    errors: Vec<(usize, usize, String)>,
+}
+
+fn transpose(
+    first: usize,
+    columns: Vec<&mut [Option<GroupCell>]>,
+    active_index: &[usize],
+) -> Transposed {
+    let width = columns.first().map_or(0, |c| c.len());
+    let lists = || -> Vec<Vec<u32>> {
+        (0..width)
+            .map(|_| Vec::with_capacity(columns.len()))
+            .collect()
+    };
+    let mut out = Transposed {
+        cells: (0..width)
+            .map(|_| Vec::with_capacity(columns.len()))
+            .collect(),
+        alike: lists(),
+        evaluated_by: lists(),
+        ..Transposed::default()
+    };
+    for (ai, column) in columns.into_iter().enumerate() {
+        let lists = out
+            .cells
+            .iter_mut()
+            .zip(&mut out.alike)
+            .zip(&mut out.evaluated_by);
+        for (j, (slot, ((c, a), e))) in column.iter_mut().zip(lists).enumerate() {
+            let Some((((cell, refined), formula), share)) = slot.take() else {
+                continue;
+            };
+            let gi = first + j;
+            c.push(cell);
+            a.push(u32::try_from(formula).unwrap_or(u32::MAX));
+            let by = active_index.get(share).copied().unwrap_or(gi);
+            e.push(u32::try_from(by).unwrap_or(u32::MAX));
+            if refined.exact {
+                out.exact += 1;
+            } else {
+                out.approximate += 1;
+            }
+            out.seconds += refined.seconds;
+            if let Some(e) = refined.error {
+                out.errors
+                    .push((ai, active_index.get(gi).copied().unwrap_or(gi), e));
+            }
+        }
+    }
+    out
 }
 
 /// One entry per group of the account from one per active group (empty for the others).
@@ -464,7 +537,7 @@ pub(crate) struct Coverage {
 /// One action's requests counted, the decisions the engine made for them, and every group's
 /// cell with its refinement, its class of alike cells and the group whose evaluation it shares,
 /// if generated.
-type ActionCells = Option<(u64, u64, Vec<GroupCell>)>;
+type ActionCells = Option<(u64, u64, Vec<Option<GroupCell>>)>;
 
 /// One group's cell of an action: the cell, its refinement, its class of alike cells and the
 /// group (of the active ones) whose evaluation it shares.
