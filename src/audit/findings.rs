@@ -24,7 +24,7 @@ pub(crate) use super::model::witness;
 use super::model::{ActionCoverage, Finding, PassRoleTarget, StatementRef};
 use super::space::{ActionRequests, GenConfig, Mentions, RequestSpace, Sample};
 use crate::catalog::Catalog;
-use crate::compile::{CompiledSet, Compiler};
+use crate::compile::CompiledSet;
 use crate::eval::{Explanation, Layer, PreparedRequest, Request};
 use crate::policy::PolicySet;
 use crate::request::prepared::PreparedContext;
@@ -150,9 +150,6 @@ pub(crate) struct FindingsInput<'g, 'a> {
     /// The account's request space, the one coverage read: detectors read its prefix of
     /// [`crate::audit::space::DETECTOR_PREFIX`] requests per action.
     pub(crate) space: &'g RequestSpace<'g>,
-    /// A compiler into the account's arena, for counterfactual sets. It is not `Sync`, so only
-    /// the detectors that run over the whole account (not per group in parallel) get it.
-    pub(crate) compiler: Option<&'g Compiler<'a>>,
     /// The account's roles in pass-role classes, with their requests.
     pub(crate) pass_role_space: &'g crate::audit::passrole::PassRoleSpace,
 }
@@ -272,89 +269,100 @@ pub(crate) fn account_findings(input: &FindingsInput<'_, '_>) -> Vec<Finding> {
         input.space,
     );
     let active = input.active;
-    let per_group: Vec<Vec<GroupFinding>> = groups
-        .par_iter()
-        .filter(|g| active.get(g.index).copied().unwrap_or(true))
-        .map(|g| {
-            let focused = FindingsInput {
-                account,
-                groups,
-                focus: Some(g.index),
-                active,
-                cache,
-                group_of,
-                catalog,
-                generator,
-                mentions,
-                space: requests,
-                compiler: None,
-                pass_role_space: space,
-            };
-            let mut v = paths::run(&focused);
-            v.extend(willfail::run(&focused));
-            v.extend(broad::run(&focused));
-            v
-        })
+    // The per-group detectors and the dead-statement check (over the whole account) run side
+    // by side, so neither waits alone for its slowest group.
+    let per_group = || -> Vec<Vec<GroupFinding>> {
+        groups
+            .par_iter()
+            .filter(|g| active.get(g.index).copied().unwrap_or(true))
+            .map(|g| {
+                let focused = FindingsInput {
+                    account,
+                    groups,
+                    focus: Some(g.index),
+                    active,
+                    cache,
+                    group_of,
+                    catalog,
+                    generator,
+                    mentions,
+                    space: requests,
+                    pass_role_space: space,
+                };
+                let mut v = paths::run(&focused);
+                v.extend(willfail::run(&focused));
+                v.extend(broad::run(&focused));
+                v
+            })
+            .collect()
+    };
+    let (per_group, dead) = rayon::join(per_group, || dead::run(input));
+    let by_group: Vec<GroupFinding> = per_group.into_iter().flatten().chain(dead).collect();
+    let mut out: Vec<Finding> = by_group
+        .into_par_iter()
+        .flat_map_iter(|gf| principal_findings(input, gf))
         .collect();
-    let mut by_group: Vec<GroupFinding> = per_group.into_iter().flatten().collect();
-    by_group.extend(dead::run(input));
-    let mut out = Vec::new();
-    for gf in by_group {
-        let Some(group) = input.groups.get(gf.group) else {
-            continue;
-        };
-        let mut arns: Vec<String> = group
-            .members
-            .iter()
-            .filter_map(|&pi| input.account.principals.get(pi))
-            .map(|p| p.arn.clone())
-            .collect();
-        arns.sort();
-        let mut f = gf.finding;
-        f.account.clone_from(&input.account.id);
-        if causes::names_a_cause(&f) {
-            // One finding for all the group's members (they share its cause): `causes::group`
-            // merges it with the other groups' findings of the same cause. A 10,000-role
-            // account no longer holds a copy per principal.
-            let Some(first) = arns.first() else {
-                continue;
-            };
-            f.principal.clone_from(first);
-            f.principal_count = arns.len();
-            f.principals = arns;
-            f.fingerprint = fingerprint(&f);
-            out.push(f);
-        } else {
-            // No statement names the cause: one cause per principal.
-            for arn in arns {
-                let mut one = f.clone();
-                one.principal = arn;
-                one.fingerprint = fingerprint(&one);
-                out.push(one);
-            }
-        }
-    }
-    sort_findings(&mut out);
+    out.par_sort_by(report_order);
     out.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     out
 }
 
+/// A group's finding as the account's: one for all the group's members when a statement names
+/// its cause (`causes::group` merges it with other groups' findings of the same cause; a
+/// 10,000-role account holds no copy per principal), else one per member.
+fn principal_findings(input: &FindingsInput<'_, '_>, gf: GroupFinding) -> Vec<Finding> {
+    let Some(group) = input.groups.get(gf.group) else {
+        return Vec::new();
+    };
+    let mut arns: Vec<String> = group
+        .members
+        .iter()
+        .filter_map(|&pi| input.account.principals.get(pi))
+        .map(|p| p.arn.clone())
+        .collect();
+    arns.sort();
+    let mut f = gf.finding;
+    f.account.clone_from(&input.account.id);
+    if causes::names_a_cause(&f) {
+        let Some(first) = arns.first() else {
+            return Vec::new();
+        };
+        f.principal.clone_from(first);
+        f.principal_count = arns.len();
+        f.principals = arns;
+        f.fingerprint = fingerprint(&f);
+        vec![f]
+    } else {
+        arns.into_iter()
+            .map(|arn| {
+                let mut one = f.clone();
+                one.principal = arn;
+                one.fingerprint = fingerprint(&one);
+                one
+            })
+            .collect()
+    }
+}
+
 /// Sorts findings into report order: principal, severity, rule, target role, actions.
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.principal,
-            a.severity,
-            &a.rule,
-            &a.target_role,
-            &a.actions,
-        )
-            .cmp(&(
-                &b.principal,
-                b.severity,
-                &b.rule,
-                &b.target_role,
-                &b.actions,
-            ))
-    });
+    findings.sort_by(report_order);
+}
+
+/// Report order: principal, severity, rule, target role, actions.
+fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (
+        &a.principal,
+        a.severity,
+        &a.rule,
+        &a.target_role,
+        &a.actions,
+    )
+        .cmp(&(
+            &b.principal,
+            b.severity,
+            &b.rule,
+            &b.target_role,
+            &b.actions,
+        ))
 }

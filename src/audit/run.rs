@@ -193,23 +193,21 @@ fn lint_account(account: &Account, selected: &[bool]) -> Vec<PolicyWarning> {
             }
         }
     }
-    let mut out = Vec::new();
-    for (d, kind, principals) in docs {
-        for f in lint_policy(&d.policy, kind, catalog) {
-            if f.level() > Level::Warning {
-                continue;
-            }
-            out.push(PolicyWarning {
-                file: d.file.to_string(),
-                pointer: format!("{}{}", d.pointer, f.pointer),
-                policy: d.label.to_string(),
-                rule: f.rule.id().to_owned(),
-                message: f.message,
-                principals: principals.clone(),
-            });
-        }
-    }
-    out
+    docs.par_iter()
+        .flat_map_iter(|(d, kind, principals)| {
+            lint_policy(&d.policy, *kind, catalog)
+                .into_iter()
+                .filter(|f| f.level() <= Level::Warning)
+                .map(|f| PolicyWarning {
+                    file: d.file.to_string(),
+                    pointer: format!("{}{}", d.pointer, f.pointer),
+                    policy: d.label.to_string(),
+                    rule: f.rule.id().to_owned(),
+                    message: f.message,
+                    principals: principals.clone(),
+                })
+        })
+        .collect()
 }
 
 /// Per account, per principal: whether `selectors` name it (by ARN, else by name, else by name
@@ -444,11 +442,6 @@ fn audit_sources(
         }
     }
     let selections = select_principals(&loaded_accounts, &cfg.principals)?;
-    let policy_warnings: Vec<PolicyWarning> = loaded_accounts
-        .iter()
-        .zip(&selections)
-        .flat_map(|(a, sel)| lint_account(a, sel))
-        .collect();
     // The accounts are audited one after the other while the graph (which reads only the
     // loaded accounts) is built and walked beside them: each fills the other's serial stretches
     // (loading a group's compiles, a phase's merge) on the pool's threads. On one thread the
@@ -489,7 +482,16 @@ fn audit_sources(
             (chains, t.elapsed().as_secs_f64())
         })
     };
-    let (audited, chains) = pool.install(|| rayon::join(audit_accounts, graph));
+    // The policies' lint warnings are worked out beside them too.
+    let lint = || -> Vec<PolicyWarning> {
+        loaded_accounts
+            .iter()
+            .zip(&selections)
+            .flat_map(|(a, sel)| lint_account(a, sel))
+            .collect()
+    };
+    let (audited, (chains, policy_warnings)) =
+        pool.install(|| rayon::join(audit_accounts, || rayon::join(graph, lint)));
     for (account, (result, account_findings)) in loaded_accounts.iter().zip(audited) {
         errors.extend(account.errors.iter().cloned());
         findings.push(account_findings);
@@ -505,7 +507,7 @@ fn audit_sources(
     eval_seconds += t.elapsed().as_secs_f64();
     // One finding per cause, with every principal it affects.
     let findings: Vec<Finding> =
-        super::findings::causes::group(findings.into_iter().flatten().collect());
+        pool.install(|| super::findings::causes::group(findings.into_iter().flatten().collect()));
     progress.finish();
     stats.principals = accounts.iter().map(|a| a.principals.len()).sum();
     stats.principals_with_errors = accounts
@@ -693,7 +695,6 @@ fn audit_account(
             generator: &cfg.generator,
             mentions: &mentions,
             space: &request_space,
-            compiler: Some(&compiler),
             pass_role_space: &role_space,
         };
         let mut findings = account_findings(&input);
@@ -732,9 +733,11 @@ fn audit_account(
     stats.findings_seconds += findings_started.elapsed().as_secs_f64();
     let coverage: Vec<Arc<Vec<ActionCoverage>>> = coverage.into_iter().map(Arc::new).collect();
     let pass_role: Vec<Arc<Vec<PassRoleTarget>>> = pass_role.into_iter().map(Arc::new).collect();
+    // Each group's counts by access level, once for all its members.
+    let levels: Vec<BTreeMap<_, _>> = coverage.par_iter().map(|c| by_level(c)).collect();
     let principals = account
         .principals
-        .iter()
+        .par_iter()
         .enumerate()
         .filter(|(pi, _)| selected.get(*pi).copied().unwrap_or(false))
         .map(|(pi, p)| {
@@ -750,7 +753,7 @@ fn audit_account(
                 match gi.and_then(|g| Some((g, groups.get(g)?))) {
                     Some((g, group)) => {
                         let cov = coverage.get(g).cloned().unwrap_or_default();
-                        let by_level = by_level(&cov);
+                        let by_level = levels.get(g).cloned().unwrap_or_default();
                         (
                             cov,
                             by_level,

@@ -153,7 +153,14 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Input(format!("cannot start the report threads: {e}")))?;
     let progress = crate::audit::progress::Progress::new(!args.quiet);
     progress.phase("reports", None);
-    let written = pool.install(|| crate::report::write_reports(&result, &extras, &out))?;
+    // The spreadsheet-size warnings are counted beside the reports.
+    let (written, limits) = pool.install(|| {
+        rayon::join(
+            || crate::report::write_reports(&result, &extras, &out),
+            || crate::report::csv::limit_warnings(&result),
+        )
+    });
+    let written = written?;
     out.commit()?;
     progress.finish();
     let s = &result.stats;
@@ -181,7 +188,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<ExitCode, Error> {
 
     let counts = crate::report::findings::FindingCounts::of(&result.findings);
     let mut warnings = extras.warnings();
-    warnings.extend(crate::report::csv::limit_warnings(&result));
+    warnings.extend(limits);
     for w in warnings {
         outln!(err, "iamc audit: warning: {w}")?;
     }

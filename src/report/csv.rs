@@ -27,6 +27,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::hash::FastHash;
+
 use crate::audit::model::{AccountResult, ActionCoverage, AuditResult, Class, Status};
 
 /// The columns of `coverage.csv` before the action columns (one per action, named
@@ -101,10 +103,10 @@ pub fn parse_class_code(code: &str) -> Option<(Class, bool)> {
 /// Every action of the result, in catalog order (the order of the first principal that has
 /// them; an action only some principals have follows, in their order): the action columns.
 pub(crate) fn actions(result: &AuditResult) -> Vec<&str> {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str, FastHash> = HashSet::default();
     let mut out = Vec::new();
     // Principals of one evaluation group share their cells: each list is read once.
-    let mut lists: HashSet<*const Vec<ActionCoverage>> = HashSet::new();
+    let mut lists: HashSet<*const Vec<ActionCoverage>, FastHash> = HashSet::default();
     for p in result.accounts.iter().flat_map(|a| &a.principals) {
         if !lists.insert(std::sync::Arc::as_ptr(&p.actions)) {
             continue;
@@ -206,7 +208,8 @@ pub(crate) fn render_in_pieces<E>(
     mut sink: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
     let columns = actions(result);
-    let index: HashMap<&str, usize> = columns.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let index: HashMap<&str, usize, FastHash> =
+        columns.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     let mut out = String::with_capacity(PIECE + (PIECE >> 2));
     row(
         &mut out,
@@ -214,7 +217,7 @@ pub(crate) fn render_in_pieces<E>(
     );
     // Each cell list's codes, written once as the row's tail (members of a group share their
     // list, and a group's members are not next to each other).
-    let mut tails: HashMap<*const Vec<ActionCoverage>, String> = HashMap::new();
+    let mut tails: HashMap<*const Vec<ActionCoverage>, String, FastHash> = HashMap::default();
     for account in &result.accounts {
         for p in &account.principals {
             if out.len() >= PIECE {
@@ -296,8 +299,8 @@ fn groups(account: &AccountResult) -> BTreeMap<usize, &[ActionCoverage]> {
 fn action_defaults(
     groups: &BTreeMap<usize, &[ActionCoverage]>,
 ) -> HashMap<String, (crate::catalog::AccessLevel, u64)> {
-    let mut totals: HashMap<&str, (crate::catalog::AccessLevel, BTreeMap<u64, usize>)> =
-        HashMap::new();
+    let mut totals: HashMap<&str, (crate::catalog::AccessLevel, BTreeMap<u64, usize>), FastHash> =
+        HashMap::default();
     for cells in groups.values() {
         for a in cells.iter() {
             let e = totals
@@ -389,15 +392,15 @@ pub(crate) fn actions_in_pieces<E>(
         // Principals by action and class (evaluated principals only). Principals of one
         // evaluation group share their list of cells: each list is read once, counted as many
         // times as it is shared.
-        let mut lists: HashMap<*const Vec<ActionCoverage>, (&[ActionCoverage], u64)> =
-            HashMap::new();
+        let mut lists: HashMap<*const Vec<ActionCoverage>, (&[ActionCoverage], u64), FastHash> =
+            HashMap::default();
         for p in account.principals.iter().filter(|p| p.status == Status::Ok) {
             lists
                 .entry(std::sync::Arc::as_ptr(&p.actions))
                 .or_insert((p.actions.as_slice(), 0))
                 .1 += 1;
         }
-        let mut counts: HashMap<&str, [u64; 3]> = HashMap::new();
+        let mut counts: HashMap<&str, [u64; 3], FastHash> = HashMap::default();
         for (cells, sharing) in lists.into_values() {
             for a in cells {
                 let slot = match a.class {

@@ -22,6 +22,7 @@ use crate::audit::findings::{FindingsInput, GroupView, witness};
 use crate::audit::load::Principal;
 use crate::audit::model::Proof;
 use crate::catalog::{Catalog, KeyType};
+use crate::compile::Compiler;
 use crate::condition::{Decimal, Instant};
 use crate::policy::{Policy, PolicyKind, PolicySet};
 use crate::request::{ContextEntry, Request};
@@ -612,16 +613,11 @@ pub(super) fn minimal_policy(
             scps: group.set.scps.clone(),
             session: None,
         };
-        let compiled = match input.compiler.map(|c| c.compile(&set)) {
-            Some(Ok(c)) => c,
-            None => {
-                proof
-                    .narrowing
-                    .push("internal error: no compiler for the minimal policy check".to_owned());
-                out.policy = doc;
-                return out;
-            }
-            Some(Err(e)) => {
+        // Each round's policy is compiled into an arena of its own, dropped with the round.
+        let arena = bumpalo::Bump::new();
+        let compiled = match Compiler::new(&arena, catalog).compile(&set) {
+            Ok(c) => c,
+            Err(e) => {
                 proof.narrowing.push(format!(
                     "internal error: the minimal policy does not compile: {e}"
                 ));

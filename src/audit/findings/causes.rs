@@ -125,10 +125,11 @@ pub(crate) fn cause_fingerprint(f: &Finding) -> String {
 /// members that differ from it in severity, message or witness keep theirs in
 /// `principal_details`.
 pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let keys: Vec<String> = findings.par_iter().map(key_of).collect();
     let mut at: HashMap<String, usize> = HashMap::new();
     let mut members: Vec<Vec<Finding>> = Vec::new();
-    for f in findings {
-        let key = key_of(&f);
+    for (f, key) in findings.into_iter().zip(keys) {
         match at.get(&key).and_then(|&i| members.get_mut(i)) {
             Some(m) => m.push(f),
             None => {
@@ -137,8 +138,8 @@ pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
             }
         }
     }
-    let mut out: Vec<Finding> = members.into_iter().filter_map(cause_of).collect();
-    sort_causes(&mut out);
+    let mut out: Vec<Finding> = members.into_par_iter().filter_map(cause_of).collect();
+    out.par_sort_by(cause_order);
     out
 }
 
@@ -192,23 +193,21 @@ fn cause_of(mut members: Vec<Finding>) -> Option<Finding> {
 }
 
 /// Report order of causes: severity, most principals, rule, target, fingerprint.
-pub(crate) fn sort_causes(causes: &mut [Finding]) {
-    causes.sort_by(|a, b| {
-        (
-            a.severity,
-            std::cmp::Reverse(a.principal_count),
-            &a.rule,
-            &a.target_role,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                b.severity,
-                std::cmp::Reverse(b.principal_count),
-                &b.rule,
-                &b.target_role,
-                &b.fingerprint,
-            ))
-    });
+fn cause_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (
+        a.severity,
+        std::cmp::Reverse(a.principal_count),
+        &a.rule,
+        &a.target_role,
+        &a.fingerprint,
+    )
+        .cmp(&(
+            b.severity,
+            std::cmp::Reverse(b.principal_count),
+            &b.rule,
+            &b.target_role,
+            &b.fingerprint,
+        ))
 }
 
 /// Adds `f`, a finding of the same cause for another principal, to `c`.

@@ -411,11 +411,8 @@ impl Judge<'_, '_> {
 
 /// Runs the detector.
 pub(crate) fn run(input: &FindingsInput<'_, '_>) -> Vec<GroupFinding> {
-    // A whole-account run only (the one given the account's compiler); focused per-group runs
-    // skip it. Counterfactual sets are compiled per task below.
-    if input.compiler.is_none() {
-        return Vec::new();
-    }
+    // Over the whole account (`account_findings` calls it once, beside the per-group
+    // detectors). Counterfactual sets are compiled per task below.
     let audited = audited_actions(input);
     if audited.is_empty() {
         return Vec::new();
