@@ -182,8 +182,7 @@ pub fn evaluation_groups(
 pub(crate) fn group_key(p: &Principal, scps: &[Vec<Policy>], ctx: &crate::eval::Context) -> String {
     // The keys its set reads ([`keys_read`] of [`policy_set_of`]), without building the set.
     let mut read = BTreeSet::new();
-    let scps = if p.service_linked { &[][..] } else { scps };
-    let policies = scps
+    let policies = scp_levels(p, scps)
         .iter()
         .flatten()
         .chain(p.identity.iter().map(|d| &*d.policy))
@@ -233,16 +232,19 @@ pub(crate) fn statement_reads(st: &Statement, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The SCP levels (policies or their files) that apply to `p`: none for a service-linked role,
+/// which SCPs do not restrict; all of them otherwise.
+fn scp_levels<'s, T>(p: &Principal, levels: &'s [T]) -> &'s [T] {
+    if p.service_linked { &[] } else { levels }
+}
+
+/// The policy set `p` is evaluated under: its identity policies, its boundary and the SCP
+/// levels that apply to it.
 pub(crate) fn policy_set_of(p: &Principal, scps: &[Vec<Policy>]) -> PolicySet {
     PolicySet {
         identity: p.identity.iter().map(|d| (*d.policy).clone()).collect(),
         boundary: p.boundary.as_ref().map(|b| vec![(*b.policy).clone()]),
-        // Service-linked roles are not restricted by SCPs.
-        scps: if p.service_linked {
-            Vec::new()
-        } else {
-            scps.to_vec()
-        },
+        scps: scp_levels(p, scps).to_vec(),
         session: None,
     }
 }
@@ -253,11 +255,9 @@ pub(crate) fn describe_policies(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Ve
     if let Some(b) = &p.boundary {
         out.push(b.label.to_string());
     }
-    if !p.service_linked {
-        for (l, level) in scp_files.iter().enumerate() {
-            for (i, f) in level.iter().enumerate() {
-                out.push(format!("scp[{l}][{i}]:{}", f.display()));
-            }
+    for (l, level) in scp_levels(p, scp_files).iter().enumerate() {
+        for (i, f) in level.iter().enumerate() {
+            out.push(format!("scp[{l}][{i}]:{}", f.display()));
         }
     }
     out
@@ -302,17 +302,15 @@ pub(crate) fn origins_of(p: &Principal, scp_files: &[Vec<PathBuf>]) -> Vec<Polic
             pointer: b.pointer.to_string(),
         });
     }
-    if !p.service_linked {
-        for (l, level) in scp_files.iter().enumerate() {
-            for (i, f) in level.iter().enumerate() {
-                out.push(PolicyOrigin {
-                    layer: Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),
-                    index: u32::try_from(i).unwrap_or(u32::MAX),
-                    label: format!("scp[{l}][{i}]:{}", f.display()),
-                    file: f.display().to_string(),
-                    pointer: String::new(),
-                });
-            }
+    for (l, level) in scp_levels(p, scp_files).iter().enumerate() {
+        for (i, f) in level.iter().enumerate() {
+            out.push(PolicyOrigin {
+                layer: Layer::Scp(u32::try_from(l).unwrap_or(u32::MAX)),
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                label: format!("scp[{l}][{i}]:{}", f.display()),
+                file: f.display().to_string(),
+                pointer: String::new(),
+            });
         }
     }
     out
