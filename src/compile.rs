@@ -132,12 +132,15 @@ pub struct CompiledSet<'a> {
     pub(crate) plans: Plans,
     /// Every context key a decision can read (conditions' keys and every variable), lowercase,
     /// sorted.
-    pub(crate) read_keys: &'a [&'a str],
+    pub(crate) read_keys: &'a [(&'a str, u64)],
     pub(crate) catalog_generation: u64,
     pub(crate) searchers: Vec<Searcher>,
     pub(crate) fallback: OnceLock<Fallback>,
     /// Fallback decisions made before the DFA was built (see `DFA_AFTER` in `eval::compiled`).
     pub(crate) fallback_calls: std::sync::atomic::AtomicU32,
+    /// Compiled for one request ([`Compiler::compile_for`]): every statement admits its
+    /// action, so the statements are that action's plan and none is built.
+    pub(crate) specialised: bool,
     report: CompileReport,
 }
 
@@ -256,7 +259,7 @@ impl<'a> Compiler<'a> {
         let mut act_pats = bumpalo::collections::Vec::<CActPat<'a>>::new_in(arena);
         let mut stmts = bumpalo::collections::Vec::<CStmt<'a>>::new_in(arena);
         let mut report = CompileReport::default();
-        let mut keys: Vec<&'a str> = Vec::new();
+        let mut keys: Vec<(&'a str, u64)> = Vec::new();
         // Per-statement scratch, reused (the arena gets exact-size copies).
         let mut pats: Vec<u32> = Vec::new();
         let mut res: Vec<CResPat<'a>> = Vec::new();
@@ -354,9 +357,13 @@ impl<'a> Compiler<'a> {
                         let min = self.prefilter_min;
                         conds.push(match only {
                             None => CCond::build(arena, c, min, &mut searchers),
-                            Some(o) => CCond::build_keeping(arena, c, min, &mut searchers, |t| {
-                                o.could_match_value(&c.key_lower, t)
-                            }),
+                            Some(o) => CCond::build_keeping(
+                                arena,
+                                c,
+                                min,
+                                &mut searchers,
+                                o.operands_for(&c.key_lower),
+                            ),
                         });
                     }
                     reads.clear();
@@ -364,8 +371,12 @@ impl<'a> Compiler<'a> {
                         reads.push((c.id, c.key));
                         reads.extend(c.variables());
                     }
-                    keys.extend(reads.iter().map(|(_, k)| *k));
-                    keys.extend(res.iter().flat_map(|r| r.variables()).map(|(_, k)| k));
+                    keys.extend(reads.iter().map(|&(id, k)| (k, id)));
+                    keys.extend(
+                        res.iter()
+                            .flat_map(|r| r.variables())
+                            .map(|(id, k)| (k, id)),
+                    );
                     report.conditions += conds.len();
                     stmts.push(CStmt {
                         slot: id(slot, "layers")?,
@@ -389,13 +400,16 @@ impl<'a> Compiler<'a> {
         id(stmts.len(), "statements")?;
         report.statements = stmts.len();
         report.action_patterns = act_pats.len();
+        // Equal names have equal ids (interned).
         keys.sort_unstable();
         keys.dedup();
-        report.condition_keys = stmts
+        let mut read_ids: Vec<u64> = stmts
             .iter()
             .flat_map(|st| st.reads.iter().map(|(id, _)| *id))
-            .collect::<std::collections::BTreeSet<u64>>()
-            .len();
+            .collect();
+        read_ids.sort_unstable();
+        read_ids.dedup();
+        report.condition_keys = read_ids.len();
 
         report.catalog_actions = self.catalog.action_count();
         let act_pats = act_pats.into_bump_slice();
@@ -418,12 +432,13 @@ impl<'a> Compiler<'a> {
             stmts: stmts.into_bump_slice(),
             act_pats,
             services: services.into_bump_slice(),
-            plans: Plans::new(plan_ids),
+            plans: Plans::new(if only.is_some() { 0..0 } else { plan_ids }),
             read_keys: arena.alloc_slice_copy(&keys),
             catalog_generation: self.catalog.generation(),
             searchers,
             fallback: OnceLock::new(),
             fallback_calls: std::sync::atomic::AtomicU32::new(0),
+            specialised: only.is_some(),
             report,
         })
     }

@@ -105,6 +105,24 @@ pub(crate) struct CCond<'a> {
     pub(crate) if_missing: bool,
 }
 
+/// The text of a template without variables, in the arena.
+fn fixed_text<'a>(arena: &'a Bump, t: &crate::policy::glob::Template) -> &'a str {
+    match t.single_text() {
+        Some(s) => arena.alloc_str(s),
+        None => arena.alloc_str(&t.resolve_string(|_| None).unwrap_or_default()),
+    }
+}
+
+/// Which fixed operands (those without policy variables) [`CCond::build_keeping`] compiles.
+pub(crate) enum Keep<F> {
+    /// Every one.
+    All,
+    /// Every one but the ARN patterns the function refuses.
+    Arns(F),
+    /// None (the condition is decided without them).
+    None,
+}
+
 impl<'a> CCond<'a> {
     /// Compiles a validated condition.
     /// `prefilter_min`: how many `Like` patterns with a literal piece get a prefilter.
@@ -114,18 +132,34 @@ impl<'a> CCond<'a> {
         prefilter_min: usize,
         searchers: &mut Vec<Searcher>,
     ) -> CCond<'a> {
-        Self::build_keeping(arena, c, prefilter_min, searchers, |_| true)
+        Self::build_keeping(
+            arena,
+            c,
+            prefilter_min,
+            searchers,
+            Keep::<fn(&crate::policy::glob::Template) -> bool>::All,
+        )
     }
 
-    /// [`build`](Self::build), compiling only the fixed ARN operands `keep_arn` accepts: a set
-    /// specialised to one request leaves out the patterns that can match none of its values.
+    /// [`build`](Self::build), compiling only the fixed operands `keep` accepts (`keep` is
+    /// asked about ARN patterns only, unless it says [`Keep::None`]): a set specialised to one
+    /// request leaves out the ARN patterns that can match none of its values, and every fixed
+    /// operand of a condition whose key the request lacks (such a condition is decided by
+    /// `if_missing` and never reads them; operands with variables are kept, so the condition
+    /// reads the same keys).
     pub(crate) fn build_keeping(
         arena: &'a Bump,
         c: &Condition,
         prefilter_min: usize,
         searchers: &mut Vec<Searcher>,
-        keep_arn: impl Fn(&crate::policy::glob::Template) -> bool,
+        keep: Keep<impl Fn(&crate::policy::glob::Template) -> bool>,
     ) -> CCond<'a> {
+        let (fixed_any, keep_arn) = match keep {
+            Keep::All => (true, None),
+            Keep::Arns(f) => (true, Some(f)),
+            Keep::None => (false, None),
+        };
+        let keep_arn = |t: &crate::policy::glob::Template| keep_arn.as_ref().is_none_or(|f| f(t));
         use bumpalo::collections::Vec as BVec;
         let templ = |ts: &[crate::policy::glob::Template]| -> &'a [CTemplate<'a>] {
             BVec::from_iter_in(
@@ -139,37 +173,49 @@ impl<'a> CCond<'a> {
         let vals = match &c.values {
             Values::String(ts) => {
                 let cmp = c.op.operator.str_cmp();
-                let fixed = ts.iter().filter(|t| !t.has_variables());
+                let fixed = ts.iter().filter(|t| fixed_any && !t.has_variables());
                 let mut multi = (0, 0);
                 let (lits, globs): (&'a [&'a str], &'a [CGlob<'a>]) = match cmp {
                     StrCmp::Like => {
-                        let bufs: Vec<TokBuf<'_>> = fixed
-                            .map(|t| {
+                        let fixed = BVec::from_iter_in(fixed, arena);
+                        if fixed.len() < prefilter_min.max(1) {
+                            // Too few for a prefilter: each glob built from its own buffer,
+                            // with no list of buffers kept for choosing pieces.
+                            let globs = fixed.iter().map(|t| {
                                 let mut buf = TokBuf::default();
                                 template_toks_into(t, &mut buf);
-                                buf
-                            })
-                            .collect();
-                        let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
-                        let (globs, m) = build_like(arena, &toks, prefilter_min, searchers);
-                        multi = m;
-                        (&[], globs)
+                                CGlob::build(arena, buf.as_slice(), searchers)
+                            });
+                            (&[], BVec::from_iter_in(globs, arena).into_bump_slice())
+                        } else {
+                            let bufs: Vec<TokBuf<'_>> = fixed
+                                .iter()
+                                .map(|t| {
+                                    let mut buf = TokBuf::default();
+                                    template_toks_into(t, &mut buf);
+                                    buf
+                                })
+                                .collect();
+                            let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
+                            let (globs, m) = build_like(arena, &toks, prefilter_min, searchers);
+                            multi = m;
+                            (&[], globs)
+                        }
                     }
                     StrCmp::Equals => {
-                        let mut v = BVec::from_iter_in(
-                            fixed.map(|t| {
-                                &*arena.alloc_str(&t.resolve_string(|_| None).unwrap_or_default())
-                            }),
-                            arena,
-                        );
+                        let mut v = BVec::from_iter_in(fixed.map(|t| fixed_text(arena, t)), arena);
                         v.sort_unstable();
                         v.dedup();
                         (v.into_bump_slice(), &[])
                     }
                     StrCmp::EqualsIgnoreCase => {
                         let lits = fixed.map(|t| {
-                            let s = t.resolve_string(|_| None).unwrap_or_default();
-                            &*arena.alloc_str(&s.to_lowercase())
+                            let s = fixed_text(arena, t);
+                            if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                                &*arena.alloc_str(&s.to_lowercase())
+                            } else {
+                                s
+                            }
                         });
                         (BVec::from_iter_in(lits, arena).into_bump_slice(), &[])
                     }
@@ -184,19 +230,29 @@ impl<'a> CCond<'a> {
             }
             Values::Numeric(v) => CVals::Num {
                 cmp: c.op.operator.ord_cmp(),
-                vals: arena.alloc_slice_copy(v),
+                vals: if fixed_any {
+                    arena.alloc_slice_copy(v)
+                } else {
+                    &[]
+                },
             },
             Values::Date(v) => CVals::Date {
                 cmp: c.op.operator.ord_cmp(),
-                vals: arena.alloc_slice_copy(v),
+                vals: if fixed_any {
+                    arena.alloc_slice_copy(v)
+                } else {
+                    &[]
+                },
             },
             Values::Bool(ts) => {
                 let lit = |want: bool| {
-                    ts.iter().filter(|t| !t.has_variables()).any(|t| {
-                        t.resolve_string(|_| None)
-                            .and_then(|s| crate::condition::boolean::parse_bool(&s))
-                            == Some(want)
-                    })
+                    ts.iter()
+                        .filter(|t| fixed_any && !t.has_variables())
+                        .any(|t| {
+                            t.resolve_string(|_| None)
+                                .and_then(|s| crate::condition::boolean::parse_bool(&s))
+                                == Some(want)
+                        })
                 };
                 CVals::Bool {
                     t: lit(true),
@@ -205,13 +261,24 @@ impl<'a> CCond<'a> {
                 }
             }
             Values::Binary(v) => CVals::Bin {
-                vals: arena.alloc_slice_fill_iter(v.iter().map(|b| &*arena.alloc_slice_copy(b))),
+                vals: arena.alloc_slice_fill_iter(
+                    v.get(..if fixed_any { v.len() } else { 0 })
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|b| &*arena.alloc_slice_copy(b)),
+                ),
             },
             Values::Ip(v) => CVals::Ip {
-                cidrs: arena.alloc_slice_copy(v),
+                cidrs: if fixed_any {
+                    arena.alloc_slice_copy(v)
+                } else {
+                    &[]
+                },
             },
             Values::Arn(ts) => {
-                let fixed = ts.iter().filter(|t| !t.has_variables() && keep_arn(t));
+                let fixed = ts
+                    .iter()
+                    .filter(|t| fixed_any && !t.has_variables() && keep_arn(t));
                 let pats = fixed.map(|t| {
                     let mut buf = TokBuf::default();
                     template_toks_into(t, &mut buf);

@@ -4,13 +4,16 @@
 //!
 //! INVARIANT (only what cannot match is left out): a statement is dropped only when it cannot
 //! apply to the request, a pattern only when it cannot match the request's resource or any of
-//! its values for the condition's key. The decision, the matched statements and the missing keys
+//! its values for the condition's key, a condition's fixed operands only when the request lacks
+//! its key (the condition is then decided by the operator alone). The decision, the matched statements and the missing keys
 //! are then those of the whole set; `tests/it/differential.rs` checks it on random cases.
 
 use bumpalo::Bump;
 
-use super::arn::CResPat;
+use super::arn::{CResPat, match_arn_toks};
+use super::condition::Keep;
 use super::glob::Searcher;
+use super::glob::{TokBuf, template_toks_into};
 use crate::policy::glob::{Piece, Template};
 use crate::policy::{ResourceClause, ResourcePattern, Statement};
 use crate::request::Context;
@@ -31,13 +34,15 @@ pub(crate) struct OneRequest<'r> {
 }
 
 impl OneRequest<'_> {
-    /// False only when ARN pattern `t` can match none of the request's values for condition key
-    /// `key_lower` (none when the request has no such key: the condition then never reads its
-    /// operands). One-off decisions have no principal context beyond the request's.
-    pub(crate) fn could_match_value(&self, key_lower: &str, t: &Template) -> bool {
-        self.context
-            .get(key_lower)
-            .is_some_and(|e| e.values.iter().any(|v| could_match(t, v)))
+    /// Which fixed operands a condition on `key_lower` needs for the one request: none when the
+    /// request has no such key (the condition is then decided without reading them), else all
+    /// but the ARN patterns that can match none of the request's values for it. One-off
+    /// decisions have no principal context beyond the request's.
+    pub(crate) fn operands_for(&self, key_lower: &str) -> Keep<impl Fn(&Template) -> bool + '_> {
+        match self.context.get(key_lower) {
+            Some(e) => Keep::Arns(move |t: &Template| e.values.iter().any(|v| could_match(t, v))),
+            None => Keep::None,
+        }
     }
 
     /// Decides a resource clause for the one request as far as compiling allows, putting what is
@@ -71,11 +76,13 @@ impl OneRequest<'_> {
                 res.push(CResPat::build(arena, t, searchers));
                 continue;
             }
-            // Matched here and dropped: its searchers go with it.
-            let mut scratch = Vec::new();
-            if let (CResPat::Arn(a), Some(arn)) =
-                (CResPat::build(arena, t, &mut scratch), &self.arn)
-                && a.matches(arn, &scratch)
+            // Matched here, from its tokens, and dropped: nothing is built for one test.
+            let mut toks = TokBuf::default();
+            template_toks_into(t, &mut toks);
+            if self
+                .arn
+                .as_ref()
+                .is_some_and(|arn| match_arn_toks(toks.as_slice(), arn))
             {
                 matched = true;
                 break;
@@ -119,16 +126,15 @@ pub(crate) fn could_match(t: &Template, resource: &str) -> bool {
         let Piece::Pattern(text) = piece else {
             return true;
         };
-        let (lit, wildcard) = match text.find(['*', '?']) {
-            Some(i) => (text.get(..i).unwrap_or(""), true),
-            None => (text.as_str(), false),
-        };
-        match rest.strip_prefix(lit.as_bytes()) {
-            Some(after) => rest = after,
-            None => return false,
-        }
-        if wildcard {
-            return true;
+        // The literal run and the resource side by side, up to the first wildcard.
+        for &b in text.as_bytes() {
+            if b == b'*' || b == b'?' {
+                return true;
+            }
+            match rest.split_first() {
+                Some((&r, after)) if r == b => rest = after,
+                _ => return false,
+            }
         }
     }
     true
@@ -213,6 +219,69 @@ mod specialised {
         assert_eq!(
             compiled::explain(&set, &request, catalog).unwrap(),
             by_reference
+        );
+    }
+
+    /// Conditions on keys the request lacks compile without their fixed operands, yet decide,
+    /// and name their keys and their values' variables as missing, as the whole set would.
+    #[test]
+    fn conditions_on_absent_keys_decide_and_report_as_the_whole_set() {
+        let policy = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"sagemaker:CreateModel","Resource":"*",
+                 "Condition":{"StringEquals":{"aws:ResourceTag/team":["ml","${aws:PrincipalTag/team}"]},
+                              "NumericLessThan":{"aws:MultiFactorAuthAge":"3"}}},
+                {"Effect":"Allow","Action":"sagemaker:CreateModel","Resource":"*",
+                 "Condition":{"StringNotEqualsIfExists":{"aws:RequestTag/owner":"nobody"},
+                              "ForAllValues:StringLike":{"aws:TagKeys":["team*"]},
+                              "ArnNotLike":{"sagemaker:ModelArn":"arn:aws:sagemaker:*:*:model/x"}}},
+                {"Effect":"Deny","Action":"sagemaker:CreateModel","Resource":"*",
+                 "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}
+            ]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let set = PolicySet::identity(vec![policy]);
+        let catalog = Catalog::sagemaker_default();
+        let request = Request::new(
+            "sagemaker:CreateModel",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/churn",
+        )
+        .unwrap();
+        let arena = bumpalo::Bump::new();
+        let compiled = crate::compile::Compiler::new(&arena, catalog)
+            .compile_for(&set, &request)
+            .unwrap();
+        for c in compiled.stmts.iter().flat_map(|st| st.conds) {
+            let fixed = match c.vals {
+                crate::compile::condition::CVals::Str { lits, globs, .. } => {
+                    lits.len() + globs.len()
+                }
+                crate::compile::condition::CVals::Num { vals, .. } => vals.len(),
+                crate::compile::condition::CVals::Ip { cidrs } => cidrs.len(),
+                crate::compile::condition::CVals::Arn { pats, .. } => pats.len(),
+                _ => 0,
+            };
+            assert_eq!(fixed, 0, "{} kept operands", c.key);
+        }
+        let by_reference = reference::explain(&set, &request, catalog);
+        // Only the second statement applies: its conditions all hold on absent keys.
+        assert_eq!(by_reference.outcome.decision, crate::Decision::Allowed);
+        assert!(
+            by_reference
+                .missing_keys
+                .iter()
+                .any(|k| k == "aws:principaltag/team"),
+            "{:?}",
+            by_reference.missing_keys
+        );
+        assert_eq!(
+            compiled::explain(&set, &request, catalog).unwrap(),
+            by_reference
+        );
+        assert_eq!(
+            compiled::evaluate(&set, &request, catalog).unwrap(),
+            by_reference.outcome
         );
     }
 }

@@ -343,6 +343,16 @@ impl Template {
         Some(g)
     }
 
+    /// The text of a template that is one piece of pattern or literal text (or none): what
+    /// [`resolve_string`](Self::resolve_string) gives, without copying it.
+    pub(crate) fn single_text(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [] => Some(""),
+            [Piece::Pattern(s) | Piece::Literal(s)] => Some(s),
+            _ => None,
+        }
+    }
+
     /// Resolves the template to a string, all text literal. `None` when a variable has no value
     /// and no default.
     pub(crate) fn resolve_string<'a>(

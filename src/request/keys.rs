@@ -25,8 +25,31 @@ fn table() -> &'static RwLock<HashMap<Box<str>, u64, FastHash>> {
     TABLE.get_or_init(|| RwLock::new(HashMap::default()))
 }
 
+thread_local! {
+    /// Ids this thread has seen interned, so compiling looks most keys up without the table's
+    /// lock. Ids are never taken back, so a cached id stays right; keys not yet interned are
+    /// never cached (another thread may intern them).
+    static SEEN: std::cell::RefCell<HashMap<Box<str>, u64, FastHash>> =
+        std::cell::RefCell::new(HashMap::default());
+}
+
 /// The id of a lowercase key, interning it (compile time).
 pub(crate) fn key_id(lower: &str) -> u64 {
+    let cached = SEEN.with(|seen| seen.try_borrow().ok()?.get(lower).copied());
+    if let Some(id) = cached {
+        return id;
+    }
+    let id = intern(lower);
+    SEEN.with(|seen| {
+        if let Ok(mut seen) = seen.try_borrow_mut() {
+            seen.insert(lower.into(), id);
+        }
+    });
+    id
+}
+
+/// [`key_id`] through the table alone.
+fn intern(lower: &str) -> u64 {
     if let Some(id) = lookup_key_id(lower) {
         return id;
     }
@@ -86,9 +109,16 @@ pub(crate) struct KeySlots {
 impl KeySlots {
     /// The slot table for entries with key ids `ids` (in entry order), looked up after
     /// [`interned_count`] returned `known`.
-    pub(crate) fn new(ids: impl Iterator<Item = u64>, known: u64) -> KeySlots {
+    pub(crate) fn new(ids: impl Iterator<Item = u64> + Clone, known: u64) -> KeySlots {
         let mut slow_from = u64::MAX;
-        let mut slots: Vec<u16> = Vec::new();
+        // Sized once, for the largest id the table holds.
+        let len = ids
+            .clone()
+            .filter(|&id| id < MAX_SLOTTED_ID)
+            .max()
+            .and_then(|id| usize::try_from(id).ok())
+            .map_or(0, |i| i + 1);
+        let mut slots: Vec<u16> = Vec::with_capacity(len);
         for (i, id) in ids.enumerate() {
             if id == UNKNOWN {
                 slow_from = slow_from.min(known);

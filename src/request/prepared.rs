@@ -293,11 +293,8 @@ impl<'c> Preparer<'c> {
             self.keys_known = known;
         }
         let mut keys = std::mem::take(&mut self.keys);
-        let prepared = self.prepare_with(
-            request,
-            known,
-            |_| true,
-            |key| match keys.get(key) {
+        let prepared = self.prepare_with(request, known, |key| {
+            Some(match keys.get(key) {
                 Some(k) => *k,
                 None => {
                     let k = (
@@ -307,8 +304,8 @@ impl<'c> Preparer<'c> {
                     keys.insert(key.to_owned(), k);
                     k
                 }
-            },
-        );
+            })
+        });
         self.keys = keys;
         prepared
     }
@@ -320,57 +317,71 @@ impl<'c> Preparer<'c> {
         &mut self,
         request: &'r Request,
         known: u64,
-        keep: impl Fn(&str) -> bool,
-        mut key_info: impl FnMut(&str) -> (u64, bool),
+        key_info: impl FnMut(&str) -> Option<(u64, bool)>,
     ) -> PreparedRequest<'r> {
         let catalog = self.catalog;
         let action = request.action_lower();
-        let (action_id, wildcard_only, action_hash) = match &self.last_action {
+        let info = match &self.last_action {
             Some((a, id, w, h)) if a == action => (*id, *w, *h),
             _ => {
-                let id = catalog.action_id(action);
-                let w = id
-                    .and_then(|id| catalog.action_by_id(id))
-                    .is_some_and(|a| a.is_wildcard_only());
-                let h = key_hash(action);
-                self.last_action = Some((action.to_owned(), id, w, h));
-                (id, w, h)
+                let info = action_info(catalog, action);
+                self.last_action = Some((action.to_owned(), info.0, info.1, info.2));
+                info
             }
         };
-        let resource: &'r str = if wildcard_only {
-            "*"
-        } else {
-            &request.resource
+        assemble(request, catalog, info, known, key_info)
+    }
+}
+
+/// An action's catalog id, whether it is wildcard-only, and its hash.
+fn action_info(catalog: &Catalog, action: &str) -> (Option<ActionId>, bool, u64) {
+    let id = catalog.action_id(action);
+    let wildcard_only = id
+        .and_then(|id| catalog.action_by_id(id))
+        .is_some_and(|a| a.is_wildcard_only());
+    (id, wildcard_only, key_hash(action))
+}
+
+/// Builds a prepared request from its action's [`action_info`], keeping the context keys
+/// `key_info` gives an id and multivalued flag for (ids looked up when [`interned_count`] was
+/// `known` or later).
+fn assemble<'r>(
+    request: &'r Request,
+    catalog: &Catalog,
+    (action_id, wildcard_only, action_hash): (Option<ActionId>, bool, u64),
+    known: u64,
+    mut key_info: impl FnMut(&str) -> Option<(u64, bool)>,
+) -> PreparedRequest<'r> {
+    let resource: &'r str = if wildcard_only {
+        "*"
+    } else {
+        &request.resource
+    };
+    let mut entries = Vec::with_capacity(request.context.len());
+    for e in request.context.entries() {
+        let Some((id, catalog_multi)) = key_info(&e.key_lower) else {
+            continue;
         };
-        let mut entries = Vec::with_capacity(request.context.len());
-        for e in request
-            .context
-            .entries()
-            .iter()
-            .filter(|e| keep(&e.key_lower))
-        {
-            let (id, catalog_multi) = key_info(&e.key_lower);
-            entries.push(PEntry::new(
-                id,
-                Cow::Borrowed(&e.key_lower),
-                e.is_list || catalog_multi,
-                e,
-                |v| Cow::Borrowed(v.as_str()),
-            ));
-        }
-        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
-        PreparedRequest {
-            service_len: request.service_lower().len(),
-            action,
-            action_hash,
-            action_id,
-            catalog_generation: catalog.generation(),
-            resource_arn: arn_segments(resource).map(|segs| PArn::new(resource, segs)),
-            cross_account: request.is_cross_account_for(resource),
-            resource,
-            entries,
-            keys,
-        }
+        entries.push(PEntry::new(
+            id,
+            Cow::Borrowed(&e.key_lower),
+            e.is_list || catalog_multi,
+            e,
+            |v| Cow::Borrowed(v.as_str()),
+        ));
+    }
+    let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
+    PreparedRequest {
+        service_len: request.service_lower().len(),
+        action: request.action_lower(),
+        action_hash,
+        action_id,
+        catalog_generation: catalog.generation(),
+        resource_arn: arn_segments(resource).map(|segs| PArn::new(resource, segs)),
+        cross_account: request.is_cross_account_for(resource),
+        resource,
+        entries,
+        keys,
     }
 }
 
@@ -378,23 +389,23 @@ impl<'r> PreparedRequest<'r> {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
-        Self::new_with_keys(request, catalog, |_| true)
+        Self::new_with_keys(request, catalog, |key| {
+            Some(lookup_key_id(key).unwrap_or(UNKNOWN))
+        })
     }
 
-    /// As [`new`](Self::new), keeping only the context keys (lowercase) `keep` accepts: for a
-    /// request decided by one compiled set, the keys that set reads.
+    /// As [`new`](Self::new), keeping only the context keys (lowercase) `key_id` gives an
+    /// interned id for: for a request decided by one compiled set, the keys that set reads,
+    /// with the ids it interned.
     pub(crate) fn new_with_keys(
         request: &'r Request,
         catalog: &Catalog,
-        keep: impl Fn(&str) -> bool,
+        key_id: impl Fn(&str) -> Option<u64>,
     ) -> PreparedRequest<'r> {
-        // One request: look each key up directly rather than filling a cache nobody reuses.
-        let known = interned_count();
-        Preparer::new(catalog).prepare_with(request, known, keep, |key| {
-            (
-                lookup_key_id(key).unwrap_or(UNKNOWN),
-                catalog.is_multivalued(key),
-            )
+        // One request: look the action up directly rather than filling caches nobody reuses.
+        let info = action_info(catalog, request.action_lower());
+        assemble(request, catalog, info, interned_count(), |key| {
+            key_id(key).map(|id| (id, catalog.is_multivalued(key)))
         })
     }
 
