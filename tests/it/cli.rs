@@ -415,6 +415,62 @@ fn eval_answers_every_line_around_bad_ones() {
 }
 
 #[test]
+fn eval_answers_in_input_order_across_batches() {
+    // Enough lines for several of `eval`'s batches, with blank and bad lines among the cases;
+    // both engines give the same answers, one per non-blank line, in the file's order.
+    let lines: Vec<Vec<u8>> = (1..=45)
+        .map(|i| match i {
+            _ if i % 7 == 0 => Vec::new(),
+            _ if i % 11 == 0 => b"{".to_vec(),
+            _ => {
+                let action = if i % 2 == 0 { "s3:GetObject" } else { "s3:PutObject" };
+                format!(
+                    r#"{{"id":"c{i}","action":"{action}","resource":"arn:aws:s3:::b/k","identity":[{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}]}}]}}"#
+                )
+                .into_bytes()
+            }
+        })
+        .collect();
+    let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+    let path = case_file("eval-batches", &refs);
+    let (code, out, err) = eval_lines(&path);
+    assert_eq!(code, Some(1), "{err}");
+    let expected: Vec<u64> = (1..=45).filter(|i| i % 7 != 0).collect();
+    assert_eq!(out.len(), expected.len(), "{out:?}");
+    for (v, i) in out.iter().zip(&expected) {
+        if i % 11 == 0 {
+            assert_eq!(v["line"], *i, "{v}");
+            assert!(
+                v["error"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("line {i}: "))
+            );
+        } else {
+            assert_eq!(v["id"], format!("c{i}"), "{v}");
+            let want = if i % 2 == 0 {
+                "Allowed"
+            } else {
+                "ImplicitlyDenied"
+            };
+            assert_eq!(v["decision"], want, "{v}");
+        }
+    }
+    let reference = iamc()
+        .args(["eval", "--engine", "reference", "--cases"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let compiled = iamc()
+        .args(["eval", "--cases"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(compiled.stdout, reference.stdout);
+    assert!(err.contains("39 cases, 4 errors"), "{err}");
+}
+
+#[test]
 fn eval_statuses_and_precedence() {
     let (code, _, _) = eval_lines(&case_file("eval-clean", &[GOOD]));
     assert_eq!(code, Some(0));
