@@ -138,9 +138,10 @@ pub struct CompiledSet<'a> {
     pub(crate) fallback: OnceLock<Fallback>,
     /// Fallback decisions made before the DFA was built (see `DFA_AFTER` in `eval::compiled`).
     pub(crate) fallback_calls: std::sync::atomic::AtomicU32,
-    /// Compiled for one request ([`Compiler::compile_for`]): every statement admits its
-    /// action, so the statements are that action's plan and none is built.
-    pub(crate) specialised: bool,
+    /// Compiled for one request ([`Compiler::compile_for`]): its action's catalog id and
+    /// whether it is wildcard-only (for preparing the request). Every statement admits that
+    /// action, so the statements are its plan and none is built.
+    pub(crate) specialised: Option<(Option<crate::catalog::ActionId>, bool)>,
     report: CompileReport,
 }
 
@@ -219,6 +220,8 @@ impl<'a> Compiler<'a> {
             request.resource.as_str()
         };
         let only = one::OneRequest {
+            action_id: id,
+            wildcard_only,
             service: request.service_lower(),
             name: request.name_lower(),
             resource,
@@ -438,7 +441,7 @@ impl<'a> Compiler<'a> {
             searchers,
             fallback: OnceLock::new(),
             fallback_calls: std::sync::atomic::AtomicU32::new(0),
-            specialised: only.is_some(),
+            specialised: only.map(|o| (o.action_id, o.wildcard_only)),
             report,
         })
     }

@@ -21,6 +21,10 @@ use crate::request::arn::PArn;
 
 /// The one request a set is specialised to ([`Compiler::compile_for`]).
 pub(crate) struct OneRequest<'r> {
+    /// Its action's catalog id.
+    pub(crate) action_id: Option<crate::catalog::ActionId>,
+    /// Whether its action is wildcard-only (decided on `*`).
+    pub(crate) wildcard_only: bool,
     /// Lowercase service prefix of its action.
     pub(crate) service: &'r str,
     /// Lowercase action name.
@@ -67,8 +71,14 @@ impl OneRequest<'_> {
                 }
                 ResourcePattern::Arn(t) => t,
             };
-            if !could_match(t, self.resource) {
-                continue;
+            match fit(t, self.resource) {
+                Fit::Never => continue,
+                // Its literal prefix alone decides it (no variables: one piece of text).
+                Fit::Whole if self.arn.is_some() => {
+                    matched = true;
+                    break;
+                }
+                Fit::Whole | Fit::Maybe => {}
             }
             if t.has_variables() {
                 // Decided at evaluation, from the context: compiled into the set, with its
@@ -115,29 +125,59 @@ impl OneRequest<'_> {
 }
 
 /// False only when ARN pattern `t` cannot match `resource` (a resource or an ARN condition's
-/// request value): its text up to the first wildcard,
-/// variable or escape is not a prefix of `resource`. ARN patterns match segment by segment, case
-/// sensitively, and the first five segments of an ARN hold no colon, so a literal run of the
-/// pattern (colons included) must stand at the same place in the ARN; a resource that is not an
-/// ARN matches no ARN pattern, which this may or may not tell (it only ever says "maybe").
+/// request value), see [`fit`].
 pub(crate) fn could_match(t: &Template, resource: &str) -> bool {
+    fit(t, resource) != Fit::Never
+}
+
+/// What an ARN pattern's literal text tells about `resource` ([`fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fit {
+    /// It cannot match.
+    Never,
+    /// It matches, if `resource` is an ARN.
+    Whole,
+    /// The rest of the pattern decides.
+    Maybe,
+}
+
+/// What ARN pattern `t` is known to do with `resource` from its text up to the first wildcard,
+/// variable or escape. ARN patterns match segment by segment, case sensitively, and the first
+/// five segments of an ARN hold no colon, so a literal run of the pattern (colons included) must
+/// stand at the same place in the ARN: when it is not a prefix of `resource`, [`Fit::Never`]. A
+/// pattern that is one piece of text and, past that prefix, has nothing or one final `*` is
+/// decided by the prefix alone, [`Fit::Whole`]: with no wildcard the segments are equal exactly
+/// when the texts are; with a final `*` the prefix fixes every segment before the one the star
+/// ends, and the star takes the rest of the ARN (a short pattern's last segment runs over it). A
+/// resource that is not an ARN matches no ARN pattern, which this does not tell.
+pub(crate) fn fit(t: &Template, resource: &str) -> Fit {
+    let single = t.pieces().len() == 1;
     let mut rest = resource.as_bytes();
     for piece in t.pieces() {
         let Piece::Pattern(text) = piece else {
-            return true;
+            return Fit::Maybe;
         };
         // The literal run and the resource side by side, up to the first wildcard.
-        for &b in text.as_bytes() {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
             if b == b'*' || b == b'?' {
-                return true;
+                return if single && b == b'*' && i + 1 == bytes.len() {
+                    Fit::Whole
+                } else {
+                    Fit::Maybe
+                };
             }
             match rest.split_first() {
                 Some((&r, after)) if r == b => rest = after,
-                _ => return false,
+                _ => return Fit::Never,
             }
         }
     }
-    true
+    if single && rest.is_empty() {
+        Fit::Whole
+    } else {
+        Fit::Maybe
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +207,97 @@ mod tests {
         assert!(!could_match(&template("arn:AWS:sagemaker:*"), arn));
         // A resource that is no ARN: said "no" only where the literal text rules it out.
         assert!(!could_match(&template("arn:aws:*"), "*"));
+    }
+
+    #[test]
+    fn a_prefix_with_nothing_or_a_final_star_decides_alone() {
+        let arn = "arn:aws:sagemaker:us-east-1:111122223333:model/churn";
+        let fit_of = |p: &str| fit(&template(p), arn);
+        assert_eq!(fit_of(arn), Fit::Whole);
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/*"),
+            Fit::Whole
+        );
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:*"),
+            Fit::Whole
+        );
+        // A short pattern whose last segment ends in `*` runs over the rest of the ARN.
+        assert_eq!(fit_of("arn:aws:sagemaker:*"), Fit::Whole);
+        assert_eq!(fit_of("arn:aws:sage*"), Fit::Whole);
+        // Anything past the first wildcard, or text longer than the prefix: decided later.
+        assert_eq!(fit_of("arn:aws:sagemaker:*:*:model/churn"), Fit::Maybe);
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/chur?"),
+            Fit::Maybe
+        );
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model"),
+            Fit::Maybe
+        );
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/churn*"),
+            Fit::Whole
+        );
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/churn/*"),
+            Fit::Never
+        );
+        // Escapes and variables are more than one piece.
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/${aws:username}"),
+            Fit::Maybe
+        );
+        assert_eq!(
+            fit_of("arn:aws:sagemaker:us-east-1:111122223333:model/${*}"),
+            Fit::Maybe
+        );
+        assert_eq!(fit_of("arn:aws:sagemaker:eu-west-1:*"), Fit::Never);
+    }
+
+    /// Where [`fit`] says `Whole`, the compiled matcher agrees, on ARNs with colons and empty
+    /// segments too.
+    #[test]
+    fn whole_agrees_with_the_token_matcher() {
+        use crate::compile::arn::match_arn_toks;
+        use crate::compile::glob::{TokBuf, template_toks_into};
+        use crate::request::arn::{PArn, arn_segments};
+        let arns = [
+            "arn:aws:sagemaker:us-east-1:111122223333:model/churn",
+            "arn:aws:s3:::bucket/key:with:colons",
+            "arn:aws:s3:::",
+            "arn:aws:iam::111122223333:role/a*b",
+        ];
+        let patterns = [
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:*",
+            "arn:*",
+            "arn:aws:s3:::bucket/key:with:colons",
+            "arn:aws:s3:::bucket/key:with:*",
+            "arn:aws:s3:::",
+            "arn:aws:s3::",
+            "arn:aws:s3::*",
+            "arn:aws:iam::111122223333:role/a*",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/churn",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/c*",
+            "arn:aws:sagemaker:us-east-1:111122223333",
+            "arn:aws:sagemaker:us-east-1:111122223333*",
+        ];
+        for a in arns {
+            let parsed = PArn::new(a, arn_segments(a).unwrap());
+            for p in patterns {
+                let t = template(p);
+                let mut toks = TokBuf::default();
+                template_toks_into(&t, &mut toks);
+                let matches = match_arn_toks(toks.as_slice(), &parsed);
+                match fit(&t, a) {
+                    Fit::Whole => assert!(matches, "{p} on {a}"),
+                    Fit::Never => assert!(!matches, "{p} on {a}"),
+                    Fit::Maybe => {}
+                }
+            }
+        }
     }
 
     #[test]

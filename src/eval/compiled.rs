@@ -201,7 +201,7 @@ impl<'a> CompiledSet<'a> {
 
     /// Prepares `request` for this set alone: only the context keys the set can read.
     fn prepare_one<'r>(&self, request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
-        PreparedRequest::new_with_keys(request, catalog, |key| {
+        PreparedRequest::new_with_keys(request, catalog, self.specialised, |key| {
             let i = self
                 .read_keys
                 .binary_search_by(|(k, _)| (*k).cmp(key))
@@ -271,7 +271,7 @@ impl<'a> CompiledSet<'a> {
 
     /// Decides a prepared request.
     pub fn evaluate(&self, req: &PreparedRequest) -> Outcome {
-        if self.specialised {
+        if self.specialised.is_some() {
             return self.evaluate_specialised(&req.ctx());
         }
         self.evaluate_in(&req.ctx())

@@ -389,7 +389,7 @@ impl<'r> PreparedRequest<'r> {
     /// Prepares `request` using `catalog` for action ids, wildcard-only actions and multivalued
     /// keys. To prepare many requests, a [`Preparer`] reuses the lookups.
     pub fn new(request: &'r Request, catalog: &Catalog) -> PreparedRequest<'r> {
-        Self::new_with_keys(request, catalog, |key| {
+        Self::new_with_keys(request, catalog, None, |key| {
             Some(lookup_key_id(key).unwrap_or(UNKNOWN))
         })
     }
@@ -397,13 +397,20 @@ impl<'r> PreparedRequest<'r> {
     /// As [`new`](Self::new), keeping only the context keys (lowercase) `key_id` gives an
     /// interned id for: for a request decided by one compiled set, the keys that set reads,
     /// with the ids it interned.
+    /// `action`: the action's catalog id and whether it is wildcard-only, when the caller
+    /// knows them.
     pub(crate) fn new_with_keys(
         request: &'r Request,
         catalog: &Catalog,
+        action: Option<(Option<ActionId>, bool)>,
         key_id: impl Fn(&str) -> Option<u64>,
     ) -> PreparedRequest<'r> {
         // One request: look the action up directly rather than filling caches nobody reuses.
-        let info = action_info(catalog, request.action_lower());
+        let name = request.action_lower();
+        let info = match action {
+            Some((id, wildcard_only)) => (id, wildcard_only, key_hash(name)),
+            None => action_info(catalog, name),
+        };
         assemble(request, catalog, info, interned_count(), |key| {
             key_id(key).map(|id| (id, catalog.is_multivalued(key)))
         })
