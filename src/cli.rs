@@ -197,7 +197,7 @@ impl Engine {
                 })
                 .collect(),
             (Engine::Compiled, false) => {
-                compiled::decide_many(cases, catalog, |c, p| (c.evaluate(p).decision, None))
+                compiled::decide_many(cases, catalog, |c, p| (c.evaluate_one(p).decision, None))
                     .into_iter()
                     .map(|d| d.map_err(Error::from))
                     .collect()

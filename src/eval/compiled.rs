@@ -62,7 +62,7 @@ pub fn evaluate(
 ) -> Result<Outcome, CompileError> {
     with_arena(|arena| {
         let compiled = one_off(arena, catalog).compile_for(set, request)?;
-        Ok(compiled.evaluate(&compiled.prepare_one(request, catalog)))
+        Ok(compiled.evaluate_one(&compiled.prepare_one(request, catalog)))
     })
 }
 
@@ -271,6 +271,13 @@ impl<'a> CompiledSet<'a> {
 
     /// Decides a prepared request.
     pub fn evaluate(&self, req: &PreparedRequest) -> Outcome {
+        self.evaluate_in(&req.ctx())
+    }
+
+    /// Decides the request a set was compiled for when it was ([`Compiler::compile_for`]):
+    /// one-off decisions go through here, the bulk paths through [`evaluate`](Self::evaluate)
+    /// (which decides it too, from a plan).
+    pub(crate) fn evaluate_one(&self, req: &PreparedRequest) -> Outcome {
         if self.specialised.is_some() {
             return self.evaluate_specialised(&req.ctx());
         }
