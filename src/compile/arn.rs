@@ -7,8 +7,8 @@
 use bumpalo::Bump;
 
 use super::glob::{
-    CGlob, Searcher, Tok, TokBuf, any_with, build_groups, glob_runs, match_toks,
-    template_toks_into, tokenize_into,
+    CGlob, Searcher, Tok, TokBuf, any_with, build_groups, glob_runs, match_toks, template_toks,
+    tokenize_into,
 };
 use super::prefilter;
 use super::template::{CPiece, CTemplate};
@@ -338,8 +338,7 @@ impl<'a> CResPat<'a> {
         searchers: &mut Vec<Searcher>,
     ) -> CResPat<'a> {
         if !t.has_variables() {
-            let mut buf = TokBuf::default();
-            template_toks_into(t, &mut buf);
+            let buf = template_toks(t);
             return CResPat::Arn(CArn::build(arena, buf.as_slice(), searchers));
         }
         // Variables sit after the fifth colon (validated): split the text before them.

@@ -10,7 +10,7 @@ use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
 use super::arn::{any_arn, build_arns};
-use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks_into};
+use super::glob::{CGlob, Searcher, Tok, TokBuf, match_toks, template_toks};
 use super::glob::{any_like, build_like};
 use super::template::{CTemplate, lowercase_equals};
 use super::text;
@@ -182,20 +182,13 @@ impl<'a> CCond<'a> {
                             // Too few for a prefilter: each glob built from its own buffer,
                             // with no list of buffers kept for choosing pieces.
                             let globs = fixed.iter().map(|t| {
-                                let mut buf = TokBuf::default();
-                                template_toks_into(t, &mut buf);
+                                let buf = template_toks(t);
                                 CGlob::build(arena, buf.as_slice(), searchers)
                             });
                             (&[], BVec::from_iter_in(globs, arena).into_bump_slice())
                         } else {
-                            let bufs: Vec<TokBuf<'_>> = fixed
-                                .iter()
-                                .map(|t| {
-                                    let mut buf = TokBuf::default();
-                                    template_toks_into(t, &mut buf);
-                                    buf
-                                })
-                                .collect();
+                            let bufs: Vec<TokBuf<'_>> =
+                                fixed.iter().map(|t| template_toks(t)).collect();
                             let toks: Vec<&[Tok<'_>]> = bufs.iter().map(TokBuf::as_slice).collect();
                             let (globs, m) = build_like(arena, &toks, prefilter_min, searchers);
                             multi = m;
@@ -280,8 +273,7 @@ impl<'a> CCond<'a> {
                     .iter()
                     .filter(|t| fixed_any && !t.has_variables() && keep_arn(t));
                 let pats = fixed.map(|t| {
-                    let mut buf = TokBuf::default();
-                    template_toks_into(t, &mut buf);
+                    let buf = template_toks(t);
                     CArn::build(arena, buf.as_slice(), searchers)
                 });
                 let pats = BVec::from_iter_in(pats, arena).into_bump_slice();

@@ -80,17 +80,19 @@ pub fn tokenize_into<'a>(text: &'a str, out: &mut TokBuf<'a>) {
     }
 }
 
-/// Appends the tokens of a variable-free template: pattern text with `*`/`?` live, literal pieces
+/// The tokens of a variable-free template: pattern text with `*`/`?` live, literal pieces
 /// (escapes) as literals.
-pub(crate) fn template_toks_into<'t>(t: &'t crate::policy::glob::Template, out: &mut TokBuf<'t>) {
+pub(crate) fn template_toks(t: &crate::policy::glob::Template) -> TokBuf<'_> {
     use crate::policy::glob::Piece;
+    let mut out = TokBuf::default();
     for p in t.pieces() {
         match p {
-            Piece::Pattern(s) => tokenize_into(s, out),
+            Piece::Pattern(s) => tokenize_into(s, &mut out),
             Piece::Literal(s) => out.push(Tok::Lit(s)),
             Piece::Var(_) => {}
         }
     }
+    out
 }
 
 /// A token buffer that stays on the stack for patterns of up to 24 tokens, so resolving a policy

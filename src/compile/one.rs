@@ -13,7 +13,7 @@ use bumpalo::Bump;
 use super::arn::{CResPat, match_arn_toks};
 use super::condition::Keep;
 use super::glob::Searcher;
-use super::glob::{TokBuf, template_toks_into};
+use super::glob::template_toks;
 use crate::policy::glob::{Piece, Template};
 use crate::policy::{ResourceClause, ResourcePattern, Statement};
 use crate::request::Context;
@@ -87,8 +87,7 @@ impl OneRequest<'_> {
                 continue;
             }
             // Matched here, from its tokens, and dropped: nothing is built for one test.
-            let mut toks = TokBuf::default();
-            template_toks_into(t, &mut toks);
+            let toks = template_toks(t);
             if self
                 .arn
                 .as_ref()
@@ -260,7 +259,7 @@ mod tests {
     #[test]
     fn whole_agrees_with_the_token_matcher() {
         use crate::compile::arn::match_arn_toks;
-        use crate::compile::glob::{TokBuf, template_toks_into};
+        use crate::compile::glob::template_toks;
         use crate::request::arn::{PArn, arn_segments};
         let arns = [
             "arn:aws:sagemaker:us-east-1:111122223333:model/churn",
@@ -288,8 +287,7 @@ mod tests {
             let parsed = PArn::new(a, arn_segments(a).unwrap());
             for p in patterns {
                 let t = template(p);
-                let mut toks = TokBuf::default();
-                template_toks_into(&t, &mut toks);
+                let toks = template_toks(&t);
                 let matches = match_arn_toks(toks.as_slice(), &parsed);
                 match fit(&t, a) {
                     Fit::Whole => assert!(matches, "{p} on {a}"),

@@ -83,7 +83,7 @@ pub fn explain(
 /// decided. The answers are those of [`evaluate`] (or [`explain`] with `explain`), in order; a
 /// run of cases (`iamc eval --cases`) keeps each stage's code in the instruction cache across
 /// the batch instead of cycling the compiler, the preparer and the evaluator once per case.
-pub fn decide_many<'c, T>(
+pub(crate) fn decide_many<'c, T>(
     cases: &[(&'c PolicySet, &'c Request)],
     catalog: &Catalog,
     decide: impl Fn(&CompiledSet<'_>, &PreparedRequest<'_>) -> T,
