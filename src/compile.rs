@@ -204,11 +204,6 @@ impl<'a> Compiler<'a> {
         request: &Request,
     ) -> Result<CompiledSet<'a>, CompileError> {
         let id = self.catalog.action_id(request.action_lower());
-        // Only this action's plan is ever built: a table of one (none outside the catalog).
-        let plan_ids = match id {
-            Some(id) => id.index()..id.index() + 1,
-            None => 0..0,
-        };
         // The resource a decision is made on (`*` for wildcard-only actions, S-28), as
         // `PreparedRequest` computes it.
         let wildcard_only = id
@@ -229,7 +224,8 @@ impl<'a> Compiler<'a> {
                 .map(|segs| crate::request::arn::PArn::new(resource, segs)),
             context: &request.context,
         };
-        self.compile_statements(set, plan_ids, Some(&only))
+        // The statements are the action's plan (`evaluate_one`): no plan table.
+        self.compile_statements(set, 0..0, Some(&only))
     }
 
     /// Compiles the statements of `set` (all, or those that can apply to `only`'s request; their
@@ -435,7 +431,7 @@ impl<'a> Compiler<'a> {
             stmts: stmts.into_bump_slice(),
             act_pats,
             services: services.into_bump_slice(),
-            plans: Plans::new(if only.is_some() { 0..0 } else { plan_ids }),
+            plans: Plans::new(plan_ids),
             read_keys: arena.alloc_slice_copy(&keys),
             catalog_generation: self.catalog.generation(),
             searchers,

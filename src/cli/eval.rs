@@ -73,8 +73,8 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode, Error> {
     let mut tally = Tally::default();
     // Lines are answered in batches, one stage at a time (read, parse, decide, write): each
     // stage's code stays in the instruction cache across a batch instead of being evicted by
-    // the next stage's for every case.
-    // Lines answered before this batch; the batch's line buffers, reused.
+    // the next stage's for every case. `done`: lines answered before this batch; `lines`: the
+    // batch's line buffers, reused.
     let mut done = 0usize;
     let mut lines: Vec<Vec<u8>> = std::iter::repeat_with(Vec::new).take(BATCH).collect();
     loop {
@@ -108,14 +108,11 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode, Error> {
             .decide_many(&cases, &settings.catalog, settings.explain)
             .into_iter();
         drop(cases);
-        let decided: Vec<Option<Decided>> = parsed
-            .iter()
-            .map(|p| match p {
-                Parsed::Case(_) => decided.next(),
-                _ => None,
-            })
-            .collect();
-        for (p, d) in parsed.into_iter().zip(decided) {
+        // One decision per case, in order.
+        for p in parsed {
+            let d = matches!(p, Parsed::Case(_))
+                .then(|| decided.next())
+                .flatten();
             if let Some(value) = answer(p, d, &mut tally) {
                 outln!(out, "{value}")?;
             }

@@ -135,8 +135,9 @@ pub(crate) struct Plans {
 }
 
 impl Plans {
-    /// Empty tables for catalog action ids `ids` (the whole catalog, or the one action a
-    /// one-off decision asks about: others are then kept by name).
+    /// Empty tables for catalog action ids `ids` (the whole catalog, or none for a set compiled
+    /// for one request, whose statements are its action's plan; plans it is still asked for
+    /// are kept by name).
     pub(crate) fn new(ids: std::ops::Range<usize>) -> Plans {
         Plans {
             first_id: ids.start,
