@@ -414,17 +414,17 @@ impl<'a> CCond<'a> {
                 }
                 !templ.is_empty() && str_templates_match(cmp, templ, req, text)
             }
-            CVals::Num { cmp, vals } => {
-                v.dec.is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p)))
-            }
+            CVals::Num { cmp, vals } => v
+                .dec()
+                .is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p))),
             CVals::Date { cmp, vals } => v
-                .date
+                .date()
                 .is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p))),
             CVals::Bool { t, f, templ } => v.boolean.is_some_and(|r| {
                 (r && t) || (!r && f) || (!templ.is_empty() && bool_templates_match(templ, req, r))
             }),
             CVals::Bin { vals } => base64_matches(&v.text, vals),
-            CVals::Ip { cidrs } => v.ip.is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
+            CVals::Ip { cidrs } => v.ip().is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
             CVals::Arn { pats, multi, templ } => {
                 arn_value_matches(pats, multi, templ, v, req, searchers)
             }

@@ -96,6 +96,7 @@ const MAX_SLOTTED_ID: u64 = 1 << 14;
 
 /// Where each of a prepared request's (or principal context's) entries is, by key id.
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub(crate) struct KeySlots {
     /// `slots[id]` is the entry index + 1, or 0 when no entry has that id, for every id below
     /// `slow_from` (shorter when no entry has the ids past its end).
