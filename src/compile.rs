@@ -365,6 +365,7 @@ impl<'a> Compiler<'a> {
                             ),
                         });
                     }
+                    conds.sort_by_key(CCond::cost);
                     reads.clear();
                     for c in &conds {
                         reads.push((c.id, c.key));

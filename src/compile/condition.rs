@@ -308,6 +308,28 @@ impl<'a> CCond<'a> {
         }
     }
 
+    /// A rough rank of what deciding this condition costs, cheapest first: a statement's
+    /// conditions are ANDed and reading them has no effect, so the compiler orders them by this
+    /// and a statement that fails fails on its cheapest condition that does not hold.
+    pub(crate) fn cost(&self) -> u8 {
+        let base = match self.vals {
+            CVals::Null { .. } => return 0,
+            CVals::Bool { templ: [], .. } => 1,
+            CVals::Num { .. } | CVals::Date { .. } => 1,
+            CVals::Str {
+                cmp: StrCmp::Equals | StrCmp::EqualsIgnoreCase,
+                lits,
+                templ,
+                ..
+            } if templ.is_empty() && lits.len() <= 4 => 2,
+            CVals::Ip { .. } => 2,
+            CVals::Str { templ: [], .. } => 3,
+            CVals::Bin { .. } => 3,
+            _ => 4,
+        };
+        base + u8::from(self.set.is_some())
+    }
+
     /// The variables this condition's values read.
     pub(crate) fn variables(&self) -> impl Iterator<Item = (u64, &'a str)> + '_ {
         let templ: &[CTemplate<'a>] = match self.vals {

@@ -10,8 +10,9 @@
 //! INVARIANT (plans decide, explanations do not read them): a plan keeps only what can change the
 //! decision. A statement that always applies (no condition, `Resource: "*"`) replaces the rest of
 //! its slot's list, and a slot whose allow always applies is not checked at all; slots keep their
-//! order, so the deciding layer is the one AWS's order names. Explanations list matched statements
-//! from the statements themselves.
+//! order, so the deciding layer is the one AWS's order names. Within a slot, statements are
+//! checked cheapest first (only whether some deny, or some allow, of the slot applies matters).
+//! Explanations list matched statements from the statements themselves.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -230,14 +231,37 @@ fn always_applies(st: &CStmt<'_>) -> bool {
     st.res_any && !st.res_negated && st.conds.is_empty()
 }
 
+/// A rough rank of what checking a statement costs: its resource entries and its conditions
+/// (see `CCond::cost`). A plan checks a slot's statements cheapest first: within a slot only
+/// whether some deny applies and whether some allow applies decides (the deciding layer is the
+/// slot's), so their order changes the work, never the outcome.
+fn cost(st: &CStmt<'_>) -> u32 {
+    let res = if st.res_any {
+        0
+    } else if st.res_multi.1 > 0 {
+        4
+    } else {
+        st.res
+            .iter()
+            .map(|r| match r {
+                super::arn::CResPat::ArnVar { .. } => 6,
+                _ => 2,
+            })
+            .sum()
+    };
+    let conds: u32 = st.conds.iter().map(|c| u32::from(c.cost()) + 1).sum();
+    res + conds
+}
+
 impl CompiledSet<'_> {
     /// Builds the plan of an action whose matching patterns are `pats`.
     pub(crate) fn build_plan(&self, pats: &PatSet) -> Plan {
-        // (slot, allow?, statement), in slot order, then deny before allow, then statement order.
-        let mut admitted: Vec<(u32, bool, u32)> = Vec::new();
+        // (slot, allow?, cost, statement), in slot order, then deny before allow, then the
+        // cheapest statement first.
+        let mut admitted: Vec<(u32, bool, u32, u32)> = Vec::new();
         for (i, st) in self.stmts.iter().enumerate() {
             if let (true, Ok(i)) = (admits(st, pats), u32::try_from(i)) {
-                admitted.push((st.slot, st.effect == Effect::Allow, i));
+                admitted.push((st.slot, st.effect == Effect::Allow, cost(st), i));
             }
         }
         admitted.sort_unstable();
@@ -250,8 +274,8 @@ impl CompiledSet<'_> {
             let group = |effect: bool| {
                 admitted
                     .iter()
-                    .filter(move |&&(s, e, _)| s == slot && e == effect)
-                    .map(|&(_, _, i)| i)
+                    .filter(move |&&(s, e, _, _)| s == slot && e == effect)
+                    .map(|&(_, _, _, i)| i)
             };
             match group(false).find(|&i| always(i)) {
                 Some(i) => deny.push((slot, i)),
