@@ -85,6 +85,9 @@ pub(crate) struct CStmt<'a> {
     pub(crate) res_any: bool,
     /// The resource entries.
     pub(crate) res: &'a [CResPat<'a>],
+    /// When `res` is sorted by the first byte of each entry's resource segment, those bytes
+    /// (see [`arn::index_by_lead`]); else empty.
+    pub(crate) res_leads: &'a [u8],
     /// Prefilters over `res` (first index in the set's searchers, count; count 0: none).
     pub(crate) res_multi: (u32, u32),
     /// The conditions (ANDed).
@@ -316,6 +319,7 @@ impl<'a> Compiler<'a> {
                         pats.push(idx);
                     }
                     res.clear();
+                    let mut res_leads: &'a [u8] = &[];
                     let res_negated = match &st.resource {
                         Some(r) => {
                             let negated = match only {
@@ -337,6 +341,11 @@ impl<'a> Compiler<'a> {
                                 }
                             };
                             report.resource_patterns += res.len();
+                            // A set compiled for one request tries each list once: not worth
+                            // indexing.
+                            if only.is_none() {
+                                res_leads = arn::index_by_lead(arena, &mut res);
+                            }
                             arn::share_prefixes(&mut res);
                             negated
                         }
@@ -390,6 +399,7 @@ impl<'a> Compiler<'a> {
                         res_negated,
                         res_any: res.iter().any(|r| matches!(r, CResPat::Any)),
                         res: arena.alloc_slice_copy(&res),
+                        res_leads,
                         res_multi,
                         conds: arena.alloc_slice_copy(&conds),
                         reads: arena.alloc_slice_copy(&reads),

@@ -223,8 +223,11 @@ impl<'a> CArn<'a> {
 /// see [`share_prefixes`]) check it once. Written as plain loops: this is the decision path's
 /// hottest code.
 /// `multi`: the list's prefilters (see [`prefilter`](super::prefilter)), count 0 for none.
+/// `leads`: for a list sorted by [`index_by_lead`], the first byte each entry's resource segment
+/// must start with (empty for other lists): only the entries with the ARN's byte are tried.
 pub(crate) fn any_matches(
     res: &[CResPat<'_>],
+    leads: &[u8],
     multi: (u32, u32),
     req: &EvalCtx<'_>,
     searchers: &[Searcher],
@@ -238,6 +241,19 @@ pub(crate) fn any_matches(
             res.get(i).is_some_and(|r| r.matches(req, searchers))
         });
     }
+    let res = if leads.is_empty() {
+        res
+    } else {
+        // INVARIANT (sorted by lead): the entries that can match are one run.
+        let Some(&b) = arn.seg(5).as_bytes().first() else {
+            return false;
+        };
+        let start = leads.partition_point(|&l| l < b);
+        let len = leads
+            .get(start..)
+            .map_or(0, |rest| rest.iter().take_while(|&&l| l == b).count());
+        res.get(start..start + len).unwrap_or(&[])
+    };
     let mut last_prefix: *const u8 = std::ptr::null();
     let mut last_ok = false;
     'patterns: for r in res {
@@ -280,6 +296,33 @@ pub(crate) fn any_matches(
         }
     }
     false
+}
+
+/// Lists shorter than this are tried entry by entry (see [`index_by_lead`]).
+const LEAD_INDEX_MIN: usize = 3;
+
+/// The byte an entry's resource segment (the sixth) must start with, for a six-segment ARN
+/// pattern whose resource segment fixes it.
+fn resource_lead(r: &CResPat<'_>) -> Option<u8> {
+    match r {
+        CResPat::Arn(CArn::Full { segs, .. }) => {
+            segs.iter().find(|c| c.index == 5).and_then(|c| c.lead)
+        }
+        _ => None,
+    }
+}
+
+/// Sorts a `Resource`/`NotResource` list by the byte each entry's resource segment must start
+/// with, when every entry fixes one (`arn:aws:sagemaker:*:*:domain/*`, `…:user-profile/*`, …),
+/// and returns those bytes in the new order (empty, list untouched, otherwise). A list is an
+/// OR of its entries, so the order is free; [`any_matches`] then tries only the entries whose
+/// byte is the ARN's, instead of all of them.
+pub(crate) fn index_by_lead<'a>(arena: &'a Bump, res: &mut [CResPat<'a>]) -> &'a [u8] {
+    if res.len() < LEAD_INDEX_MIN || !res.iter().all(|r| resource_lead(r).is_some()) {
+        return &[];
+    }
+    res.sort_by_key(resource_lead);
+    arena.alloc_slice_fill_iter(res.iter().map(|r| resource_lead(r).unwrap_or(0)))
 }
 
 /// Makes consecutive ARN patterns with equal literal prefixes point at one arena text, so

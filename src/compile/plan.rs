@@ -238,7 +238,7 @@ fn always_applies(st: &CStmt<'_>) -> bool {
 fn cost(st: &CStmt<'_>) -> u32 {
     let res = if st.res_any {
         0
-    } else if st.res_multi.1 > 0 {
+    } else if st.res_multi.1 > 0 || !st.res_leads.is_empty() {
         4
     } else {
         st.res

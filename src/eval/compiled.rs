@@ -252,7 +252,8 @@ impl<'a> CompiledSet<'a> {
 
     #[inline(always)]
     fn resource_ok(&self, st: &CStmt<'a>, req: &EvalCtx<'_>) -> bool {
-        let any = st.res_any || arn::any_matches(st.res, st.res_multi, req, &self.searchers);
+        let any = st.res_any
+            || arn::any_matches(st.res, st.res_leads, st.res_multi, req, &self.searchers);
         any != st.res_negated
     }
 
@@ -525,6 +526,103 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<CompiledSet<'static>>();
         assert_send_sync::<PreparedRequest>();
+    }
+
+    #[test]
+    fn resource_lists_indexed_by_lead_decide_as_the_reference() {
+        let policy = crate::policy::Policy::parse(
+            r#"{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sagemaker:*", "NotResource": [
+                    "arn:aws:sagemaker:*:*:domain/*", "arn:aws:sagemaker:*:*:user-profile/*",
+                    "arn:aws:sagemaker:*:*:app/*", "arn:aws:sagemaker:*:*:space/*",
+                    "arn:aws:sagemaker:*:*:partner-app/*", "arn:aws:sagemaker:*:*:flow-definition/*",
+                    "arn:aws:sagemaker:*:*:training-plan/*", "arn:aws:sagemaker:*:*:reserved-capacity/*"]},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [
+                    "arn:aws:s3:::b1/*", "arn:aws:s3:::b2/*", "arn:aws:s3:::*-logs/*"]},
+                {"Effect": "Deny", "Action": "sagemaker:Delete*", "Resource": [
+                    "arn:aws:sagemaker:*:*:model/*", "arn:aws:sagemaker:*:*:endpoint/*",
+                    "arn:aws:sagemaker:*:*:endpoint-config/*", "arn:aws:sagemaker:*:*:m?del/x",
+                    "arn:aws:sagemaker:us-*:*:space/*"]}
+            ]}"#,
+            crate::policy::PolicyKind::Identity,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let set = PolicySet::identity(vec![policy]);
+        let catalog = Catalog::sagemaker_default();
+        let arena = bumpalo::Bump::new();
+        let compiled = Compiler::new(&arena, catalog)
+            .compile(&set)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let leads: Vec<&[u8]> = compiled.stmts.iter().map(|st| st.res_leads).collect();
+        // Every entry of the first and third lists fixes its resource segment's first byte; the
+        // second has `*-logs/*`, which does not.
+        assert_eq!(leads.first().copied(), Some(&b"adfprstu"[..]));
+        assert_eq!(leads.get(1).map(|l| l.len()), Some(0));
+        assert_eq!(leads.get(2).copied(), Some(&b"eemms"[..]));
+
+        let resources = [
+            "arn:aws:sagemaker:us-east-1:111122223333:domain/d-1",
+            "arn:aws:sagemaker:us-east-1:111122223333:Domain/d-1",
+            "arn:aws:sagemaker:us-east-1:111122223333:training-job/j",
+            "arn:aws:sagemaker:us-east-1:111122223333:training-plan/p",
+            "arn:aws:sagemaker:eu-west-1:111122223333:space/d-1/s",
+            "arn:aws:sagemaker:us-east-1:111122223333:space/d-1/s",
+            "arn:aws:sagemaker:us-east-1:111122223333:model/m",
+            "arn:aws:sagemaker:us-east-1:111122223333:mxdel/x",
+            "arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/c",
+            "arn:aws:sagemaker:us-east-1:111122223333:",
+            "arn:aws:sagemaker:us-east-1:111122223333:t",
+            "arn:aws:s3:::b1/k",
+            "arn:aws:s3:::b3/k",
+            "arn:aws:s3:::web-logs/k",
+            "arn:aws:s3:::",
+            "not-an-arn",
+        ];
+        let actions = [
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:DeleteModel",
+            "sagemaker:DescribeSpace",
+            "s3:GetObject",
+        ];
+        let mut allowed = 0;
+        for action in actions {
+            for resource in resources {
+                let request = Request::new(action, resource).unwrap_or_else(|e| panic!("{e}"));
+                let want = crate::eval::reference::evaluate(&set, &request, catalog);
+                let got = compiled.evaluate(&PreparedRequest::new(&request, catalog));
+                assert_eq!(got, want, "{action} {resource}");
+                allowed += usize::from(got.decision == Decision::Allowed);
+            }
+        }
+        // Spot checks by hand: a training job is outside the NotResource list, a domain inside
+        // it (case matters), a model is denied for deletes.
+        let decide = |action: &str, resource: &str| {
+            let request = Request::new(action, resource).unwrap_or_else(|e| panic!("{e}"));
+            compiled
+                .evaluate(&PreparedRequest::new(&request, catalog))
+                .decision
+        };
+        let sm = "arn:aws:sagemaker:us-east-1:111122223333";
+        assert_eq!(
+            decide(
+                "sagemaker:CreateTrainingJob",
+                &format!("{sm}:training-job/j")
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide("sagemaker:CreateTrainingJob", &format!("{sm}:domain/d")),
+            Decision::ImplicitlyDenied
+        );
+        assert_eq!(
+            decide("sagemaker:CreateTrainingJob", &format!("{sm}:Domain/d")),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide("sagemaker:DeleteModel", &format!("{sm}:model/m")),
+            Decision::ExplicitlyDenied
+        );
+        assert!(allowed > 0);
     }
 
     #[test]
