@@ -248,7 +248,9 @@ pub(crate) fn any_matches(
         let Some(&b) = arn.seg(5).as_bytes().first() else {
             return false;
         };
-        let start = leads.partition_point(|&l| l < b);
+        let Some(start) = leads.iter().position(|&l| l >= b) else {
+            return false;
+        };
         let len = leads
             .get(start..)
             .map_or(0, |rest| rest.iter().take_while(|&&l| l == b).count());
