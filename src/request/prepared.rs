@@ -1,7 +1,8 @@
 //! Prepared requests: a request with everything a compiled evaluation needs worked out once —
 //! the action's dense id, the evaluated resource and its ARN segments, interned key ids and a slot
 //! table from id to entry, and every context value parsed as a number, date, boolean and IP
-//! address. Entries keep a single value inline, so a request's context is one allocation.
+//! address. Entries keep a single value inline, so a request's context is one allocation, plus one
+//! for each value that reads as a number, date or IP address (those forms sit behind a box).
 //!
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
