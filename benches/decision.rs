@@ -40,9 +40,7 @@ fn decision(c: &mut Criterion) {
     let catalog = Catalog::sagemaker_default();
     let set = principal::policy_set();
     let arena = Bump::new();
-    let compiled = Compiler::new(&arena, catalog)
-        .compile(&set)
-        .expect("the bench principal compiles");
+    let compiled = principal::compiled(&arena, &set);
 
     for (path, request, expected) in principal::paths() {
         let prepared = PreparedRequest::new(&request, catalog);

@@ -30,7 +30,7 @@ use bumpalo::Bump;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iamc::eval::reference;
 use iamc::request::Preparer;
-use iamc::{Catalog, Compiler, Decision};
+use iamc::{Catalog, Decision};
 
 const REQUESTS: usize = 4096;
 
@@ -38,9 +38,7 @@ fn throughput(c: &mut Criterion) {
     let catalog = Catalog::sagemaker_default();
     let set = principal::policy_set();
     let arena = Bump::new();
-    let compiled = Compiler::new(&arena, catalog)
-        .compile(&set)
-        .expect("the bench principal compiles");
+    let compiled = principal::compiled(&arena, &set);
     let requests = principal::workload(REQUESTS);
     let mut preparer = Preparer::new(catalog);
     let prepared: Vec<_> = requests.iter().map(|r| preparer.prepare(r)).collect();

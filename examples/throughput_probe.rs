@@ -24,7 +24,7 @@ mod principal;
 
 use bumpalo::Bump;
 use iamc::request::Preparer;
-use iamc::{Catalog, Compiler, Decision};
+use iamc::{Catalog, Decision};
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -39,9 +39,7 @@ fn main() {
     let catalog = Catalog::sagemaker_default();
     let set = principal::policy_set();
     let arena = Bump::new();
-    let compiled = Compiler::new(&arena, catalog)
-        .compile(&set)
-        .expect("the bench principal compiles");
+    let compiled = principal::compiled(&arena, &set);
     let requests = match std::env::var("ONLY").ok() {
         Some(path) => {
             let (_, request, _) = principal::paths()

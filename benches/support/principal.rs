@@ -17,8 +17,9 @@
     reason = "each bench binary uses part of this module; the rest is dead there"
 )]
 
+use bumpalo::Bump;
 use iamc::eval::ContextValue;
-use iamc::{Decision, Policy, PolicyKind, PolicySet, Request};
+use iamc::{Catalog, CompiledSet, Compiler, Decision, Policy, PolicyKind, PolicySet, Request};
 
 /// The account of the principal and of its own resources.
 pub const ACCOUNT: &str = "111122223333";
@@ -59,6 +60,14 @@ pub fn policy_set() -> PolicySet {
         ],
         session: None,
     }
+}
+
+/// `set` (the principal's, from [`policy_set`]) compiled into `arena` with the SageMaker
+/// catalog.
+pub fn compiled<'a>(arena: &'a Bump, set: &PolicySet) -> CompiledSet<'a> {
+    Compiler::new(arena, Catalog::sagemaker_default())
+        .compile(set)
+        .expect("the bench principal compiles")
 }
 
 /// A request by the principal, with the context every request of its session carries.
