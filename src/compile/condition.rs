@@ -6,6 +6,8 @@
 //! negated operators and the multivalued rule (S-3) are applied exactly as `eval::reference` does;
 //! only the per-value comparison is faster.
 
+use std::sync::Arc;
+
 use bumpalo::Bump;
 
 use super::arn::{CArn, match_arn_toks};
@@ -352,7 +354,7 @@ impl<'a> CCond<'a> {
 
     /// Evaluates the condition when the request has `entry` for its key.
     #[inline(always)]
-    fn holds_for(&self, entry: &PEntry<'_>, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
+    fn holds_for(&self, entry: PEntry<'_>, req: &EvalCtx<'_>, searchers: &[Searcher]) -> bool {
         if let CVals::Null {
             if_absent,
             if_present,
@@ -402,7 +404,7 @@ impl<'a> CCond<'a> {
                 multi,
                 templ,
             } => {
-                let text: &str = &v.text;
+                let text: &str = v.text();
                 match cmp {
                     StrCmp::Equals if lits.len() > 8 => {
                         if lits.binary_search(&text).is_ok() {
@@ -442,10 +444,10 @@ impl<'a> CCond<'a> {
             CVals::Date { cmp, vals } => v
                 .date()
                 .is_some_and(|r| vals.iter().any(|p| cmp.holds(&r, p))),
-            CVals::Bool { t, f, templ } => v.boolean.is_some_and(|r| {
+            CVals::Bool { t, f, templ } => v.boolean().is_some_and(|r| {
                 (r && t) || (!r && f) || (!templ.is_empty() && bool_templates_match(templ, req, r))
             }),
-            CVals::Bin { vals } => base64_matches(&v.text, vals),
+            CVals::Bin { vals } => base64_matches(v.text(), vals),
             CVals::Ip { cidrs } => v.ip().is_some_and(|r| cidrs.iter().any(|c| c.contains(r))),
             CVals::Arn { pats, multi, templ } => {
                 arn_value_matches(pats, multi, templ, v, req, searchers)
@@ -516,7 +518,7 @@ fn arn_value_matches(
 }
 
 /// The values `ForAllValues`/`ForAnyValue` see: none for a null data set (S-8).
-fn set_values<'e, 'r>(e: &'e PEntry<'r>) -> &'e [PValue<'r>] {
+fn set_values<'e>(e: PEntry<'e>) -> &'e [Arc<PValue>] {
     if e.null_set { &[] } else { e.values() }
 }
 

@@ -145,33 +145,33 @@ impl KeySlots {
         }
     }
 
-    /// The index of the entry for key `id` (lowercase name `key`) among `entries`, whose id and
-    /// lowercase key `id_key` gives (read only on the slow path).
+    /// The index of the entry for key `id` (lowercase name `key`) among `n` entries, whose id
+    /// and lowercase key `id_key` gives by index (read only on the slow path).
     #[inline]
-    pub(crate) fn find<'e, E>(
+    pub(crate) fn find<'e>(
         &self,
         id: u64,
         key: &str,
-        entries: &'e [E],
-        id_key: impl Fn(&'e E) -> (u64, &'e str),
+        n: usize,
+        id_key: impl Fn(usize) -> (u64, &'e str),
     ) -> Option<usize> {
         if id < self.slow_from {
             // INVARIANT (slots cover every id below `slow_from`): past the table, no entry.
             let s = *self.slots.get(usize::try_from(id).ok()?)?;
             return usize::from(s).checked_sub(1);
         }
-        Self::find_slow(id, key, entries, id_key)
+        Self::find_slow(id, key, n, id_key)
     }
 
     #[cold]
-    fn find_slow<'e, E>(
+    fn find_slow<'e>(
         id: u64,
         key: &str,
-        entries: &'e [E],
-        id_key: impl Fn(&'e E) -> (u64, &'e str),
+        n: usize,
+        id_key: impl Fn(usize) -> (u64, &'e str),
     ) -> Option<usize> {
-        entries.iter().position(|e| {
-            let (x, name) = id_key(e);
+        (0..n).position(|i| {
+            let (x, name) = id_key(i);
             x == id || (x == UNKNOWN && name == key)
         })
     }

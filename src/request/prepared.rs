@@ -1,8 +1,9 @@
 //! Prepared requests: a request with everything a compiled evaluation needs worked out once —
 //! the action's dense id, the evaluated resource and its ARN segments, interned key ids and a slot
 //! table from id to entry, and every context value parsed as a number, date, boolean and IP
-//! address. Entries keep a single value inline, so a request's context is one allocation, plus one
-//! for each value that reads as a number, date or IP address (those forms sit behind a box).
+//! address. Values are shared: a [`Preparer`] keeps one parsed [`PValue`] per distinct text, and
+//! a request's context is three small arrays (slots, spans, pointers to values) plus the key
+//! names, which only the slow path reads.
 //!
 //! A prepared request is independent of any compiled set, so one preparation serves every
 //! principal of an audit; evaluating it never allocates.
@@ -10,33 +11,29 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::catalog::{ActionId, Catalog};
 use crate::condition::{Decimal, Instant, boolean, ip};
+use crate::hash::FastHash;
 use crate::request::Request;
 use crate::request::arn::{PArn, arn_segments};
 use crate::request::keys::{KeySlots, UNKNOWN, interned_count, key_hash, lookup_key_id};
 
-/// One context value, parsed once every way a hot operator reads it (numbers, dates, booleans,
-/// IP addresses). ARN and base64 forms are worked out when an ARN or binary operator reads the
-/// value, so preparing a value allocates nothing unless it parses as a number, date or address.
+/// One distinct context value, parsed once every way a hot operator reads it (numbers, dates,
+/// booleans, IP addresses). ARN and base64 forms are worked out when an ARN or binary operator
+/// reads the value.
 ///
-/// Kept small (40 bytes): an audit decides millions of requests, so the bytes a decision reads
-/// decide how many prepared requests stay in cache. The number, date and address forms are rare
-/// (most values are names, ARNs, regions or booleans) and live behind one box.
-#[derive(Debug, Clone)]
-pub(crate) struct PValue<'r> {
+/// Shared: a [`Preparer`] keeps one `PValue` per distinct text and every request it prepares
+/// points at it (an audit's requests repeat a few hundred values millions of times). So a
+/// prepared request's context is a few small arrays of indexes and pointers, the values a
+/// decision reads stay in cache, and each distinct text is parsed once.
+#[derive(Debug)]
+pub(crate) struct PValue {
     /// The text.
-    pub(crate) text: Cow<'r, str>,
-    /// The number, date and IP forms, when the text has any of them.
-    typed: Option<Box<Typed>>,
+    text: Box<str>,
     /// As a boolean (S-9).
-    pub(crate) boolean: Option<bool>,
-}
-
-/// A value's rarer forms.
-#[derive(Debug, Clone, Default)]
-struct Typed {
+    boolean: Option<bool>,
     /// As a decimal (S-10).
     dec: Option<Decimal>,
     /// As an instant (S-11).
@@ -45,46 +42,54 @@ struct Typed {
     ip: Option<IpAddr>,
 }
 
-impl<'r> PValue<'r> {
-    fn new(text: Cow<'r, str>) -> PValue<'r> {
+impl PValue {
+    fn new(text: &str) -> PValue {
         // Decimals, epoch seconds and ISO dates start with a digit or a sign; IP addresses with a
         // hex digit or `:`. Most values (names, ARNs, regions) are none of them and skip the
         // parsers, which would refuse them anyway.
         let first = text.as_bytes().first().copied().unwrap_or(b' ');
         let numeric = first.is_ascii_digit() || first == b'+' || first == b'-';
-        let typed = Typed {
-            dec: if numeric { Decimal::parse(&text) } else { None },
-            date: if numeric { Instant::parse(&text) } else { None },
+        PValue {
+            boolean: boolean::parse_bool(text),
+            dec: if numeric { Decimal::parse(text) } else { None },
+            date: if numeric { Instant::parse(text) } else { None },
             ip: if first.is_ascii_hexdigit() || first == b':' {
-                ip::parse_request_ip(&text)
+                ip::parse_request_ip(text)
             } else {
                 None
             },
-        };
-        let any = typed.dec.is_some() || typed.date.is_some() || typed.ip.is_some();
-        PValue {
-            typed: any.then(|| Box::new(typed)),
-            boolean: boolean::parse_bool(&text),
-            text,
+            text: text.into(),
         }
+    }
+
+    /// The text.
+    #[inline]
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value as a boolean (S-9).
+    #[inline]
+    pub(crate) fn boolean(&self) -> Option<bool> {
+        self.boolean
     }
 
     /// The value as a decimal (S-10).
     #[inline]
     pub(crate) fn dec(&self) -> Option<Decimal> {
-        self.typed.as_ref().and_then(|t| t.dec)
+        self.dec
     }
 
     /// The value as an instant (S-11).
     #[inline]
     pub(crate) fn date(&self) -> Option<Instant> {
-        self.typed.as_ref().and_then(|t| t.date)
+        self.date
     }
 
     /// The value as an IP address (S-12).
     #[inline]
     pub(crate) fn ip(&self) -> Option<IpAddr> {
-        self.typed.as_ref().and_then(|t| t.ip)
+        self.ip
     }
 
     /// The value as an ARN with its segments, if it is one (S-14).
@@ -93,79 +98,189 @@ impl<'r> PValue<'r> {
     }
 }
 
-/// An entry's values: one inline (the common case, so an entry and its value sit in the one
-/// allocation that holds the request's entries), or a list.
-#[derive(Debug, Clone)]
-pub(crate) enum PValues<'r> {
-    /// A single value.
-    One(PValue<'r>),
-    /// Any number of values.
-    Many(Vec<PValue<'r>>),
+/// Distinct values seen by a [`Preparer`], by text.
+#[derive(Debug, Default)]
+struct ValuePool {
+    by_text: HashMap<Shared, (), FastHash>,
 }
 
-/// One context key of a prepared request.
+/// A pooled value, hashed and compared by its text (so the pool is looked up with a `&str`).
 #[derive(Debug, Clone)]
-pub(crate) struct PEntry<'r> {
-    /// Interned id of the lowercase key, or [`UNKNOWN`] when no compiled set had interned it
-    /// when the request was prepared (then the key is matched by name).
-    pub(crate) id: u64,
-    /// The lowercase key.
-    pub(crate) key: Cow<'r, str>,
+struct Shared(Arc<PValue>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.text == other.0.text
+    }
+}
+
+impl Eq for Shared {}
+
+impl std::hash::Hash for Shared {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.text.hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0.text
+    }
+}
+
+/// More distinct values than this and the pool starts again (requests keep the values they
+/// point at): a stream of unique values must not grow it without end.
+const POOL_MAX: usize = 1 << 16;
+
+impl ValuePool {
+    /// The pooled value with `text`, added when new.
+    fn get(&mut self, text: &str) -> Arc<PValue> {
+        if let Some((v, ())) = self.by_text.get_key_value(text) {
+            return Arc::clone(&v.0);
+        }
+        if self.by_text.len() >= POOL_MAX {
+            self.by_text.clear();
+        }
+        let v = Arc::new(PValue::new(text));
+        self.by_text.insert(Shared(Arc::clone(&v)), ());
+        v
+    }
+}
+
+/// Where one entry's values are in [`Entries`]' value array, and the two facts about the entry
+/// every operator reads.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    /// Index of the first value.
+    start: u32,
+    /// How many values.
+    len: u32,
+    /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
+    multivalued: bool,
+    /// Every value is the empty string, or there is none (S-8).
+    null_set: bool,
+}
+
+/// One context entry, as a decision reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PEntry<'e> {
     /// Given as a list, or typed `ArrayOf…` in the catalog (S-3).
     pub(crate) multivalued: bool,
     /// Every value is the empty string, or there is none (S-8).
     pub(crate) null_set: bool,
-    /// The values.
-    pub(crate) values: PValues<'r>,
+    /// The values, in order.
+    values: &'e [Arc<PValue>],
 }
 
-impl<'r> PEntry<'r> {
-    /// Prepares `entry` under key id `id`, its text through `text`.
-    fn new(
-        id: u64,
-        key: Cow<'r, str>,
-        multivalued: bool,
-        entry: &'r crate::request::ContextEntry,
-        text: impl Fn(&'r String) -> Cow<'r, str>,
-    ) -> PEntry<'r> {
-        let values = match entry.values.as_slice() {
-            [one] => PValues::One(PValue::new(text(one))),
-            many => PValues::Many(many.iter().map(|v| PValue::new(text(v))).collect()),
-        };
-        PEntry {
-            id,
-            key,
-            multivalued,
-            null_set: entry.is_null_set(),
-            values,
-        }
-    }
-
+impl<'e> PEntry<'e> {
     /// The values, in order.
     #[inline]
-    pub(crate) fn values(&self) -> &[PValue<'r>] {
-        match &self.values {
-            PValues::One(v) => std::slice::from_ref(v),
-            PValues::Many(v) => v,
-        }
+    pub(crate) fn values(&self) -> &'e [Arc<PValue>] {
+        self.values
     }
 
     /// The first value.
     #[inline]
-    pub(crate) fn first(&self) -> Option<&PValue<'r>> {
-        match &self.values {
-            PValues::One(v) => Some(v),
-            PValues::Many(v) => v.first(),
+    pub(crate) fn first(&self) -> Option<&'e PValue> {
+        self.values.first().map(|v| &**v)
+    }
+}
+
+/// The context entries of a prepared request or principal, as a decision reads them: a slot
+/// table from key id to entry, each entry's [`Span`], and the values (pointers into the pool).
+/// Each entry's key id and name, read only when a key was unknown at preparation, are kept
+/// apart in [`Names`].
+#[derive(Debug, Clone, Default)]
+#[repr(C)]
+pub(crate) struct Entries {
+    /// Entry index by key id.
+    keys: KeySlots,
+    /// Per entry, in request order.
+    spans: Box<[Span]>,
+    /// Every entry's values, entry after entry.
+    values: Box<[Arc<PValue>]>,
+}
+
+/// Per entry of an [`Entries`]: the interned key id ([`UNKNOWN`] when no compiled set had
+/// interned it at preparation, then it is matched by name) and the lowercase key.
+pub(crate) type Names<'r> = Box<[(u64, Cow<'r, str>)]>;
+
+impl Entries {
+    /// The entries of `context` that `key_info` gives an id and catalog multivalued flag for
+    /// (ids looked up when [`interned_count`] was `known` or later), their values from `value`
+    /// and their names from `key`.
+    fn build<'c, 'r>(
+        context: &'c crate::request::Context,
+        known: u64,
+        mut key_info: impl FnMut(&str) -> Option<(u64, bool)>,
+        mut value: impl FnMut(&str) -> Arc<PValue>,
+        key: impl Fn(&'c str) -> Cow<'r, str>,
+    ) -> (Entries, Names<'r>) {
+        let n = context.len();
+        let mut spans = Vec::with_capacity(n);
+        let mut names = Vec::with_capacity(n);
+        let count: usize = context.entries().iter().map(|e| e.values.len()).sum();
+        let mut values = Vec::with_capacity(count);
+        for e in context.entries() {
+            let Some((id, catalog_multi)) = key_info(&e.key_lower) else {
+                continue;
+            };
+            let (Ok(start), Ok(len)) = (u32::try_from(values.len()), u32::try_from(e.values.len()))
+            else {
+                // Over four billion values: the rest of the context cannot be indexed. Unreachable
+                // for a request that fits in memory as JSON.
+                break;
+            };
+            values.extend(e.values.iter().map(|v| value(v)));
+            spans.push(Span {
+                start,
+                len,
+                multivalued: e.is_list || catalog_multi,
+                null_set: e.is_null_set(),
+            });
+            names.push((id, key(&e.key_lower)));
         }
+        let entries = Entries {
+            keys: KeySlots::new(names.iter().map(|(id, _)| *id), known),
+            spans: spans.into_boxed_slice(),
+            values: values.into_boxed_slice(),
+        };
+        (entries, names.into_boxed_slice())
+    }
+
+    /// The entry for a key (interned id, name for keys unknown at preparation), the entries'
+    /// names being `names`.
+    #[inline(always)]
+    pub(crate) fn get(
+        &self,
+        names: &[(u64, Cow<'_, str>)],
+        id: u64,
+        key: &str,
+    ) -> Option<PEntry<'_>> {
+        let i = self.keys.find(id, key, names.len(), |i| {
+            names
+                .get(i)
+                .map_or((UNKNOWN, ""), |(id, name)| (*id, name.as_ref()))
+        })?;
+        let s = self.spans.get(i)?;
+        let start = s.start as usize;
+        Some(PEntry {
+            multivalued: s.multivalued,
+            null_set: s.null_set,
+            values: self
+                .values
+                .get(start..start + s.len as usize)
+                .unwrap_or(&[]),
+        })
     }
 }
 
 /// A request prepared for compiled evaluation. It borrows the request's text.
 ///
 /// Laid out for the decision path: the fields every decision reads (catalog generation, action
-/// id, key slots, entries, cross-account gate) come first, in the first 64 bytes, and the struct
-/// starts on a cache line, so a decision on a request that is not in cache misses on one line
-/// for them, not on the two or three they were spread over.
+/// id, entries, cross-account gate, the resource's segments) come first, in the first three cache
+/// lines, and the struct starts on a line; the key names and the action's and resource's text
+/// follow.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct PreparedRequest<'r> {
@@ -173,12 +288,14 @@ pub struct PreparedRequest<'r> {
     pub(crate) catalog_generation: u64,
     /// Dense id in that catalog.
     pub(crate) action_id: Option<ActionId>,
-    /// Entry index by key id.
-    pub(crate) keys: KeySlots,
-    /// Context entries, in request order.
-    pub(crate) entries: Box<[PEntry<'r>]>,
+    /// Context entries.
+    pub(crate) entries: Entries,
     /// The cross-account gate (S-27).
     pub(crate) cross_account: bool,
+    /// `resource` split into its segments, when it is an ARN.
+    pub(crate) resource_arn: Option<PArn<'r>>,
+    /// The context entries' key ids and names.
+    pub(crate) names: Names<'r>,
     /// Lowercase `service:name`.
     pub(crate) action: &'r str,
     /// Length of the service prefix in `action`.
@@ -188,8 +305,6 @@ pub struct PreparedRequest<'r> {
     pub(crate) action_hash: u64,
     /// The resource evaluated against (`*` for wildcard-only actions, S-28).
     pub(crate) resource: &'r str,
-    /// `resource` split into its segments, when it is an ARN.
-    pub(crate) resource_arn: Option<PArn<'r>>,
 }
 
 /// Context entries that belong to the principal rather than the request (`aws:PrincipalTag/…`,
@@ -197,58 +312,32 @@ pub struct PreparedRequest<'r> {
 /// request's own entries.
 #[derive(Debug, Clone, Default)]
 pub struct PreparedContext {
-    pub(crate) entries: Vec<PEntry<'static>>,
-    /// Entry index by key id.
-    pub(crate) keys: KeySlots,
+    pub(crate) entries: Entries,
+    pub(crate) names: Names<'static>,
 }
 
 impl PreparedContext {
     /// Prepares a context (multivalued keys per `catalog`).
     pub fn new(context: &crate::request::Context, catalog: &Catalog) -> PreparedContext {
-        let known = interned_count();
-        let entries: Vec<PEntry<'static>> = context
-            .entries()
-            .iter()
-            .map(|e| {
-                into_owned(PEntry::new(
-                    lookup_key_id(&e.key_lower).unwrap_or(UNKNOWN),
-                    Cow::Borrowed(e.key_lower.as_str()),
-                    e.is_list || catalog.is_multivalued(&e.key_lower),
-                    e,
-                    |v| Cow::Borrowed(v.as_str()),
+        let (entries, names) = Entries::build(
+            context,
+            interned_count(),
+            |key| {
+                Some((
+                    lookup_key_id(key).unwrap_or(UNKNOWN),
+                    catalog.is_multivalued(key),
                 ))
-            })
-            .collect();
-        let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
-        PreparedContext { entries, keys }
+            },
+            |v| Arc::new(PValue::new(v)),
+            |key| Cow::Owned(key.to_owned()),
+        );
+        PreparedContext { entries, names }
     }
 
     /// The entry for a key (interned id, name for keys unknown at preparation).
-    #[inline]
-    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'static>> {
-        let i = self
-            .keys
-            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
-        self.entries.get(i)
-    }
-}
-
-/// A prepared entry that owns its text.
-fn into_owned(e: PEntry<'_>) -> PEntry<'static> {
-    let value = |v: PValue<'_>| PValue {
-        text: Cow::Owned(v.text.into_owned()),
-        typed: v.typed,
-        boolean: v.boolean,
-    };
-    PEntry {
-        id: e.id,
-        key: Cow::Owned(e.key.into_owned()),
-        multivalued: e.multivalued,
-        null_set: e.null_set,
-        values: match e.values {
-            PValues::One(v) => PValues::One(value(v)),
-            PValues::Many(vs) => PValues::Many(vs.into_iter().map(value).collect()),
-        },
+    #[inline(always)]
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<PEntry<'_>> {
+        self.entries.get(&self.names, id, key)
     }
 }
 
@@ -274,8 +363,8 @@ impl<'r> EvalCtx<'r> {
     }
 
     /// The context entry for a key: the request's, else the principal's.
-    #[inline]
-    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&'r PEntry<'r>> {
+    #[inline(always)]
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<PEntry<'r>> {
         match self.req.entry(id, key) {
             Some(e) => Some(e),
             None => self.principal?.entry(id, key),
@@ -289,7 +378,7 @@ impl<'r> EvalCtx<'r> {
         if e.multivalued {
             return None;
         }
-        e.first().map(|v| &*v.text)
+        e.first().map(PValue::text)
     }
 
     /// The evaluated resource as an ARN, if it is one.
@@ -305,6 +394,8 @@ pub struct Preparer<'c> {
     catalog: &'c Catalog,
     last_action: Option<(String, Option<ActionId>, bool, u64)>,
     keys: HashMap<String, (u64, bool)>,
+    /// The distinct values of the requests prepared so far.
+    values: ValuePool,
     /// [`interned_count`] when `keys` was started: its ids are valid for requests whose
     /// watermark is this (see [`KeySlots`]).
     keys_known: u64,
@@ -317,6 +408,7 @@ impl<'c> Preparer<'c> {
             catalog,
             last_action: None,
             keys: HashMap::new(),
+            values: ValuePool::default(),
             keys_known: 0,
         }
     }
@@ -331,20 +423,27 @@ impl<'c> Preparer<'c> {
             self.keys_known = known;
         }
         let mut keys = std::mem::take(&mut self.keys);
-        let prepared = self.prepare_with(request, known, |key| {
-            Some(match keys.get(key) {
-                Some(k) => *k,
-                None => {
-                    let k = (
-                        lookup_key_id(key).unwrap_or(UNKNOWN),
-                        catalog.is_multivalued(key),
-                    );
-                    keys.insert(key.to_owned(), k);
-                    k
-                }
-            })
-        });
+        let mut values = std::mem::take(&mut self.values);
+        let prepared = self.prepare_with(
+            request,
+            known,
+            |v| values.get(v),
+            |key| {
+                Some(match keys.get(key) {
+                    Some(k) => *k,
+                    None => {
+                        let k = (
+                            lookup_key_id(key).unwrap_or(UNKNOWN),
+                            catalog.is_multivalued(key),
+                        );
+                        keys.insert(key.to_owned(), k);
+                        k
+                    }
+                })
+            },
+        );
         self.keys = keys;
+        self.values = values;
         prepared
     }
 
@@ -355,6 +454,7 @@ impl<'c> Preparer<'c> {
         &mut self,
         request: &'r Request,
         known: u64,
+        value: impl FnMut(&str) -> Arc<PValue>,
         key_info: impl FnMut(&str) -> Option<(u64, bool)>,
     ) -> PreparedRequest<'r> {
         let catalog = self.catalog;
@@ -367,7 +467,7 @@ impl<'c> Preparer<'c> {
                 info
             }
         };
-        assemble(request, catalog, info, known, key_info)
+        assemble(request, catalog, info, known, value, key_info)
     }
 }
 
@@ -382,33 +482,21 @@ fn action_info(catalog: &Catalog, action: &str) -> (Option<ActionId>, bool, u64)
 
 /// Builds a prepared request from its action's [`action_info`], keeping the context keys
 /// `key_info` gives an id and multivalued flag for (ids looked up when [`interned_count`] was
-/// `known` or later).
+/// `known` or later), each value from `value`.
 fn assemble<'r>(
     request: &'r Request,
     catalog: &Catalog,
     (action_id, wildcard_only, action_hash): (Option<ActionId>, bool, u64),
     known: u64,
-    mut key_info: impl FnMut(&str) -> Option<(u64, bool)>,
+    value: impl FnMut(&str) -> Arc<PValue>,
+    key_info: impl FnMut(&str) -> Option<(u64, bool)>,
 ) -> PreparedRequest<'r> {
     let resource: &'r str = if wildcard_only {
         "*"
     } else {
         &request.resource
     };
-    let mut entries = Vec::with_capacity(request.context.len());
-    for e in request.context.entries() {
-        let Some((id, catalog_multi)) = key_info(&e.key_lower) else {
-            continue;
-        };
-        entries.push(PEntry::new(
-            id,
-            Cow::Borrowed(&e.key_lower),
-            e.is_list || catalog_multi,
-            e,
-            |v| Cow::Borrowed(v.as_str()),
-        ));
-    }
-    let keys = KeySlots::new(entries.iter().map(|e| e.id), known);
+    let (entries, names) = Entries::build(&request.context, known, key_info, value, Cow::Borrowed);
     PreparedRequest {
         service_len: request.service_lower().len(),
         action: request.action_lower(),
@@ -418,8 +506,8 @@ fn assemble<'r>(
         resource_arn: arn_segments(resource).map(|segs| PArn::new(resource, segs)),
         cross_account: request.is_cross_account_for(resource),
         resource,
-        entries: entries.into_boxed_slice(),
-        keys,
+        entries,
+        names,
     }
 }
 
@@ -449,18 +537,20 @@ impl<'r> PreparedRequest<'r> {
             Some((id, wildcard_only)) => (id, wildcard_only, key_hash(name)),
             None => action_info(catalog, name),
         };
-        assemble(request, catalog, info, interned_count(), |key| {
-            key_id(key).map(|id| (id, catalog.is_multivalued(key)))
-        })
+        assemble(
+            request,
+            catalog,
+            info,
+            interned_count(),
+            |v| Arc::new(PValue::new(v)),
+            |key| key_id(key).map(|id| (id, catalog.is_multivalued(key))),
+        )
     }
 
     /// The context entry for a key (interned id, name for keys unknown at preparation).
-    #[inline]
-    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<&PEntry<'r>> {
-        let i = self
-            .keys
-            .find(id, key, &self.entries, |e| (e.id, e.key.as_ref()))?;
-        self.entries.get(i)
+    #[inline(always)]
+    pub(crate) fn entry(&self, id: u64, key: &str) -> Option<PEntry<'_>> {
+        self.entries.get(&self.names, id, key)
     }
 
     /// A view for compiled matching, with no principal entries.
@@ -495,6 +585,98 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_preparer_shares_each_distinct_value() {
+        use crate::request::ContextValue;
+        let catalog = Catalog::sagemaker_default();
+        let region = crate::request::keys::key_id("aws:requestedregion");
+        let request = |resource: &str, value: &str| {
+            let mut r = Request::new("sagemaker:CreateTrainingJob", resource).unwrap();
+            r.context
+                .insert(
+                    "aws:RequestedRegion",
+                    ContextValue::Single(value.to_owned()),
+                )
+                .unwrap();
+            r
+        };
+        let arn = "arn:aws:sagemaker:us-east-1:111122223333:training-job/a";
+        let (a, b, c) = (
+            request(arn, "us-east-1"),
+            request(&arn.replace("/a", "/b"), "us-east-1"),
+            request(arn, "eu-west-1"),
+        );
+        let value = |p: &PreparedRequest<'_>| {
+            let e = p.entry(region, "aws:requestedregion").unwrap();
+            Arc::clone(&e.values()[0])
+        };
+        let mut preparer = Preparer::new(catalog);
+        let (pa, pb, pc) = (
+            preparer.prepare(&a),
+            preparer.prepare(&b),
+            preparer.prepare(&c),
+        );
+        assert!(Arc::ptr_eq(&value(&pa), &value(&pb)));
+        assert!(!Arc::ptr_eq(&value(&pa), &value(&pc)));
+        assert_eq!(value(&pc).text(), "eu-west-1");
+        // Without a preparer, nothing is shared, and the values read the same.
+        let (qa, qb) = (
+            PreparedRequest::new(&a, catalog),
+            PreparedRequest::new(&b, catalog),
+        );
+        assert!(!Arc::ptr_eq(&value(&qa), &value(&qb)));
+        assert_eq!(value(&qa).text(), value(&pa).text());
+    }
+
+    #[test]
+    fn a_full_pool_starts_again_and_keeps_handed_out_values() {
+        let mut pool = ValuePool::default();
+        let first = pool.get("v0");
+        for i in 1..POOL_MAX {
+            pool.get(&format!("v{i}"));
+        }
+        assert_eq!(pool.by_text.len(), POOL_MAX);
+        assert!(Arc::ptr_eq(&first, &pool.get("v0")));
+        let next = pool.get("new");
+        assert_eq!(pool.by_text.len(), 1);
+        assert_eq!(first.text(), "v0");
+        assert!(Arc::ptr_eq(&next, &pool.get("new")));
+        assert!(!Arc::ptr_eq(&first, &pool.get("v0")));
+    }
+
+    #[test]
+    fn what_a_decision_reads_sits_in_three_cache_lines() {
+        use std::mem::{offset_of, size_of};
+        let end = |offset: usize, size: usize| offset + size;
+        let hot = [
+            end(
+                offset_of!(PreparedRequest<'_>, catalog_generation),
+                size_of::<u64>(),
+            ),
+            end(
+                offset_of!(PreparedRequest<'_>, action_id),
+                size_of::<Option<ActionId>>(),
+            ),
+            end(
+                offset_of!(PreparedRequest<'_>, entries),
+                size_of::<Entries>(),
+            ),
+            end(
+                offset_of!(PreparedRequest<'_>, cross_account),
+                size_of::<bool>(),
+            ),
+            end(
+                offset_of!(PreparedRequest<'_>, resource_arn),
+                size_of::<Option<PArn<'_>>>(),
+            ),
+        ];
+        assert!(hot.iter().all(|&e| e <= 192), "{hot:?}");
+        let cold = offset_of!(PreparedRequest<'_>, names);
+        assert!(hot.iter().all(|&e| e <= cold), "{hot:?} {cold}");
+        assert_eq!(std::mem::align_of::<PreparedRequest<'_>>(), 64);
+        assert_eq!(size_of::<Span>(), 12);
+    }
+
+    #[test]
     fn skipped_parsers_would_have_refused() {
         // The first-byte checks in `PValue::new` only skip values the parsers refuse.
         let samples = [
@@ -525,18 +707,18 @@ mod tests {
             "1.2.3.4/8",
         ];
         for text in samples {
-            let v = PValue::new(Cow::Borrowed(text));
+            let v = PValue::new(text);
             assert_eq!(v.dec(), Decimal::parse(text), "{text:?}");
             assert_eq!(v.date(), Instant::parse(text), "{text:?}");
             assert_eq!(v.ip(), ip::parse_request_ip(text), "{text:?}");
-            assert_eq!(v.boolean, boolean::parse_bool(text), "{text:?}");
+            assert_eq!(v.boolean(), boolean::parse_bool(text), "{text:?}");
         }
         for b in 0..=255u8 {
             let text = format!("{}1:2::3", char::from(b));
             if !text.is_char_boundary(1) {
                 continue;
             }
-            let v = PValue::new(Cow::Borrowed(text.as_str()));
+            let v = PValue::new(&text);
             assert_eq!(v.ip(), ip::parse_request_ip(&text), "{text:?}");
             assert_eq!(v.dec(), Decimal::parse(&text), "{text:?}");
             assert_eq!(v.date(), Instant::parse(&text), "{text:?}");
