@@ -4,7 +4,11 @@
 //!
 //! One criterion group, `throughput/mixed_4096`, with `Throughput::Elements(4096)` so criterion
 //! prints elements/s:
-//! - `compiled_batch`: `CompiledSet::evaluate_batch` on this thread, output buffer reused;
+//! - `compiled_batch`: `CompiledSet::evaluate_batch` on this thread, output buffer reused, the
+//!   requests in the workload's (random) order;
+//! - `compiled_grouped`: the same requests prepared as a `PreparedBatch` (laid out by action,
+//!   then resource and context, as `Preparer::prepare_batch` does once per batch) and decided with
+//!   `CompiledSet::evaluate_grouped`, outcomes in input order, output buffer reused;
 //! - `compiled_par_1thread` / `compiled_par_2threads`: `evaluate_batch_par` inside a rayon pool
 //!   of 1 and 2 threads (the 1-thread pool measures rayon's own overhead);
 //! - `reference`: `eval::reference::evaluate` on every request.
@@ -42,6 +46,7 @@ fn throughput(c: &mut Criterion) {
     let requests = principal::workload(REQUESTS);
     let mut preparer = Preparer::new(catalog);
     let prepared: Vec<_> = requests.iter().map(|r| preparer.prepare(r)).collect();
+    let batch = preparer.prepare_batch(&requests);
 
     // The workload must be what it claims: every decision present, and both engines agreeing.
     let mut out = Vec::with_capacity(prepared.len());
@@ -61,6 +66,12 @@ fn throughput(c: &mut Criterion) {
             Decision::ExplicitlyDenied => 2,
         }] += 1;
     }
+    let mut grouped = Vec::with_capacity(batch.len());
+    compiled.evaluate_grouped(&batch, &mut grouped);
+    assert_eq!(
+        grouped, out,
+        "the grouped layout decides the same, in input order"
+    );
     eprintln!(
         "workload: {REQUESTS} requests: {} allowed, {} implicitly denied, {} explicitly denied",
         counts[0], counts[1], counts[2]
@@ -81,6 +92,12 @@ fn throughput(c: &mut Criterion) {
     g.bench_function("compiled_batch", |b| {
         b.iter(|| {
             compiled.evaluate_batch(black_box(&prepared), &mut out);
+            out.len()
+        });
+    });
+    g.bench_function("compiled_grouped", |b| {
+        b.iter(|| {
+            compiled.evaluate_grouped(black_box(&batch), &mut out);
             out.len()
         });
     });

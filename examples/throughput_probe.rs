@@ -10,7 +10,9 @@
 //!
 //! `N`: requests (default 4,096); `ROUNDS`: passes over them (default 20; 0 measures the set-up
 //! alone, to subtract); `ONLY`: `allowed`, `implicitly_denied` or `explicitly_denied` repeats
-//! that request `N` times instead of the mixed workload. Prints the allowed count and the time.
+//! that request `N` times instead of the mixed workload; `GROUPED=1` prepares the requests as a
+//! `PreparedBatch` (laid out by action) and decides them with `evaluate_grouped`. Prints the
+//! allowed count and the time.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -50,13 +52,27 @@ fn main() {
         }
         None => principal::workload(n),
     };
+    let grouped = var("GROUPED", 0) == 1;
     let mut preparer = Preparer::new(catalog);
-    let prepared: Vec<_> = requests.iter().map(|r| preparer.prepare(r)).collect();
+    let prepared: Vec<_> = if grouped {
+        Vec::new()
+    } else {
+        requests.iter().map(|r| preparer.prepare(r)).collect()
+    };
+    let batch = if grouped {
+        preparer.prepare_batch(&requests)
+    } else {
+        Default::default()
+    };
     let mut out = Vec::with_capacity(n);
     let mut allowed = 0usize;
     let start = std::time::Instant::now();
     for _ in 0..rounds {
-        compiled.evaluate_batch(std::hint::black_box(&prepared), &mut out);
+        if grouped {
+            compiled.evaluate_grouped(std::hint::black_box(&batch), &mut out);
+        } else {
+            compiled.evaluate_batch(std::hint::black_box(&prepared), &mut out);
+        }
         allowed += out
             .iter()
             .filter(|o| o.decision == Decision::Allowed)

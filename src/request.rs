@@ -14,7 +14,7 @@ pub(crate) mod keys;
 pub(crate) mod prepared;
 pub(crate) mod sent;
 
-pub use prepared::{PreparedContext, PreparedRequest, Preparer};
+pub use prepared::{PreparedBatch, PreparedContext, PreparedRequest, Preparer};
 
 use std::collections::HashMap;
 use std::fmt;

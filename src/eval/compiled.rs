@@ -21,7 +21,7 @@ use crate::compile::{arn, condition};
 use crate::eval::decision::{Decision, Explanation, Layer, MatchedStatement, Outcome};
 use crate::policy::{Effect, PolicySet};
 use crate::request::Request;
-use crate::request::prepared::{EvalCtx, PreparedContext, PreparedRequest};
+use crate::request::prepared::{EvalCtx, PreparedBatch, PreparedContext, PreparedRequest};
 
 /// First chunk of the arena a one-off decision compiles into: most sets fit, so compiling
 /// allocates once.
@@ -504,6 +504,25 @@ impl<'a> CompiledSet<'a> {
     pub fn evaluate_batch(&self, reqs: &[PreparedRequest], out: &mut Vec<Outcome>) {
         out.clear();
         out.extend(reqs.iter().map(|r| self.evaluate(r)));
+    }
+
+    /// Decides every request of a [`PreparedBatch`] on this thread, in the batch's layout
+    /// (grouped by action), into `out` in input order (cleared first). Allocates nothing when
+    /// `out` has room for the batch.
+    pub fn evaluate_grouped(&self, batch: &PreparedBatch, out: &mut Vec<Outcome>) {
+        out.clear();
+        out.resize(
+            batch.len(),
+            Outcome {
+                decision: Decision::ImplicitlyDenied,
+                decided_by: Layer::Identity,
+            },
+        );
+        for (req, &at) in batch.requests.iter().zip(&batch.positions) {
+            if let Some(slot) = out.get_mut(at) {
+                *slot = self.evaluate(req);
+            }
+        }
     }
 
     /// Decides every request of a batch with rayon, in order.

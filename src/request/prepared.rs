@@ -471,6 +471,86 @@ impl<'c> Preparer<'c> {
     }
 }
 
+/// Requests prepared together and laid out grouped by action (in order of first appearance),
+/// within an action by resource and then by context values, with each one's position in the
+/// input. Deciding a batch in this layout walks one action's plan for many requests in a row,
+/// over memory in order, and neighbours share their resource's segments and most of their
+/// values, so the branches of the plan walk, the ARN tests and the conditions mostly repeat (an
+/// audit's per-action request space is laid out much the same way);
+/// [`CompiledSet::evaluate_grouped`] writes the outcomes back in input order.
+///
+/// [`CompiledSet::evaluate_grouped`]: crate::CompiledSet::evaluate_grouped
+#[derive(Debug, Clone, Default)]
+pub struct PreparedBatch<'r> {
+    /// The prepared requests, grouped by action.
+    pub(crate) requests: Vec<PreparedRequest<'r>>,
+    /// `positions[i]`: where `requests[i]` is in the input.
+    pub(crate) positions: Vec<usize>,
+}
+
+impl<'r> PreparedBatch<'r> {
+    /// How many requests.
+    pub fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    /// For each prepared request, in the batch's layout, its position in the input.
+    pub fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
+    /// The prepared request at input position `i`, if any (a scan: for tests and reports, not
+    /// for the decision path).
+    pub fn get(&self, i: usize) -> Option<&PreparedRequest<'r>> {
+        let at = self.positions.iter().position(|&p| p == i)?;
+        self.requests.get(at)
+    }
+}
+
+impl<'c> Preparer<'c> {
+    /// Prepares `requests` as a [`PreparedBatch`]: grouped by action, then by resource and
+    /// context, in memory in the order they will be decided.
+    pub fn prepare_batch<'r>(&mut self, requests: &'r [Request]) -> PreparedBatch<'r> {
+        let mut group_of: HashMap<&str, usize, FastHash> = HashMap::default();
+        let groups: Vec<usize> = requests
+            .iter()
+            .map(|r| {
+                let next = group_of.len();
+                *group_of.entry(r.action_lower()).or_insert(next)
+            })
+            .collect();
+        let mut positions: Vec<usize> = (0..requests.len()).collect();
+        // Stable: input order among requests with the same action, resource and context.
+        let key = |i: usize| {
+            (
+                groups.get(i).copied().unwrap_or(usize::MAX),
+                requests.get(i).map(|r| r.resource.as_str()),
+            )
+        };
+        let ctx = |i: usize| {
+            requests
+                .get(i)
+                .into_iter()
+                .flat_map(|r| r.context.entries().iter().map(|e| &e.values))
+        };
+        positions.sort_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| ctx(a).cmp(ctx(b))));
+        let requests = positions
+            .iter()
+            .filter_map(|&i| requests.get(i))
+            .map(|r| self.prepare(r))
+            .collect();
+        PreparedBatch {
+            requests,
+            positions,
+        }
+    }
+}
+
 /// An action's catalog id, whether it is wildcard-only, and its hash.
 fn action_info(catalog: &Catalog, action: &str) -> (Option<ActionId>, bool, u64) {
     let id = catalog.action_id(action);
@@ -625,6 +705,52 @@ mod tests {
         );
         assert!(!Arc::ptr_eq(&value(&qa), &value(&qb)));
         assert_eq!(value(&qa).text(), value(&pa).text());
+    }
+
+    #[test]
+    fn a_batch_is_grouped_by_action_then_resource() {
+        let catalog = Catalog::sagemaker_default();
+        let actions = [
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:ListModels",
+            "sagemaker:createtrainingjob",
+            "s3:GetObject",
+            "sagemaker:ListModels",
+        ];
+        let requests: Vec<Request> = actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Request::new(a, &format!("arn:aws:s3:::b/{i}")).unwrap())
+            .chain([
+                Request::new("sagemaker:CreateTrainingJob", "arn:aws:s3:::a").unwrap(),
+                Request::new("s3:GetObject", "arn:aws:s3:::b/3").unwrap(),
+            ])
+            .chain(["z", "y"].map(|user| {
+                let mut r = Request::new("s3:GetObject", "arn:aws:s3:::b/3").unwrap();
+                r.context
+                    .insert(
+                        "aws:username",
+                        crate::request::ContextValue::Single(user.to_owned()),
+                    )
+                    .unwrap();
+                r
+            }))
+            .collect();
+        let batch = Preparer::new(catalog).prepare_batch(&requests);
+        // Actions in order of first appearance; by resource within one, then by context; input
+        // order among equals.
+        assert_eq!(batch.positions(), &[5, 0, 2, 1, 4, 3, 6, 8, 7]);
+        for (i, r) in requests.iter().enumerate() {
+            let p = batch.get(i).unwrap();
+            assert_eq!(p.action(), r.action().to_lowercase());
+        }
+        assert_eq!(
+            batch.get(3).unwrap().resource(),
+            "arn:aws:s3:::b/3",
+            "each prepared request is its own input's"
+        );
+        assert!(batch.get(9).is_none());
+        assert!(Preparer::new(catalog).prepare_batch(&[]).is_empty());
     }
 
     #[test]

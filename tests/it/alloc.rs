@@ -20,7 +20,7 @@ use iamc::catalog::Catalog;
 use iamc::compile::{CompiledSet, Compiler};
 use iamc::eval::{ContextValue, Decision, Outcome, PreparedRequest, Request, reference};
 use iamc::policy::{Policy, PolicyKind, PolicySet};
-use iamc::request::PreparedContext;
+use iamc::request::{PreparedContext, Preparer};
 use serde_json::json;
 
 use crate::common::repo;
@@ -565,6 +565,25 @@ fn compiled_evaluate_allocates_nothing_per_decision() {
     let mut out = Vec::with_capacity(prepared.len());
     let info = measure(|| compiled.evaluate_batch(&prepared, &mut out));
     assert_no_allocation("evaluate_batch", info);
+    assert_eq!(out, want);
+    // So does `evaluate_grouped`, which decides in the batch's layout (by action) and must
+    // still give the outcomes in input order.
+    let batch = Preparer::new(Catalog::sagemaker_default()).prepare_batch(&reqs);
+    assert_eq!(batch.len(), reqs.len());
+    // The fixture interleaves actions, so the layout really moves requests.
+    assert!(batch.positions().iter().enumerate().any(|(i, &p)| i != p));
+    let first_action = reqs[0].action().to_owned();
+    let moved = reqs
+        .iter()
+        .position(|r| r.action() != first_action)
+        .unwrap();
+    assert_eq!(
+        batch.get(moved).unwrap().action(),
+        reqs[moved].action().to_lowercase()
+    );
+    out.clear();
+    let info = measure(|| compiled.evaluate_grouped(&batch, &mut out));
+    assert_no_allocation("evaluate_grouped", info);
     assert_eq!(out, want);
 }
 
