@@ -257,7 +257,9 @@ impl Entries {
         id: u64,
         key: &str,
     ) -> Option<PEntry<'_>> {
-        let i = self.keys.find(id, key, names.len(), |i| {
+        // One span per name: the count comes from the hot array, so the fast path never reads
+        // the names (they sit in a cold cache line of the request).
+        let i = self.keys.find(id, key, self.spans.len(), |i| {
             names
                 .get(i)
                 .map_or((UNKNOWN, ""), |(id, name)| (*id, name.as_ref()))
